@@ -1,0 +1,3 @@
+"""Composer Assist: an adaptive-score studio built on DawDreamer."""
+
+__version__ = "0.1.0"
