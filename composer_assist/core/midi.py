@@ -1,0 +1,118 @@
+"""Reading standard MIDI files (format 0, 1 and 2) into notes placed in beats, with mido.
+
+Positions are musical: a note at tick ``t`` sits at beat ``t / ticks_per_beat``.  The file's tempo
+map and first time signature are returned alongside, so an importer can adopt them for a new cue
+or convert by time for a cue whose tempo differs.  Format 2 files hold independent patterns; they
+are laid one after the other.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mido
+
+from .errors import MidiImportError
+from .model import Note
+from .timing import Meter, TempoMap, TempoPoint
+
+
+@dataclass
+class MidiData:
+    path: Path
+    format: int
+    ticks_per_beat: int
+    notes: list[Note]
+    tempo: TempoMap
+    meter: Meter
+    length_beats: float
+    track_names: list[str] = field(default_factory=list)
+
+
+def read_midi(path: str | Path, track: int | None = None) -> MidiData:
+    """Parse a .mid file; raise ``MidiImportError`` with a one-line reason naming the file."""
+    path = Path(path)
+    try:
+        # clip=True keeps out-of-range data bytes from aborting the parse of otherwise fine files.
+        mf = mido.MidiFile(path, clip=True)
+    except FileNotFoundError:
+        raise MidiImportError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise MidiImportError(f"{path}: is a folder, not a MIDI file") from None
+    except EOFError:
+        raise MidiImportError(f"{path}: truncated or empty MIDI file (unexpected end of data)") from None
+    except (OSError, ValueError, KeyError, IndexError, TypeError, struct.error) as exc:
+        raise MidiImportError(f"{path}: not a readable standard MIDI file: {_reason(exc)}") from None
+    if mf.type not in (0, 1, 2):
+        raise MidiImportError(f"{path}: unsupported MIDI format {mf.type}")
+    tpb = mf.ticks_per_beat
+    if not isinstance(tpb, int) or tpb <= 0:
+        raise MidiImportError(f"{path}: SMPTE time division is not supported (only ticks per quarter note)")
+    if not mf.tracks:
+        raise MidiImportError(f"{path}: the file has no tracks")
+    if track is not None and not 0 <= track < len(mf.tracks):
+        raise MidiImportError(f"{path}: track {track} does not exist (the file has {len(mf.tracks)})")
+
+    tempo_events: list[tuple[int, int]] = []
+    meter: Meter | None = None
+    notes: list[tuple[int, int, int, int]] = []  # abs tick on, off, pitch, velocity
+    names: list[str] = []
+    offset = 0
+    for ti, trk in enumerate(mf.tracks):
+        tick = offset
+        open_notes: dict[tuple[int, int], deque] = defaultdict(deque)
+        name = ""
+        for msg in trk:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempo_events.append((tick, msg.tempo))
+            elif msg.type == "time_signature" and meter is None:
+                meter = Meter(msg.numerator, msg.denominator)
+            elif msg.type == "track_name" and not name:
+                name = msg.name
+            if track is not None and ti != track:
+                continue
+            if msg.type == "note_on" and msg.velocity > 0:
+                open_notes[(msg.channel, msg.note)].append((tick, msg.velocity))
+            elif msg.type in ("note_off", "note_on"):
+                q = open_notes.get((msg.channel, msg.note))
+                if q:
+                    on, vel = q.popleft()
+                    notes.append((on, max(tick, on + 1), msg.note, vel))
+        # Notes never switched off end with their track.
+        for (_, pitch), q in open_notes.items():
+            for on, vel in q:
+                notes.append((on, max(tick, on + 1), pitch, vel))
+        names.append(name)
+        if mf.type == 2:
+            offset = tick
+
+    tempo_events.sort()
+    points = [TempoPoint(0.0, 120.0)]
+    for tick, us in tempo_events:
+        bpm = mido.tempo2bpm(us)
+        beat = tick / tpb
+        if beat == points[-1].beat:
+            points[-1] = TempoPoint(beat, bpm)
+        elif bpm != points[-1].bpm:
+            points.append(TempoPoint(beat, bpm))
+    notes.sort()
+    length_ticks = max([n[1] for n in notes], default=0)
+    return MidiData(
+        path=path,
+        format=mf.type,
+        ticks_per_beat=tpb,
+        notes=[Note(on / tpb, (off - on) / tpb, pitch, vel) for on, off, pitch, vel in notes],
+        tempo=TempoMap(points),
+        meter=meter or Meter(4, 4),
+        length_beats=length_ticks / tpb,
+        track_names=names,
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

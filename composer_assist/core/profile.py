@@ -1,0 +1,93 @@
+"""Listener cluster profiles: readable preference weights that re-weight the choice of variant.
+
+A profile is learned by ``composer_assist.learn`` and consumed by the adaptive policy and by cue
+packages, so it lives here as plain data with a JSON form (never pickle).
+
+How a profile bends the choice: in each emotion *context* (the quadrant of the scene's valence /
+arousal), the listener prefers music shifted from the scene's emotion by
+(``valence_shift``, ``arousal_shift``) -- e.g. darker (negative valence shift) and denser (positive
+arousal shift) in tense scenes -- and likes or dislikes variants by their tags (``tag_weights``,
+positive = preferred, in units of valence/arousal distance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ProjectError
+from .fields import Fields
+
+PROFILE_SCHEMA_VERSION = 1
+CONTEXTS = ("high_arousal_positive", "high_arousal_negative", "low_arousal_positive", "low_arousal_negative")
+
+
+def context_of(valence: float, arousal: float) -> str:
+    """The emotion context (quadrant) of a scene moment."""
+    a = "high_arousal" if arousal >= 0 else "low_arousal"
+    v = "positive" if valence >= 0 else "negative"
+    return f"{a}_{v}"
+
+
+@dataclass
+class ContextPreference:
+    valence_shift: float = 0.0
+    arousal_shift: float = 0.0
+    tag_weights: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ClusterProfile:
+    cluster: int
+    label: str = ""
+    size: int = 0
+    share: float = 0.0  # fraction of the listener population
+    contexts: dict[str, ContextPreference] = field(default_factory=dict)
+    description: list[str] = field(default_factory=list)  # sentences, e.g. "in tense scenes prefers darker"
+
+    def preferred_emotion(self, valence: float, arousal: float) -> tuple[float, float, ContextPreference]:
+        """The emotion this listener wants to hear in a scene of (valence, arousal)."""
+        pref = self.contexts.get(context_of(valence, arousal), ContextPreference())
+        v = min(1.0, max(-1.0, valence + pref.valence_shift))
+        a = min(1.0, max(-1.0, arousal + pref.arousal_shift))
+        return v, a, pref
+
+    def tag_bonus(self, pref: ContextPreference, tags: list[str]) -> float:
+        return sum(pref.tag_weights.get(t, 0.0) for t in tags)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster, "label": self.label, "size": self.size, "share": self.share,
+            "contexts": {k: {"valence_shift": c.valence_shift, "arousal_shift": c.arousal_shift,
+                             "tag_weights": dict(c.tag_weights)} for k, c in self.contexts.items()},
+            "description": list(self.description),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = "<profile>", path: str = "") -> "ClusterProfile":
+        f = Fields(data, path, source, ProjectError)
+        contexts = {}
+        for key, raw in f.dict("contexts", {}).items():
+            if key not in CONTEXTS:
+                raise f.fail(f"unknown context {key!r} (known: {', '.join(CONTEXTS)})", f.where("contexts"))
+            g = Fields(raw, f"{f.where('contexts')}.{key}", source, ProjectError)
+            weights = {t: g.check_num(w, f"{g.where('tag_weights')}.{t}")
+                       for t, w in g.dict("tag_weights", {}).items()}
+            contexts[key] = ContextPreference(g.num("valence_shift", 0.0, lo=-2, hi=2),
+                                              g.num("arousal_shift", 0.0, lo=-2, hi=2), weights)
+        return cls(cluster=f.int("cluster", lo=0), label=f.str("label", ""), size=f.int("size", 0, lo=0),
+                   share=f.num("share", 0.0, lo=0.0, hi=1.0), contexts=contexts,
+                   description=[str(s) for s in f.list("description", [])])
+
+
+def profiles_to_json(profiles: list[ClusterProfile]) -> dict[str, Any]:
+    return {"schema_version": PROFILE_SCHEMA_VERSION, "profiles": [p.to_json() for p in profiles]}
+
+
+def profiles_from_json(data: Any, source: str = "<profiles>") -> list[ClusterProfile]:
+    f = Fields(data, "", source, ProjectError)
+    version = f.int("schema_version")
+    if version != PROFILE_SCHEMA_VERSION:
+        raise f.fail(f"profile schema version {version} is not supported (expected {PROFILE_SCHEMA_VERSION})",
+                     "schema_version")
+    return [ClusterProfile.from_json(p, source, f"profiles[{i}]") for i, p in enumerate(f.list("profiles"))]

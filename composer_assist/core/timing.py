@@ -1,0 +1,90 @@
+"""Musical time: tempo maps and meters.
+
+Positions are measured in *beats* = quarter notes (as in MIDI, ticks / ticks-per-quarter).
+Tempi are quarter-note BPM.  A bar of ``num/den`` lasts ``num * 4 / den`` beats; the metrical
+pulse ("next beat" in a transition rule) is one ``1/den`` note = ``4 / den`` beats.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TempoPoint:
+    beat: float
+    bpm: float
+
+
+@dataclass
+class TempoMap:
+    """Step tempo changes; the first point must sit at beat 0."""
+
+    points: list[TempoPoint] = field(default_factory=lambda: [TempoPoint(0.0, 120.0)])
+
+    def __post_init__(self) -> None:
+        if not self.points:
+            self.points = [TempoPoint(0.0, 120.0)]
+        self.points = sorted(self.points, key=lambda p: p.beat)
+        # Cumulative seconds at each tempo point, so lookups are O(log n).
+        self._beats = [p.beat for p in self.points]
+        self._secs = [0.0]
+        for a, b in zip(self.points, self.points[1:]):
+            self._secs.append(self._secs[-1] + (b.beat - a.beat) * 60.0 / a.bpm)
+
+    @classmethod
+    def constant(cls, bpm: float) -> "TempoMap":
+        return cls([TempoPoint(0.0, float(bpm))])
+
+    @property
+    def initial_bpm(self) -> float:
+        return self.points[0].bpm
+
+    def seconds_at(self, beat: float) -> float:
+        """Time in seconds of a position in beats."""
+        i = max(0, bisect.bisect_right(self._beats, beat) - 1)
+        p = self.points[i]
+        return self._secs[i] + (beat - p.beat) * 60.0 / p.bpm
+
+    def beat_at(self, seconds: float) -> float:
+        """Position in beats of a time in seconds."""
+        i = max(0, bisect.bisect_right(self._secs, seconds) - 1)
+        p = self.points[i]
+        return p.beat + (seconds - self._secs[i]) * p.bpm / 60.0
+
+    def sample_at(self, beat: float, sample_rate: int) -> int:
+        """Sample index of a position: rounded, so boundaries are the same everywhere."""
+        return int(round(self.seconds_at(beat) * sample_rate))
+
+    def to_json(self) -> list[dict]:
+        return [{"beat": p.beat, "bpm": p.bpm} for p in self.points]
+
+
+@dataclass(frozen=True)
+class Meter:
+    numerator: int = 4
+    denominator: int = 4
+
+    @property
+    def beats_per_bar(self) -> float:
+        return self.numerator * 4.0 / self.denominator
+
+    @property
+    def pulse_beats(self) -> float:
+        """Length of one metrical pulse in quarter-note beats."""
+        return 4.0 / self.denominator
+
+    def bar_start(self, bar: float) -> float:
+        """Beat position of a (0-based, possibly fractional) bar number."""
+        return bar * self.beats_per_bar
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+def next_grid(position: float, step: float, origin: float = 0.0, eps: float = 1e-9) -> float:
+    """The first grid line ``origin + k*step`` at or after ``position``."""
+    k = math.ceil((position - origin) / step - eps)
+    return origin + k * step
