@@ -1,0 +1,46 @@
+"""The ``composer-assist`` console script: subcommands registered by the modules in this package."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from composer_assist import __version__
+from composer_assist.core.errors import ComposerAssistError
+
+# Each module defines ``register(subparsers)`` adding its subcommands; a subcommand's parser
+# carries ``func(args) -> int``.  Imports inside the commands stay lazy so --help is instant.
+COMMAND_MODULES = ["demo_cmd", "plugins_cmd", "render_cmd", "midi_cmd", "trace_cmd", "adapt_cmd", "learn_cmd"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="composer-assist",
+        description="Adaptive-score studio: render emotion-tagged cues with real plugins, adapt them "
+                    "to viewer emotion traces, learn listener preference clusters.")
+    parser.add_argument("--version", action="version", version=f"composer-assist {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"composer_assist.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except ComposerAssistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
