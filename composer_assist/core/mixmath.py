@@ -1,0 +1,30 @@
+"""Gain and pan laws shared by offline mixdowns, the adaptive mixer and the package runtime."""
+
+from __future__ import annotations
+
+import math
+
+
+def db_to_gain(db: float) -> float:
+    return 10.0 ** (db / 20.0)
+
+
+def gain_to_db(gain: float, floor_db: float = -120.0) -> float:
+    return 20.0 * math.log10(gain) if gain > 10.0 ** (floor_db / 20.0) else floor_db
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """Constant-power (-3 dB at centre) pan law for a stereo source: (left, right) gains.
+
+    Applied as a balance control to a stereo stem; normalised so that centre is unity gain
+    and hard left/right leaves the near channel at +3 dB.
+    """
+    theta = (min(1.0, max(-1.0, pan)) + 1.0) * math.pi / 4.0
+    return math.cos(theta) * math.sqrt(2.0), math.sin(theta) * math.sqrt(2.0)
+
+
+def layer_gains(gain_db: float, pan: float) -> tuple[float, float]:
+    """Static (left, right) gains of a layer from its fader and pan."""
+    g = db_to_gain(gain_db)
+    left, right = pan_gains(pan)
+    return g * left, g * right
