@@ -243,7 +243,7 @@ def _parse_clip(f: Fields, project_dir: Path | None, check_files: bool) -> Clip:
     if file is not None:
         if "notes" in f.data:
             raise f.fail("give either 'file' or 'notes', not both")
-        if project_dir is not None and check_files:
+        if project_dir is not None:
             from .midi import read_midi  # local import: the model needs it only for file clips
 
             path = project_dir / file
