@@ -1,4 +1,4 @@
-"""Subcommands: (not written yet)."""
+"""Subcommand: ``import-midi`` adds a standard MIDI file to a project as a clip."""
 
 from __future__ import annotations
 
@@ -6,4 +6,42 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    p = sub.add_parser(
+        "import-midi", help="add a clip from a standard MIDI file (format 0, 1 or 2) to a project",
+        description="Add a clip from a standard MIDI file to PROJECT's cue/variant/layer, creating the "
+                    "project, cue, variant or layer when missing (a new cue adopts the file's tempo map "
+                    "and meter). The file is copied into the project's clips/ folder.")
+    p.add_argument("midi", help="the .mid file")
+    p.add_argument("project", help="project folder or its project.json (created when missing)")
+    p.add_argument("--cue", required=True)
+    p.add_argument("--variant", required=True)
+    p.add_argument("--layer", required=True)
+    p.add_argument("--instrument", default="keys",
+                   help="instrument for a new layer: Faust id (pad, keys, ...) or VST file (default: keys)")
+    p.add_argument("--track", type=int, default=None, help="import only this track (0-based)")
+    p.add_argument("--start", type=float, default=0.0, help="place the clip at this beat (default 0)")
+    p.add_argument("--timing", choices=("musical", "absolute"), default="musical",
+                   help="when the cue's tempo differs from the file's: keep bars and beats (musical, "
+                        "default) or keep seconds (absolute)")
+    p.add_argument("--inline", action="store_true", help="store the notes in project.json instead of a .mid copy")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer_assist.core.midi_import import import_midi
+
+    r = import_midi(args.midi, args.project, args.cue, args.variant, args.layer, instrument=args.instrument,
+                    track=args.track, start=args.start, timing=args.timing, inline=args.inline)
+    m = r.midi
+    seconds = r.cue.tempo.seconds_at(max(n.start + n.duration for n in r.clip.placed_notes()))
+    print(f"imported {m.path.name}: format {m.format}, {len(r.clip.notes)} notes, "
+          f"{m.length_beats / m.meter.beats_per_bar:.1f} bars of {m.meter}, "
+          f"{m.tempo.initial_bpm:g} BPM{' (tempo changes: %d)' % (len(m.tempo.points) - 1) if len(m.tempo.points) > 1 else ''}")
+    print(f"  -> {r.cue.name} / {r.variant.name} / {r.layer.name} at beat {r.clip.start:g}, "
+          f"ends at {seconds:.2f} s" + (f" (stored as {r.clip.file})" if r.clip.file else " (stored inline)"))
+    if r.created:
+        print(f"  created: {', '.join(r.created)}")
+    for w in r.warnings:
+        print(f"  warning: {w}")
+    print(f"  saved {r.project.path}")
+    return 0

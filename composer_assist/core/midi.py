@@ -87,7 +87,7 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
             for on, vel in q:
                 notes.append((on, max(tick, on + 1), pitch, vel))
         names.append(name)
-        if mf.type == 2:
+        if mf.type == 2 and track is None:
             offset = tick
 
     tempo_events.sort()

@@ -1,0 +1,139 @@
+"""Adding a standard MIDI file to a project as a clip (the logic behind ``import-midi``)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProjectError
+from .midi import MidiData, read_midi
+from .model import Clip, Cue, Layer, Note, PluginRef, Project, Variant
+from .plugin_paths import resolve_plugin
+from .project_file import PROJECT_FILE, load_project, project_json_path, save_project
+
+TIMINGS = ("musical", "absolute")
+
+
+@dataclass
+class ImportResult:
+    project: Project
+    cue: Cue
+    variant: Variant
+    layer: Layer
+    clip: Clip
+    midi: MidiData
+    created: list[str]  # what did not exist before ("project", "cue", "variant", "layer")
+    warnings: list[str]
+
+
+def _tempo_differs(cue: Cue, midi: MidiData) -> bool:
+    a = [(p.beat, round(p.bpm, 3)) for p in cue.tempo.points]
+    b = [(p.beat, round(p.bpm, 3)) for p in midi.tempo.points]
+    return a != b
+
+
+def _retime(notes: list[Note], midi: MidiData, cue: Cue) -> list[Note]:
+    """Move notes so they sound at the same seconds under the cue's tempo map as in the file."""
+    out = []
+    for n in notes:
+        s0 = midi.tempo.seconds_at(n.start)
+        s1 = midi.tempo.seconds_at(n.start + n.duration)
+        b0, b1 = cue.tempo.beat_at(s0), cue.tempo.beat_at(s1)
+        out.append(Note(b0, max(b1 - b0, 1e-3), n.pitch, n.velocity))
+    return out
+
+
+def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, variant_name: str,
+                layer_name: str, instrument: str = "keys", track: int | None = None, start: float = 0.0,
+                timing: str = "musical", inline: bool = False) -> ImportResult:
+    """Read ``midi_path`` and add it as a clip on cue/variant/layer, creating what is missing.
+
+    ``timing='musical'`` keeps each note's bar and beat (a new cue adopts the file's tempo map
+    and meter); ``'absolute'`` keeps each note's time in seconds under the cue's own tempo map.
+    """
+    if timing not in TIMINGS:
+        raise ProjectError(f"timing {timing!r} is not one of {', '.join(TIMINGS)}")
+    if start < 0:
+        raise ProjectError(f"start beat {start:g} must be >= 0")
+    midi = read_midi(midi_path, track=track)
+    if not midi.notes:
+        raise ProjectError(f"{midi_path}: the file has no notes{'' if track is None else f' in track {track}'}")
+    created: list[str] = []
+    warnings: list[str] = []
+    pj = project_json_path(project_path)
+    if pj.exists():
+        project = load_project(pj)
+    else:
+        if pj.name != PROJECT_FILE and pj.suffix != ".json":
+            pj = pj / PROJECT_FILE
+        project = Project(name=pj.parent.name, path=pj)
+        created.append("project")
+    folder = pj.parent
+
+    try:
+        cue = project.cue(cue_name)
+    except KeyError:
+        bars = max(1, math.ceil((start + midi.length_beats) / midi.meter.beats_per_bar - 1e-9))
+        cue = Cue(name=cue_name, tempo=midi.tempo, meter=midi.meter, length_bars=bars)
+        project.cues.append(cue)
+        created.append("cue")
+    try:
+        variant = cue.variant(variant_name)
+    except KeyError:
+        variant = Variant(name=variant_name)
+        cue.variants.append(variant)
+        created.append("variant")
+    try:
+        layer = variant.layer(layer_name)
+    except KeyError:
+        try:
+            resolve_plugin(instrument, folder)
+        except Exception as exc:
+            raise ProjectError(f"--instrument: {exc}") from None
+        layer = Layer(name=layer_name, instrument=PluginRef(instrument))
+        variant.layers.append(layer)
+        created.append("layer")
+
+    notes = midi.notes
+    if "cue" not in created and _tempo_differs(cue, midi):
+        if timing == "absolute":
+            notes = _retime(notes, midi, cue)
+            inline = True  # re-timed notes no longer match the file's ticks
+        else:
+            warnings.append(f"the file's tempo ({midi.tempo.initial_bpm:g} BPM) differs from cue "
+                            f"{cue.name!r} ({cue.tempo.initial_bpm:g} BPM): notes keep their bars and beats "
+                            f"(use --timing absolute to keep their time in seconds)")
+    end = start + max(n.start + n.duration for n in notes)
+    if end > cue.length_beats + 1e-6:
+        warnings.append(f"the clip ends at beat {end:g}, after the cue's end ({cue.length_beats:g} beats, "
+                        f"{cue.length_bars} bars): notes past the end are not rendered")
+
+    if inline:
+        clip = Clip(start=start, notes=list(notes))
+    else:
+        rel = _copy_clip_file(Path(midi_path), folder, f"{cue.name}_{variant.name}_{layer.name}")
+        clip = Clip(start=start, notes=list(notes), file=rel, track=track)
+    layer.clips.append(clip)
+    save_project(project, pj)
+    return ImportResult(project, cue, variant, layer, clip, midi, created, warnings)
+
+
+def _copy_clip_file(src: Path, folder: Path, stem: str) -> str:
+    """Copy the MIDI file into the project's clips/ folder under a name not yet taken."""
+    clips = folder / "clips"
+    clips.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
+    dest = clips / f"{safe}.mid"
+    i = 2
+    while dest.exists():
+        if dest.read_bytes() == src.read_bytes():
+            break
+        dest = clips / f"{safe}_{i}.mid"
+        i += 1
+    if not dest.exists():
+        tmp = dest.with_suffix(".mid.tmp")
+        shutil.copyfile(src, tmp)
+        tmp.replace(dest)
+    return dest.relative_to(folder).as_posix()
