@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs Composer Assist into ./.venv (created on first use).
+#   scripts/setup.sh            the package and what the demo needs (Faust instruments ship in plugins/)
+#   scripts/setup.sh --test     also the test tools and the Debian plugins the tests use
+# Safe to run again: it only adds what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+  echo "setup: need root (or sudo) to run: $*" >&2; return 1; fi; }
+
+if [ "$want_test" = 1 ]; then
+  # Debian plugins and tools used by the tests: real VST instruments/effects, a C compiler for the
+  # deliberately crashing test plugin.
+  pkgs="amsynth dpf-plugins-vst zynaddsubfx-vst lsp-plugins-vst gcc libc6-dev"
+  missing=""
+  for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  # System site-packages are visible, so what the machine already has is not downloaded again.
+  "$PY" -m venv --system-site-packages .venv
+fi
+extras=""
+[ "$want_test" = 1 ] && extras="[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "^WARNING: Running pip as" >&2 || true
+.venv/bin/python -c "import composer_assist, dawdreamer" || { echo "setup: installation failed" >&2; exit 1; }

@@ -1,0 +1,93 @@
+"""MIDI reading and import on a real third-party parser test suite and real Bach files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from composer_assist.cli.main import main
+from composer_assist.core.errors import MidiImportError
+from composer_assist.core.midi import read_midi
+from composer_assist.core.project_file import load_project
+
+
+def midi_suite(realdata):
+    return sorted((realdata / "midi_jazzsoft_tests").iterdir())
+
+
+def test_every_suite_file_imports_or_is_refused_in_one_line(realdata):
+    ok = refused = 0
+    for path in midi_suite(realdata):
+        try:
+            read_midi(path)
+            ok += 1
+        except MidiImportError as exc:
+            msg = str(exc)
+            assert str(path) in msg and "\n" not in msg
+            refused += 1
+    assert ok >= 55 and refused >= 5
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("test-empty-file.mid", "empty"),
+    ("test-not-a-midi-file.mid", "not a readable standard MIDI file"),
+    ("test-corrupt-file-missing-byte.mid", "truncated"),
+    ("test-non-midi-track.mid", "MTrk"),
+])
+def test_broken_files_are_refused_with_reason(realdata, name, reason):
+    with pytest.raises(MidiImportError, match=reason):
+        read_midi(realdata / "midi_jazzsoft_tests" / name)
+
+
+def test_formats_0_1_2_agree(realdata):
+    d = realdata / "midi_jazzsoft_tests"
+    f0, f1, f2 = (read_midi(d / f"test-2-tracks-type-{i}.mid") for i in range(3))
+    assert (f0.format, f1.format, f2.format) == (0, 1, 2)
+    assert len(f0.notes) == len(f1.notes) == len(f2.notes) == 16
+    # Format 2 tracks are independent patterns, laid one after the other.
+    assert f2.length_beats > f1.length_beats
+
+
+def test_scale_notes_at_expected_beats(realdata):
+    m = read_midi(realdata / "midi_jazzsoft_tests" / "test-c-major-scale.mid")
+    assert [n.pitch for n in m.notes] == [60, 62, 64, 65, 67, 69, 71, 72]
+    starts = [n.start for n in m.notes]
+    assert starts == sorted(starts) and starts[0] == 0.0
+
+
+def test_goldberg_tempo_and_meter(realdata):
+    m = read_midi(realdata / "midi_mutopia_goldberg" / "bwv-988-v01.mid")
+    assert str(m.meter) == "3/4"
+    assert len(m.notes) > 500
+    assert m.tempo.initial_bpm == pytest.approx(60.0)
+
+
+def test_import_midi_cli_creates_and_extends_project(realdata, tmp_path, capsys):
+    proj = tmp_path / "p"
+    goldberg = realdata / "midi_mutopia_goldberg" / "bwv-988-v02.mid"
+    assert main(["import-midi", str(goldberg), str(proj), "--cue", "aria", "--variant", "calm",
+                 "--layer", "harpsichord", "--instrument", "amsynth_vst.so"]) == 0
+    p = load_project(proj)
+    cue = p.cue("aria")
+    assert str(cue.meter) == "2/4" and cue.tempo.initial_bpm == pytest.approx(60.0)
+    clip = cue.variant("calm").layer("harpsichord").clips[0]
+    assert clip.file and (proj / clip.file).exists()
+    assert len(cue.variant("calm").layer("harpsichord").notes()) == len(read_midi(goldberg).notes)
+    # A file at another tempo keeps its seconds with --timing absolute.
+    kar = realdata / "midi_jazzsoft_tests" / "test-karaoke-kar.mid"
+    assert main(["import-midi", str(kar), str(proj), "--cue", "aria", "--variant", "tense",
+                 "--layer", "vox", "--instrument", "amsynth_vst.so", "--timing", "absolute"]) == 0
+    src = read_midi(kar)
+    notes = load_project(proj).cue("aria").variant("tense").layer("vox").notes()
+    last = notes[-1]
+    assert cue.tempo.seconds_at(last.start) == pytest.approx(src.tempo.seconds_at(src.notes[-1].start), abs=1e-3)
+
+
+def test_import_midi_cli_bad_file_is_one_line(realdata, tmp_path, capsys):
+    bad = realdata / "midi_jazzsoft_tests" / "test-not-a-midi-file.mid"
+    assert main(["import-midi", str(bad), str(tmp_path / "p"), "--cue", "c", "--variant", "v",
+                 "--layer", "l", "--instrument", "amsynth_vst.so"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "test-not-a-midi-file.mid" in err
+    assert not (tmp_path / "p" / "project.json").exists()

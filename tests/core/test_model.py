@@ -1,0 +1,134 @@
+"""Project files: validation errors name the file and field; saves are atomic and round-trip."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from composer_assist.core.errors import ProjectError
+from composer_assist.core.model import SCHEMA_VERSION, project_to_json
+from composer_assist.core.project_file import load_project, save_project
+from composer_assist.core.timing import Meter, TempoMap, TempoPoint
+
+AMSYNTH = "amsynth_vst.so"
+
+
+def minimal() -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION, "name": "t", "sample_rate": 48000,
+        "cues": [{
+            "name": "c", "tempo": 120, "meter": "4/4", "length_bars": 2,
+            "variants": [
+                {"name": "a", "valence": 0.2, "arousal": -0.3, "tags": ["calm"],
+                 "layers": [{"name": "l", "instrument": {"plugin": AMSYNTH},
+                             "clips": [{"start": 0, "notes": [[0, 1, 60, 100]]}]}]},
+                {"name": "b", "valence": -0.5, "arousal": 0.6, "tags": ["tense"], "layers": []},
+            ],
+        }],
+    }
+
+
+def write(tmp_path: Path, data) -> Path:
+    p = tmp_path / "project.json"
+    p.write_text(data if isinstance(data, str) else json.dumps(data))
+    return p
+
+
+def error_of(tmp_path: Path, data) -> str:
+    with pytest.raises(ProjectError) as exc:
+        load_project(write(tmp_path, data))
+    return str(exc.value)
+
+
+def test_minimal_project_loads_and_round_trips(tmp_path):
+    p = load_project(write(tmp_path, minimal()))
+    cue = p.cue("c")
+    assert cue.length_beats == 8 and cue.length_samples(48000) == 4 * 48000
+    assert cue.variant("a").layers[0].notes()[0].pitch == 60
+    save_project(p, tmp_path / "copy" / "project.json")
+    again = load_project(tmp_path / "copy")
+    assert project_to_json(again) == project_to_json(p)
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda d: d["cues"][0]["variants"][0].update(valence=1.7), "cues[0].variants[0].valence: 1.7 is outside [-1, 1]"),
+    (lambda d: d["cues"][0]["variants"][1].update(arousal="high"), "cues[0].variants[1].arousal: expected a number"),
+    (lambda d: d["cues"][0].pop("length_bars"), "cues[0].length_bars: is required but missing"),
+    (lambda d: d.update(schema_version=99), "schema version 99 is not supported"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0]["instrument"].update(plugin="no_such_synth"),
+     "cues[0].variants[0].layers[0].instrument.plugin: unknown plugin 'no_such_synth'"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0]["instrument"].update(plugin="missing.so"),
+     "cues[0].variants[0].layers[0].instrument.plugin: plugin 'missing.so' not found"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0]["clips"][0].update(file="clips/none.mid", notes=None) or
+     d["cues"][0]["variants"][0]["layers"][0]["clips"][0].pop("notes"),
+     "cues[0].variants[0].layers[0].clips[0].file: clip file 'clips/none.mid' not found"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0]["clips"][0].update(notes=[[0, 1, 200, 100]]),
+     "clips[0].notes[0][2]: 200 is outside [0, 127]"),
+    (lambda d: d["cues"][0].update(meter="4-4"), "cues[0].meter: '4-4' is not a time signature"),
+    (lambda d: d["cues"][0]["variants"][1].update(name="a"), "cues[0].variants[1].name: duplicate name 'a'"),
+    (lambda d: d["cues"][0].update(transitions=[{"from": "a", "to": "zzz"}]), "cues[0].transitions[0].to: unknown variant 'zzz'"),
+    (lambda d: d["cues"][0].update(transitions=[{"leave": "whenever"}]), "cues[0].transitions[0].leave: 'whenever' is not one of"),
+    (lambda d: d.update(sample_rate=22050), "sample_rate: 22050 is not one of 44100, 48000"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(intensity=[0.8, 0.2]), "intensity: low 0.8 is above high 0.2"),
+])
+def test_bad_fields_name_file_and_field(tmp_path, mutate, expected):
+    data = copy.deepcopy(minimal())
+    mutate(data)
+    msg = error_of(tmp_path, data)
+    assert expected in msg
+    assert str(tmp_path / "project.json") in msg
+    assert "\n" not in msg
+
+
+def test_invalid_json_names_line(tmp_path):
+    msg = error_of(tmp_path, '{\n  "schema_version": 1,\n  "name": "x",,\n}')
+    assert "line 3" in msg and "invalid JSON" in msg
+
+
+def test_wrong_top_level_type(tmp_path):
+    assert "expected an object, got a list" in error_of(tmp_path, "[1, 2]")
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    p = load_project(write(tmp_path, minimal()))
+    before = (tmp_path / "project.json").read_bytes()
+    p.name = "changed"
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        save_project(p)
+    assert (tmp_path / "project.json").read_bytes() == before  # the old file is intact
+    assert [f.name for f in tmp_path.iterdir()] == ["project.json"]  # no stray temp file
+
+
+def test_tempo_map_changes():
+    tm = TempoMap([TempoPoint(0, 120), TempoPoint(8, 60)])
+    assert tm.seconds_at(8) == pytest.approx(4.0)
+    assert tm.seconds_at(10) == pytest.approx(6.0)
+    assert tm.beat_at(6.0) == pytest.approx(10.0)
+    assert tm.sample_at(10, 48000) == 288000
+    assert Meter(6, 8).beats_per_bar == 3.0 and Meter(6, 8).pulse_beats == 0.5
+
+
+def test_rule_lookup_prefers_most_specific(tmp_path):
+    data = minimal()
+    data["cues"][0]["transitions"] = [
+        {"leave": "bar"}, {"to": "b", "leave": "beat"}, {"from": "a", "to": "b", "leave": "bars", "bars": 2}]
+    cue = load_project(write(tmp_path, data)).cue("c")
+    assert cue.rule_for("a", "b").leave == "bars"
+    assert cue.rule_for("x", "b").leave == "beat"
+    assert cue.rule_for("b", "a").leave == "bar"
+
+
+def test_demo_project_loads(root):
+    p = load_project(root / "projects" / "demo")
+    cue = p.cues[0]
+    assert len(cue.variants) == 4 and all(len(v.layers) == 4 for v in cue.variants)
+    assert all(l.notes() for v in cue.variants for l in v.layers)
