@@ -1,9 +1,112 @@
-"""Subcommands: (not written yet)."""
+"""Subcommand: ``demo`` renders the demo project, adapts it to the sample traces and, when a
+listener model is there, to two listener clusters."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
+
+from composer_assist.core.plugin_paths import builtin_plugin_dir
+
+
+def demo_project_dir() -> Path:
+    return builtin_plugin_dir().parent / "projects" / "demo"
+
+
+def traces_dir() -> Path:
+    return builtin_plugin_dir().parent / "projects" / "traces"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    p = sub.add_parser("demo", help="render the demo project and adapt it to the sample emotion traces",
+                       description="Render projects/demo with the built-in Faust instruments (stems and a "
+                                   "mixdown per variant), then render the adaptive soundtrack against each "
+                                   "sample trace in projects/traces, and show how two listener clusters "
+                                   "hear the same trace.")
+    p.add_argument("-o", "--out", default="out/demo", help="output folder (default: out/demo)")
+    p.add_argument("--project", default=None, help="project to use instead of projects/demo")
+    p.add_argument("--jobs", type=int, default=2, help="render worker processes (default 2)")
+    p.add_argument("--no-cache", action="store_true", help="re-render every stem")
+    p.add_argument("--mode", choices=("live", "planned"), default="planned", help="adaptive mode (default planned)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer_assist.audio.render import render_cue, write_cue
+    from composer_assist.cli.progress import progress_bar
+    from composer_assist.cli.report import print_render_table
+    from composer_assist.core.project_file import load_project
+
+    out = Path(args.out)
+    project = load_project(args.project or demo_project_dir())
+    renders = []
+    t0 = time.perf_counter()
+    for cue in project.cues:
+        with progress_bar(f"render {cue.name}", unit="stem") as progress:
+            renders.append(render_cue(project, cue.name, jobs=args.jobs, use_cache=not args.no_cache,
+                                      progress=progress))
+    render_s = time.perf_counter() - t0
+    files = [f for r in renders for f in write_cue(r, out / "stems")]
+    print(f"\nRendered {len(files)} WAV files into {out / 'stems'} in {render_s:.1f} s\n")
+    print_render_table(renders)
+
+    traces = sorted(traces_dir().glob("*.csv"))
+    if traces:
+        _adapt_demo(project, renders[0], traces, out / "adaptive", args.mode)
+    _listener_demo(project, renders[0], traces, out / "listeners")
+    print(f"\nAll output is in {out}/")
+    return 0
+
+
+def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> None:
+    from composer_assist.adaptive.engine import run_adaptive, write_outputs
+    from composer_assist.core.trace import load_trace
+
+    cue = render.cue
+    print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
+    header = f"{'trace':<22} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'click':>7} {'max jump LU':>11}"
+    print(header)
+    print("-" * len(header))
+    for path in traces:
+        trace = load_trace(path)
+        result = run_adaptive(project, cue.name, trace, mode=mode, render=render)
+        write_outputs(result, out / path.stem)
+        q = result.quality
+        lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
+        jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
+        print(f"{path.stem:<22} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
+              f"{q.congruence:>9.0%} {q.max_discontinuity:>7.3f} {jump:>11}")
+    print(f"(WAV, decision log and figure per trace in {out}/)")
+
+
+def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
+    """Render one trace for two listener clusters and say how their variant choices differ."""
+    profiles_path = demo_project_dir() / "listeners" / "profiles.json"
+    if not profiles_path.exists() or not traces:
+        return
+    import json
+
+    from composer_assist.adaptive.engine import run_adaptive, write_outputs
+    from composer_assist.core.profile import profiles_from_json
+    from composer_assist.core.trace import load_trace
+
+    profiles = profiles_from_json(json.loads(profiles_path.read_text()), str(profiles_path))
+    if len(profiles) < 2:
+        return
+    trace_path = next((t for t in traces if "thriller" in t.stem), traces[0])
+    trace = load_trace(trace_path)
+    a, b = sorted(profiles, key=lambda p: -p.size)[:2]
+    print(f"\nOne trace ({trace_path.stem}), two listener clusters (profiles from {profiles_path}):")
+    choices = {}
+    for prof in (a, b):
+        result = run_adaptive(project, render.cue.name, trace, mode="planned", profile=prof, render=render)
+        write_outputs(result, out / f"cluster{prof.cluster}")
+        choices[prof.cluster] = result.variant_shares()
+        share = ", ".join(f"{v} {s:.0%}" for v, s in sorted(choices[prof.cluster].items(), key=lambda kv: -kv[1]) if s > 0)
+        print(f"  cluster {prof.cluster} ({prof.label or 'unnamed'}, {prof.share:.0%} of listeners): {share}")
+    names = sorted(set(choices[a.cluster]) | set(choices[b.cluster]))
+    diff = sum(abs(choices[a.cluster].get(n, 0.0) - choices[b.cluster].get(n, 0.0)) for n in names) / 2
+    print(f"  the two soundtracks play a different variant {diff:.0%} of the time")
+    sys.stdout.flush()
