@@ -1,0 +1,310 @@
+"""Hosting plugins in a DawDreamer engine: loading, parameters by name, state, rendering one chain.
+
+Everything here runs inside a worker process (see ``workers``): a plugin may segfault, abort or
+hang, and the process that loaded it pays for it, never the caller.  Job specs and results are
+plain JSON-able dicts so nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import difflib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from composer_assist.core.errors import PluginError
+
+SILENCE = 1e-4  # -80 dBFS: where a tail is considered to have died away
+DEFAULT_VOICES = 8
+DEFAULT_RELEASE_S = 0.5
+
+_libm = None
+
+
+def reset_fp_env() -> None:
+    """Restore the default floating-point environment of this thread.
+
+    A DISTRHO (DPF) VST switches the process to flush-denormals-to-zero; compiling some Faust
+    dsps afterwards trips an assertion in Faust's interval library and aborts the process.
+    glibc's ``fesetenv(FE_DFL_ENV)`` clears FTZ/DAZ, so call it before every Faust compile.
+    """
+    global _libm
+    if _libm is None:
+        _libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    _libm.fesetenv(ctypes.c_void_p(-1))  # FE_DFL_ENV is ((const fenv_t *) -1) in glibc
+
+
+def faust_meta(dsp: Path) -> dict:
+    """The metadata JSON beside a Faust dsp (``NAME.json``), with defaults filled in."""
+    meta: dict[str, Any] = {"name": dsp.stem, "kind": "instrument", "voices": DEFAULT_VOICES,
+                            "release_s": DEFAULT_RELEASE_S, "params": {}}
+    side = dsp.with_suffix(".json")
+    if side.exists():
+        try:
+            data = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"{side}: cannot read plugin metadata: {exc}") from None
+        if not isinstance(data, dict):
+            raise PluginError(f"{side}: plugin metadata must be a JSON object")
+        meta.update({k: v for k, v in data.items() if v is not None})
+    if meta["kind"] not in ("instrument", "effect"):
+        raise PluginError(f"{side}: kind: expected 'instrument' or 'effect', got {meta['kind']!r}")
+    return meta
+
+
+def _unknown_param(plugin: str, name: str, valid: list[str]) -> PluginError:
+    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    shown = ", ".join(valid[:40]) + (f", ... ({len(valid)} in all)" if len(valid) > 40 else "")
+    return PluginError(f"plugin {plugin}: unknown parameter {name!r}; {hint}valid: {shown or 'none'}")
+
+
+class Loaded:
+    """A processor in an engine plus name-based parameter access."""
+
+    def __init__(self, proc: Any, kind: str, label: str, meta: dict | None = None) -> None:
+        self.proc = proc
+        self.kind = kind  # faust | vst2 | vst3
+        self.label = label
+        self.meta = meta or {}
+        self._desc: list[dict] | None = None
+
+    def describe(self) -> list[dict]:
+        if self._desc is None:
+            self._desc = list(self.proc.get_parameters_description())
+        return self._desc
+
+    def param_names(self) -> list[str]:
+        if self.kind == "faust":
+            return [_short(d["name"]) for d in self.describe() if _short(d["name"]) not in ("freq", "gain", "gate")]
+        return [d["name"] for d in self.describe()]
+
+    def set_param(self, name: str, value: float) -> None:
+        """Set by short name: a Faust label (matched by address suffix) or a VST parameter name."""
+        if self.kind == "faust":
+            hits = [d for d in self.describe() if d["name"] == name or d["name"].endswith("/" + name)]
+            if not hits:
+                raise _unknown_param(self.label, name, self.param_names())
+            for d in hits:  # one per voice group when voices are not grouped
+                lo, hi = float(d.get("min", value)), float(d.get("max", value))
+                if not lo <= value <= hi:
+                    raise PluginError(f"plugin {self.label}: parameter {name!r} = {value:g} is outside "
+                                      f"{lo:g}..{hi:g}")
+                self.proc.set_parameter(d["name"], float(value))
+            return
+        for d in self.describe():
+            if d["name"] == name:
+                if not 0.0 <= value <= 1.0:
+                    raise PluginError(f"plugin {self.label}: parameter {name!r} = {value:g}: VST parameter "
+                                      f"values are normalised 0..1")
+                self.proc.set_parameter(int(d["index"]), float(value))
+                return
+        raise _unknown_param(self.label, name, self.param_names())
+
+    def params(self) -> list[dict]:
+        """Parameter table: name, value, default, min, max, unit, text."""
+        out = []
+        for d in self.describe():
+            if self.kind == "faust":
+                short = _short(d["name"])
+                out.append({"name": short, "address": d["name"], "value": float(d.get("value", 0.0)),
+                            "default": float(d.get("value", 0.0)), "min": float(d.get("min", 0.0)),
+                            "max": float(d.get("max", 0.0)), "unit": d.get("label", "") if d.get("label") != short else "",
+                            "text": ""})
+            else:
+                idx = int(d["index"])
+                out.append({"name": d["name"], "value": float(self.proc.get_parameter(idx)),
+                            "default": float(d.get("defaultValue", 0.0)), "min": 0.0, "max": 1.0,
+                            "unit": d.get("label", ""), "text": str(d.get("currentValText", ""))})
+        if self.kind == "faust":
+            units = {k: v.get("unit", "") for k, v in (self.meta.get("params") or {}).items() if isinstance(v, dict)}
+            for p in out:
+                p["unit"] = units.get(p["name"], p["unit"])
+        return out
+
+
+def _short(address: str) -> str:
+    return address.rsplit("/", 1)[-1]
+
+
+def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
+    """Compile a Faust dsp (polyphonic when it is an instrument)."""
+    meta = faust_meta(dsp)
+    if role == "instrument" and meta["kind"] != "instrument":
+        raise PluginError(f"plugin {dsp.name}: is an effect, not an instrument (see {dsp.with_suffix('.json').name})")
+    if role == "effect" and meta["kind"] != "effect":
+        raise PluginError(f"plugin {dsp.name}: is an instrument, not an effect")
+    try:
+        code = dsp.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PluginError(f"plugin {dsp}: cannot read: {exc}") from None
+    proc = engine.make_faust_processor(name)
+    proc.faust_libraries_path = str(dsp.parent)  # lets a dsp import helpers beside it
+    if meta["kind"] == "instrument":
+        proc.num_voices = int(meta.get("voices", DEFAULT_VOICES))
+        proc.group_voices = True
+        proc.release_length = float(meta.get("release_s", DEFAULT_RELEASE_S))
+    reset_fp_env()
+    try:
+        proc.set_dsp_string(code)
+        ok = proc.compile()
+    except Exception as exc:  # DawDreamer raises RuntimeError with Faust's message
+        raise PluginError(f"plugin {dsp}: Faust compile failed: {str(exc).strip().splitlines()[-1]}") from None
+    if not ok:
+        raise PluginError(f"plugin {dsp}: Faust compile failed")
+    return Loaded(proc, "faust", dsp.name, meta)
+
+
+def load_vst(engine: Any, name: str, path: Path, kind: str) -> Loaded:
+    try:
+        proc = engine.make_plugin_processor(name, str(path))
+    except Exception as exc:
+        raise PluginError(f"plugin {path}: cannot load: {exc}") from None
+    return Loaded(proc, kind, path.name)
+
+
+def apply_state(loaded: Loaded, state: str | None) -> None:
+    """Restore saved VST state: ``load_preset`` (``load_state`` opens an editor and dies headless)."""
+    if not state:
+        return
+    if loaded.kind == "faust":
+        raise PluginError(f"plugin {loaded.label}: Faust plugins have no state file; use params")
+    if not Path(state).exists():
+        raise PluginError(f"plugin {loaded.label}: state file {state} not found")
+    if not loaded.proc.load_preset(str(state)):
+        raise PluginError(f"plugin {loaded.label}: cannot restore state from {state}")
+    loaded._desc = None
+
+
+def to_stereo(audio: np.ndarray) -> np.ndarray:
+    if audio.shape[0] == 1:
+        return np.repeat(audio, 2, axis=0)
+    return audio[:2]
+
+
+def tail_length(audio: np.ndarray, start: int, cap: int, block: int = 256) -> int:
+    """Samples after ``start`` until the signal stays below -80 dBFS (at most ``cap``)."""
+    rest = np.abs(audio[:, start:start + cap]).max(axis=0) if audio.shape[1] > start else np.zeros(0)
+    loud = np.nonzero(rest > SILENCE)[0]
+    if loud.size == 0:
+        return 0
+    return int(min(cap, loud[-1] + 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs (called by the worker process)
+
+
+def _load_chain(engine: Any, chain: list[dict]) -> list[Loaded]:
+    # Every Faust processor is compiled before any VST is loaded: a DPF VST flips the process
+    # to flush-to-zero, which makes some Faust compiles abort (reset_fp_env guards later ones).
+    loaded: list[Loaded | None] = [None] * len(chain)
+    for i, p in enumerate(chain):
+        if p["kind"] == "faust":
+            loaded[i] = load_faust(engine, f"p{i}", Path(p["path"]), p["role"])
+    for i, p in enumerate(chain):
+        if p["kind"] != "faust":
+            loaded[i] = load_vst(engine, f"p{i}", Path(p["path"]), p["kind"])
+    out = [l for l in loaded if l is not None]
+    for l, p in zip(out, chain):
+        l.label = p.get("label") or l.label
+        apply_state(l, p.get("state"))
+        for k, v in (p.get("params") or {}).items():
+            l.set_param(k, float(v))
+    return out
+
+
+def render_job(spec: dict) -> dict:
+    """Render one chain (instrument then effects) and save body+tail as float32 .npy."""
+    import dawdreamer as daw
+
+    sr, block = int(spec["sample_rate"]), int(spec.get("block_size", 512))
+    length, tail_max = int(spec["length"]), int(spec["tail_max"])
+    engine = daw.RenderEngine(sr, block)
+    chain = _load_chain(engine, spec["chain"])
+    inst = chain[0]
+    for start, dur, pitch, vel in spec["notes"]:
+        inst.proc.add_midi_note(int(pitch), int(vel), float(start), float(dur))
+    graph = [(chain[0].proc, [])]
+    for prev, cur in zip(chain, chain[1:]):
+        graph.append((cur.proc, [prev.proc.get_name()]))
+    engine.load_graph(graph)
+    total = length + tail_max
+    t0 = time.perf_counter()
+    # One render call per stem: every render restarts at t=0 and resets the plugins.
+    engine.render((total + block) / sr)
+    wall = time.perf_counter() - t0
+    audio = to_stereo(np.asarray(engine.get_audio(), dtype=np.float32))
+    if audio.shape[1] < total:
+        audio = np.pad(audio, ((0, 0), (0, total - audio.shape[1])))
+    audio = audio[:, :total]
+    if not np.all(np.isfinite(audio)):
+        raise PluginError(f"plugin {chain[-1].label}: produced NaN or infinite samples")
+    tail = tail_length(audio, length, tail_max)
+    out = np.ascontiguousarray(audio[:, :length + tail])
+    _save_npy(Path(spec["out"]), out)
+    return {"tail": tail, "wall": wall, "seconds": total / sr}
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    import io
+
+    from composer_assist.core.atomic import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def probe_job(spec: dict) -> dict:
+    """Load one plugin and describe it: format, kind, channels, parameters."""
+    import dawdreamer as daw
+
+    path, kind = Path(spec["path"]), spec["kind"]
+    engine = daw.RenderEngine(48000, 512)
+    if kind == "faust":
+        meta = faust_meta(path)
+        loaded = load_faust(engine, "probe", path, meta["kind"])
+        role = meta["kind"]
+        name = str(meta.get("name") or path.stem)
+    else:
+        loaded = load_vst(engine, "probe", path, kind)
+        # VST2 hides the synth flag from DawDreamer: no audio input means an instrument.
+        role = "instrument" if loaded.proc.get_num_input_channels() == 0 else "effect"
+        name = path.name
+    params = loaded.params()
+    if kind == "faust":
+        params = [p for p in params if p["name"] not in ("freq", "gain", "gate")]
+    return {"name": name, "kind": role, "inputs": int(loaded.proc.get_num_input_channels()),
+            "outputs": int(loaded.proc.get_num_output_channels()), "params": params}
+
+
+def save_state_job(spec: dict) -> dict:
+    """Load a VST, set parameters by name, and save its state (FXP chunk) to ``spec['out']``."""
+    import dawdreamer as daw
+
+    path = Path(spec["path"])
+    engine = daw.RenderEngine(48000, 512)
+    loaded = load_vst(engine, "state", path, spec["kind"])
+    apply_state(loaded, spec.get("state"))
+    for k, v in (spec.get("params") or {}).items():
+        loaded.set_param(k, float(v))
+    out = Path(spec["out"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    loaded.proc.save_state(str(tmp))
+    if not tmp.exists():
+        raise PluginError(f"plugin {path.name}: save_state wrote nothing")
+    from composer_assist.core.atomic import atomic_write_bytes
+
+    atomic_write_bytes(out, tmp.read_bytes())
+    tmp.unlink()
+    return {"bytes": out.stat().st_size}
+
+
+JOBS = {"render": render_job, "probe": probe_job, "save_state": save_state_job}

@@ -1,0 +1,247 @@
+"""Finding plugins: Faust instruments in ``plugins/`` and VST2/VST3 in the standard folders.
+
+Each plugin is probed in a worker process with a timeout (plugins segfault, exit or hang while
+loading); a failure is recorded against that plugin and the scan goes on.  Results are cached in
+``<cache>/plugins.json`` keyed by path, mtime and size, so a rescan only probes what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from composer_assist.core.atomic import atomic_write_json
+from composer_assist.core.errors import PluginError
+from composer_assist.core.plugin_paths import builtin_plugin_dir, vst2_search_paths, vst3_search_paths
+
+CACHE_SCHEMA = 1
+PROBE_TIMEOUT_S = 30.0
+
+
+def cache_dir() -> Path:
+    """``$COMPOSER_ASSIST_CACHE`` or ``~/.cache/composer-assist``."""
+    env = os.environ.get("COMPOSER_ASSIST_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "composer-assist"
+
+
+@dataclass
+class PluginInfo:
+    ref: str  # what a project writes in "plugin": a Faust id, a VST file name or a path
+    name: str
+    path: str
+    format: str  # faust | vst2 | vst3
+    kind: str = ""  # instrument | effect ("" when the probe failed)
+    inputs: int = 0
+    outputs: int = 0
+    params: list[dict] = field(default_factory=list)
+    ok: bool = True
+    error: str | None = None
+    note: str = ""
+    signature: str = ""  # mtime/size of the files the probe depended on
+
+    @classmethod
+    def from_json(cls, d: dict) -> "PluginInfo":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass
+class ScanResult:
+    plugins: list[PluginInfo]
+    probed: int  # how many were probed now (the rest came from the cache)
+    skipped: list[str]  # files in VST folders that are not plugins (shared libraries)
+
+
+def _sig(*paths: Path) -> str:
+    parts = []
+    for p in paths:
+        try:
+            st = p.stat()
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append("-")
+    return "|".join(parts)
+
+
+VST2_ENTRY_POINTS = {b"VSTPluginMain", b"main", b"main_plugin", b"main_macho"}
+
+
+def exported_symbols(path: Path) -> set[bytes]:
+    """Names of the functions a 64/32-bit little-endian ELF shared object defines (.dynsym)."""
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return set()
+    if data[:4] != b"\x7fELF" or data[5] != 1:
+        return set()
+    is64 = data[4] == 2
+    try:
+        if is64:
+            shoff, = struct.unpack_from("<Q", data, 0x28)
+            shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+        else:
+            shoff, = struct.unpack_from("<I", data, 0x20)
+            shentsize, shnum = struct.unpack_from("<HH", data, 0x2E)
+        sections = []
+        for k in range(shnum):
+            base = shoff + k * shentsize
+            if is64:
+                _, typ, _, _, off, size, link, _, _, entsize = struct.unpack_from("<IIQQQQIIQQ", data, base)
+            else:
+                _, typ, _, _, off, size, link, _, _, entsize = struct.unpack_from("<IIIIIIIIII", data, base)
+            sections.append((typ, off, size, link, entsize))
+        out = set()
+        for typ, off, size, link, entsize in sections:
+            if typ != 11 or not entsize:  # SHT_DYNSYM
+                continue
+            stroff = sections[link][1]
+            for j in range(size // entsize):
+                e = off + j * entsize
+                if is64:
+                    name, info, _, shndx = struct.unpack_from("<IBBH", data, e)
+                else:
+                    name, _, _, info, _, shndx = struct.unpack_from("<IIIBBH", data, e)
+                if shndx == 0 or (info & 0xF) != 2:  # undefined, or not a function
+                    continue
+                end = data.index(b"\0", stroff + name)
+                out.add(data[stroff + name:end])
+        return out
+    except (struct.error, IndexError, ValueError):
+        return set()
+
+
+def _is_vst2_binary(path: Path) -> bool:
+    """A VST2 exports ``VSTPluginMain`` (or the old ``main``); plugin folders also hold helper libraries."""
+    return bool(exported_symbols(path) & VST2_ENTRY_POINTS)
+
+
+def _vst3_note(bundle: Path) -> str:
+    info = bundle / "Contents" / "Resources" / "moduleinfo.json"
+    try:
+        classes = [c for c in json.loads(info.read_text()).get("Classes", [])
+                   if c.get("Category") == "Audio Module Class"]
+    except (OSError, ValueError, AttributeError):
+        return ""
+    if len(classes) > 1:
+        # DawDreamer 0.9 (JUCE) instantiates only the first class of a shell bundle (issue #90).
+        return f"bundle holds {len(classes)} plugins; only the first ({classes[0].get('Name')}) loads"
+    return ""
+
+
+def candidates() -> tuple[list[tuple[Path, str, str, str]], list[str]]:
+    """(path, format, ref, signature) for every plugin file we can find, and skipped files."""
+    found: list[tuple[Path, str, str, str]] = []
+    skipped: list[str] = []
+    seen: set[Path] = set()
+    pdir = builtin_plugin_dir()
+    if pdir.is_dir():
+        for dsp in sorted(pdir.glob("*.dsp")):
+            found.append((dsp, "faust", dsp.stem, _sig(dsp, dsp.with_suffix(".json"))))
+    for folder in vst2_search_paths():
+        if not folder.is_dir():
+            continue
+        top = {p.name for p in folder.iterdir()}
+        for so in sorted(folder.rglob("*")):
+            if so.suffix not in (".so",) or not so.is_file() or so.resolve() in seen:
+                continue
+            seen.add(so.resolve())
+            if not _is_vst2_binary(so):
+                skipped.append(str(so))
+                continue
+            ref = so.name if so.parent == folder and so.name in top else str(so)
+            found.append((so, "vst2", ref, _sig(so)))
+    for folder in vst3_search_paths():
+        if not folder.is_dir():
+            continue
+        for b in sorted(folder.rglob("*.vst3")):
+            if b.resolve() in seen or any(p.suffix == ".vst3" for p in b.parents):
+                continue
+            seen.add(b.resolve())
+            ref = b.name if b.parent == folder else str(b)
+            found.append((b, "vst3", ref, _sig(b, b / "Contents")))
+    return found, skipped
+
+
+def _load_cache() -> dict[str, dict]:
+    path = cache_dir() / "plugins.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA:
+        return {}
+    plugins = data.get("plugins")
+    return plugins if isinstance(plugins, dict) else {}
+
+
+def _save_cache(infos: list[PluginInfo]) -> None:
+    atomic_write_json(cache_dir() / "plugins.json",
+                      {"schema": CACHE_SCHEMA, "plugins": {i.path: asdict(i) for i in infos}})
+
+
+def scan_plugins(rescan: bool = False, jobs: int = 2, timeout: float = PROBE_TIMEOUT_S,
+                 progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Find and probe every plugin (cached ones are not probed again unless ``rescan``)."""
+    from .workers import shared_pool
+
+    found, skipped = candidates()
+    cache = {} if rescan else _load_cache()
+    infos: dict[str, PluginInfo] = {}
+    todo = []
+    for path, fmt, ref, sig in found:
+        old = cache.get(str(path))
+        if old and old.get("signature") == sig:
+            info = PluginInfo.from_json(old)
+            info.ref = ref
+            infos[str(path)] = info
+        else:
+            todo.append({"op": "probe", "path": str(path), "kind": fmt, "ref": ref, "sig": sig})
+    total = len(found)
+    done = total - len(todo)
+    if progress:
+        progress(done, total)
+
+    def on_result(r) -> None:
+        nonlocal done
+        job = r.job
+        path = Path(job["path"])
+        info = PluginInfo(ref=job["ref"], name=path.stem if job["kind"] == "faust" else path.name,
+                          path=job["path"], format=job["kind"], signature=job["sig"])
+        if r.ok:
+            res = r.result
+            info.name, info.kind = res["name"], res["kind"]
+            info.inputs, info.outputs, info.params = res["inputs"], res["outputs"], res["params"]
+        else:
+            info.ok, info.error = False, r.error
+        if info.format == "vst3":
+            info.note = _vst3_note(path)
+        infos[job["path"]] = info
+        done += 1
+        if progress:
+            progress(done, total)
+
+    if todo:
+        shared_pool(jobs).run(todo, timeout, on_result, size=jobs)
+    ordered = [infos[str(p)] for p, *_ in found if str(p) in infos]
+    _save_cache(ordered)
+    return ScanResult(ordered, len(todo), skipped)
+
+
+def find_plugin(name: str, infos: list[PluginInfo]) -> PluginInfo:
+    """Look a plugin up by reference, file name, path or display name (case-insensitive)."""
+    want = name.lower()
+    for key in (lambda i: i.ref, lambda i: Path(i.path).name, lambda i: i.path, lambda i: i.name,
+                lambda i: Path(i.path).stem):
+        hits = [i for i in infos if key(i).lower() == want]
+        if hits:
+            return hits[0]
+    import difflib
+
+    close = difflib.get_close_matches(name, [i.ref for i in infos], n=5, cutoff=0.4)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise PluginError(f"no scanned plugin named {name!r}{hint}; run 'composer-assist plugins scan' to list them")

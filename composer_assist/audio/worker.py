@@ -1,0 +1,39 @@
+"""Worker process main loop: read one JSON job per line on stdin, answer one JSON line.
+
+Run as ``python -m composer_assist.audio.worker``.  Plugins print freely to stdout, so the
+answers go to a private duplicate of the original stdout and fd 1 is pointed at stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+
+
+def main() -> int:
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    from composer_assist.audio.host import JOBS  # after the redirect: imports may print
+    from composer_assist.core.errors import ComposerAssistError
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        try:
+            result = JOBS[job["op"]](job)
+            answer = {"id": job["id"], "ok": True, "result": result}
+        except ComposerAssistError as exc:
+            answer = {"id": job["id"], "ok": False, "error": str(exc), "type": type(exc).__name__}
+        except Exception as exc:  # a plugin's own exception: report it, keep serving
+            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            answer = {"id": job["id"], "ok": False, "error": last, "type": "PluginError"}
+        sys.stderr.flush()
+        proto.write(json.dumps(answer) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
