@@ -1,9 +1,122 @@
-"""Subcommands: (not written yet)."""
+"""Subcommands: trace info / convert / generate / plot (emotion traces, see docs/traces.md)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
+KIND_NAMES = ("thriller_buildup", "comedy_scene", "calm_to_sad", "action_chase")
+
+
+def _add_reading(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, default="auto",
+                   help="input format (default: detect from the content)")
+    p.add_argument("--scale", help="valence/arousal scale of the input: [-1,1], [0,1] or [1,9] "
+                                   "(SAM); needed when the values alone are ambiguous")
+    p.add_argument("--max-gap", type=float, default=4.0, metavar="S",
+                   help="interpolate missing values over gaps up to S seconds (default 4)")
+    p.add_argument("--refuse-long-gaps", action="store_true",
+                   help="fail on longer gaps instead of marking them invalid")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    """Add `trace` and its subcommands."""
+    tp = sub.add_parser("trace", help="emotion traces: inspect, convert, generate, plot",
+                        description="Emotion traces (valence/arousal over time, optional heart "
+                                    "rate, EDA and other channels).")
+    ts = tp.add_subparsers(dest="trace_command", metavar="ACTION")
+    tp.set_defaults(func=lambda args: (tp.print_help(), 1)[1])
+
+    p = ts.add_parser("info", help="duration, sampling rate, channels, ranges and gaps")
+    p.add_argument("file")
+    _add_reading(p)
+    p.set_defaults(func=cmd_info)
+
+    p = ts.add_parser("convert", help="read any supported format, write our CSV")
+    p.add_argument("input")
+    p.add_argument("-o", "--output", required=True, help="output CSV")
+    _add_reading(p)
+    p.add_argument("--start", type=float, help="keep from S seconds")
+    p.add_argument("--end", type=float, help="keep up to S seconds")
+    p.add_argument("--rebase", action="store_true", help="shift times so the output starts at 0")
+    p.add_argument("--resample", type=float, metavar="HZ", help="resample to a uniform rate")
+    p.add_argument("--smooth", type=float, metavar="TAU",
+                   help="smooth with time constant TAU seconds (zero-phase; --causal for live)")
+    p.add_argument("--causal", action="store_true", help="use the causal one-pole smoother")
+    p.add_argument("--name", help="trace name stored in the file")
+    p.set_defaults(func=cmd_convert)
+
+    p = ts.add_parser("generate", help="a seeded synthetic scene trace",
+                      description="Kinds: " + ", ".join(KIND_NAMES))
+    p.add_argument("kind", choices=KIND_NAMES)
+    p.add_argument("-o", "--output", required=True, help="output CSV")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--duration", type=float, metavar="S", help="seconds (default per kind)")
+    p.set_defaults(func=cmd_generate)
+
+    p = ts.add_parser("plot", help="PNG of valence, arousal, heart rate and EDA over time")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True, help="output PNG")
+    _add_reading(p)
+    p.add_argument("--start", type=float)
+    p.add_argument("--end", type=float)
+    p.set_defaults(func=cmd_plot)
+
+
+def _load(args: argparse.Namespace, path: str):
+    from composer_assist.core.trace import load_trace
+    return load_trace(path, format=args.format, scale=args.scale, max_gap_s=args.max_gap,
+                      long_gaps="refuse" if args.refuse_long_gaps else "mark")
+
+
+def _window(trace, args: argparse.Namespace):
+    if args.start is None and args.end is None:
+        return trace
+    start = trace.start if args.start is None else args.start
+    end = trace.end if args.end is None else args.end
+    return trace.slice(start, end)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from composer_assist.core.trace_stats import describe
+    trace = _load(args, args.file)
+    print(describe(trace))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from composer_assist.core.errors import TraceError
+    from composer_assist.core.trace import save_trace
+    if Path(args.output).resolve() == Path(args.input).resolve():
+        raise TraceError(f"{args.output}: output would overwrite the input")
+    trace = _window(_load(args, args.input), args)
+    if args.rebase:
+        trace = trace.shifted(-trace.start)
+    if args.resample:
+        trace = trace.resample(args.resample)
+    if args.smooth:
+        trace = trace.smooth(args.smooth, causal=args.causal)
+    if args.name:
+        trace.name = args.name
+    save_trace(trace, args.output)
+    print(f"wrote {args.output}: {trace.times.size} samples, {trace.duration:.1f} s, "
+          f"channels: {', '.join(['valence', 'arousal', *trace.channels])}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from composer_assist.core.trace import generate_trace, save_trace
+    trace = generate_trace(args.kind, duration=args.duration, seed=args.seed)
+    save_trace(trace, args.output)
+    print(f"wrote {args.output}: {args.kind}, seed {args.seed}, {trace.duration:.1f} s, "
+          f"{trace.times.size} samples")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from composer_assist.core.trace_plot import plot_trace
+    trace = _window(_load(args, args.file), args)
+    plot_trace(trace, args.output)
+    print(f"wrote {args.output}")
+    return 0

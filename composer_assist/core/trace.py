@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -113,8 +114,8 @@ class Trace:
         return bool(self.valid[i] and self.valid[j]) if self.times[i] != t else bool(self.valid[i])
 
     # ---- transforms (each returns a new Trace) ------------------------------------------
-    def _with(self, times: np.ndarray, values: dict[str, np.ndarray], valid: np.ndarray | None,
-              suffix: str = "") -> Trace:
+    def _with(self, times: np.ndarray, values: dict[str, np.ndarray],
+              valid: np.ndarray | None) -> Trace:
         return Trace(times, values["valence"], values["arousal"],
                      {k: values[k] for k in self.channels}, name=self.name, source=self.source,
                      valid=valid)
@@ -197,14 +198,15 @@ def ema(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 def fill_gaps(times: np.ndarray, columns: dict[str, np.ndarray], max_gap_s: float = 4.0,
               long_gaps: str = "mark", where: str = "trace",
-              rows: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+              label: Callable[[int], str] | None = None
+              ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """Replace NaN runs in each column; return the filled columns and a validity mask.
 
     A run whose span (last good sample before it to first good sample after it) is at most
     ``max_gap_s`` is linearly interpolated.  Longer runs, and runs at either end of the trace
     (nothing to interpolate towards), are ``long_gaps="refuse"``: a TraceError naming the row, or
     ``"mark"``: held at the last good value (what a live player would do) and marked invalid.
-    ``rows`` maps sample index to the file's line/row number for messages.  The mask is None when
+    ``label(i)`` names sample i in messages (e.g. "line 12").  The mask is None when
     nothing was marked.
     """
     if long_gaps not in ("mark", "refuse"):
@@ -214,8 +216,7 @@ def fill_gaps(times: np.ndarray, columns: dict[str, np.ndarray], max_gap_s: floa
     valid = np.ones(n, dtype=bool)
     out: dict[str, np.ndarray] = {}
 
-    def row(i: int) -> str:
-        return f"line {int(rows[i])}" if rows is not None else f"sample {i}"
+    row = label or (lambda i: f"sample {i}")
 
     for name, col in columns.items():
         v = np.asarray(col, dtype=np.float64).copy()
@@ -237,9 +238,9 @@ def fill_gaps(times: np.ndarray, columns: dict[str, np.ndarray], max_gap_s: floa
                 if long_gaps == "refuse":
                     what = (f"a gap of {span:g} s" if math.isfinite(span)
                             else "missing values at the " + ("start" if before is None else "end"))
-                    raise TraceError(f"{where}: {row(a)}: column {name!r}: {what} (rows {row(a)} "
-                                     f"to {row(b - 1)}) is longer than the {max_gap_s:g} s that "
-                                     f"may be interpolated")
+                    raise TraceError(f"{where}: {row(a)}: {name}: {what} ({row(a)} to "
+                                     f"{row(b - 1)}) is longer than the {max_gap_s:g} s that may "
+                                     f"be interpolated (--max-gap)")
                 v[a:b] = v[before] if before is not None else v[after]
                 valid[a:b] = False
         out[name] = v
