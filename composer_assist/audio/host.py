@@ -223,6 +223,7 @@ def render_job(spec: dict) -> dict:
     """Render one chain (instrument then effects) and save body+tail as float32 .npy."""
     import dawdreamer as daw
 
+    t_job = time.perf_counter()
     sr, block = int(spec["sample_rate"]), int(spec.get("block_size", 512))
     length, tail_max = int(spec["length"]), int(spec["tail_max"])
     engine = daw.RenderEngine(sr, block)
@@ -248,7 +249,7 @@ def render_job(spec: dict) -> dict:
     tail = tail_length(audio, length, tail_max)
     out = np.ascontiguousarray(audio[:, :length + tail])
     _save_npy(Path(spec["out"]), out)
-    return {"tail": tail, "wall": wall, "seconds": total / sr}
+    return {"tail": tail, "wall": wall, "seconds": total / sr, "job_wall": time.perf_counter() - t_job}
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:

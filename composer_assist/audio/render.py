@@ -1,0 +1,321 @@
+"""Rendering cues: one stem per layer of each variant (plus stingers) and mixdowns.
+
+Each stem is one chain — instrument, then effects in order — rendered by a worker process (see
+``workers``) in a single DawDreamer render call, at the project sample rate, float32 stereo,
+exactly ``cue.length_samples(sr)`` long.  Whatever rings on past the cue end (release, reverb)
+is measured by rendering past it and trimming at -80 dBFS, and kept apart as the stem's *tail*.
+Stems are raw chain output; a layer's gain and pan apply in the mixdown (``core.mixmath``).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from composer_assist.core.errors import PluginError, ProjectError, RenderError
+from composer_assist.core.mixmath import layer_gains
+from composer_assist.core.model import Cue, Layer, PluginRef, Project
+from composer_assist.core.plugin_paths import resolve_plugin
+
+from . import stem_cache
+from .host import faust_meta
+from .wavio import write_wav
+
+BLOCK_SIZE = 512
+VST_RELEASE_S = 2.0  # tail allowance for a VST instrument (its release time is not exposed)
+VST_EFFECT_TAIL_S = 6.0  # ... and for a VST effect (reverbs, delays)
+MAX_TAIL_S = 12.0
+STINGER = "(stinger)"  # the ``variant`` of a stinger's StemStats
+
+
+@dataclass
+class StemStats:
+    variant: str
+    layer: str
+    seconds: float  # audio rendered (body + tail allowance)
+    wall: float  # seconds the worker spent on it (load, compile, render, save)
+    realtime: float  # seconds / wall: render speed as a multiple of real time
+    cached: bool
+
+
+@dataclass
+class StemError:
+    variant: str
+    layer: str
+    plugins: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"stinger {self.layer!r}" if self.variant == STINGER else f"variant {self.variant!r} layer {self.layer!r}"
+        return f"{where} ({self.plugins}): {self.message}"
+
+
+@dataclass
+class CueRender:
+    cue: Cue
+    sample_rate: int
+    length: int  # samples of the cue body
+    stems: dict[str, dict[str, np.ndarray]]  # variant -> layer -> float32 (2, length)
+    tails: dict[str, dict[str, np.ndarray]]  # variant -> layer -> float32 (2, tail_len)
+    stingers: dict[str, np.ndarray]  # stinger name -> float32 (2, n) one-shot including its tail
+    stats: list[StemStats]
+    errors: list[StemError] = field(default_factory=list)  # only with keep_going=True
+    wall: float = 0.0  # whole render_cue call
+
+    @property
+    def cached_stems(self) -> list[tuple[str, str]]:
+        return [(s.variant, s.layer) for s in self.stats if s.cached]
+
+
+# ---------------------------------------------------------------------------------------------
+# Job specs
+
+
+def _plugin_spec(ref: PluginRef, role: str, project_dir: Path | None, where: str) -> tuple[dict, dict, float]:
+    """(job entry, cache fingerprint, tail allowance in s) for one plugin of a chain."""
+    try:
+        res = resolve_plugin(ref.plugin, project_dir)
+    except PluginError as exc:
+        raise PluginError(f"{where}: {exc}") from None
+    path = res.path
+    if res.kind == "vst2" and path.is_dir():  # a Linux .vst bundle folder: load the .so inside
+        inner = sorted(path.glob("*.so"))
+        if not inner:
+            raise PluginError(f"{where}: plugin {ref.plugin!r}: no .so inside {path}")
+        path = inner[0]
+    fp: dict = {"plugin": stem_cache.file_fingerprint(path), "role": role,
+                "params": {k: float(v) for k, v in sorted(ref.params.items())}}
+    spec = {"path": str(path), "kind": res.kind, "role": role, "params": dict(ref.params),
+            "label": Path(ref.plugin).name}
+    if res.kind == "faust":
+        try:
+            meta = faust_meta(path)
+        except PluginError as exc:
+            raise PluginError(f"{where}: {exc}") from None
+        fp["meta"] = stem_cache.file_fingerprint(path.with_suffix(".json"))
+        tail = float(meta.get("release_s", 0.5))
+        unknown = [k for k in ref.params if meta.get("params") and k not in meta["params"]]
+        if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], list(meta["params"]), n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise PluginError(f"{where}: plugin {ref.plugin}: unknown parameter {unknown[0]!r}; {hint}"
+                              f"valid: {', '.join(meta['params'])}")
+    else:
+        tail = VST_RELEASE_S if role == "instrument" else VST_EFFECT_TAIL_S
+    if ref.state:
+        state = Path(ref.state)
+        if not state.is_absolute():
+            if project_dir is None:
+                raise PluginError(f"{where}: state file {ref.state!r} is relative but the project has no folder")
+            state = project_dir / state
+        try:
+            data = state.read_bytes()
+        except OSError:
+            raise PluginError(f"{where}: state file {state} not found") from None
+        import hashlib
+
+        spec["state"] = str(state)
+        fp["state"] = hashlib.sha256(data).hexdigest()
+    return spec, fp, tail
+
+
+@dataclass
+class _Stem:
+    variant: str
+    layer: Layer
+    key: str
+    spec: dict
+    length: int
+    plugins: str
+
+
+def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | None,
+          length: int | None) -> _Stem:
+    where = (f"cue {cue.name!r} stinger {layer.name!r}" if variant == STINGER
+             else f"cue {cue.name!r} variant {variant!r} layer {layer.name!r}")
+    chain, fps, tail_s = [], [], 0.0
+    for i, ref in enumerate([layer.instrument] + list(layer.effects)):
+        spec, fp, tail = _plugin_spec(ref, "instrument" if i == 0 else "effect", project_dir,
+                                      f"{where} {'instrument' if i == 0 else f'effect {i}'}")
+        chain.append(spec)
+        fps.append(fp)
+        tail_s += tail
+    tempo = cue.tempo
+    notes = []
+    for n in layer.notes():
+        t0 = tempo.seconds_at(n.start)
+        notes.append([round(t0, 9), round(tempo.seconds_at(n.start + n.duration) - t0, 9), n.pitch, n.velocity])
+    if length is None:  # a stinger: as long as its notes
+        end = max((s + d for s, d, _, _ in notes), default=0.0)
+        length = int(math.ceil(end * sr))
+    tail_max = int(round(min(MAX_TAIL_S, tail_s) * sr))
+    spec = {"op": "render", "sample_rate": sr, "block_size": BLOCK_SIZE, "chain": chain, "notes": notes,
+            "length": length, "tail_max": tail_max}
+    key = stem_cache.stem_key({"chain": fps, "notes": notes, "tempo": tempo.to_json(), "sample_rate": sr,
+                               "block_size": BLOCK_SIZE, "length": length, "tail_max": tail_max})
+    plugins = " -> ".join(Path(r.plugin).name for r in [layer.instrument] + list(layer.effects))
+    return _Stem(variant, layer, key, spec, length, plugins)
+
+
+def _timeout(spec: dict) -> float:
+    # Anything slower than a third of real time (plus loading) is treated as hung.
+    return 60.0 + 3.0 * (spec["length"] + spec["tail_max"]) / spec["sample_rate"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+def render_cue(project: Project, cue: str, variants: list[str] | None = None, sample_rate: int | None = None,
+               jobs: int = 2, use_cache: bool = True, progress: Callable[[int, int], None] | None = None,
+               *, keep_going: bool = False, timeout: float | None = None,
+               stingers: bool = True) -> CueRender:
+    """Render every layer of the chosen variants (all by default) and the cue's stingers.
+
+    Stems come from the cache when nothing that produced them changed.  A plugin that fails,
+    crashes or hangs fails its own stem only: the others render, then ``RenderError`` names
+    every failed layer and plugin (or, with ``keep_going``, the failures are in ``errors``).
+    """
+    from .workers import shared_pool
+
+    t_start = time.perf_counter()
+    try:
+        c = project.cue(cue)
+        chosen = [c.variant(v) for v in variants] if variants else list(c.variants)
+    except KeyError as exc:
+        raise ProjectError(exc.args[0]) from None
+    sr = int(sample_rate or project.sample_rate)
+    if sr not in (44100, 48000):
+        raise RenderError(f"sample rate {sr} is not supported (44100 or 48000)")
+    length = c.length_samples(sr)
+    folder = project.folder
+    todo = [_stem(c, v.name, layer, sr, folder, length) for v in chosen for layer in v.layers]
+    if stingers:
+        todo += [_stem(c, STINGER, s, sr, folder, None) for s in c.stingers]
+
+    arrays: dict[int, np.ndarray] = {}
+    stats: dict[int, StemStats] = {}
+    jobs_to_run: list[dict] = []
+    for i, st in enumerate(todo):
+        hit = stem_cache.load_stem(st.key, st.length) if use_cache else None
+        if hit is not None:
+            arr, meta = hit
+            arrays[i] = arr
+            secs, wall = float(meta.get("seconds", 0.0)), float(meta.get("wall", 0.0))
+            stats[i] = StemStats(st.variant, st.layer.name, secs, wall, secs / wall if wall > 0 else math.inf, True)
+        else:
+            jobs_to_run.append(dict(st.spec, index=i))
+
+    total, done = len(todo), len(todo) - len(jobs_to_run)
+    if progress:
+        progress(done, total)
+    errors: list[StemError] = []
+    tmp = None if use_cache else Path(tempfile.mkdtemp(prefix="ca-render-"))
+
+    def out_path(i: int) -> Path:
+        return stem_cache.stem_path(todo[i].key) if tmp is None else tmp / f"{i}.npy"
+
+    for j in jobs_to_run:
+        j["out"] = str(out_path(j["index"]))
+
+    def on_result(r) -> None:
+        nonlocal done
+        i = r.job["index"]
+        st = todo[i]
+        if r.ok:
+            try:
+                arr = np.load(r.job["out"], allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                errors.append(StemError(st.variant, st.layer.name, st.plugins, f"stem file unreadable: {exc}"))
+            else:
+                arrays[i] = arr
+                res = r.result
+                stats[i] = StemStats(st.variant, st.layer.name, res["seconds"], res["job_wall"],
+                                     res["seconds"] / res["job_wall"] if res["job_wall"] > 0 else math.inf, False)
+                if tmp is None:
+                    stem_cache.save_meta(st.key, {"seconds": res["seconds"], "wall": res["job_wall"],
+                                                  "tail": res["tail"]})
+        else:
+            errors.append(StemError(st.variant, st.layer.name, st.plugins, r.error or "failed"))
+        done += 1
+        if progress:
+            progress(done, total)
+
+    try:
+        if jobs_to_run:
+            shared_pool(jobs).run(jobs_to_run, timeout if timeout is not None else _timeout, on_result,
+                                  size=max(1, jobs))
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    if errors and not keep_going:
+        raise RenderError(f"cue {c.name!r}: " + "; ".join(str(e) for e in errors))
+
+    stems: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
+    tails: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
+    stinger_audio: dict[str, np.ndarray] = {}
+    for i, st in enumerate(todo):
+        if i not in arrays:
+            continue
+        arr = arrays[i]
+        if st.variant == STINGER:
+            stinger_audio[st.layer.name] = arr
+        else:
+            stems[st.variant][st.layer.name] = arr[:, :length]
+            tails[st.variant][st.layer.name] = arr[:, length:]
+    return CueRender(c, sr, length, stems, tails, stinger_audio, [stats[i] for i in sorted(stats)], errors,
+                     time.perf_counter() - t_start)
+
+
+def mixdown(render: CueRender, variant: str, with_tail: bool = False) -> np.ndarray:
+    """Sum of a variant's stems with each layer's gain and pan (2, n) float32."""
+    try:
+        v = render.cue.variant(variant)
+    except KeyError as exc:
+        raise ProjectError(exc.args[0]) from None
+    stems = render.stems.get(variant, {})
+    tails = render.tails.get(variant, {})
+    extra = max((t.shape[1] for t in tails.values()), default=0) if with_tail else 0
+    out = np.zeros((2, render.length + extra), dtype=np.float64)
+    for layer in v.layers:
+        if layer.name not in stems:
+            continue
+        gl, gr = layer_gains(layer.gain_db, layer.pan)
+        audio = stems[layer.name]
+        if with_tail and layer.name in tails and tails[layer.name].shape[1]:
+            audio = np.concatenate([audio, tails[layer.name]], axis=1)
+        out[0, :audio.shape[1]] += gl * audio[0]
+        out[1, :audio.shape[1]] += gr * audio[1]
+    return out.astype(np.float32)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in name).strip() or "_"
+
+
+def write_cue(render: CueRender, out_dir: Path) -> list[Path]:
+    """Write ``OUT/<cue>/<variant>/<layer>.wav`` (+ ``<layer>.tail.wav``), ``mix.wav`` and stingers."""
+    base = Path(out_dir) / _safe(render.cue.name)
+    sr = render.sample_rate
+    written: list[Path] = []
+    for variant, layers in render.stems.items():
+        folder = base / _safe(variant)
+        for name, audio in layers.items():
+            written.append(write_wav(folder / f"{_safe(name)}.wav", audio, sr))
+            tail = render.tails.get(variant, {}).get(name)
+            if tail is not None and tail.shape[1]:
+                written.append(write_wav(folder / f"{_safe(name)}.tail.wav", tail, sr))
+        written.append(write_wav(folder / "mix.wav", mixdown(render, variant), sr))
+    for name, audio in render.stingers.items():
+        written.append(write_wav(base / "stingers" / f"{_safe(name)}.wav", audio, sr))
+    return written
