@@ -118,8 +118,9 @@ class Loaded:
                             "text": ""})
             else:
                 idx = int(d["index"])
-                out.append({"name": d["name"], "value": float(self.proc.get_parameter(idx)),
-                            "default": float(d.get("defaultValue", 0.0)), "min": 0.0, "max": 1.0,
+                value = float(self.proc.get_parameter(idx))
+                # VST2 does not report defaults (DawDreamer says 0): a fresh instance's value is it.
+                out.append({"name": d["name"], "value": value, "default": value, "min": 0.0, "max": 1.0,
                             "unit": d.get("label", ""), "text": str(d.get("currentValText", ""))})
         if self.kind == "faust":
             units = {k: v.get("unit", "") for k, v in (self.meta.get("params") or {}).items() if isinstance(v, dict)}

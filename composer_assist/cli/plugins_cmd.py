@@ -1,9 +1,108 @@
-"""Subcommands: (not written yet)."""
+"""Subcommands: ``plugins scan`` lists every plugin found, ``plugins info NAME`` its parameters,
+``plugins save-state`` writes a VST state file for a project's ``state`` field."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    p = sub.add_parser("plugins", help="find plugins and show their parameters",
+                       description="Scan the built-in Faust instruments and VST2/VST3 folders "
+                                   "(VST_PATH/VST3_PATH add folders); each plugin is probed in its "
+                                   "own worker process, results are cached.")
+    ps = p.add_subparsers(dest="plugins_command", metavar="ACTION")
+    s = ps.add_parser("scan", help="find and probe plugins (cached by path, mtime and size)")
+    s.add_argument("--rescan", action="store_true", help="probe every plugin again, ignoring the cache")
+    s.add_argument("--jobs", type=int, default=2, help="probe processes in parallel (default 2)")
+    s.add_argument("--timeout", type=float, default=30.0, help="seconds before a plugin counts as hung (default 30)")
+    s.add_argument("--failed", action="store_true", help="list only plugins that failed to load")
+    s.set_defaults(func=run_scan)
+    i = ps.add_parser("info", help="list a plugin's parameters")
+    i.add_argument("name", help="Faust id, VST file name (amsynth_vst.so), path or display name")
+    i.set_defaults(func=run_info)
+    st = ps.add_parser("save-state", help="save a VST's state to a file (for a layer's \"state\")")
+    st.add_argument("name", help="VST file name or path")
+    st.add_argument("out", help="state file to write (beside the project)")
+    st.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
+                    help="set a parameter (normalised 0..1) before saving; repeatable")
+    st.add_argument("--from", dest="source", default=None, help="start from this state file")
+    st.set_defaults(func=run_save_state)
+    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from composer_assist.audio.scan import cache_dir, scan_plugins
+    from composer_assist.cli.progress import progress_bar
+
+    with progress_bar("scan plugins", unit="plugin") as progress:
+        result = scan_plugins(rescan=args.rescan, jobs=args.jobs, timeout=args.timeout, progress=progress)
+    rows = [p for p in result.plugins if not args.failed or not p.ok]
+    width = max([len(p.ref) for p in rows] + [6])
+    print(f"{'plugin':<{width}}  {'format':<6} {'kind':<10} {'in':>3} {'out':>3} {'params':>6}  status")
+    for p in rows:
+        status = "ok" if p.ok else f"FAILED: {p.error}"
+        if p.note:
+            status += f" ({p.note})"
+        print(f"{p.ref:<{width}}  {p.format:<6} {p.kind or '-':<10} {p.inputs:>3} {p.outputs:>3} "
+              f"{len(p.params):>6}  {status}")
+    failed = sum(not p.ok for p in result.plugins)
+    print(f"\n{len(result.plugins)} plugins ({failed} failed), {result.probed} probed now, "
+          f"{len(result.plugins) - result.probed} from the cache {cache_dir() / 'plugins.json'}"
+          + (f"; {len(result.skipped)} non-plugin libraries skipped" if result.skipped else ""))
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from composer_assist.audio.plugins import probe_plugin
+    from composer_assist.audio.scan import find_plugin, scan_plugins
+    from composer_assist.core.errors import PluginError
+
+    try:
+        info = find_plugin(args.name, scan_plugins().plugins)
+    except PluginError as not_scanned:
+        try:  # not in the standard folders: a path or file the resolver still finds
+            info = probe_plugin(args.name, Path.cwd())
+        except PluginError:
+            raise not_scanned from None
+    print(f"{info.name}  ({info.format}, {info.kind or 'unknown kind'}, {info.inputs} in / {info.outputs} out)")
+    print(f"path: {info.path}")
+    print(f"use in a project as: \"plugin\": \"{info.ref}\"")
+    if not info.ok:
+        print(f"FAILED to load: {info.error}")
+        return 1
+    if info.note:
+        print(f"note: {info.note}")
+    if not info.params:
+        print("no parameters")
+        return 0
+    width = max(len(p["name"]) for p in info.params)
+    scale = "value (normalised 0..1)" if info.format != "faust" else "value"
+    print(f"\n{'parameter':<{width}}  {'default':>9} {scale:>9}  range / text")
+    for p in info.params:
+        if info.format == "faust":
+            extra = f"{p['min']:g} .. {p['max']:g} {p.get('unit', '')}".rstrip()
+        else:
+            extra = f"{p.get('text', '')} {p.get('unit', '')}".strip()
+        print(f"{p['name']:<{width}}  {p['default']:>9.4g} {p['value']:>9.4g}  {extra}")
+    return 0
+
+
+def run_save_state(args: argparse.Namespace) -> int:
+    from composer_assist.audio.plugins import save_plugin_state
+    from composer_assist.core.errors import PluginError
+
+    params = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        try:
+            params[name] = float(value)
+        except ValueError:
+            raise PluginError(f"--set {item!r}: expected PARAM=NUMBER") from None
+        if not sep:
+            raise PluginError(f"--set {item!r}: expected PARAM=NUMBER")
+    out = save_plugin_state(args.name, Path(args.out), params, Path(args.source) if args.source else None,
+                            Path.cwd())
+    print(f"saved {args.name} state to {out}")
+    return 0

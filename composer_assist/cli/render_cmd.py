@@ -1,9 +1,63 @@
-"""Subcommands: (not written yet)."""
+"""Subcommand: ``render PROJECT`` renders stems, tails and a mixdown per variant, with a summary."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    p = sub.add_parser("render", help="render a project's cues to stems and mixdowns",
+                       description="Render every layer of each variant (one stem each, plus tails past "
+                                   "the cue end, stingers and a mixdown) in worker processes. Unchanged "
+                                   "stems come from the cache. Writes OUT/<cue>/<variant>/<layer>.wav.")
+    p.add_argument("project", help="project folder or project.json")
+    p.add_argument("--cue", action="append", default=None, help="only this cue (repeatable)")
+    p.add_argument("--variant", action="append", default=None, help="only this variant (repeatable)")
+    p.add_argument("-o", "--out", default="out/render", help="output folder (default: out/render)")
+    p.add_argument("--sample-rate", type=int, choices=(44100, 48000), default=None,
+                   help="sample rate (default: the project's)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--no-cache", action="store_true", help="re-render every stem, ignoring the cache")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer_assist.audio.render import render_cue, write_cue
+    from composer_assist.cli.progress import progress_bar
+    from composer_assist.cli.report import print_render_table
+    from composer_assist.core.errors import ProjectError
+    from composer_assist.core.project_file import load_project
+
+    project = load_project(args.project)
+    if not project.cues:
+        raise ProjectError(f"{project.path}: the project has no cues")
+    cues = args.cue or [c.name for c in project.cues]
+    for name in cues:
+        try:
+            project.cue(name)
+        except KeyError as exc:
+            raise ProjectError(f"{project.path}: {exc.args[0]}") from None
+    renders, files = [], []
+    for name in cues:
+        variants = args.variant
+        if variants:
+            known = {v.name for v in project.cue(name).variants}
+            variants = [v for v in variants if v in known]
+            if not variants:
+                raise ProjectError(f"{project.path}: cue {name!r} has none of the variants "
+                                   f"{', '.join(args.variant)} (variants: {', '.join(sorted(known))})")
+        with progress_bar(f"render {name}", unit="stem") as progress:
+            r = render_cue(project, name, variants, args.sample_rate, jobs=args.jobs,
+                           use_cache=not args.no_cache, progress=progress, keep_going=True)
+        renders.append(r)
+        files += write_cue(r, Path(args.out))
+    print_render_table(renders)
+    errors = [f"cue {r.cue.name!r} {e}" for r in renders for e in r.errors]
+    cached = sum(s.cached for r in renders for s in r.stats)
+    total = sum(len(r.stats) for r in renders)
+    print(f"\nwrote {len(files)} files to {args.out}/ ({cached} of {total} stems from the cache)")
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    return 2 if errors else 0
