@@ -91,6 +91,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if Path(args.output).resolve() == Path(args.input).resolve():
         raise TraceError(f"{args.output}: output would overwrite the input")
     trace = _window(_load(args, args.input), args)
+    # Record where the data came from by file name (not a machine-specific absolute path).
+    trace.source = Path(args.input).name + (
+        f" {trace.start:g}-{trace.end:g} s" if args.start is not None or args.end is not None else "")
     if args.rebase:
         trace = trace.shifted(-trace.start)
     if args.resample:

@@ -31,8 +31,9 @@ def plot_trace(trace: Trace, path: str | os.PathLike, width_in: float = 11.0) ->
     ax.axhline(0.0, color="0.6", lw=0.7)
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("[-1, 1]")
-    ax.legend(loc="best", ncol=2, fontsize=9, framealpha=0.85)
-    ax.set_title(trace.name or str(trace.source), fontsize=11)
+    # Legend above the axes, beside the title, so it never hides the curves.
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=9, frameon=False)
+    ax.set_title(trace.name or str(trace.source), fontsize=11, loc="left")
     units = {"heart_rate": "heart rate (bpm)", "eda": "EDA (norm.)"}
     for a, k in zip(axes[1:], extra):
         a.plot(t, trace.channels[k], color="tab:green" if k == "heart_rate" else "tab:purple", lw=1.1)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from composer_assist.core.errors import TraceError
-from composer_assist.core.trace import load_trace, save_trace
+from composer_assist.core.trace import generate_trace, load_trace, save_trace
 
 
 def test_studyforrest_loads_the_whole_film(realdata):
@@ -55,3 +55,19 @@ def test_real_traces_convert_round_trip(realdata, tmp_path):
     back = load_trace(tmp_path / "634.csv")
     assert np.allclose(back.valence, tr.valence, atol=1e-6)
     assert np.allclose(back.channels["eda"], tr.channels["eda"], atol=1e-5)
+
+
+def test_sample_traces_load_and_regenerate_identically(root, tmp_path):
+    folder = root / "projects" / "traces"
+    files = sorted(folder.glob("*.csv"))
+    assert len(files) >= 8
+    for f in files:
+        assert load_trace(f).times.size > 50, f
+    from composer_assist.core.trace_gen import KINDS
+    for kind in KINDS:
+        committed = folder / f"{kind}.csv"
+        tr = load_trace(committed)
+        assert 60 <= tr.duration <= 180
+        save_trace(generate_trace(kind, seed=0), tmp_path / f"{kind}.csv")
+        fresh = (tmp_path / f"{kind}.csv").read_text()
+        assert fresh == committed.read_text(), f"{kind}: generator output changed; regenerate"
