@@ -51,6 +51,7 @@ class StemError:
     layer: str
     plugins: str
     message: str
+    kind: str = "crash"  # PluginError (bad name, value, file), crash, timeout
 
     def __str__(self) -> str:
         where = f"stinger {self.layer!r}" if self.variant == STINGER else f"variant {self.variant!r} layer {self.layer!r}"
@@ -245,7 +246,8 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
                     stem_cache.save_meta(st.key, {"seconds": res["seconds"], "wall": res["job_wall"],
                                                   "tail": res["tail"]})
         else:
-            errors.append(StemError(st.variant, st.layer.name, st.plugins, r.error or "failed"))
+            errors.append(StemError(st.variant, st.layer.name, st.plugins, r.error or "failed",
+                                    r.error_type or "crash"))
         done += 1
         if progress:
             progress(done, total)
@@ -259,7 +261,8 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
             shutil.rmtree(tmp, ignore_errors=True)
 
     if errors and not keep_going:
-        raise RenderError(f"cue {c.name!r}: " + "; ".join(str(e) for e in errors))
+        cls = PluginError if all(e.kind == "PluginError" for e in errors) else RenderError
+        raise cls(f"cue {c.name!r}: " + "; ".join(str(e) for e in errors))
 
     stems: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
     tails: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}

@@ -133,16 +133,23 @@ def _vst3_note(bundle: Path) -> str:
     return ""
 
 
-def candidates() -> tuple[list[tuple[Path, str, str, str]], list[str]]:
-    """(path, format, ref, signature) for every plugin file we can find, and skipped files."""
+def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str, str, str]], list[str]]:
+    """(path, format, ref, signature) for every plugin file we can find, and skipped files.
+
+    ``folders`` replaces the standard places (built-in Faust folder and VST search paths).
+    """
     found: list[tuple[Path, str, str, str]] = []
     skipped: list[str] = []
     seen: set[Path] = set()
-    pdir = builtin_plugin_dir()
-    if pdir.is_dir():
-        for dsp in sorted(pdir.glob("*.dsp")):
-            found.append((dsp, "faust", dsp.stem, _sig(dsp, dsp.with_suffix(".json"))))
-    for folder in vst2_search_paths():
+    pdirs = [builtin_plugin_dir()] if folders is None else [Path(f) for f in folders]
+    for pdir in pdirs:
+        if pdir.is_dir():
+            for dsp in sorted(pdir.glob("*.dsp")):
+                ref = dsp.stem if folders is None else str(dsp)
+                found.append((dsp, "faust", ref, _sig(dsp, dsp.with_suffix(".json"))))
+    vst2 = vst2_search_paths() if folders is None else [Path(f) for f in folders]
+    vst3 = vst3_search_paths() if folders is None else [Path(f) for f in folders]
+    for folder in vst2:
         if not folder.is_dir():
             continue
         top = {p.name for p in folder.iterdir()}
@@ -155,7 +162,7 @@ def candidates() -> tuple[list[tuple[Path, str, str, str]], list[str]]:
                 continue
             ref = so.name if so.parent == folder and so.name in top else str(so)
             found.append((so, "vst2", ref, _sig(so)))
-    for folder in vst3_search_paths():
+    for folder in vst3:
         if not folder.is_dir():
             continue
         for b in sorted(folder.rglob("*.vst3")):
@@ -185,11 +192,15 @@ def _save_cache(infos: list[PluginInfo]) -> None:
 
 
 def scan_plugins(rescan: bool = False, jobs: int = 2, timeout: float = PROBE_TIMEOUT_S,
-                 progress: Callable[[int, int], None] | None = None) -> ScanResult:
-    """Find and probe every plugin (cached ones are not probed again unless ``rescan``)."""
+                 progress: Callable[[int, int], None] | None = None,
+                 folders: list[Path] | None = None) -> ScanResult:
+    """Find and probe every plugin (cached ones are not probed again unless ``rescan``).
+
+    ``folders`` scans only those folders instead of the standard places.
+    """
     from .workers import shared_pool
 
-    found, skipped = candidates()
+    found, skipped = candidates(folders)
     cache = {} if rescan else _load_cache()
     infos: dict[str, PluginInfo] = {}
     todo = []
@@ -228,7 +239,9 @@ def scan_plugins(rescan: bool = False, jobs: int = 2, timeout: float = PROBE_TIM
     if todo:
         shared_pool(jobs).run(todo, timeout, on_result, size=jobs)
     ordered = [infos[str(p)] for p, *_ in found if str(p) in infos]
-    _save_cache(ordered)
+    # Keep entries of folders not scanned this time, so a focused scan does not forget the rest.
+    keep = {k: PluginInfo.from_json(v) for k, v in cache.items() if k not in infos and Path(k).exists()}
+    _save_cache(ordered + list(keep.values()))
     return ScanResult(ordered, len(todo), skipped)
 
 
