@@ -23,7 +23,7 @@ VA = ("valence", "arousal")
 _RANGE_TOL = 1e-6
 
 
-@dataclass
+@dataclass(eq=False)   # arrays make field-wise == meaningless
 class Trace:
     times: np.ndarray
     valence: np.ndarray
@@ -109,9 +109,13 @@ class Trace:
         """False inside a long gap that was marked on load (see ``valid``)."""
         if self.valid is None:
             return True
-        i = int(np.clip(np.searchsorted(self.times, t), 0, self.times.size - 1))
-        j = max(i - 1, 0)
-        return bool(self.valid[i] and self.valid[j]) if self.times[i] != t else bool(self.valid[i])
+        n = self.times.size
+        i = int(np.searchsorted(self.times, t, side="left"))
+        if i < n and self.times[i] == t:
+            return bool(self.valid[i])
+        if i == 0 or i == n:
+            return bool(self.valid[min(i, n - 1)])
+        return bool(self.valid[i - 1] and self.valid[i])
 
     # ---- transforms (each returns a new Trace) ------------------------------------------
     def _with(self, times: np.ndarray, values: dict[str, np.ndarray],
@@ -185,11 +189,19 @@ class Trace:
 
 def ema(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """One-pole filter y[i] = y[i-1] + alpha[i-1] * (x[i] - y[i-1]), starting at y[0] = x[0]."""
-    y = np.empty_like(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    if x.size < 2:
+        return x.copy()
+    a0 = float(alpha[0])
+    if np.ptp(alpha) <= 1e-9 * a0:
+        # Uniform sampling (e.g. after resample): scipy's IIR filter, fast on long traces.
+        from scipy.signal import lfilter
+        y, _ = lfilter([a0], [1.0, a0 - 1.0], x, zi=[(1.0 - a0) * x[0]])
+        return y
+    y = np.empty_like(x)
     acc = float(x[0])
     y[0] = acc
-    # A Python loop: traces are thousands of samples, and an exact irregular-step filter
-    # (per-sample alpha) has no vectorised scipy equivalent.
+    # Irregular steps need a per-sample coefficient, which no scipy filter takes.
     for i in range(1, x.size):
         acc += float(alpha[i - 1]) * (float(x[i]) - acc)
         y[i] = acc

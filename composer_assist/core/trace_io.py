@@ -114,6 +114,9 @@ def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float
     if header_at is None:
         raise TraceError(f"{where}: no header line (only comments)")
     header_line = lines[header_at - 1]
+    if header_line.lstrip().startswith(("{", "[")):
+        raise TraceError(f"{where}: line {header_at}: this is JSON, not CSV (use --format json, "
+                         f"pmemo or auto)")
     delim = "\t" if "\t" in header_line else (";" if ";" in header_line and "," not in header_line
                                              else ",")
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]

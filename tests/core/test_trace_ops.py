@@ -119,6 +119,8 @@ def test_resample_carries_the_valid_mask():
     valid = np.ones(t.size, bool)
     valid[4:6] = False
     tr = Trace(t, np.zeros(t.size), np.zeros(t.size), valid=valid)
+    assert tr.is_valid_at(3.0) and not tr.is_valid_at(3.5) and not tr.is_valid_at(5.0)
+    assert tr.is_valid_at(6.5) and tr.is_valid_at(-1.0) and tr.is_valid_at(99.0)
     r = tr.resample(2.0)
     bad = r.times[~r.valid]
     assert bad.min() > 3.0 and bad.max() < 6.0 and 4.0 in bad and 5.0 in bad
