@@ -18,7 +18,6 @@ import numpy as np
 
 from .errors import TraceError
 
-VA = ("valence", "arousal")
 # A trace value may overshoot [-1, 1] by float rounding after rescaling; beyond this it is an error.
 _RANGE_TOL = 1e-6
 
@@ -63,7 +62,7 @@ class Trace:
         if not np.all(np.isfinite(a)):
             i = int(np.argmax(~np.isfinite(a)))
             raise TraceError(f"{where}: {name} sample {i} is not a finite number "
-                             f"(fill gaps first: trace.fill_gaps)")
+                             f"(fill missing values first with fill_gaps)")
         if bounded:
             if np.any(np.abs(a) > 1 + _RANGE_TOL):
                 i = int(np.argmax(np.abs(a) > 1 + _RANGE_TOL))
