@@ -1,0 +1,268 @@
+"""ListenerPreferenceModel: a scikit-learn clusterer of listeners by taste, with per-cluster profiles.
+
+``fit`` accepts either a feature matrix (plain scikit-learn use) or a validated FeedbackLog, from
+which it builds per-listener features (``features.py``), clusters them in a Pipeline (scaling,
+PCA, GaussianMixture / KMeans / MiniBatchKMeans), chooses the number of clusters by BIC or
+silhouette when ``n_clusters="auto"``, and -- for logs -- learns per-cluster event likelihoods
+(for Bayesian online assignment) and readable ClusterProfiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import euclidean_distances
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from composer_assist.core.feedback_log import FeedbackLog
+
+from .catalog import VariantCatalog, default_catalog
+from .features import (FEATURE_SCHEMA_VERSION, EventArrays, event_arrays, feature_names, listener_features)
+from .profiles import ClusterStats
+
+METHODS = ("gmm", "kmeans", "minibatch")
+
+
+class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
+    """Cluster listeners by taste.
+
+    Parameters
+    ----------
+    n_clusters : int or "auto" -- "auto" tries 1..max_clusters (2.. for k-means) and keeps the best.
+    max_clusters : largest number of clusters tried by "auto".
+    method : "gmm" (GaussianMixture, chosen by BIC), "kmeans" (KMeans, silhouette) or "minibatch"
+        (MiniBatchKMeans, silhouette; the ``partial_fit`` path for logs too big to hold at once).
+    n_components : PCA components between scaling and clustering (gmm / kmeans); capped by the data.
+    covariance_type : GaussianMixture covariance type.
+    selection_sample : model selection runs on at most this many listeners, the final fit on all.
+    batch_size : MiniBatchKMeans batch size.
+    prior_count : pseudo-events that shrink a listener's features toward neutral.
+    catalog : VariantCatalog of the variants in the log (default: the built-in four variants).
+    random_state : seed or RandomState.
+    """
+
+    def __init__(self, n_clusters: int | str = "auto", max_clusters: int = 8, method: str = "gmm",
+                 n_components: int = 5, covariance_type: str = "full", selection_sample: int = 20000,
+                 batch_size: int = 4096, prior_count: float = 2.0, catalog: VariantCatalog | None = None,
+                 random_state: Any = None):
+        self.n_clusters = n_clusters
+        self.max_clusters = max_clusters
+        self.method = method
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.selection_sample = selection_sample
+        self.batch_size = batch_size
+        self.prior_count = prior_count
+        self.catalog = catalog
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------------------------- fitting
+    def fit(self, X: Any, y: Any = None, progress: Callable[[str], None] | None = None) -> "ListenerPreferenceModel":
+        """Fit on a FeedbackLog (or EventArrays) or on a (n_listeners, n_features) matrix."""
+        self._check_params()
+        say = progress or (lambda _msg: None)
+        ev = self._events(X)
+        if ev is not None:
+            say("features")
+            feats = listener_features(ev, self.catalog_, self.prior_count)
+            self.feature_names_ = feature_names(self.catalog_)
+            X = feats
+        X = validate_data(self, X, dtype=np.float64)
+        if X.shape[0] < 2:
+            raise ValueError(f"n_samples={X.shape[0]}: at least 2 listeners are needed to cluster")
+        rs = check_random_state(self.random_state)
+        self._fit_matrix(X, rs, say)
+        if ev is not None:
+            say("profiles")
+            self._fit_tables(ev)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None) -> "ListenerPreferenceModel":
+        """Update a MiniBatchKMeans model with one batch (all of a listener's events in one batch)."""
+        if self.method != "minibatch":
+            raise ValueError("partial_fit needs method='minibatch'")
+        first = not hasattr(self, "pipeline_")
+        if first:
+            self._check_params()
+            if not isinstance(self.n_clusters, (int, np.integer)):
+                raise ValueError("partial_fit needs a fixed n_clusters (an int), not 'auto'")
+        ev = self._events(X) if first else (self._events_with(X) if isinstance(X, (FeedbackLog, EventArrays)) else None)
+        if ev is not None:
+            X = listener_features(ev, self.catalog_, self.prior_count)
+            self.feature_names_ = feature_names(self.catalog_)
+        X = validate_data(self, X, dtype=np.float64, reset=first)
+        if first:
+            rs = check_random_state(self.random_state)
+            self.pipeline_ = self._make_pipeline(int(self.n_clusters), X.shape[1], X.shape[0], rs.randint(2**31 - 1))
+            self.n_clusters_ = int(self.n_clusters)
+            self.selection_ = {"criterion": "fixed", "scores": {}}
+        scale, cluster = self.pipeline_.named_steps["scale"], self.pipeline_.named_steps["cluster"]
+        scale.partial_fit(X)
+        cluster.partial_fit(scale.transform(X))
+        self.labels_ = self.pipeline_.predict(X)
+        self.spread_ = self._spread(X, self.labels_)
+        if ev is not None:
+            self._fit_tables(ev, accumulate=not first)
+        return self
+
+    def _check_params(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.n_clusters != "auto" and not (isinstance(self.n_clusters, (int, np.integer)) and self.n_clusters >= 1):
+            raise ValueError(f"n_clusters must be 'auto' or an int >= 1, got {self.n_clusters!r}")
+        if not (isinstance(self.max_clusters, (int, np.integer)) and self.max_clusters >= 1):
+            raise ValueError(f"max_clusters must be an int >= 1, got {self.max_clusters!r}")
+
+    def _events(self, X: Any) -> EventArrays | None:
+        if isinstance(X, (FeedbackLog, EventArrays)):
+            self.catalog_ = self.catalog if self.catalog is not None else default_catalog()
+            self.dwell_median_ = float(np.median(X.dwell)) if isinstance(X, FeedbackLog) and len(X) else 1.0
+            return self._events_with(X)
+        return None
+
+    def _events_with(self, X: FeedbackLog | EventArrays) -> EventArrays:
+        return X if isinstance(X, EventArrays) else event_arrays(X, self.catalog_, self.dwell_median_)
+
+    def _make_pipeline(self, k: int, n_features: int, n_samples: int, seed: int) -> Pipeline:
+        steps: list[tuple[str, Any]] = [("scale", StandardScaler())]
+        if self.method != "minibatch":
+            nc = max(1, min(self.n_components, n_features, n_samples))
+            steps.append(("reduce", PCA(n_components=nc, random_state=seed)))
+        if self.method == "gmm":
+            cluster: Any = GaussianMixture(k, covariance_type=self.covariance_type, reg_covar=1e-4,
+                                           random_state=seed, max_iter=200)
+        elif self.method == "kmeans":
+            cluster = KMeans(k, n_init=3, random_state=seed)
+        else:
+            cluster = MiniBatchKMeans(k, batch_size=self.batch_size, n_init=3, random_state=seed)
+        steps.append(("cluster", cluster))
+        return Pipeline(steps)
+
+    def _fit_matrix(self, X: np.ndarray, rs: np.random.RandomState, say: Callable[[str], None]) -> None:
+        n = X.shape[0]
+        seed = rs.randint(2**31 - 1)
+        if self.n_clusters == "auto":
+            lo = 1 if self.method == "gmm" else 2
+            ks = list(range(lo, max(lo, min(self.max_clusters, n - 1)) + 1))
+        else:
+            ks = [int(self.n_clusters)]
+            if ks[0] > n:
+                raise ValueError(f"n_samples={n} should be >= n_clusters={ks[0]}")
+        sample = X if n <= self.selection_sample else X[rs.choice(n, self.selection_sample, replace=False)]
+        scores: dict[int, float] = {}
+        fitted: dict[int, Pipeline] = {}
+        criterion = "bic" if self.method == "gmm" else "silhouette"
+        if len(ks) > 1:
+            for k in ks:
+                say(f"trying {k} cluster{'s' if k > 1 else ''}")
+                pipe = self._make_pipeline(k, X.shape[1], sample.shape[0], seed).fit(sample)
+                scores[k] = self._selection_score(pipe, sample, seed)
+                fitted[k] = pipe
+            best = (min if criterion == "bic" else max)(scores, key=scores.get)
+        else:
+            best = ks[0]
+        say(f"fitting {best} clusters on {n} listeners")
+        if best in fitted and sample is X:
+            pipe = fitted[best]
+        else:
+            pipe = self._make_pipeline(best, X.shape[1], n, seed).fit(X)
+        self.pipeline_ = pipe
+        self.n_clusters_ = best
+        self.selection_ = {"criterion": criterion if len(ks) > 1 else "fixed",
+                           "scores": {int(k): float(v) for k, v in scores.items()}}
+        self.labels_ = pipe.predict(X)
+        self.spread_ = self._spread(X, self.labels_)
+
+    def _selection_score(self, pipe: Pipeline, X: np.ndarray, seed: int) -> float:
+        Z = pipe[:-1].transform(X)
+        if self.method == "gmm":
+            return float(pipe[-1].bic(Z))
+        labels = pipe[-1].predict(Z)
+        if len(np.unique(labels)) < 2:
+            return -1.0
+        return float(silhouette_score(Z, labels, sample_size=min(3000, Z.shape[0]), random_state=seed))
+
+    def _spread(self, X: np.ndarray, labels: np.ndarray) -> float:
+        d = self.transform(X)
+        return float(max(np.mean(d[np.arange(len(labels)), labels] ** 2), 1e-12))
+
+    def _fit_tables(self, ev: EventArrays, accumulate: bool = False) -> None:
+        listener_cluster = self.labels_
+        if not accumulate or not hasattr(self, "stats_"):
+            self.stats_ = ClusterStats(self.n_clusters_, len(self.catalog_.variants))
+            self.listener_ids_ = list(ev.listener_ids)
+        else:
+            self.listener_ids_ = self.listener_ids_ + list(ev.listener_ids)
+        self.stats_.add(ev, listener_cluster[ev.listener], listener_cluster)
+        self.log_keep_, self.log_rating_, self.log_prior_ = self.stats_.event_log_tables()
+        self.profiles_ = self.stats_.profiles(self.catalog_)
+        self.feature_schema_ = {"version": FEATURE_SCHEMA_VERSION, "features": list(self.feature_names_),
+                                "variants": [(v.cue, v.name) for v in self.catalog_.variants]}
+
+    # ---------------------------------------------------------------------------------- predicting
+    def _matrix(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "pipeline_")
+        if isinstance(X, (FeedbackLog, EventArrays)):
+            if not hasattr(self, "catalog_"):
+                raise ValueError("this model was fitted on a feature matrix, not on a feedback log")
+            X = listener_features(self._events_with(X), self.catalog_, self.prior_count)
+        return validate_data(self, X, dtype=np.float64, reset=False)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Cluster of each listener (rows of X, or the listeners of a log in ``log.listener_ids`` order)."""
+        return self.pipeline_.predict(self._matrix(X))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Cluster membership probabilities (GaussianMixture posteriors; soft-min of distances for k-means)."""
+        X = self._matrix(X)
+        if self.method == "gmm":
+            return self.pipeline_.predict_proba(X)
+        d2 = self._distances(X) ** 2
+        logits = -d2 / (2.0 * self.spread_)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Distance of each listener to each cluster centre in the scaled (and reduced) space."""
+        return self._distances(self._matrix(X))
+
+    def _distances(self, X: np.ndarray) -> np.ndarray:
+        Z = self.pipeline_[:-1].transform(X)
+        last = self.pipeline_[-1]
+        centres = last.means_ if self.method == "gmm" else last.cluster_centers_
+        return euclidean_distances(Z, centres)
+
+    # ------------------------------------------------------------------------ online (Bayesian) assignment
+    def cluster_posterior(self, context: np.ndarray, variant: np.ndarray, kept: np.ndarray,
+                          rating: np.ndarray) -> np.ndarray:
+        """P(cluster | events): the population prior times per-cluster event likelihoods."""
+        check_is_fitted(self, "log_keep_")
+        lp = self.log_prior_.copy()
+        if len(context):
+            lp += self.log_keep_[:, context, variant, kept].sum(axis=1)
+            lp += self.log_rating_[:, context, variant, rating].sum(axis=1)
+        lp -= lp.max()
+        p = np.exp(lp)
+        return p / p.sum()
+
+    def event_posterior(self, events: FeedbackLog | EventArrays | None) -> np.ndarray:
+        """Posterior over clusters from a listener's events (None or empty: the population prior)."""
+        if events is None or len(events) == 0:
+            return self.cluster_posterior(np.empty(0, int), np.empty(0, int), np.empty(0, int), np.empty(0, int))
+        ev = self._events_with(events)
+        return self.cluster_posterior(ev.context, ev.variant, ev.kept, ev.rating)
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags

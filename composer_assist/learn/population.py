@@ -1,0 +1,197 @@
+"""SYNTHETIC listener populations with planted taste clusters -- for demos, tests and benchmarks only.
+
+Nothing here is real listener data.  Each synthetic listener belongs to one planted *archetype*
+(e.g. "suspense lovers"); in each emotion context the archetype wants music shifted from the
+scene's emotion and likes or dislikes some tags.  A listener's utility for a variant is
+
+    u = -|variant_va - (scene_va + shift + own offset)| + sum(tag weights + own tag noise)
+
+and the logged response follows from u: kept with probability sigmoid((u - U0) / TAU), an
+explicit 1..5 rating on some events, dwell time, and sometimes a heart-rate change.  The logging
+policy plays a uniformly random variant of the cue at each event, so the log is unbiased.
+Planted labels are written beside the log so that the model's recovery can be measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from composer_assist.core.atomic import atomic_write_json, atomic_write_text
+from composer_assist.core.errors import FeedbackError
+from composer_assist.core.feedback_log import FeedbackLog, save_feedback_log
+from composer_assist.core.profile import CONTEXTS
+
+from .features import context_index
+from .catalog import VariantCatalog, default_catalog, load_catalog
+
+U0 = -0.75  # utility at which keep/skip is a coin toss
+TAU = 0.2  # how decisively utility turns into keeping
+T0 = 1_700_000_000.0
+
+
+@dataclass
+class Archetype:
+    label: str
+    # per context: (valence shift, arousal shift, {tag: weight})
+    contexts: dict[str, tuple[float, float, dict[str, float]]]
+
+
+def _same(v: float, a: float, tags: dict[str, float]) -> dict[str, tuple[float, float, dict[str, float]]]:
+    return {c: (v, a, dict(tags)) for c in CONTEXTS}
+
+
+ARCHETYPES: list[Archetype] = [
+    Archetype("suspense lovers", {
+        "high_arousal_negative": (-0.35, 0.3, {"tense": 0.4, "driving": 0.2, "calm": -0.3}),
+        "high_arousal_positive": (-0.2, 0.3, {"tense": 0.2, "driving": 0.2}),
+        "low_arousal_negative": (-0.3, 0.4, {"tense": 0.3}),
+        "low_arousal_positive": (-0.1, 0.3, {"calm": -0.2}),
+    }),
+    Archetype("comfort seekers", _same(0.35, -0.4, {"calm": 0.4, "warm": 0.1, "tense": -0.4})),
+    Archetype("playful optimists", {**_same(0.4, 0.2, {"playful": 0.4, "bright": 0.1, "sad": -0.3}),
+                                    "high_arousal_negative": (0.3, 0.0, {"playful": 0.3, "sad": -0.3})}),
+    Archetype("melancholics", _same(-0.35, -0.3, {"sad": 0.4, "melancholic": 0.1, "playful": -0.3})),
+    Archetype("thrill seekers", _same(0.1, 0.45, {"driving": 0.3, "bright": 0.2, "calm": -0.3})),
+]
+DEFAULT_SHARES = (0.35, 0.28, 0.22, 0.15)
+
+
+@dataclass
+class Population:
+    log: FeedbackLog
+    planted: np.ndarray  # planted archetype index per listener (aligned with log.listener_ids)
+    labels: list[str]  # archetype label per planted index
+    catalog: VariantCatalog
+
+
+def generate_population(n_listeners: int = 2000, events_per_listener: int = 20, seed: int = 0,
+                        catalog: VariantCatalog | None = None, n_clusters: int = 4,
+                        shares: tuple[float, ...] | None = None, id_prefix: str = "L") -> Population:
+    """A synthetic population; every listener hears ``events_per_listener`` random variants."""
+    if n_listeners < 1 or events_per_listener < 1:
+        raise FeedbackError("generate: --listeners and --events-per-listener must be at least 1")
+    if not 1 <= n_clusters <= len(ARCHETYPES):
+        raise FeedbackError(f"generate: clusters must be between 1 and {len(ARCHETYPES)}")
+    catalog = catalog or default_catalog()
+    rng = np.random.default_rng(seed)
+    arch = ARCHETYPES[:n_clusters]
+    shares_arr = np.array(shares if shares is not None else
+                          (DEFAULT_SHARES if n_clusters == 4 else (1.0,) * n_clusters), float)
+    shares_arr = shares_arr / shares_arr.sum()
+    planted = rng.choice(n_clusters, size=n_listeners, p=shares_arr)
+
+    tags = catalog.tags
+    var_v, var_a, onehot = catalog.arrays()
+    cues = catalog.cues()
+    cue_names = list(cues)
+    # per-archetype tables: shift[k, c, 2], tagw[k, c, n_tags]
+    shift = np.zeros((n_clusters, 4, 2))
+    tagw = np.zeros((n_clusters, 4, len(tags)))
+    for k, a in enumerate(arch):
+        for ci, c in enumerate(CONTEXTS):
+            v, ar, tw = a.contexts[c]
+            shift[k, ci] = (v, ar)
+            for t, w in tw.items():
+                if t in tags:
+                    tagw[k, ci, tags.index(t)] = w
+
+    n, m = n_listeners, events_per_listener
+    own_offset = rng.normal(0, 0.1, (n, 2))
+    own_tags = rng.normal(0, 0.08, (n, len(tags)))
+    lst = np.repeat(np.arange(n), m)
+    scene_v = rng.uniform(-1, 1, n * m)
+    scene_a = rng.uniform(-1, 1, n * m)
+    ctx = context_index(scene_v, scene_a)
+    # a random cue, then a uniformly random variant of it
+    cue_of_var = np.array([cue_names.index(v.cue) for v in catalog.variants])
+    cue_pick = rng.integers(0, len(cue_names), n * m)
+    var_idx = np.empty(n * m, np.int64)
+    for ci in range(len(cue_names)):
+        rows = np.flatnonzero(cue_pick == ci)
+        choices = np.flatnonzero(cue_of_var == ci)
+        var_idx[rows] = choices[rng.integers(0, len(choices), rows.size)]
+
+    k = planted[lst]
+    target_v = np.clip(scene_v + shift[k, ctx, 0] + own_offset[lst, 0], -1, 1)
+    target_a = np.clip(scene_a + shift[k, ctx, 1] + own_offset[lst, 1], -1, 1)
+    dist = np.hypot(var_v[var_idx] - target_v, var_a[var_idx] - target_a)
+    bonus = ((tagw[k, ctx] + own_tags[lst]) * onehot[var_idx]).sum(axis=1)
+    u = -dist + bonus + rng.normal(0, 0.1, n * m)
+    p_keep = 1.0 / (1.0 + np.exp(-(u - U0) / TAU))
+    kept = (rng.random(n * m) < p_keep).astype(np.int8)
+    rating = np.clip(np.rint(3 + 2 * np.tanh((u - U0) / 0.4) + rng.normal(0, 0.6, n * m)), 1, 5)
+    rating[rng.random(n * m) > 0.35] = np.nan
+    dwell = np.where(kept == 1, 20 + rng.exponential(30 + 90 * p_keep), rng.uniform(1, 15, n * m)).round(1)
+    physio = 0.8 * var_a[var_idx] + 0.4 * (u - U0) + rng.normal(0, 0.5, n * m)
+    physio[rng.random(n * m) > 0.2] = np.nan
+    start = T0 + rng.uniform(0, 30 * 86400, n)
+    gaps = rng.exponential(300, (n, m)).cumsum(axis=1).ravel()
+    timestamp = np.round(start[lst] + gaps)
+
+    width = len(str(n - 1))
+    ids = [f"{id_prefix}{i:0{width}d}" for i in range(n)]
+    log = FeedbackLog(
+        listener_ids=ids, listener=lst.astype(np.int32), timestamp=timestamp,
+        cue_names=cue_names, cue=cue_of_var[var_idx].astype(np.int32),
+        variant_names=[v.name for v in catalog.variants], variant=var_idx.astype(np.int32),
+        valence=scene_v.round(2), arousal=scene_a.round(2), kept=kept, dwell=dwell, rating=rating,
+        physio=physio.round(2), line=np.arange(2, n * m + 2, dtype=np.int32), source="<synthetic>")
+    # Variant names may repeat across cues, so codes must index unique names.
+    names = list(dict.fromkeys(log.variant_names))
+    log.variant = np.array([names.index(v.name) for v in catalog.variants], np.int32)[var_idx]
+    log.variant_names = names
+    return Population(log, planted, [a.label for a in arch], catalog)
+
+
+def write_population(pop: Population, folder: str | Path, fmt: str = "csv", seed: int | None = None) -> dict[str, Path]:
+    """feedback.csv (or .jsonl), variants.json, planted.csv and a README in ``folder``."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    note = ("SYNTHETIC listener feedback generated by composer-assist learn generate "
+            f"(seed {seed}); planted clusters in planted.csv. Not real listener data.")
+    log_path = save_feedback_log(pop.log, out / f"feedback.{fmt}", comments=[note])
+    atomic_write_json(out / "variants.json", pop.catalog.to_json())
+    lines = ["listener,cluster,label"] + [f"{lid},{c},{pop.labels[c]}"
+                                          for lid, c in zip(pop.log.listener_ids, pop.planted.tolist())]
+    atomic_write_text(out / "planted.csv", "\n".join(lines) + "\n")
+    counts = np.bincount(pop.planted, minlength=len(pop.labels))
+    readme = [
+        "SYNTHETIC listener population -- for demos, tests and benchmarks. Not real listener data.",
+        f"Generated by `composer-assist learn generate` (seed {seed}); see docs/listeners.md.",
+        f"{pop.log.n_listeners} listeners, {len(pop.log)} feedback events.",
+        "", "Planted clusters:",
+        *[f"  {i}: {lab} ({c} listeners)" for i, (lab, c) in enumerate(zip(pop.labels, counts.tolist()))],
+        "", "Files: feedback.* (the log), variants.json (the variants heard), planted.csv (truth).",
+    ]
+    atomic_write_text(out / "README.txt", "\n".join(readme) + "\n")
+    return {"log": log_path, "variants": out / "variants.json", "planted": out / "planted.csv"}
+
+
+def load_planted(path: str | Path, listener_ids: list[str]) -> np.ndarray:
+    """Planted cluster per listener id (order of ``listener_ids``); -1 where unknown."""
+    p = Path(path)
+    mapping: dict[str, int] = {}
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise FeedbackError(f"{p}: cannot read: {exc}") from None
+    for no, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split(",")
+        try:
+            mapping[parts[0]] = int(parts[1])
+        except (IndexError, ValueError):
+            raise FeedbackError(f"{p}: line {no}: expected listener,cluster[,label]") from None
+    return np.array([mapping.get(i, -1) for i in listener_ids], np.int64)
+
+
+def read_catalog_beside(log_path: str | Path) -> VariantCatalog | None:
+    """variants.json next to a log, if the generator (or the user) put one there."""
+    p = Path(log_path).with_name("variants.json")
+    if not p.is_file():
+        return None
+    return load_catalog(p)
