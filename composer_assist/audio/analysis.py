@@ -54,9 +54,11 @@ def short_term_lufs(audio: np.ndarray, sample_rate: int, window_s: float = SHORT
     if x.shape[0] < win:
         return np.zeros(0), np.zeros(0)
     meter = pyloudnorm.Meter(sample_rate)
-    filtered = x.copy()
-    for f in meter._filters.values():  # K-weighting: the meter's own pre-filter and RLB stages
-        filtered = f.apply_filter(filtered)
+    from scipy.signal import lfilter
+
+    filtered = x
+    for f in meter._filters.values():  # K-weighting: the meter's own shelf and high-pass stages
+        filtered = f.passband_gain * lfilter(f.b, f.a, filtered, axis=0)
     power = np.square(filtered)
     csum = np.concatenate([np.zeros((1, power.shape[1])), np.cumsum(power, axis=0)])
     starts = np.arange(0, x.shape[0] - win + 1, hop)

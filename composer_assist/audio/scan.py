@@ -245,6 +245,11 @@ def scan_plugins(rescan: bool = False, jobs: int = 2, timeout: float = PROBE_TIM
     return ScanResult(ordered, len(todo), skipped)
 
 
+def cached_plugins() -> list[PluginInfo]:
+    """What the last scans found (no probing)."""
+    return [PluginInfo.from_json(v) for v in _load_cache().values()]
+
+
 def find_plugin(name: str, infos: list[PluginInfo]) -> PluginInfo:
     """Look a plugin up by reference, file name, path or display name (case-insensitive)."""
     want = name.lower()

@@ -59,13 +59,18 @@ def run_info(args: argparse.Namespace) -> int:
     from composer_assist.audio.scan import find_plugin, scan_plugins
     from composer_assist.core.errors import PluginError
 
-    try:
-        info = find_plugin(args.name, scan_plugins().plugins)
-    except PluginError as not_scanned:
-        try:  # not in the standard folders: a path or file the resolver still finds
-            info = probe_plugin(args.name, Path.cwd())
+    from composer_assist.audio.scan import cached_plugins
+    from composer_assist.core.plugin_paths import resolve_plugin
+
+    try:  # cheapest first: the scan cache, then a file the resolver finds, then a full scan
+        info = find_plugin(args.name, cached_plugins())
+    except PluginError:
+        try:
+            resolve_plugin(args.name, Path.cwd())
         except PluginError:
-            raise not_scanned from None
+            info = find_plugin(args.name, scan_plugins().plugins)
+        else:
+            info = probe_plugin(args.name, Path.cwd())
     print(f"{info.name}  ({info.format}, {info.kind or 'unknown kind'}, {info.inputs} in / {info.outputs} out)")
     print(f"path: {info.path}")
     print(f"use in a project as: \"plugin\": \"{info.ref}\"")
