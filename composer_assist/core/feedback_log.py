@@ -70,11 +70,26 @@ class FeedbackLog:
     def n_listeners(self) -> int:
         return len(self.listener_ids)
 
-    def take(self, index: np.ndarray) -> "FeedbackLog":
-        """Rows selected by a boolean mask or index array (name lists are kept as they are)."""
+    def take(self, index: np.ndarray, compact: bool = True) -> "FeedbackLog":
+        """Rows selected by a boolean mask or index array; ``compact`` drops listeners left with no rows."""
         cols = {k: getattr(self, k)[index] for k in _ARRAYS}
-        return FeedbackLog(listener_ids=self.listener_ids, cue_names=self.cue_names,
+        ids = self.listener_ids
+        if compact:
+            present = np.unique(cols["listener"])
+            remap = np.full(len(ids), -1, np.int32)
+            remap[present] = np.arange(present.size, dtype=np.int32)
+            cols["listener"] = remap[cols["listener"]]
+            ids = [ids[i] for i in present.tolist()]
+        return FeedbackLog(listener_ids=ids, cue_names=self.cue_names,
                            variant_names=self.variant_names, source=self.source, **cols)
+
+    def for_listener(self, listener_id: str) -> "FeedbackLog":
+        """One listener's rows (none if the id is not in the log)."""
+        try:
+            code = self.listener_ids.index(listener_id)
+        except ValueError:
+            return self.take(np.zeros(len(self), bool))
+        return self.take(self.listener == code)
 
     def check_against(self, cues: dict[str, Sequence[str]]) -> None:
         """Fail on cues or variants the project does not have: ``cues`` maps cue -> variant names."""

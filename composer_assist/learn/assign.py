@@ -1,0 +1,103 @@
+"""Which cluster a listener belongs to: cold start at the population prior, Bayesian update per event.
+
+``profile_for_listener`` is what ``composer-assist adapt --listener-model MODEL --listener ID``
+uses to turn a listener's recent feedback into the ClusterProfile the adaptive policy follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from composer_assist.core.errors import FeedbackError, ModelStoreError
+from composer_assist.core.feedback_log import FeedbackLog, events_from_records, load_feedback_log
+from composer_assist.core.profile import ClusterProfile, context_of, CONTEXTS
+
+from .features import FEATURE_SCHEMA_VERSION, RATING_LEVELS
+from .model import ListenerPreferenceModel
+from .store import ModelStore, default_store_dir
+
+
+@dataclass
+class Assignment:
+    listener: str | None
+    cluster: int
+    confidence: float  # posterior probability of that cluster
+    posterior: np.ndarray
+    n_events: int
+    profile: ClusterProfile
+
+
+def load_model(model: str | Path, store: str | Path | None = None) -> ListenerPreferenceModel:
+    """A verified model from the store (``store`` defaults to default_store_dir())."""
+    st = ModelStore(store if store is not None else default_store_dir())
+    obj, _meta = st.load(model, expect_feature_version=FEATURE_SCHEMA_VERSION)
+    if not isinstance(obj, ListenerPreferenceModel) or not hasattr(obj, "profiles_"):
+        raise ModelStoreError(f"{st.path_for(model)}: not a fitted listener preference model")
+    return obj
+
+
+class OnlineAssigner:
+    """A listener's cluster posterior, updated one feedback event at a time."""
+
+    def __init__(self, model: ListenerPreferenceModel):
+        self.model = model
+        self.log_post = model.log_prior_.copy()
+        self.n_events = 0
+        self._index = {(v.cue, v.name): i for i, v in enumerate(model.catalog_.variants)}
+        self._ctx = {c: i for i, c in enumerate(CONTEXTS)}
+
+    def observe(self, cue: str, variant: str, valence: float, arousal: float, kept: bool,
+                rating: float | None = None) -> np.ndarray:
+        j = self._index.get((cue, variant))
+        if j is None:
+            raise FeedbackError(f"event: cue {cue!r} has no variant {variant!r} in this model's catalog")
+        c = self._ctx[context_of(valence, arousal)]
+        r = 0 if rating is None or rating != rating else int(min(5, max(1, round(rating))))
+        self.log_post += self.model.log_keep_[:, c, j, int(bool(kept))] + self.model.log_rating_[:, c, j, r]
+        self.n_events += 1
+        return self.posterior
+
+    @property
+    def posterior(self) -> np.ndarray:
+        p = np.exp(self.log_post - self.log_post.max())
+        return p / p.sum()
+
+    @property
+    def cluster(self) -> int:
+        return int(np.argmax(self.log_post))
+
+
+def assign(model: ListenerPreferenceModel, events: FeedbackLog | None, listener: str | None = None) -> Assignment:
+    """Posterior cluster of one listener from their events (all rows of ``events`` if listener is None)."""
+    if events is not None and listener is not None:
+        events = events.for_listener(listener)
+    post = model.event_posterior(events)
+    k = int(np.argmax(post))
+    return Assignment(listener, k, float(post[k]), post, 0 if events is None else len(events), model.profiles_[k])
+
+
+def _as_log(log_or_events: FeedbackLog | str | Path | Sequence[dict[str, Any]] | None) -> FeedbackLog | None:
+    if log_or_events is None or isinstance(log_or_events, FeedbackLog):
+        return log_or_events
+    if isinstance(log_or_events, (str, Path)):
+        return load_feedback_log(log_or_events)
+    return events_from_records(list(log_or_events))
+
+
+def profile_for_listener(model_path: str | Path, listener_id: str | None,
+                         log_or_events: FeedbackLog | str | Path | Sequence[dict[str, Any]] | None = None,
+                         store: str | Path | None = None) -> ClusterProfile:
+    """The ClusterProfile for a listener: their events' posterior, or the population prior without any.
+
+    ``model_path`` is a model name or a path inside ``store`` (default: default_store_dir());
+    ``log_or_events`` a FeedbackLog, a log file or a list of event dicts (log columns as keys).
+    """
+    model = load_model(model_path, store)
+    return assign(model, _as_log(log_or_events), listener_id).profile
+
+
+__all__ = ["Assignment", "OnlineAssigner", "assign", "load_model", "profile_for_listener", "RATING_LEVELS"]
