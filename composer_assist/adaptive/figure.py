@@ -1,0 +1,117 @@
+"""The adaptive render at a glance: trace on top, playing variant lane, layer gains, transitions."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#EECA3B", "#9D755D"]
+
+
+def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> None:
+    """Write a PNG: emotion trace, variant lane with crossfades, layer gains, transition marks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from composer_assist.core.atomic import atomic_write_bytes
+
+    tr, sched, sr = result.track, result.schedule, result.sample_rate
+    names = result.stems.variant_names
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    dur = result.audio.shape[0] / sr
+    times, gains = result.layer_gains()
+    layer_names: list[str] = []
+    for key in gains:
+        layer = key.split("/", 1)[1]
+        if layer not in layer_names:
+            layer_names.append(layer)
+    nl = len(layer_names)
+    fig, axes = plt.subplots(2 + nl, 1, figsize=(width_in, 5.2 + 0.55 * nl), sharex=True,
+                             gridspec_kw={"height_ratios": [2.4, 0.8] + [0.5] * nl, "hspace": 0.32})
+    ax_t, ax_v = axes[0], axes[1]
+    prof = f", listener cluster {result.profile.cluster}" if result.profile is not None else ""
+    fig.suptitle(f"cue {result.cue.name!r} adapted to {getattr(result.trace, 'name', '') or 'trace'} "
+                 f"({result.mode} mode{prof})", fontsize=12, x=0.06, ha="left")
+    fig.legend(handles=[Patch(color=colour[n], label=n) for n in names], loc="upper right", fontsize=9,
+               ncol=len(names), frameon=False, bbox_to_anchor=(0.99, 0.995), title="variants",
+               title_fontsize=8)
+
+    ax_t.plot(tr.times, tr.valence, color="tab:blue", lw=0.7, alpha=0.45)
+    ax_t.plot(tr.times, tr.arousal, color="tab:red", lw=0.7, alpha=0.45)
+    ax_t.plot(tr.times, tr.smooth_valence, color="tab:blue", lw=1.8, label="valence")
+    ax_t.plot(tr.times, tr.smooth_arousal, color="tab:red", lw=1.8, label="arousal")
+    ax_t.plot(tr.times, tr.intensity * 2 - 1, color="0.35", lw=1.0, ls="--", label="intensity (0..1)")
+    ax_t.axhline(0, color="0.8", lw=0.6)
+    ax_t.set_ylim(-1.08, 1.08)
+    ax_t.set_ylabel("emotion")
+    for c, v in sched.changes:
+        ax_t.axvline(c, color=colour[names[v]], lw=1.2, ls=":", alpha=0.9)
+    ax_t.legend(loc="upper left", fontsize=8, ncol=3, framealpha=0.8)
+    ax_t.set_title("trace (thin: as read, thick: smoothed); dotted lines: the scene turns to a variant",
+                   fontsize=9, loc="left")
+
+    # Variant lane: solid while a variant plays alone, a diagonal split during crossfades.
+    segs = []
+    cur, start = sched.start_variant, 0.0
+    for sw in sched.switches:
+        b, e = sw.sample / sr, sw.arrival / sr
+        segs.append((start, b, cur))
+        ax_v.fill_between([b, e], [1, 0], [1, 1], color=colour[names[sw.source]], lw=0)
+        ax_v.fill_between([b, e], [0, 0], [1, 0], color=colour[names[sw.target]], lw=0)
+        cur, start = sw.target, e
+    segs.append((start, dur, cur))
+    for a, b, v in segs:
+        ax_v.axvspan(a, b, color=colour[names[v]], lw=0)
+        if b - a > dur * 0.04:
+            ax_v.text((a + b) / 2, 0.5, names[v], ha="center", va="center", fontsize=9, color="white",
+                      fontweight="bold")
+    for sw in sched.switches:
+        b = sw.sample / sr
+        for ax in axes:
+            ax.axvline(b, color="black", lw=0.9, alpha=0.7)
+        if sw.change_at is not None:
+            early = sw.change_at - b
+            ax_v.annotate("", xy=(sw.change_at, 1.12), xytext=(b, 1.12), annotation_clip=False,
+                          arrowprops={"arrowstyle": "->", "color": "0.2", "lw": 0.8})
+            ax_v.text(b, 1.2, f"{early:+.1f}s", fontsize=7, ha="left", va="bottom", color="0.2")
+        else:
+            ax_v.text(b, 1.05, f"+{b - sw.decided_at:.1f}s", fontsize=7, ha="left", va="bottom", color="0.2")
+    ax_v.set_ylim(0, 1)
+    ax_v.set_yticks([])
+    ax_v.set_ylabel("variant")
+    lane_title = ("playing variant; black line = switch boundary (crossfade start); "
+                  + ("label = how early it started before the scene turned" if result.mode == "planned"
+                     else "label = quantisation/dwell wait after the decision"))
+    ax_v.set_title(lane_title, fontsize=9, loc="left", pad=12)
+
+    # One strip per layer, like DAW tracks: its gain, coloured by the variant it belongs to.
+    for li, layer in enumerate(layer_names):
+        ax = axes[2 + li]
+        for key, g in gains.items():
+            v, lname = key.split("/", 1)
+            if lname == layer:
+                ax.fill_between(times, 0, g, where=g > 1e-4, color=colour[v], lw=0, alpha=0.85, step="post")
+        ax.set_ylim(0, 1.05)
+        ax.set_yticks([0, 1])
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_ylabel(layer, rotation=0, ha="right", va="center", fontsize=9)
+    axes[2].set_title("layer gains (height = gain 0..1, colour = variant; crossfades show both)",
+                      fontsize=9, loc="left")
+    axes[-1].set_xlabel("time (s)")
+    q = result.quality
+    lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
+    fig.text(0.06, 0.01, f"{q.switches} switches ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
+             f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
+             f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
+    axes[-1].set_xlim(0, dur)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.09)
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())

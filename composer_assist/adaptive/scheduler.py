@@ -1,0 +1,346 @@
+"""When to switch: dwell, hysteresis and quantisation to musical boundaries, live or planned.
+
+Works on the policy's per-tick scores (``policy.ControlTrack``) and the cue timeline
+(``clock.CueClock``); produces sample-stamped switch and intensity commands for the mixer and a
+decision log.  Both modes track the play position analytically (the same arithmetic the mixer
+uses), so a boundary computed here is the sample the mixer switches on.
+
+live:    at each tick, using only what the tick knows: the nearest variant must beat the current
+         (or pending) one by ``hysteresis``; a switch leaves at the first legal boundary after
+         ``dwell`` since the previous switch; a pending switch is retargeted or cancelled if the
+         emotion moves on before its boundary.
+planned: the whole curve is known: the wanted variant sequence comes from the zero-phase
+         smoothed trace (same hysteresis and dwell), each change is dated back to when the new
+         variant became nearest, and the switch leaves at the *latest* legal boundary whose
+         crossfade completes by then (so the music has arrived when the scene turns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from composer_assist.core.model import Cue, TransitionRule
+
+from .clock import CueClock
+from .mixer import Mixer
+from .policy import ControlTrack
+
+INTENSITY_EPS = 0.002  # smaller target changes are not sent to the mixer
+INTENSITY_LOG_STEP = 0.1  # intensity log entries when the target moved this much
+
+
+@dataclass
+class Switch:
+    sample: int  # the boundary: first sample of the crossfade
+    fade: int  # crossfade length in samples
+    source: int
+    target: int
+    rule: TransitionRule
+    leave_pos: int  # cue position of the leaving variant at the boundary
+    enter_pos: int
+    enter_passes: int
+    decided_at: float  # audio seconds of the tick that scheduled it
+    change_at: float | None = None  # planned: when the scene's change lands (audio seconds)
+
+    @property
+    def arrival(self) -> int:
+        return self.sample + self.fade
+
+
+@dataclass
+class Schedule:
+    mode: str
+    sample_rate: int
+    start_variant: int
+    start_intensity: float
+    switches: list[Switch] = field(default_factory=list)
+    intensity: list[tuple[int, float]] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[tuple[float, int]] = field(default_factory=list)  # (audio s, variant) wanted
+
+    def events(self, stems) -> list[tuple]:
+        """Mixer commands in time order."""
+        names = stems.stinger_names
+        ev = [Mixer.intensity_event(s, v) for s, v in self.intensity]
+        for sw in self.switches:
+            st = names.index(sw.rule.stinger) if sw.rule.stinger in names else -1
+            ev.append(Mixer.switch_event(sw.sample, sw.target, sw.enter_pos, sw.enter_passes, sw.fade,
+                                         sw.rule.curve, st))
+        ev.sort()
+        return ev
+
+
+class _Playhead:
+    """The position of the main variant as a function of the sample clock."""
+
+    def __init__(self, clock: CueClock):
+        self.clock = clock
+        self.anchor, self.pos, self.passes = 0, 0, 0
+
+    def at(self, sample: int) -> tuple[int, int]:
+        return self.clock.advance(self.pos, self.passes, sample - self.anchor)
+
+    def boundary(self, earliest: int, rule: TransitionRule) -> tuple[int, int, int]:
+        """(sample, leave position, passes) of the first legal boundary at or after ``earliest``."""
+        pos, passes = self.at(earliest)
+        b = self.clock.next_boundary(pos, passes, rule)
+        return earliest + b.delay, b.pos, b.passes
+
+    def move(self, sw: Switch) -> None:
+        self.anchor, self.pos, self.passes = sw.sample, sw.enter_pos, sw.enter_passes
+
+
+def dwell_samples(cue: Cue, sample_rate: int) -> int:
+    beats = cue.adaptive.dwell_bars * cue.meter.beats_per_bar
+    return int(round(cue.tempo.seconds_at(beats) * sample_rate))
+
+
+class _Builder:
+    """Shared bookkeeping of both modes: the log, switches, the playhead."""
+
+    def __init__(self, cue: Cue, clock: CueClock, track: ControlTrack):
+        self.cue, self.clock, self.track = cue, clock, track
+        self.sr = clock.sr
+        self.names = [v.name for v in cue.variants]
+        self.head = _Playhead(clock)
+        first = int(np.argmin(track.scores[0]))
+        self.sched = Schedule(track.mode, self.sr, first, float(track.intensity[0]))
+        self.log = self.sched.log
+        self.entry(0, "start", "emotion_distance", f"start on {self.names[first]} (nearest)", to=first)
+
+    def trace_at(self, k: int) -> dict[str, float]:
+        tr = self.track
+        return {"time": round(float(tr.times[k] + tr.trace_start), 4),
+                "valence": round(float(tr.valence[k]), 4), "arousal": round(float(tr.arousal[k]), 4),
+                "smoothed_valence": round(float(tr.smooth_valence[k]), 4),
+                "smoothed_arousal": round(float(tr.smooth_arousal[k]), 4)}
+
+    def distances(self, k: int) -> dict[str, float]:
+        return {n: round(float(d), 4) for n, d in zip(self.names, self.track.scores[k])}
+
+    def entry(self, k: int, kind: str, reason: str, detail: str, **extra: Any) -> dict[str, Any]:
+        e: dict[str, Any] = {"time": round(float(self.track.times[k]), 4), "kind": kind, "reason": reason,
+                             "detail": detail, "trace": self.trace_at(k)}
+        for key in ("to", "source", "frm"):
+            if key in extra and isinstance(extra[key], (int, np.integer)):
+                extra[key] = self.names[int(extra[key])]
+        if "frm" in extra:
+            extra["from"] = extra.pop("frm")
+        e.update(extra)
+        self.log.append(e)
+        return e
+
+    def plan_switch(self, earliest: int, source: int, target: int, decided_at: float,
+                    change_at: float | None = None) -> Switch:
+        rule = self.cue.rule_for(self.names[source], self.names[target])
+        b, pos, passes = self.head.boundary(earliest, rule)
+        enter_pos, enter_passes = self.clock.entry(rule, pos, passes)
+        return Switch(b, self.clock.fade_samples(rule, pos), source, target, rule, pos, enter_pos,
+                      enter_passes, decided_at, change_at)
+
+    def switch_entry(self, k: int, sw: Switch, kind: str, reason: str, detail: str) -> None:
+        r = sw.rule
+        rule = {"leave": r.leave, "enter": r.enter, "fade_beats": r.fade_beats, "curve": r.curve}
+        if r.leave == "bars":
+            rule["bars"] = r.bars
+        if r.stinger:
+            rule["stinger"] = r.stinger
+        extra: dict[str, Any] = dict(
+            frm=sw.source, to=sw.target, boundary=round(sw.sample / self.sr, 6), sample=sw.sample,
+            fade_end=round(sw.arrival / self.sr, 6), leave_beat=round(self.clock.beat_of(sw.leave_pos), 4),
+            enter_beat=round(self.clock.beat_of(sw.enter_pos), 4),
+            wait_s=round(sw.sample / self.sr - float(self.track.times[k]), 4),
+            distances=self.distances(k), rule=rule)
+        if sw.change_at is not None:
+            extra["change_at"] = round(sw.change_at, 4)
+            extra["lead_s"] = round(sw.change_at - sw.arrival / self.sr, 4)
+            extra["started_early_s"] = round(sw.change_at - sw.sample / self.sr, 4)
+        self.entry(k, kind, reason, detail, **extra)
+
+    def intensities(self) -> None:
+        tr = self.track
+        last, logged = float(tr.intensity[0]), float(tr.intensity[0])
+        for k in range(1, tr.times.size):
+            x = float(tr.intensity[k])
+            if abs(x - last) >= INTENSITY_EPS:
+                self.sched.intensity.append((int(round(tr.times[k] * self.sr)), x))
+                last = x
+            if abs(x - logged) >= INTENSITY_LOG_STEP:
+                self.entry(k, "intensity", "arousal", f"intensity target {logged:.2f} -> {x:.2f}",
+                           intensity=round(x, 4))
+                logged = x
+
+
+def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
+    """Causal scheduling: tick k uses only the track up to k (which the policy made causal)."""
+    bld = _Builder(cue, clock, track)
+    sched, names, sr = bld.sched, bld.names, clock.sr
+    hyst = cue.adaptive.hysteresis
+    dwell = dwell_samples(cue, sr)
+    playing = sched.start_variant
+    last_b, fade_end = -(1 << 40), 0
+    pending: Switch | None = None
+    hold = None
+    for k in range(1, track.times.size):
+        s = int(round(track.times[k] * sr))
+        if pending is not None and pending.sample <= s:
+            playing, last_b, fade_end = pending.target, pending.sample, pending.arrival
+            bld.head.move(pending)
+            pending = None
+        row = track.scores[k]
+        cur = pending.target if pending is not None else playing
+        best = int(np.argmin(row))
+        if best == cur:
+            hold = None
+            continue
+        margin = float(row[cur] - row[best])
+        if margin < hyst:
+            if hold != ("hysteresis", best):
+                bld.entry(k, "hold", "hysteresis",
+                          f"{names[best]} is nearer than {names[cur]} by {margin:.2f} < hysteresis {hyst:g}",
+                          frm=cur, to=best, distances=bld.distances(k))
+                hold = ("hysteresis", best)
+            continue
+        earliest = max(s, last_b + dwell, fade_end)
+        if pending is not None and best == playing:
+            bld.entry(k, "cancel", "emotion_distance",
+                      f"scene went back to {names[playing]} before the switch to {names[pending.target]} "
+                      f"at {pending.sample / sr:.3f} s; cancelled", frm=playing, to=pending.target,
+                      distances=bld.distances(k))
+            sched.switches = [x for x in sched.switches if x is not pending]
+            pending = None
+            hold = None
+            continue
+        sw = bld.plan_switch(earliest, playing, best, float(track.times[k]))
+        kind = "retarget" if pending is not None else "switch"
+        why = [f"{names[best]} nearer than {names[cur]} by {margin:.2f} (>= hysteresis {hyst:g})"]
+        reason = "emotion_distance"
+        if earliest > s and last_b + dwell >= earliest and last_b + dwell > s:
+            why.append(f"dwell holds {names[playing]} until {(last_b + dwell) / sr:.3f} s")
+            reason = "dwell"
+        if sw.sample > earliest:
+            why.append(f"quantisation waits {(sw.sample - earliest) / sr:.3f} s for the next "
+                       f"{_leave_text(sw.rule)}")
+            if reason == "emotion_distance":
+                reason = "quantisation_wait"
+        bld.switch_entry(k, sw, kind, reason, "; ".join(why))
+        pending = sw
+        hold = None
+        sched.switches = [x for x in sched.switches if x.sample <= s] + [sw]
+    bld.intensities()
+    return sched
+
+
+def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
+    """Look-ahead scheduling on the whole (zero-phase smoothed) curve."""
+    bld = _Builder(cue, clock, track)
+    sched, names, sr = bld.sched, bld.names, clock.sr
+    hyst = cue.adaptive.hysteresis
+    dwell = dwell_samples(cue, sr)
+    def on_hold(k: int, reason: str, cur: int, best: int, margin: float) -> None:
+        if reason == "hysteresis":
+            text = f"{names[best]} nearer than {names[cur]} by {margin:.2f} < hysteresis {hyst:g}"
+        else:
+            text = f"{names[best]} wanted but {names[cur]} has played less than the dwell of {dwell / sr:.2f} s"
+        bld.entry(k, "hold", reason, text, frm=cur, to=best, distances=bld.distances(k))
+
+    changes = wanted_changes(track, hyst, dwell / sr, on_hold)
+    sched.changes = [(c, v) for c, v, _ in changes]
+    slowest = min(p.bpm for p in cue.tempo.points)
+    playing = sched.start_variant
+    last_b, fade_end = -(1 << 40), 0
+    for i, (c, target, k) in enumerate(changes):
+        if target == playing:
+            continue
+        lower = max(1, last_b + dwell, fade_end)
+        goal = int(round(c * sr))
+        best = None
+        # Boundaries recur at least once per loop pass (the wrap), so the latest legal one lies
+        # within a pass and the longest fade before the goal: start probing there.
+        fade_max = int(max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) * 60.0 / slowest * sr)
+        probe = max(lower, goal - fade_max - 2 * clock.loop_len - 1)
+        while True:
+            sw = bld.plan_switch(probe, playing, target, float(track.times[0]), c)
+            if sw.arrival > goal:
+                break
+            best = sw
+            if sw.rule.leave == "immediate":
+                sw = bld.plan_switch(max(probe, goal - sw.fade), playing, target, float(track.times[0]), c)
+                best = sw if sw.arrival <= goal else best
+                break
+            probe = sw.sample + 1
+        late = best is None
+        if late:
+            best = bld.plan_switch(lower, playing, target, float(track.times[0]), c)
+        nxt = changes[i + 1][0] if i + 1 < len(changes) else None
+        if late and nxt is not None and best.arrival / sr >= nxt:
+            bld.entry(k, "skip", "dwell" if lower > 1 else "quantisation_wait",
+                      f"change to {names[target]} at {c:.3f} s cannot arrive before the next change "
+                      f"at {nxt:.3f} s; skipped", to=target)
+            continue
+        lead = c - best.arrival / sr
+        if late:
+            detail = (f"scene turns {names[target]} at {c:.3f} s; earliest legal {_leave_text(best.rule)} "
+                      f"is {best.sample / sr:.3f} s ({'dwell' if lower > 1 else 'quantisation'}), "
+                      f"arrives {-lead:.3f} s late")
+        else:
+            detail = (f"scene turns {names[target]} at {c:.3f} s; leaves {names[playing]} on the latest "
+                      f"{_leave_text(best.rule)} ({best.sample / sr:.3f} s) whose {best.fade / sr:.3f} s "
+                      f"fade completes in time: started {c - best.sample / sr:.3f} s early")
+        bld.switch_entry(k, best, "switch", "planned", detail)
+        sched.switches.append(best)
+        bld.head.move(best)
+        playing, last_b, fade_end = target, best.sample, best.arrival
+    bld.intensities()
+    return sched
+
+
+def _leave_text(rule: TransitionRule) -> str:
+    if rule.leave == "bars":
+        return f"{rule.bars}-bar boundary"
+    if rule.leave == "marker":
+        return f"marker {rule.leave_marker}" if rule.leave_marker else "marker"
+    return {"immediate": "sample", "beat": "beat", "bar": "bar line", "loop_end": "loop end"}[rule.leave]
+
+
+def wanted_changes(track: ControlTrack, hysteresis: float, dwell_s: float,
+                   on_hold: Callable[[int, str, int, int, float], None] | None = None
+                   ) -> list[tuple[float, int, int]]:
+    """The variant sequence the scene asks for: (landing time s, variant, tick) per change.
+
+    Hysteresis and dwell apply as in live mode, but each change is dated back to the start of
+    the run of ticks in which the new variant has been the nearest (when the scene turned).
+    ``on_hold(tick, reason, current, wanted, margin)`` hears about changes held back.
+    """
+    scores = track.scores
+    nearest = np.argmin(scores, axis=1)
+    cur = int(nearest[0])
+    last = -1e18
+    run_start = 0
+    out: list[tuple[float, int, int]] = []
+    held = None
+    for k in range(1, track.times.size):
+        best = int(nearest[k])
+        if best != nearest[k - 1]:
+            run_start = k
+        if best == cur:
+            held = None
+            continue
+        margin = float(scores[k, cur] - scores[k, best])
+        if margin < hysteresis:
+            if on_hold is not None and held != ("hysteresis", best):
+                on_hold(k, "hysteresis", cur, best, margin)
+            held = ("hysteresis", best)
+            continue
+        t_turn = max(float(track.times[run_start]), last + dwell_s)
+        if t_turn > float(track.times[k]):
+            if on_hold is not None and held != ("dwell", best):
+                on_hold(k, "dwell", cur, best, margin)
+            held = ("dwell", best)
+            continue
+        out.append((t_turn, best, k))
+        cur, last, held = best, t_turn, None
+    return out

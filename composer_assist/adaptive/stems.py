@@ -1,0 +1,131 @@
+"""Pre-rendered stems laid out for the block mixer.
+
+Each variant's layers are stacked into one C-contiguous float32 array of shape
+(n_layers, length, 2) -- interleaved frames, the layout of an audio device buffer -- with the
+layer's static fader and pan (core.mixmath.layer_gains, the offline mixdown law) already applied.
+Viewed flat as (n_layers, 2 * length), one block of a variant at one set of layer gains is a
+single ``np.dot(gains, stack[:, 2p:2p + 2n])``.
+
+Loop seams: when playback wraps from the loop end to the loop start, what would have sounded
+after the loop end (the body past it, or the release tail after the cue end) is added onto the
+first ``seam`` samples of the loop start, so notes ring over the wrap instead of being cut: the
+release tail when the loop ends with the cue, else the body after the loop end faded out over
+10 ms (it holds new notes that must not sound over the loop start).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from composer_assist.core.errors import RenderError
+from composer_assist.core.mixmath import layer_gains
+from composer_assist.core.model import Cue
+
+from .clock import CueClock
+from .curves import layer_gain
+
+# Intensity is quantised to this many steps for the per-variant layer-gain lookup table; the
+# mixer ramps linearly between block boundaries, so the step only bounds the gain error.
+LUT_STEPS = 4096
+MAX_SEAM_S = 4.0
+DECLICK_S = 0.01
+
+
+@dataclass
+class StemSet:
+    """Everything the mixer reads: per-variant layer stacks, gain tables, stingers, loop seams."""
+
+    cue: Cue
+    sample_rate: int
+    length: int
+    clock: CueClock
+    variant_names: list[str]
+    layer_names: list[list[str]]
+    stacks: list[np.ndarray]  # per variant (n_layers, 2 * length) float32 (flat interleaved)
+    seams: list[np.ndarray]  # per variant (n_layers, 2 * seam) float32: loop start + wrap tail
+    seam: int
+    luts: list[np.ndarray]  # per variant (LUT_STEPS + 1, n_layers) float32 layer gain by intensity
+    stinger_names: list[str] = field(default_factory=list)
+    stingers: list[np.ndarray] = field(default_factory=list)  # flat interleaved (2 * n,) float32
+
+    @property
+    def max_layers(self) -> int:
+        return max(s.shape[0] for s in self.stacks)
+
+    def variant_index(self, name: str) -> int:
+        return self.variant_names.index(name)
+
+    @classmethod
+    def from_arrays(cls, cue: Cue, sample_rate: int,
+                    stems: Mapping[str, Mapping[str, np.ndarray]],
+                    tails: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+                    stingers: Mapping[str, np.ndarray] | None = None) -> "StemSet":
+        """Build from ``stems[variant][layer]`` arrays of shape (2, length) (render_cue's layout)."""
+        tails = tails or {}
+        lengths = {np.asarray(a).shape[-1] for per in stems.values() for a in per.values()}
+        if not lengths:
+            raise RenderError(f"cue {cue.name!r}: no stems to mix")
+        length = max(lengths)
+        clock = CueClock(cue, sample_rate, length)
+        seam = min(int(MAX_SEAM_S * sample_rate), clock.loop_len)
+        names, layer_names, stacks, seams, luts = [], [], [], [], []
+        grid = np.linspace(0.0, 1.0, LUT_STEPS + 1)
+        for variant in cue.variants:
+            if variant.name not in stems:
+                raise RenderError(f"cue {cue.name!r}: no stems for variant {variant.name!r}")
+            per = stems[variant.name]
+            layers = [l for l in variant.layers if l.name in per]
+            if not layers:
+                raise RenderError(f"cue {cue.name!r}: variant {variant.name!r} has no rendered layers")
+            stack = np.zeros((len(layers), length, 2), dtype=np.float32)
+            wrap = np.zeros((len(layers), seam, 2), dtype=np.float32)
+            lut = np.empty((LUT_STEPS + 1, len(layers)), dtype=np.float32)
+            lo_i, hi_i = variant.intensity
+            clamped = np.clip(grid, lo_i, hi_i)
+            for i, layer in enumerate(layers):
+                a = np.asarray(per[layer.name], dtype=np.float32)
+                if a.ndim != 2 or a.shape[0] != 2:
+                    raise RenderError(f"cue {cue.name!r}: stem {variant.name}/{layer.name} has shape "
+                                      f"{a.shape}, expected (2, samples)")
+                gl, gr = layer_gains(layer.gain_db, layer.pan)
+                stack[i, :a.shape[1], 0] = a[0] * gl
+                stack[i, :a.shape[1], 1] = a[1] * gr
+                # What rings past the loop end: the release tail when the loop ends with the cue;
+                # else the body after the loop end, faded out within DECLICK_S (it holds new
+                # notes too, which must not sound over the loop start).
+                tail = tails.get(variant.name, {}).get(layer.name)
+                if clock.loop_end >= length:
+                    if tail is not None:
+                        t = np.asarray(tail, dtype=np.float32)
+                        k = min(seam, t.shape[-1])
+                        wrap[i, :k, 0] = t[0, :k] * gl
+                        wrap[i, :k, 1] = t[1, :k] * gr
+                else:
+                    k = min(seam, length - clock.loop_end, int(DECLICK_S * sample_rate))
+                    ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None]
+                    wrap[i, :k] = stack[i, clock.loop_end:clock.loop_end + k] * ramp
+                lut[:, i] = layer_gain(clamped, layer.intensity[0], layer.intensity[1], layer.fade)
+            wrap += stack[:, clock.loop_start:clock.loop_start + seam]
+            names.append(variant.name)
+            layer_names.append([l.name for l in layers])
+            stacks.append(stack.reshape(len(layers), 2 * length))
+            seams.append(np.ascontiguousarray(wrap.reshape(len(layers), 2 * seam)))
+            luts.append(lut)
+        st_names, st_arrays = [], []
+        for s in cue.stingers:
+            if stingers and s.name in stingers:
+                a = np.asarray(stingers[s.name], dtype=np.float32)
+                gl, gr = layer_gains(s.gain_db, s.pan)
+                st_names.append(s.name)
+                st_arrays.append(np.ascontiguousarray(np.stack([a[0] * gl, a[1] * gr], axis=1).reshape(-1)))
+        return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
+                   st_names, st_arrays)
+
+    @classmethod
+    def from_render(cls, render: Any) -> "StemSet":
+        """Build from an ``audio.render.CueRender`` (stems, tails, stingers)."""
+        return cls.from_arrays(render.cue, render.sample_rate, render.stems,
+                               getattr(render, "tails", None), getattr(render, "stingers", None))
