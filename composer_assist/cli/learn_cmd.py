@@ -1,9 +1,187 @@
-"""Subcommands: (not written yet)."""
+"""Subcommands: learn generate | fit | report | assign | export-profiles (listener preference clusters)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    """Add ``learn`` and its subcommands."""
+    p = sub.add_parser("learn", help="learn listener preference clusters from feedback logs",
+                       description="Learn listener taste clusters from feedback logs (see docs/listeners.md).")
+    lsub = p.add_subparsers(dest="learn_command", metavar="ACTION")
+
+    def store_args(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--store", help="model store folder (default: PROJECT/models with --project, else "
+                                       "$COMPOSER_ASSIST_MODELS or ~/.local/share/composer-assist/models)")
+        q.add_argument("--project", help="project folder or project.json (variants, and PROJECT/models as store)")
+
+    g = lsub.add_parser("generate", help="write a SYNTHETIC listener population with planted clusters")
+    g.add_argument("-o", "--output", required=True, help="output folder")
+    g.add_argument("--listeners", type=int, default=2000)
+    g.add_argument("--events-per-listener", type=int, default=30)
+    g.add_argument("--clusters", type=int, default=4, help="planted clusters (1..5)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    g.add_argument("--project", help="take the variants from this project's cue")
+    g.add_argument("--cue", help="cue of --project (default: every cue)")
+    g.set_defaults(func=cmd_generate)
+
+    f = lsub.add_parser("fit", help="fit a preference model on a feedback log and save it in the store")
+    f.add_argument("log", help="feedback log (.csv or .jsonl)")
+    f.add_argument("-o", "--output", required=True, help="model name (or a path inside the store)")
+    store_args(f)
+    f.add_argument("--cue", help="only this cue's variants (with --project)")
+    f.add_argument("--variants", help="variants.json catalog (default: beside the log, else built-in)")
+    f.add_argument("--planted", help="planted.csv to score against (default: beside the log, if present)")
+    f.add_argument("--clusters", default="auto", help="number of clusters or 'auto' (default)")
+    f.add_argument("--max-clusters", type=int, default=8)
+    f.add_argument("--method", choices=("gmm", "kmeans", "minibatch"), default="gmm")
+    f.add_argument("--holdout", type=float, default=0.2,
+                   help="share of each listener's latest events held out for quality figures (0: fit on all)")
+    f.add_argument("--seed", type=int, default=0)
+    f.set_defaults(func=cmd_fit)
+
+    r = lsub.add_parser("report", help="clusters, profiles in words, quality figures and a PNG")
+    r.add_argument("model")
+    store_args(r)
+    r.add_argument("--png", help="where to write the picture (default: beside the model in the store)")
+    r.set_defaults(func=cmd_report)
+
+    a = lsub.add_parser("assign", help="assign listeners to clusters from their feedback events")
+    a.add_argument("model")
+    a.add_argument("--events", required=True, help="events (.csv or .jsonl, the log format)")
+    a.add_argument("--listener", help="only this listener")
+    store_args(a)
+    a.set_defaults(func=cmd_assign)
+
+    e = lsub.add_parser("export-profiles", help="write the cluster profiles as JSON (no pickle)")
+    e.add_argument("model")
+    e.add_argument("-o", "--output", required=True, help="PROFILES.json")
+    store_args(e)
+    e.set_defaults(func=cmd_export)
+    p.set_defaults(func=lambda _a: (p.print_help(), 1)[1])
+
+
+def _store(args: argparse.Namespace):
+    from composer_assist.learn.store import ModelStore, default_store_dir
+
+    return ModelStore(args.store if args.store else default_store_dir(args.project))
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from composer_assist.learn.catalog import catalog_from_project
+    from composer_assist.learn.population import generate_population, write_population
+
+    catalog = catalog_from_project(args.project, args.cue) if args.project else None
+    pop = generate_population(args.listeners, args.events_per_listener, args.seed, catalog, args.clusters)
+    paths = write_population(pop, args.output, args.format, args.seed)
+    counts = ", ".join(f"{lab} {n}" for lab, n in zip(pop.labels, __import__("numpy").bincount(
+        pop.planted, minlength=len(pop.labels)).tolist()))
+    print(f"wrote SYNTHETIC population: {pop.log.n_listeners} listeners, {len(pop.log)} events -> {paths['log']}")
+    print(f"planted clusters: {counts} ({paths['planted']})")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from composer_assist.core.errors import FeedbackError
+    from composer_assist.core.feedback_log import load_feedback_log
+    from composer_assist.learn.catalog import catalog_from_project, default_catalog, load_catalog
+    from composer_assist.learn.evaluate import Split, evaluate, split_log
+    from composer_assist.learn.model import ListenerPreferenceModel
+    from composer_assist.learn.population import load_planted, read_catalog_beside
+    from composer_assist.learn.report import text_report
+
+    if args.clusters != "auto":
+        try:
+            clusters: int | str = int(args.clusters)
+        except ValueError:
+            raise FeedbackError(f"--clusters: {args.clusters!r} is neither a number nor 'auto'") from None
+    else:
+        clusters = "auto"
+    if not 0.0 <= args.holdout < 1.0:
+        raise FeedbackError(f"--holdout: {args.holdout} is outside [0, 1)")
+    store = _store(args)
+    store.path_for(args.output)  # refuse an output outside the store before the work
+    bar = tqdm(total=6 + (args.max_clusters if clusters == "auto" else 1), desc="learn fit", unit="step",
+               file=sys.stderr, leave=False)
+
+    def say(msg: str) -> None:
+        bar.set_postfix_str(msg)
+        bar.update(1)
+
+    try:
+        say("loading log")
+        log = load_feedback_log(args.log)
+        if args.project:
+            catalog = catalog_from_project(args.project, args.cue)
+        elif args.variants:
+            catalog = load_catalog(args.variants)
+        else:
+            catalog = read_catalog_beside(args.log) or default_catalog()
+        catalog.index_of_rows(log)  # unknown cue / variant ids fail here, naming lines
+        planted_path = Path(args.planted) if args.planted else Path(args.log).with_name("planted.csv")
+        planted = None
+        if planted_path.is_file():
+            truth = load_planted(planted_path, log.listener_ids)
+            planted = {lid: int(c) for lid, c in zip(log.listener_ids, truth.tolist()) if c >= 0}
+        say("splitting")
+        split = split_log(log, holdout=args.holdout, seed=args.seed) if args.holdout > 0 else \
+            Split(log, log.take(np.zeros(len(log), bool)), log.take(np.zeros(len(log), bool)))
+        model = ListenerPreferenceModel(n_clusters=clusters, max_clusters=args.max_clusters, method=args.method,
+                                        catalog=catalog, random_state=args.seed)
+        model.fit(split.train, progress=say)
+        say("evaluating")
+        model.quality_ = evaluate(model, split, planted)
+        say("saving")
+        path = store.save(model, args.output)
+    finally:
+        bar.close()
+    print(text_report(model))
+    print(f"\nsaved {path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from composer_assist.learn.features import FEATURE_SCHEMA_VERSION
+    from composer_assist.learn.report import plot_report, text_report
+
+    store = _store(args)
+    model, meta = store.load(args.model, expect_feature_version=FEATURE_SCHEMA_VERSION)
+    print(text_report(model, meta))
+    path = store.path_for(args.model)
+    png = Path(args.png) if args.png else path.with_name(path.name[: -len(".joblib")] + ".report.png")
+    plot_report(model, getattr(model, "sample_features_", None), png)
+    print(f"picture: {png}")
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    from composer_assist.core.feedback_log import load_feedback_log
+    from composer_assist.learn.assign import assign, load_model
+
+    store = _store(args)
+    model = load_model(args.model, store.root)
+    events = load_feedback_log(args.events)
+    ids = [args.listener] if args.listener else events.listener_ids
+    for lid in ids:
+        a = assign(model, events, lid)
+        print(f"{lid}: cluster {a.cluster} ({a.profile.label}), p={a.confidence:.2f} after {a.n_events} "
+              f"event{'s' if a.n_events != 1 else ''}" + ("  [no events: population prior]" if not a.n_events else ""))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from composer_assist.core.atomic import atomic_write_json
+    from composer_assist.core.profile import profiles_to_json
+    from composer_assist.learn.assign import load_model
+
+    model = load_model(args.model, _store(args).root)
+    atomic_write_json(args.output, profiles_to_json(model.profiles_))
+    print(f"wrote {len(model.profiles_)} profiles -> {args.output}")
+    return 0

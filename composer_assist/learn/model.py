@@ -84,6 +84,9 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if ev is not None:
             say("profiles")
             self._fit_tables(ev)
+            # a small sample of listeners for the report's scatter plot (the model stays small)
+            pick = np.sort(rs.choice(X.shape[0], min(3000, X.shape[0]), replace=False))
+            self.sample_features_, self.sample_labels_ = X[pick], self.labels_[pick]
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> "ListenerPreferenceModel":
