@@ -164,6 +164,7 @@ class Mixer:
         t = self.t
         while done < n:
             while self._next_ev <= t:
+                self.t = t  # events start their fades at this exact sample
                 self._apply(self.events[self._ev_i])
                 self._ev_i += 1
                 self._next_ev = self.events[self._ev_i][0] if self._ev_i < len(self.events) else 1 << 62

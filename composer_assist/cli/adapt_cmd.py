@@ -1,9 +1,85 @@
-"""Subcommands: (not written yet)."""
+"""Subcommand: ``adapt`` renders a cue's stems and adapts them to an emotion trace."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands (none yet)."""
+    p = sub.add_parser("adapt", help="render the adaptive soundtrack of a cue for an emotion trace",
+                       description="Render the cue's stems (cached), choose variants and layer intensity "
+                                   "from the trace (live: causal; planned: the whole curve is known, so "
+                                   "transitions complete when the scene turns), and write OUT/adaptive.wav, "
+                                   "OUT/decisions.json and OUT/adaptive.png; print quality figures.")
+    p.add_argument("project", help="project folder or project.json")
+    p.add_argument("--cue", required=True, help="cue name")
+    p.add_argument("--trace", required=True, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    p.add_argument("--mode", choices=("live", "planned"), default="live", help="adaptive mode (default live)")
+    p.add_argument("--profiles", default=None, help="listener cluster profiles JSON (from `learn`)")
+    p.add_argument("--listener-cluster", type=int, default=None, help="cluster number in --profiles")
+    p.add_argument("--duration", type=float, default=None, help="seconds to render (default: the trace's length)")
+    p.add_argument("--jobs", type=int, default=2, help="stem render worker processes (default 2)")
+    p.add_argument("--no-cache", action="store_true", help="re-render every stem")
+    p.add_argument("-o", "--out", required=True, help="output folder")
+    p.set_defaults(func=run)
+
+
+def _profile(path: str | None, cluster: int | None):
+    from composer_assist.core.errors import ProjectError
+    from composer_assist.core.profile import profiles_from_json
+
+    if path is None:
+        if cluster is not None:
+            raise ProjectError("--listener-cluster needs --profiles PROFILES.json")
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{path}: line {exc.lineno}: not valid JSON: {exc.msg}") from None
+    profiles = profiles_from_json(data, str(path))
+    if cluster is None:
+        if len(profiles) != 1:
+            raise ProjectError(f"{path}: holds {len(profiles)} profiles; choose one with --listener-cluster "
+                               f"({', '.join(str(p.cluster) for p in profiles)})")
+        return profiles[0]
+    for p in profiles:
+        if p.cluster == cluster:
+            return p
+    raise ProjectError(f"{path}: no listener cluster {cluster} "
+                       f"(clusters: {', '.join(str(p.cluster) for p in profiles) or 'none'})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from composer_assist.adaptive.engine import format_quality, run_adaptive, write_outputs
+    from composer_assist.audio.render import render_cue
+    from composer_assist.cli.progress import progress_bar
+    from composer_assist.core.errors import ProjectError, TraceError
+    from composer_assist.core.project_file import load_project
+    from composer_assist.core.trace import load_trace
+
+    project = load_project(args.project)
+    try:
+        project.cue(args.cue)
+    except KeyError as exc:
+        raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+    if args.duration is not None and not args.duration > 0:
+        raise TraceError(f"--duration must be a positive number of seconds, got {args.duration:g}")
+    trace = load_trace(args.trace)
+    profile = _profile(args.profiles, args.listener_cluster)
+    with progress_bar(f"render {args.cue}", unit="stem") as progress:
+        render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+    result = run_adaptive(project, args.cue, trace, mode=args.mode, profile=profile, render=render,
+                          duration=args.duration)
+    files = write_outputs(result, args.out)
+    t = result.timings
+    print(f"cue {args.cue!r}, trace {Path(args.trace).name}, {args.mode} mode"
+          + (f", listener cluster {profile.cluster}" if profile is not None else ""))
+    print(f"stems {render.wall:.1f} s, policy {t['policy_s'] * 1000:.0f} ms, mix {t['mix_s'] * 1000:.0f} ms "
+          f"({result.audio.shape[0] / result.sample_rate / max(t['mix_s'], 1e-9):.0f}x real time)")
+    print(format_quality(result))
+    print("wrote " + ", ".join(str(p) for p in files.values()))
+    return 0
