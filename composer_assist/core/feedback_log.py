@@ -262,8 +262,9 @@ def _build(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, from
     out["timestamp"] = _timestamps(columns["timestamp"], from_json, probs)
     for name, lo, hi in (("valence", -1.0, 1.0), ("arousal", -1.0, 1.0), ("dwell", 0.0, None)):
         out[name] = _numbers(name, columns[name], from_json, probs, lo, hi, optional=False)
-    out["rating"] = _numbers("rating", columns.get("rating") or [None] * n, from_json, probs, 1.0, 5.0, True)
-    out["physio"] = _numbers("physio", columns.get("physio") or [None] * n, from_json, probs, None, None, True)
+    for name, lo, hi in (("rating", 1.0, 5.0), ("physio", None, None)):
+        out[name] = (_numbers(name, columns[name], from_json, probs, lo, hi, optional=True)
+                     if name in columns else np.full(n, np.nan))
     col = columns["kept"]
     kept = np.fromiter((_KEPT.get(str(v).strip().lower(), -1) if not isinstance(v, bool) else int(v)
                         for v in col), np.int8, n)

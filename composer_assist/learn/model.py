@@ -80,6 +80,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]}: at least 2 listeners are needed to cluster")
         rs = check_random_state(self.random_state)
+        self.incremental_ = False
         self._fit_matrix(X, rs, say)
         if ev is not None:
             say("profiles")
@@ -90,29 +91,27 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> "ListenerPreferenceModel":
-        """Update a MiniBatchKMeans model with one batch (all of a listener's events in one batch)."""
-        if self.method != "minibatch":
-            raise ValueError("partial_fit needs method='minibatch'")
-        first = not hasattr(self, "pipeline_")
+        """Update with one batch through MiniBatchKMeans, whatever ``method`` says (keep each listener's
+        events in one batch).  The first batch chooses the number of clusters when it is "auto"."""
+        first = not getattr(self, "incremental_", False)
         if first:
             self._check_params()
-            if not isinstance(self.n_clusters, (int, np.integer)):
-                raise ValueError("partial_fit needs a fixed n_clusters (an int), not 'auto'")
         ev = self._events(X) if first else (self._events_with(X) if isinstance(X, (FeedbackLog, EventArrays)) else None)
         if ev is not None:
             X = listener_features(ev, self.catalog_, self.prior_count)
             self.feature_names_ = feature_names(self.catalog_)
         X = validate_data(self, X, dtype=np.float64, reset=first)
         if first:
-            rs = check_random_state(self.random_state)
-            self.pipeline_ = self._make_pipeline(int(self.n_clusters), X.shape[1], X.shape[0], rs.randint(2**31 - 1))
-            self.n_clusters_ = int(self.n_clusters)
-            self.selection_ = {"criterion": "fixed", "scores": {}}
-        scale, cluster = self.pipeline_.named_steps["scale"], self.pipeline_.named_steps["cluster"]
-        scale.partial_fit(X)
-        cluster.partial_fit(scale.transform(X))
-        self.labels_ = self.pipeline_.predict(X)
-        self.spread_ = self._spread(X, self.labels_)
+            if X.shape[0] < 2:
+                raise ValueError(f"n_samples={X.shape[0]}: the first batch needs at least 2 listeners")
+            self._fit_matrix(X, check_random_state(self.random_state), lambda _m: None, method="minibatch")
+            self.incremental_ = True
+        else:
+            scale, cluster = self.pipeline_.named_steps["scale"], self.pipeline_.named_steps["cluster"]
+            scale.partial_fit(X)
+            cluster.partial_fit(scale.transform(X))
+            self.labels_ = self.pipeline_.predict(X)
+            self.spread_ = self._spread(X, self.labels_)
         if ev is not None:
             self._fit_tables(ev, accumulate=not first)
         return self
@@ -135,26 +134,30 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def _events_with(self, X: FeedbackLog | EventArrays) -> EventArrays:
         return X if isinstance(X, EventArrays) else event_arrays(X, self.catalog_, self.dwell_median_)
 
-    def _make_pipeline(self, k: int, n_features: int, n_samples: int, seed: int) -> Pipeline:
+    def _make_pipeline(self, k: int, n_features: int, n_samples: int, seed: int,
+                       method: str | None = None) -> Pipeline:
+        method = method or self.method
         steps: list[tuple[str, Any]] = [("scale", StandardScaler())]
-        if self.method != "minibatch":
+        if method != "minibatch":
             nc = max(1, min(self.n_components, n_features, n_samples))
             steps.append(("reduce", PCA(n_components=nc, random_state=seed)))
-        if self.method == "gmm":
+        if method == "gmm":
             cluster: Any = GaussianMixture(k, covariance_type=self.covariance_type, reg_covar=1e-4,
                                            random_state=seed, max_iter=200)
-        elif self.method == "kmeans":
+        elif method == "kmeans":
             cluster = KMeans(k, n_init=3, random_state=seed)
         else:
             cluster = MiniBatchKMeans(k, batch_size=self.batch_size, n_init=3, random_state=seed)
         steps.append(("cluster", cluster))
         return Pipeline(steps)
 
-    def _fit_matrix(self, X: np.ndarray, rs: np.random.RandomState, say: Callable[[str], None]) -> None:
+    def _fit_matrix(self, X: np.ndarray, rs: np.random.RandomState, say: Callable[[str], None],
+                    method: str | None = None) -> None:
+        method = method or self.method
         n = X.shape[0]
         seed = rs.randint(2**31 - 1)
         if self.n_clusters == "auto":
-            lo = 1 if self.method == "gmm" else 2
+            lo = 1 if method == "gmm" else 2
             ks = list(range(lo, max(lo, min(self.max_clusters, n - 1)) + 1))
         else:
             ks = [int(self.n_clusters)]
@@ -163,11 +166,11 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         sample = X if n <= self.selection_sample else X[rs.choice(n, self.selection_sample, replace=False)]
         scores: dict[int, float] = {}
         fitted: dict[int, Pipeline] = {}
-        criterion = "bic" if self.method == "gmm" else "silhouette"
+        criterion = "bic" if method == "gmm" else "silhouette"
         if len(ks) > 1:
             for k in ks:
                 say(f"trying {k} cluster{'s' if k > 1 else ''}")
-                pipe = self._make_pipeline(k, X.shape[1], sample.shape[0], seed).fit(sample)
+                pipe = self._make_pipeline(k, X.shape[1], sample.shape[0], seed, method).fit(sample)
                 scores[k] = self._selection_score(pipe, sample, seed)
                 fitted[k] = pipe
             best = (min if criterion == "bic" else max)(scores, key=scores.get)
@@ -177,7 +180,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if best in fitted and sample is X:
             pipe = fitted[best]
         else:
-            pipe = self._make_pipeline(best, X.shape[1], n, seed).fit(X)
+            pipe = self._make_pipeline(best, X.shape[1], n, seed, method).fit(X)
         self.pipeline_ = pipe
         self.n_clusters_ = best
         self.selection_ = {"criterion": criterion if len(ks) > 1 else "fixed",
@@ -187,7 +190,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _selection_score(self, pipe: Pipeline, X: np.ndarray, seed: int) -> float:
         Z = pipe[:-1].transform(X)
-        if self.method == "gmm":
+        if hasattr(pipe[-1], "bic"):
             return float(pipe[-1].bic(Z))
         labels = pipe[-1].predict(Z)
         if len(np.unique(labels)) < 2:
@@ -222,12 +225,13 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Cluster of each listener (rows of X, or the listeners of a log in ``log.listener_ids`` order)."""
-        return self.pipeline_.predict(self._matrix(X))
+        X = self._matrix(X)
+        return self.pipeline_.predict(X)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Cluster membership probabilities (GaussianMixture posteriors; soft-min of distances for k-means)."""
         X = self._matrix(X)
-        if self.method == "gmm":
+        if hasattr(self.pipeline_[-1], "predict_proba"):
             return self.pipeline_.predict_proba(X)
         d2 = self._distances(X) ** 2
         logits = -d2 / (2.0 * self.spread_)
@@ -242,7 +246,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def _distances(self, X: np.ndarray) -> np.ndarray:
         Z = self.pipeline_[:-1].transform(X)
         last = self.pipeline_[-1]
-        centres = last.means_ if self.method == "gmm" else last.cluster_centers_
+        centres = last.means_ if hasattr(last, "means_") else last.cluster_centers_
         return euclidean_distances(Z, centres)
 
     # ------------------------------------------------------------------------ online (Bayesian) assignment
