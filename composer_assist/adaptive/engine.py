@@ -120,7 +120,7 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
                                                          dwell_samples(cue, sr) / sr)]
     if mode != "planned":
         schedule.changes = ref_changes  # for the figure: when the scene turned
-    q = _quality.compute_quality(cue, schedule, ref_changes, track, audio, sr)
+    q = _quality.compute_quality(cue, schedule, ref_changes, track, audio, sr, stems)
     entries = list(schedule.log)
     entries += layer_entries(stems, mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
     return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, schedule,
