@@ -154,10 +154,13 @@ def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
     try:
         proc.set_dsp_string(code)
         ok = proc.compile()
+        why = ""
     except Exception as exc:  # DawDreamer raises RuntimeError with Faust's message
-        raise PluginError(f"plugin {dsp}: Faust compile failed: {str(exc).strip().splitlines()[-1]}") from None
+        ok, why = False, ": " + " ".join(str(exc).replace("FaustProcessor::compile():", "").split())
     if not ok:
-        raise PluginError(f"plugin {dsp}: Faust compile failed")
+        # An uncompiled processor left in the engine would fail every later render in it.
+        engine.remove_processor(name)
+        raise PluginError(f"plugin {dsp}: Faust compile failed{why}")
     return Loaded(proc, "faust", dsp.name, meta)
 
 
@@ -201,34 +204,89 @@ def tail_length(audio: np.ndarray, start: int, cap: int, block: int = 256) -> in
 # Jobs (called by the worker process)
 
 
-def _load_chain(engine: Any, chain: list[dict]) -> list[Loaded]:
-    # Every Faust processor is compiled before any VST is loaded: a DPF VST flips the process
-    # to flush-to-zero, which makes some Faust compiles abort (reset_fp_env guards later ones).
+# A worker keeps the Faust processors it compiled: compiling a big dsp costs more than rendering a
+# stem with it, and a cue has many stems per instrument.  DawDreamer runs every processor of an
+# engine whether or not it is in the graph, so each combination of Faust dsps gets an engine of
+# its own; VSTs are loaded fresh for every job and removed afterwards.
+_ENGINES: dict[tuple, tuple[Any, list[tuple[Loaded, dict[str, float]]]]] = {}
+_names = iter(range(1 << 62))
+
+
+def _faust_key(p: dict) -> tuple:
+    import hashlib
+
+    path = Path(p["path"])
+    side = path.with_suffix(".json")
+    try:
+        data = path.read_bytes() + (side.read_bytes() if side.exists() else b"")
+    except OSError as exc:
+        raise PluginError(f"plugin {path}: cannot read: {exc}") from None
+    return (str(path), hashlib.sha256(data).hexdigest(), p["role"])
+
+
+def _load_chain(sr: int, block: int, chain: list[dict]) -> tuple[Any, list[Loaded], list[Loaded]]:
+    """(engine, processors of the chain, VST processors to remove from the engine afterwards)."""
+    import dawdreamer as daw
+
+    faust_at = [i for i, p in enumerate(chain) if p["kind"] == "faust"]
+    key = (sr, block, tuple(_faust_key(chain[i]) for i in faust_at))
+    if key not in _ENGINES:
+        engine = daw.RenderEngine(sr, block)
+        compiled = []
+        try:
+            # Every Faust dsp is compiled before any VST is loaded: a DPF VST flips the process to
+            # flush-to-zero, which makes some Faust compiles abort (reset_fp_env guards later ones).
+            for i in faust_at:
+                loaded = load_faust(engine, f"f{next(_names)}", Path(chain[i]["path"]), chain[i]["role"])
+                compiled.append((loaded, {d["name"]: float(d["value"]) for d in loaded.describe() if "value" in d}))
+        except BaseException:
+            del engine
+            raise
+        _ENGINES[key] = (engine, compiled)
+    engine, compiled = _ENGINES[key]
     loaded: list[Loaded | None] = [None] * len(chain)
-    for i, p in enumerate(chain):
-        if p["kind"] == "faust":
-            loaded[i] = load_faust(engine, f"p{i}", Path(p["path"]), p["role"])
+    for i, (proc, defaults) in zip(faust_at, compiled):
+        for address, value in defaults.items():  # undo the previous job's parameter values
+            proc.proc.set_parameter(address, value)
+        proc.proc.clear_midi()
+        loaded[i] = proc
+    fresh = []
     for i, p in enumerate(chain):
         if p["kind"] != "faust":
-            loaded[i] = load_vst(engine, f"p{i}", Path(p["path"]), p["kind"])
+            loaded[i] = load_vst(engine, f"v{next(_names)}", Path(p["path"]), p["kind"])
+            fresh.append(loaded[i])
     out = [l for l in loaded if l is not None]
-    for l, p in zip(out, chain):
-        l.label = p.get("label") or l.label
-        apply_state(l, p.get("state"))
-        for k, v in (p.get("params") or {}).items():
-            l.set_param(k, float(v))
-    return out
+    try:
+        for l, p in zip(out, chain):
+            l.label = p.get("label") or l.label
+            apply_state(l, p.get("state"))
+            for k, v in (p.get("params") or {}).items():
+                l.set_param(k, float(v))
+    except BaseException:
+        for l in fresh:
+            engine.remove_processor(l.proc.get_name())
+        raise
+    return engine, out, fresh
 
 
 def render_job(spec: dict) -> dict:
     """Render one chain (instrument then effects) and save body+tail as float32 .npy."""
-    import dawdreamer as daw
-
     t_job = time.perf_counter()
     sr, block = int(spec["sample_rate"]), int(spec.get("block_size", 512))
     length, tail_max = int(spec["length"]), int(spec["tail_max"])
-    engine = daw.RenderEngine(sr, block)
-    chain = _load_chain(engine, spec["chain"])
+    engine, chain, fresh = _load_chain(sr, block, spec["chain"])
+    try:
+        return _render_chain(engine, chain, spec, sr, block, length, tail_max, t_job)
+    finally:
+        for l in chain:
+            if l not in fresh:
+                l.proc.clear_midi()
+        for l in fresh:
+            engine.remove_processor(l.proc.get_name())
+
+
+def _render_chain(engine: Any, chain: list[Loaded], spec: dict, sr: int, block: int, length: int,
+                  tail_max: int, t_job: float) -> dict:
     inst = chain[0]
     for start, dur, pitch, vel in spec["notes"]:
         inst.proc.add_midi_note(int(pitch), int(vel), float(start), float(dur))

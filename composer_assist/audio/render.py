@@ -159,8 +159,10 @@ def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | Non
         end = max((s + d for s, d, _, _ in notes), default=0.0)
         length = int(math.ceil(end * sr))
     tail_max = int(round(min(MAX_TAIL_S, tail_s) * sr))
+    # Stems sharing a Faust dsp go to the worker that has it compiled already.
+    affinity = "|".join(p["path"] for p in chain if p["kind"] == "faust") or None
     spec = {"op": "render", "sample_rate": sr, "block_size": BLOCK_SIZE, "chain": chain, "notes": notes,
-            "length": length, "tail_max": tail_max}
+            "length": length, "tail_max": tail_max, "affinity": affinity}
     key = stem_cache.stem_key({"chain": fps, "notes": notes, "tempo": tempo.to_json(), "sample_rate": sr,
                                "block_size": BLOCK_SIZE, "length": length, "tail_max": tail_max})
     plugins = " -> ".join(Path(r.plugin).name for r in [layer.instrument] + list(layer.effects))

@@ -28,7 +28,7 @@ def main() -> int:
         except ComposerAssistError as exc:
             answer = {"id": job["id"], "ok": False, "error": str(exc), "type": type(exc).__name__}
         except Exception as exc:  # a plugin's own exception: report it, keep serving
-            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            last = " ".join(traceback.format_exception_only(type(exc), exc)[-1].split())
             answer = {"id": job["id"], "ok": False, "error": last, "type": "PluginError"}
         sys.stderr.flush()
         proto.write(json.dumps(answer) + "\n")

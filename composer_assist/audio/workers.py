@@ -44,6 +44,7 @@ class _Worker:
     deadline: float = 0.0
     done: int = 0
     ids: itertools.count = field(default_factory=itertools.count)
+    seen: set = field(default_factory=set)  # job affinities served (e.g. Faust dsps compiled)
 
 
 def _describe_exit(code: int | None) -> str:
@@ -113,6 +114,19 @@ class WorkerPool:
         with self._lock:
             return self._run(list(jobs), timeout, on_result, size or self.size)
 
+    def _pick(self, w: _Worker, pending: list[int], jobs: list[dict]) -> int:
+        """Position in ``pending`` of the job for ``w``: one with an affinity it has served (a
+        Faust dsp it has compiled), else one no other worker has served, else the next one."""
+        others = set().union(*(o.seen for o in self._workers if o is not w))
+        fallback = None
+        for pos in range(len(pending) - 1, -1, -1):
+            a = jobs[pending[pos]].get("affinity")
+            if a and a in w.seen:
+                return pos
+            if fallback is None and (not a or a not in others):
+                fallback = pos
+        return fallback if fallback is not None else len(pending) - 1
+
     def _run(self, jobs: list[dict], timeout, on_result, size: int) -> list[JobResult]:
         results: list[JobResult | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))
@@ -133,7 +147,9 @@ class WorkerPool:
                     w = idle.pop() if idle else self._spawn()
                     if w not in self._workers:
                         self._workers.append(w)
-                    i = pending.pop()
+                    i = pending.pop(self._pick(w, pending, jobs))
+                    if jobs[i].get("affinity"):
+                        w.seen.add(jobs[i]["affinity"])
                     job = dict(jobs[i], id=next(w.ids))
                     w.job, w.buf = job, b""
                     w.deadline = time.monotonic() + (timeout(jobs[i]) if callable(timeout) else float(timeout))
