@@ -259,7 +259,7 @@ class Mixer:
 
     def render(self, frames: int, progress=None) -> np.ndarray:
         """Render ``frames`` samples into a new (frames, 2) float32 array, block by block."""
-        total = np.zeros((frames, 2), dtype=np.float32)
+        total = np.empty((frames, 2), dtype=np.float32)  # process() writes every frame
         blk = self.block
         for i in range(0, frames, blk):
             self.process(total[i:i + blk])
