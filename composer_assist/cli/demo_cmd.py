@@ -49,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
                                       progress=progress))
     render_s = time.perf_counter() - t0
     files = [f for r in renders for f in write_cue(r, out / "stems")]
-    print(f"\nRendered {len(files)} WAV files into {out / 'stems'} in {render_s:.1f} s\n")
+    stems = sum(len(r.stats) for r in renders)
+    cached = sum(s.cached for r in renders for s in r.stats)
+    print(f"\nRendered {stems} stems ({cached} from the cache) in {render_s:.1f} s; "
+          f"wrote {len(files)} WAV files into {out / 'stems'}\n")
     print_render_table(renders)
 
     traces = sorted(traces_dir().glob("*.csv"))
@@ -66,7 +69,8 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
 
     cue = render.cue
     print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
-    header = f"{'trace':<22} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'click':>7} {'max jump LU':>11}"
+    width = max(len(p.stem) for p in traces)
+    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'click':>7} {'max jump LU':>11}"
     print(header)
     print("-" * len(header))
     for path in traces:
@@ -76,7 +80,7 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
         q = result.quality
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
         jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
-        print(f"{path.stem:<22} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
+        print(f"{path.stem:<{width}} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
               f"{q.congruence:>9.0%} {q.max_discontinuity:>7.3f} {jump:>11}")
     print(f"(WAV, decision log and figure per trace in {out}/)")
 
