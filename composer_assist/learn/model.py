@@ -51,7 +51,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_clusters: int | str = "auto", max_clusters: int = 8, method: str = "gmm",
-                 n_components: int = 5, covariance_type: str = "full", selection_sample: int = 20000,
+                 n_components: int = 5, covariance_type: str = "full", selection_sample: int = 10000,
                  batch_size: int = 4096, prior_count: float = 2.0, catalog: VariantCatalog | None = None,
                  random_state: Any = None):
         self.n_clusters = n_clusters
@@ -179,6 +179,8 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         say(f"fitting {best} clusters on {n} listeners")
         if best in fitted and sample is X:
             pipe = fitted[best]
+        elif best in fitted:
+            pipe = self._refit_warm(fitted[best], X, seed)
         else:
             pipe = self._make_pipeline(best, X.shape[1], n, seed, method).fit(X)
         self.pipeline_ = pipe
@@ -187,6 +189,26 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
                            "scores": {int(k): float(v) for k, v in scores.items()}}
         self.labels_ = pipe.predict(X)
         self.spread_ = self._spread(X, self.labels_)
+
+    def _refit_warm(self, pipe: Pipeline, X: np.ndarray, seed: int) -> Pipeline:
+        """Refit the chosen clusterer on everyone, starting from the sample's solution.
+
+        Scaling and PCA stay as fitted on the (large, random) sample; only the clusters are refit,
+        so the final pass converges in a few iterations instead of starting over.
+        """
+        Z = pipe[:-1].transform(X)
+        old = pipe[-1]
+        if isinstance(old, GaussianMixture):
+            new: Any = GaussianMixture(old.n_components, covariance_type=old.covariance_type, reg_covar=old.reg_covar,
+                                       weights_init=old.weights_, means_init=old.means_,
+                                       precisions_init=old.precisions_, random_state=seed, max_iter=200)
+        elif isinstance(old, MiniBatchKMeans):
+            new = MiniBatchKMeans(old.n_clusters, init=old.cluster_centers_, n_init=1, batch_size=self.batch_size,
+                                  random_state=seed)
+        else:
+            new = KMeans(old.n_clusters, init=old.cluster_centers_, n_init=1, random_state=seed)
+        new.fit(Z)
+        return Pipeline(pipe.steps[:-1] + [("cluster", new)])
 
     def _selection_score(self, pipe: Pipeline, X: np.ndarray, seed: int) -> float:
         Z = pipe[:-1].transform(X)
