@@ -19,6 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=("live", "planned"), default="live", help="adaptive mode (default live)")
     p.add_argument("--profiles", default=None, help="listener cluster profiles JSON (from `learn`)")
     p.add_argument("--listener-cluster", type=int, default=None, help="cluster number in --profiles")
+    p.add_argument("--listener-model", default=None,
+                   help="a listener preference model in the model store (from `learn fit`)")
+    p.add_argument("--listener", default=None,
+                   help="with --listener-model: follow this listener's cluster, assigned from their events "
+                        "in --feedback (no events: the population prior)")
+    p.add_argument("--feedback", default=None, help="feedback log holding --listener's events (CSV or JSONL)")
     p.add_argument("--duration", type=float, default=None, help="seconds to render (default: the trace's length)")
     p.add_argument("--jobs", type=int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
@@ -53,6 +59,23 @@ def _profile(path: str | None, cluster: int | None):
                        f"(clusters: {', '.join(str(p.cluster) for p in profiles) or 'none'})")
 
 
+def _listener_profile(args: argparse.Namespace):
+    """The profile from --listener-model/--listener/--feedback, or from --profiles/--listener-cluster."""
+    from composer_assist.core.errors import ProjectError
+
+    if args.listener_model is None:
+        if args.listener is not None or args.feedback is not None:
+            raise ProjectError("--listener and --feedback need --listener-model MODEL")
+        return _profile(args.profiles, args.listener_cluster)
+    if args.profiles is not None or args.listener_cluster is not None:
+        raise ProjectError("give either --listener-model or --profiles/--listener-cluster, not both")
+    if args.feedback is not None and args.listener is None:
+        raise ProjectError("--feedback needs --listener ID (whose events to use)")
+    from composer_assist.learn.assign import profile_for_listener
+
+    return profile_for_listener(args.listener_model, args.listener, args.feedback)
+
+
 def run(args: argparse.Namespace) -> int:
     from composer_assist.adaptive.engine import format_quality, run_adaptive, write_outputs
     from composer_assist.audio.render import render_cue
@@ -69,15 +92,19 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None and not args.duration > 0:
         raise TraceError(f"--duration must be a positive number of seconds, got {args.duration:g}")
     trace = load_trace(args.trace)
-    profile = _profile(args.profiles, args.listener_cluster)
+    profile = _listener_profile(args)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
     result = run_adaptive(project, args.cue, trace, mode=args.mode, profile=profile, render=render,
                           duration=args.duration)
     files = write_outputs(result, args.out)
     t = result.timings
-    print(f"cue {args.cue!r}, trace {Path(args.trace).name}, {args.mode} mode"
-          + (f", listener cluster {profile.cluster}" if profile is not None else ""))
+    who = ""
+    if profile is not None:
+        who = f", listener cluster {profile.cluster}" + (f" ({profile.label})" if profile.label else "")
+        if args.listener is not None:
+            who = f", listener {args.listener}: cluster {profile.cluster}" + (f" ({profile.label})" if profile.label else "")
+    print(f"cue {args.cue!r}, trace {Path(args.trace).name}, {args.mode} mode{who}")
     print(f"stems {render.wall:.1f} s, policy {t['policy_s'] * 1000:.0f} ms, mix {t['mix_s'] * 1000:.0f} ms "
           f"({result.audio.shape[0] / result.sample_rate / max(t['mix_s'], 1e-9):.0f}x real time)")
     print(format_quality(result))

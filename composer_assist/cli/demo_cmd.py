@@ -4,7 +4,6 @@ listener model is there, to two listener clusters."""
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -86,31 +85,39 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
 
 
 def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
-    """Render one trace for two listener clusters and say how their variant choices differ."""
-    profiles_path = demo_project_dir() / "listeners" / "profiles.json"
-    if not profiles_path.exists() or not traces:
+    """Learn listener clusters from the demo's feedback log, then render one trace for two of them."""
+    log_path = demo_project_dir() / "listeners" / "feedback.csv"
+    if not log_path.exists() or not traces:
         return
-    import json
-
     from composer_assist.adaptive.engine import run_adaptive, write_outputs
-    from composer_assist.core.profile import profiles_from_json
+    from composer_assist.core.feedback_log import load_feedback_log
     from composer_assist.core.trace import load_trace
+    from composer_assist.learn.catalog import catalog_from_project
+    from composer_assist.learn.model import ListenerPreferenceModel
+    from composer_assist.learn.store import ModelStore
 
-    profiles = profiles_from_json(json.loads(profiles_path.read_text()), str(profiles_path))
-    if len(profiles) < 2:
-        return
+    cue = render.cue
+    log = load_feedback_log(log_path)
+    model = ListenerPreferenceModel(catalog=catalog_from_project(project.path, cue.name), random_state=0)
+    model.fit(log)
+    saved = ModelStore(out / "models").save(model, "demo_listeners")
+    print(f"\nListener clusters learned from {log_path.name} ({len(log)} events of {log.n_listeners} "
+          f"SYNTHETIC listeners; model in {saved}):")
+    for prof in model.profiles_:
+        print(f"  cluster {prof.cluster}: {prof.label or 'unnamed'} ({prof.share:.0%})")
+
     trace_path = next((t for t in traces if "thriller" in t.stem), traces[0])
     trace = load_trace(trace_path)
-    a, b = sorted(profiles, key=lambda p: -p.size)[:2]
-    print(f"\nOne trace ({trace_path.stem}), two listener clusters (profiles from {profiles_path}):")
-    choices = {}
+    a, b = sorted(model.profiles_, key=lambda p: -p.size)[:2]
+    print(f"One trace ({trace_path.stem}), the two largest clusters:")
+    shares = {}
     for prof in (a, b):
-        result = run_adaptive(project, render.cue.name, trace, mode="planned", profile=prof, render=render)
+        result = run_adaptive(project, cue.name, trace, mode="planned", profile=prof, render=render)
         write_outputs(result, out / f"cluster{prof.cluster}")
-        choices[prof.cluster] = result.variant_shares()
-        share = ", ".join(f"{v} {s:.0%}" for v, s in sorted(choices[prof.cluster].items(), key=lambda kv: -kv[1]) if s > 0)
-        print(f"  cluster {prof.cluster} ({prof.label or 'unnamed'}, {prof.share:.0%} of listeners): {share}")
-    names = sorted(set(choices[a.cluster]) | set(choices[b.cluster]))
-    diff = sum(abs(choices[a.cluster].get(n, 0.0) - choices[b.cluster].get(n, 0.0)) for n in names) / 2
-    print(f"  the two soundtracks play a different variant {diff:.0%} of the time")
-    sys.stdout.flush()
+        shares[prof.cluster] = result.variant_shares()
+        text = ", ".join(f"{v} {x:.0%}" for v, x in sorted(shares[prof.cluster].items(), key=lambda kv: -kv[1])
+                         if x > 0)
+        print(f"  cluster {prof.cluster} ({prof.label or 'unnamed'}): {text}")
+    names = set(shares[a.cluster]) | set(shares[b.cluster])
+    diff = sum(abs(shares[a.cluster].get(n, 0.0) - shares[b.cluster].get(n, 0.0)) for n in names) / 2
+    print(f"  the two soundtracks differ in {diff:.0%} of the time (WAV and figure per cluster in {out}/)")
