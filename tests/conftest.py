@@ -23,3 +23,9 @@ def realdata() -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def stem_cache(tmp_path_factory) -> Path:
+    """One stem cache for the tests that render the demo project: the first renders cold, the rest reuse it."""
+    return tmp_path_factory.mktemp("stem-cache")

@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --listener-model: follow this listener's cluster, assigned from their events "
                         "in --feedback (no events: the population prior)")
     p.add_argument("--feedback", default=None, help="feedback log holding --listener's events (CSV or JSONL)")
+    p.add_argument("--store", default=None,
+                   help="model store of --listener-model (default: PROJECT/models if the model is there, "
+                        "else the user store, as for `learn`)")
     p.add_argument("--duration", type=float, default=None, help="seconds to render (default: the trace's length)")
     p.add_argument("--jobs", type=int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
@@ -71,9 +74,20 @@ def _listener_profile(args: argparse.Namespace):
         raise ProjectError("give either --listener-model or --profiles/--listener-cluster, not both")
     if args.feedback is not None and args.listener is None:
         raise ProjectError("--feedback needs --listener ID (whose events to use)")
+    from composer_assist.core.errors import ModelStoreError
     from composer_assist.learn.assign import profile_for_listener
+    from composer_assist.learn.store import ModelStore, default_store_dir
 
-    return profile_for_listener(args.listener_model, args.listener, args.feedback)
+    store = args.store
+    if store is None:
+        project_store = default_store_dir(args.project)
+        # The project's own store first, as `learn fit --project` saves there.
+        try:
+            if ModelStore(project_store).path_for(args.listener_model).exists():
+                store = project_store
+        except ModelStoreError:  # a path outside the project's store: the user store decides
+            pass
+    return profile_for_listener(args.listener_model, args.listener, args.feedback, store=store)
 
 
 def run(args: argparse.Namespace) -> int:
