@@ -158,7 +158,13 @@ class _Builder:
             extra["change_at"] = round(sw.change_at, 4)
             extra["lead_s"] = round(sw.change_at - sw.arrival / self.sr, 4)
             extra["started_early_s"] = round(sw.change_at - sw.sample / self.sr, 4)
-        self.entry(k, kind, reason, detail, **extra)
+        e = self.entry(k, kind, reason, detail, **extra)
+        if sw.change_at is not None:
+            # Planned: the log reads in playback order, so the entry sits where the switch is heard;
+            # the tick whose trace value settled the change (hysteresis, dwell) is kept beside it.
+            e["decided_at"] = e["time"]
+            e["time"] = round(sw.sample / self.sr, 4)
+            e.pop("wait_s", None)
 
     def intensities(self) -> None:
         tr = self.track
