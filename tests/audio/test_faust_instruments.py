@@ -147,3 +147,58 @@ def test_room_effect_adds_a_tail_and_mix_zero_is_dry() -> None:
     assert np.abs(dry[:, tail]).max() < 1e-3
     assert np.sqrt((wet[:, tail] ** 2).mean()) > 1e-3
     assert np.abs(wet).max() < 1.0
+
+
+def dominant_hz(x: np.ndarray) -> float:
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)), 8 * len(x)))
+    return float(np.fft.rfftfreq(8 * len(x), 1 / SR)[np.argmax(spec)])
+
+
+def zero_crossing_hz(x: np.ndarray) -> float:
+    return float(np.count_nonzero(np.diff(np.signbit(x))) / 2 / (len(x) / SR))
+
+
+def test_drum_kit_sounds_like_a_kit() -> None:
+    keys = [36, 38, 42, 41, 43, 45, 47, 48, 50]
+    audio = render("drums", [(k, 100, 0.5 * i, 0.05) for i, k in enumerate(keys)], 0.5 * len(keys)).mean(axis=0)
+    hit = {k: audio[int(0.5 * i * SR):int((0.5 * i + 0.45) * SR)] for i, k in enumerate(keys)}
+    # Kick: a thump whose pitch falls from its attack to its body.
+    kick = hit[36]
+    early, late = zero_crossing_hz(kick[: int(0.025 * SR)]), zero_crossing_hz(kick[int(0.1 * SR):int(0.3 * SR)])
+    assert early > 1.4 * late and 35 < late < 80, (early, late)
+    # Snare: a pitched body and broadband wires.
+    spec = np.abs(np.fft.rfft(hit[38][: int(0.2 * SR)]))
+    freqs = np.fft.rfftfreq(int(0.2 * SR), 1 / SR)
+    band = lambda lo, hi: float((spec[(freqs >= lo) & (freqs < hi)] ** 2).sum())  # noqa: E731
+    assert band(150, 400) > 0.02 * band(20, 20000) and band(2000, 12000) > 0.3 * band(20, 20000)
+    # Closed hat: short and bright.
+    assert centroid(hit[42]) > 7000
+    assert np.abs(hit[42][int(0.2 * SR):]).max() < 0.01 * np.abs(hit[42]).max()
+    # Toms: pitched, low to high in GM order.
+    toms = [dominant_hz(hit[k][int(0.05 * SR):int(0.3 * SR)]) for k in (41, 43, 45, 47, 48, 50)]
+    assert toms == sorted(toms) and toms[0] > 60 and toms[-1] < 250, toms
+
+
+def test_strings_ensemble_is_wide_and_chords_do_not_beat_in_lockstep() -> None:
+    audio = render("strings", [(p, 90, 0.0, 1.5) for p in (48, 55, 64, 67)], 1.6)
+    body = slice(int(0.6 * SR), int(1.4 * SR))
+    assert abs(np.corrcoef(audio[0, body], audio[1, body])[0, 1]) < 0.5
+
+
+def test_drum_groove_renders_fast() -> None:
+    # A voice computes one drum model (not all of them): 8 s of kick, snare and 16th hats must
+    # render far faster than real time (measured ~80x on one core; the old kit managed ~12x).
+    import time
+
+    notes = [(42, 80, i * 0.125, 0.12) for i in range(64)] + [(36, 100, i * 0.5, 0.1) for i in range(16)]
+    notes += [(38, 100, 0.25 + i * 0.5, 0.1) for i in range(16)]
+    engine = daw.RenderEngine(SR, 512)
+    proc = make(engine, "drums")
+    for pitch, vel, start, dur in notes:
+        proc.add_midi_note(pitch, vel, start, dur)
+    engine.load_graph([(proc, [])])
+    start = time.thread_time()
+    engine.render(8.0)
+    spent = time.thread_time() - start
+    assert np.abs(engine.get_audio()).max() > 0.1
+    assert spent < 8.0 / 20, f"8 s groove took {spent:.2f} s of CPU"
