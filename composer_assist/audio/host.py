@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 
 from composer_assist.core.errors import PluginError
+from composer_assist.core.plugin_meta import DEFAULT_RELEASE_S, DEFAULT_VOICES, faust_meta
 
 SILENCE = 1e-4  # -80 dBFS: where a tail is considered to have died away
-DEFAULT_VOICES = 8
-DEFAULT_RELEASE_S = 0.5
 
 _libm = None
 
@@ -37,24 +36,6 @@ def reset_fp_env() -> None:
     if _libm is None:
         _libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
     _libm.fesetenv(ctypes.c_void_p(-1))  # FE_DFL_ENV is ((const fenv_t *) -1) in glibc
-
-
-def faust_meta(dsp: Path) -> dict:
-    """The metadata JSON beside a Faust dsp (``NAME.json``), with defaults filled in."""
-    meta: dict[str, Any] = {"name": dsp.stem, "kind": "instrument", "voices": DEFAULT_VOICES,
-                            "release_s": DEFAULT_RELEASE_S, "params": {}}
-    side = dsp.with_suffix(".json")
-    if side.exists():
-        try:
-            data = json.loads(side.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PluginError(f"{side}: cannot read plugin metadata: {exc}") from None
-        if not isinstance(data, dict):
-            raise PluginError(f"{side}: plugin metadata must be a JSON object")
-        meta.update({k: v for k, v in data.items() if v is not None})
-    if meta["kind"] not in ("instrument", "effect"):
-        raise PluginError(f"{side}: kind: expected 'instrument' or 'effect', got {meta['kind']!r}")
-    return meta
 
 
 def _unknown_param(plugin: str, name: str, valid: list[str]) -> PluginError:

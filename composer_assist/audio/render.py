@@ -25,7 +25,7 @@ from composer_assist.core.model import Cue, Layer, PluginRef, Project
 from composer_assist.core.plugin_paths import resolve_plugin
 
 from . import stem_cache
-from .host import faust_meta
+from composer_assist.core.plugin_meta import faust_meta
 from .wavio import write_wav
 
 BLOCK_SIZE = 512

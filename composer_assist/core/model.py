@@ -7,12 +7,14 @@ loading and atomic saving).  Nothing here touches audio or a GUI.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectError
+from .errors import PluginError, ProjectError
 from .fields import Fields
+from .plugin_meta import faust_meta
 from .plugin_paths import resolve_plugin
 from .timing import Meter, TempoMap, TempoPoint
 
@@ -221,14 +223,23 @@ def _range(f: Fields, key: str, default: tuple[float, float], lo: float, hi: flo
 
 def _parse_plugin(f: Fields, project_dir: Path | None, check_files: bool) -> PluginRef:
     ref = f.str("plugin")
+    known: dict[str, Any] | None = None  # Faust params from the plugin's metadata, when checked
     if check_files:
         try:
-            resolve_plugin(ref, project_dir)
-        except Exception as exc:  # PluginError: name the field too
+            resolved = resolve_plugin(ref, project_dir)
+            if resolved.kind == "faust":
+                known = faust_meta(resolved.path)["params"] or None
+        except PluginError as exc:  # name the field too
             raise f.fail(str(exc), f.where("plugin")) from None
     params = {}
     for k, v in f.dict("params", {}).items():
-        params[k] = f.check_num(v, f"{f.where('params')}.{k}")
+        where = f"{f.where('params')}.{k}"
+        if known is not None and k not in known:
+            close = difflib.get_close_matches(k, list(known), n=2, cutoff=0.5)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise f.fail(f"{ref} has no parameter {k!r}; {hint}its parameters: {', '.join(known)}", where)
+        spec = known.get(k, {}) if known is not None else {}
+        params[k] = f.check_num(v, where, spec.get("min"), spec.get("max"))
     state = f.str("state", None)
     if state is not None and check_files and project_dir is not None and not (project_dir / state).exists():
         raise f.fail(f"state file {state!r} not found in {project_dir}", f.where("state"))
@@ -314,7 +325,7 @@ def _parse_rule(f: Fields) -> TransitionRule:
 def _parse_tempo(f: Fields) -> TempoMap:
     raw = f.data.get("tempo", 120.0)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return TempoMap.constant(f.num("tempo", lo=10.0, hi=400.0))
+        return TempoMap.constant(f.num("tempo", 120.0, lo=10.0, hi=400.0))
     points = f.items("tempo", lambda g: TempoPoint(g.num("beat", lo=0.0), g.num("bpm", lo=10.0, hi=400.0)))
     if not points:
         raise f.fail("needs at least one tempo point", f.where("tempo"))

@@ -73,6 +73,10 @@ def test_minimal_project_loads_and_round_trips(tmp_path):
     (lambda d: d["cues"][0].update(transitions=[{"from": "a", "to": "zzz"}]), "cues[0].transitions[0].to: unknown variant 'zzz'"),
     (lambda d: d["cues"][0].update(transitions=[{"leave": "whenever"}]), "cues[0].transitions[0].leave: 'whenever' is not one of"),
     (lambda d: d.update(sample_rate=22050), "sample_rate: 22050 is not one of 44100, 48000"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(instrument={"plugin": "pad", "params": {"cutof": 900}}),
+     "layers[0].instrument.params.cutof: pad has no parameter 'cutof'; did you mean cutoff?"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(instrument={"plugin": "pad", "params": {"cutoff": 1e6}}),
+     "layers[0].instrument.params.cutoff: 1e+06 is outside [200, 12000]"),
     (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(intensity=[0.8, 0.2]), "intensity: low 0.8 is above high 0.2"),
 ])
 def test_bad_fields_name_file_and_field(tmp_path, mutate, expected):
