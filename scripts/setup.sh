@@ -28,7 +28,14 @@ fi
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   # System site-packages are visible, so what the machine already has is not downloaded again.
-  "$PY" -m venv --system-site-packages .venv
+  if ! "$PY" -m venv --system-site-packages .venv 2>/dev/null; then
+    # Debian's own Python keeps venv (with ensurepip) in a separate package.
+    rm -rf .venv
+    echo "setup: installing Debian's python3-venv" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    "$PY" -m venv --system-site-packages .venv
+  fi
 fi
 extras=""
 [ "$want_test" = 1 ] && extras="[test]"
