@@ -11,13 +11,9 @@ PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#E
 
 def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> None:
     """Write a PNG: emotion trace, variant lane with crossfades, layer gains, transition marks."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from composer_assist.core.atomic import atomic_write_bytes
+    from composer_assist.core.png import new_figure, write_png
 
     tr, sched, sr = result.track, result.schedule, result.sample_rate
     names = result.stems.variant_names
@@ -30,8 +26,8 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
         if layer not in layer_names:
             layer_names.append(layer)
     nl = len(layer_names)
-    fig, axes = plt.subplots(2 + nl, 1, figsize=(width_in, 5.2 + 0.55 * nl), sharex=True,
-                             gridspec_kw={"height_ratios": [2.4, 0.8] + [0.5] * nl, "hspace": 0.32})
+    fig = new_figure(figsize=(width_in, 5.2 + 0.55 * nl))
+    axes = fig.subplots(2 + nl, 1, sharex=True, gridspec_kw={"height_ratios": [2.4, 0.8] + [0.5] * nl, "hspace": 0.45})
     ax_t, ax_v = axes[0], axes[1]
     prof = f", listener cluster {result.profile.cluster}" if result.profile is not None else ""
     fig.suptitle(f"cue {result.cue.name!r} adapted to {getattr(result.trace, 'name', '') or 'trace'} "
@@ -83,10 +79,9 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     ax_v.set_ylim(0, 1)
     ax_v.set_yticks([])
     ax_v.set_ylabel("variant")
-    lane_title = ("playing variant; black line = switch boundary (crossfade start); "
-                  + ("label = how early it started before the scene turned" if result.mode == "planned"
-                     else "label = quantisation/dwell wait after the decision"))
-    ax_v.set_title(lane_title, fontsize=9, loc="left", pad=12)
+    lane_note = ("black lines: switch boundaries (crossfade start); lane labels: "
+                 + ("how early the switch started before the scene turned" if result.mode == "planned"
+                    else "quantisation/dwell wait after the decision"))
 
     # One strip per layer, like DAW tracks: its gain, coloured by the variant it belongs to.
     for li, layer in enumerate(layer_names):
@@ -104,14 +99,10 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     axes[-1].set_xlabel("time (s)")
     q = result.quality
     lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
+    fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
     fig.text(0.06, 0.01, f"{q.switches} switches ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
              f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
              f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
     axes[-1].set_xlim(0, dur)
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.09)
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.11)
+    write_png(fig, path, dpi=110)

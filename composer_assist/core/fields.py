@@ -6,8 +6,9 @@ every complaint reads like ``demo/project.json: cues[1].variants[0].valence: 1.7
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 from .errors import ComposerAssistError
 
@@ -62,6 +63,8 @@ class Fields:
                   lo_open: bool = False) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.fail(f"expected a number, got {_kind(v)}", where)
+        if isinstance(v, int) and abs(v) > 1e300:  # too large for a float: math.isfinite would overflow
+            raise self.fail("the number is far too large", where)
         if not math.isfinite(v):
             raise self.fail(f"{v} is not a finite number", where)
         if lo is not None and (v < lo or (lo_open and v == lo)):
@@ -117,8 +120,17 @@ class Fields:
             out.append(parse(Fields(item, f"{self.where(key)}[{i}]", self.source, self.error)))
         return out
 
-    def unknown_keys(self, allowed: set[str]) -> Iterator[str]:
-        return (k for k in self.data if k not in allowed)
+    def refuse_unknown_keys(self, allowed: set[str] | tuple[str, ...]) -> None:
+        """Refuse keys this object does not have (a typo would otherwise be silently ignored).
+
+        Keys starting with ``_`` are free for comments and tools.
+        """
+        for k in self.data:
+            if k in allowed or (isinstance(k, str) and k.startswith("_")):
+                continue
+            close = difflib.get_close_matches(k, list(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise self.fail(f"unknown field; {hint}known fields: {', '.join(sorted(allowed))}", self.where(k))
 
 
 def _kind(v: Any) -> str:

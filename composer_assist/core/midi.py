@@ -8,7 +8,6 @@ are laid one after the other.
 
 from __future__ import annotations
 
-import struct
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ class MidiData:
     tempo: TempoMap
     meter: Meter
     length_beats: float
+    meters: list[tuple[float, Meter]] = field(default_factory=list)  # every (beat, meter) change
     track_names: list[str] = field(default_factory=list)
 
 
@@ -44,7 +44,9 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
         raise MidiImportError(f"{path}: is a folder, not a MIDI file") from None
     except EOFError:
         raise MidiImportError(f"{path}: truncated or empty MIDI file (unexpected end of data)") from None
-    except (OSError, ValueError, KeyError, IndexError, TypeError, struct.error) as exc:
+    except PermissionError:
+        raise MidiImportError(f"{path}: permission denied") from None
+    except Exception as exc:  # mido raises many kinds (ValueError, KeySignatureError, struct.error...)
         raise MidiImportError(f"{path}: not a readable standard MIDI file: {_reason(exc)}") from None
     if mf.type not in (0, 1, 2):
         raise MidiImportError(f"{path}: unsupported MIDI format {mf.type}")
@@ -57,7 +59,7 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
         raise MidiImportError(f"{path}: track {track} does not exist (the file has {len(mf.tracks)})")
 
     tempo_events: list[tuple[int, int]] = []
-    meter: Meter | None = None
+    meters: list[tuple[float, Meter]] = []  # (beat, meter) changes, in file order
     notes: list[tuple[int, int, int, int]] = []  # abs tick on, off, pitch, velocity
     names: list[str] = []
     offset = 0
@@ -68,9 +70,16 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
         for msg in trk:
             tick += msg.time
             if msg.type == "set_tempo":
+                if msg.tempo <= 0:
+                    raise MidiImportError(f"{path}: track {ti}: tempo event at tick {tick} sets a tempo of 0")
                 tempo_events.append((tick, msg.tempo))
-            elif msg.type == "time_signature" and meter is None:
-                meter = Meter(msg.numerator, msg.denominator)
+            elif msg.type == "time_signature":
+                if msg.numerator < 1 or msg.denominator < 1:
+                    raise MidiImportError(f"{path}: track {ti}: invalid time signature "
+                                          f"{msg.numerator}/{msg.denominator} at tick {tick}")
+                m = Meter(msg.numerator, msg.denominator)
+                if not meters or meters[-1][1] != m:
+                    meters.append((tick / tpb, m))
             elif msg.type == "track_name" and not name:
                 name = msg.name
             if track is not None and ti != track:
@@ -107,7 +116,8 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
         ticks_per_beat=tpb,
         notes=[Note(on / tpb, (off - on) / tpb, pitch, vel) for on, off, pitch, vel in notes],
         tempo=TempoMap(points),
-        meter=meter or Meter(4, 4),
+        meter=min(meters, key=lambda bm: bm[0])[1] if meters else Meter(4, 4),
+        meters=sorted(meters, key=lambda bm: bm[0]),
         length_beats=length_ticks / tpb,
         track_names=names,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ProjectError
 from .midi import MidiData, read_midi
-from .model import Clip, Cue, Layer, Note, PluginRef, Project, Variant
+from .atomic import atomic_write_bytes
+from .model import (MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project,
+                    Variant, project_from_json, project_to_json)
 from .plugin_paths import resolve_plugin
 from .project_file import PROJECT_FILE, load_project, project_json_path, save_project
 
@@ -55,11 +56,12 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
     """
     if timing not in TIMINGS:
         raise ProjectError(f"timing {timing!r} is not one of {', '.join(TIMINGS)}")
-    if start < 0:
-        raise ProjectError(f"start beat {start:g} must be >= 0")
+    if not math.isfinite(start) or start < 0:
+        raise ProjectError(f"start beat {start:g} must be a number >= 0")
     midi = read_midi(midi_path, track=track)
     if not midi.notes:
         raise ProjectError(f"{midi_path}: the file has no notes{'' if track is None else f' in track {track}'}")
+    _check_fits_a_cue(midi)
     created: list[str] = []
     warnings: list[str] = []
     pj = project_json_path(project_path)
@@ -96,6 +98,10 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
         variant.layers.append(layer)
         created.append("layer")
 
+    if len(midi.meters) > 1:
+        changes = ", ".join(f"{m} at beat {b:g}" for b, m in midi.meters)
+        warnings.append(f"the file changes time signature ({changes}); cue {cue.name!r} keeps {cue.meter}, "
+                        f"so bar-based transition rules follow {cue.meter} throughout")
     notes = midi.notes
     if "cue" not in created and _tempo_differs(cue, midi):
         if timing == "absolute":
@@ -116,8 +122,27 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
         rel = _copy_clip_file(Path(midi_path), folder, f"{cue.name}_{variant.name}_{layer.name}")
         clip = Clip(start=start, notes=list(notes), file=rel, track=track)
     layer.clips.append(clip)
+    # Whatever the file held, never save a project that would not load again.
+    project_from_json(project_to_json(project), source=f"{pj} (after importing {midi.path.name})",
+                      project_dir=folder, check_files=False)
     save_project(project, pj)
     return ImportResult(project, cue, variant, layer, clip, midi, created, warnings)
+
+
+def _check_fits_a_cue(midi: MidiData) -> None:
+    """Refuse, naming the file, what a cue could not hold (so a save never writes an unloadable project)."""
+    lo, hi = TEMPO_RANGE
+    for p in midi.tempo.points:
+        if not lo <= p.bpm <= hi:
+            raise ProjectError(f"{midi.path}: tempo {p.bpm:.4g} BPM at beat {p.beat:g} is outside the "
+                               f"{lo:g}..{hi:g} BPM a cue accepts")
+    for beat, m in midi.meters:
+        if m.denominator not in METER_DENOMINATORS:
+            raise ProjectError(f"{midi.path}: time signature {m} at beat {beat:g} is not one a cue accepts "
+                               f"(denominators {', '.join(map(str, METER_DENOMINATORS))})")
+    if midi.length_beats / midi.meter.beats_per_bar > MAX_BARS:
+        raise ProjectError(f"{midi.path}: {midi.length_beats / midi.meter.beats_per_bar:.0f} bars is longer than "
+                           f"the {MAX_BARS} bars a cue can hold")
 
 
 def _copy_clip_file(src: Path, folder: Path, stem: str) -> str:
@@ -133,7 +158,5 @@ def _copy_clip_file(src: Path, folder: Path, stem: str) -> str:
         dest = clips / f"{safe}_{i}.mid"
         i += 1
     if not dest.exists():
-        tmp = dest.with_suffix(".mid.tmp")
-        shutil.copyfile(src, tmp)
-        tmp.replace(dest)
+        atomic_write_bytes(dest, src.read_bytes())
     return dest.relative_to(folder).as_posix()

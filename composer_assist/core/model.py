@@ -20,6 +20,9 @@ from .timing import Meter, TempoMap, TempoPoint
 
 SCHEMA_VERSION = 1
 SAMPLE_RATES = (44100, 48000)
+TEMPO_RANGE = (1.0, 1000.0)  # BPM a cue accepts
+METER_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)
+MAX_BARS = 10000
 
 LEAVE_MODES = ("immediate", "beat", "bar", "bars", "marker", "loop_end")
 ENTER_MODES = ("same", "start", "marker")
@@ -222,6 +225,7 @@ def _range(f: Fields, key: str, default: tuple[float, float], lo: float, hi: flo
 
 
 def _parse_plugin(f: Fields, project_dir: Path | None, check_files: bool) -> PluginRef:
+    f.refuse_unknown_keys(("plugin", "params", "state"))
     ref = f.str("plugin")
     known: dict[str, Any] | None = None  # Faust params from the plugin's metadata, when checked
     if check_files:
@@ -247,6 +251,7 @@ def _parse_plugin(f: Fields, project_dir: Path | None, check_files: bool) -> Plu
 
 
 def _parse_clip(f: Fields, project_dir: Path | None, check_files: bool) -> Clip:
+    f.refuse_unknown_keys(("start", "file", "track", "notes"))
     start = f.num("start", 0.0, lo=0.0)
     file = f.str("file", None)
     track = f.int("track", None, lo=0)
@@ -254,7 +259,7 @@ def _parse_clip(f: Fields, project_dir: Path | None, check_files: bool) -> Clip:
     if file is not None:
         if "notes" in f.data:
             raise f.fail("give either 'file' or 'notes', not both")
-        if project_dir is not None:
+        if project_dir is not None and check_files:
             from .midi import read_midi  # local import: the model needs it only for file clips
 
             path = project_dir / file
@@ -273,11 +278,16 @@ def _parse_clip(f: Fields, project_dir: Path | None, check_files: bool) -> Clip:
             d = f.check_num(raw[1], f"{where}[1]", lo=0.0, lo_open=True)
             p = f.check_num(raw[2], f"{where}[2]", lo=0, hi=127)
             v = f.check_num(raw[3], f"{where}[3]", lo=1, hi=127)
+            for j, x in ((2, p), (3, v)):
+                if x != int(x):
+                    raise f.fail(f"{x:g} is not a whole number (MIDI pitch and velocity are 0..127)",
+                                 f"{where}[{j}]")
             notes.append(Note(s, d, int(p), int(v)))
     return Clip(start, notes, file, track)
 
 
 def _parse_layer(f: Fields, project_dir: Path | None, check_files: bool) -> Layer:
+    f.refuse_unknown_keys(("name", "instrument", "effects", "gain_db", "pan", "intensity", "fade", "clips"))
     return Layer(
         name=f.str("name"),
         instrument=_parse_plugin(f.sub("instrument"), project_dir, check_files),
@@ -291,6 +301,7 @@ def _parse_layer(f: Fields, project_dir: Path | None, check_files: bool) -> Laye
 
 
 def _parse_variant(f: Fields, project_dir: Path | None, check_files: bool) -> Variant:
+    f.refuse_unknown_keys(("name", "valence", "arousal", "tags", "intensity", "layers"))
     tags = f.list("tags", [])
     for i, t in enumerate(tags):
         if not isinstance(t, str):
@@ -308,6 +319,8 @@ def _parse_variant(f: Fields, project_dir: Path | None, check_files: bool) -> Va
 
 
 def _parse_rule(f: Fields) -> TransitionRule:
+    f.refuse_unknown_keys(("from", "to", "leave", "bars", "leave_marker", "enter", "enter_marker", "fade_beats",
+                           "curve", "stinger"))
     return TransitionRule(
         source=f.str("from", ANY),
         target=f.str("to", ANY),
@@ -322,11 +335,16 @@ def _parse_rule(f: Fields) -> TransitionRule:
     )
 
 
+def _parse_tempo_point(f: Fields) -> TempoPoint:
+    f.refuse_unknown_keys(("beat", "bpm"))
+    return TempoPoint(f.num("beat", lo=0.0), f.num("bpm", lo=TEMPO_RANGE[0], hi=TEMPO_RANGE[1]))
+
+
 def _parse_tempo(f: Fields) -> TempoMap:
     raw = f.data.get("tempo", 120.0)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return TempoMap.constant(f.num("tempo", 120.0, lo=10.0, hi=400.0))
-    points = f.items("tempo", lambda g: TempoPoint(g.num("beat", lo=0.0), g.num("bpm", lo=10.0, hi=400.0)))
+        return TempoMap.constant(f.num("tempo", 120.0, lo=TEMPO_RANGE[0], hi=TEMPO_RANGE[1]))
+    points = f.items("tempo", _parse_tempo_point)
     if not points:
         raise f.fail("needs at least one tempo point", f.where("tempo"))
     if min(p.beat for p in points) != 0.0:
@@ -340,20 +358,28 @@ def _parse_meter(f: Fields) -> Meter:
         num, den = (int(x) for x in raw.split("/"))
     except ValueError:
         raise f.fail(f"{raw!r} is not a time signature like 4/4 or 6/8", f.where("meter")) from None
-    if num < 1 or den not in (1, 2, 4, 8, 16, 32):
+    if num < 1 or den not in METER_DENOMINATORS:
         raise f.fail(f"{raw!r} is not a valid time signature", f.where("meter"))
     return Meter(num, den)
 
 
+def _parse_marker(f: Fields) -> Marker:
+    f.refuse_unknown_keys(("name", "beat"))
+    return Marker(f.str("name"), f.num("beat", lo=0.0))
+
+
 def _parse_cue(f: Fields, project_dir: Path | None, check_files: bool) -> Cue:
+    f.refuse_unknown_keys(("name", "tempo", "meter", "key", "length_bars", "loop", "markers", "variants",
+                           "transitions", "stingers", "adaptive"))
     a = f.sub("adaptive", {})
+    a.refuse_unknown_keys(("dwell_bars", "hysteresis", "intensity_slew", "control_rate", "congruence_radius"))
     cue = Cue(
         name=f.str("name"),
         tempo=_parse_tempo(f),
         meter=_parse_meter(f),
         key=f.str("key", "C major"),
-        length_bars=f.int("length_bars", lo=1, hi=10000),
-        markers=f.items("markers", lambda g: Marker(g.str("name"), g.num("beat", lo=0.0)), []),
+        length_bars=f.int("length_bars", lo=1, hi=MAX_BARS),
+        markers=f.items("markers", _parse_marker, []),
         variants=f.items("variants", lambda g: _parse_variant(g, project_dir, check_files)),
         transitions=f.items("transitions", _parse_rule, []),
         stingers=f.items("stingers", lambda g: _parse_layer(g, project_dir, check_files), []),
@@ -410,6 +436,8 @@ def project_from_json(data: Any, source: str = "<project>", project_dir: Path | 
     """Build a Project from parsed JSON, validating every field."""
     f = Fields(data, "", source, ProjectError)
     version = f.int("schema_version")
+    if version == SCHEMA_VERSION:
+        f.refuse_unknown_keys(("schema_version", "name", "sample_rate", "cues"))
     if version != SCHEMA_VERSION:
         raise f.fail(f"schema version {version} is not supported (this Composer Assist reads "
                      f"version {SCHEMA_VERSION}); upgrade Composer Assist", "schema_version")

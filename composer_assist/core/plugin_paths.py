@@ -89,8 +89,8 @@ def resolve_plugin(ref: str, project_dir: Path | None = None) -> ResolvedPlugin:
         raise PluginError(f"unknown plugin {ref!r}: not a Faust instrument in {builtin_plugin_dir()} "
                           f"(known: {known}) nor a VST file name")
     folders = vst3_search_paths() if ref.endswith(VST3_SUFFIXES) else vst2_search_paths()
-    if ref.endswith(".dsp"):
-        folders = [builtin_plugin_dir()] + ([project_dir] if project_dir else [])
+    if ref.endswith(".dsp"):  # the project's own dsp wins over a built-in of the same name
+        folders = ([project_dir] if project_dir else []) + [builtin_plugin_dir()]
     for folder in folders:
         cand = folder / ref
         if cand.exists():

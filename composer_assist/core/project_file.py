@@ -24,13 +24,15 @@ def load_project(path: str | Path, check_files: bool = True) -> Project:
     if not p.exists():
         raise ProjectError(f"{p}: no such project file")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # a BOM some editors add is not an error
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{p}: cannot read: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProjectError(f"{p}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ProjectError(f"{p}: invalid project: nested too deeply") from None
     project = project_from_json(data, source=str(p), project_dir=p.parent, check_files=check_files)
     project.path = p
     return project

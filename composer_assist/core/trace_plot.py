@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import os
 
 import numpy as np
 
-from .atomic import atomic_write_bytes
+from .png import new_figure, write_png
 from .trace import Trace
 
 _EXTRA = ("heart_rate", "eda")
@@ -15,14 +14,10 @@ _EXTRA = ("heart_rate", "eda")
 
 def plot_trace(trace: Trace, path: str | os.PathLike, width_in: float = 11.0) -> None:
     """Draw the trace to ``path`` (PNG, written atomically); long gaps are shaded grey."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     extra = [k for k in _EXTRA if k in trace.channels]
-    fig, axes = plt.subplots(1 + len(extra), 1, sharex=True, squeeze=False,
-                             figsize=(width_in, 3.2 + 1.8 * len(extra)),
-                             gridspec_kw={"height_ratios": [2.2] + [1] * len(extra)})
+    fig = new_figure(figsize=(width_in, 3.2 + 1.8 * len(extra)))
+    axes = fig.subplots(1 + len(extra), 1, sharex=True, squeeze=False,
+                        gridspec_kw={"height_ratios": [2.2] + [1] * len(extra)})
     axes = axes[:, 0]
     t = trace.times
     ax = axes[0]
@@ -49,7 +44,4 @@ def plot_trace(trace: Trace, path: str | os.PathLike, width_in: float = 11.0) ->
     axes[-1].set_xlabel("time (s)")
     axes[-1].set_xlim(t[0], t[-1] if t[-1] > t[0] else t[0] + 1)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    write_png(fig, path, dpi=100)

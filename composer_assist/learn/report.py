@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from composer_assist.core.atomic import atomic_write_bytes
 from composer_assist.core.profile import CONTEXTS
 
 from .model import ListenerPreferenceModel
@@ -64,15 +62,14 @@ def text_report(model: ListenerPreferenceModel, meta: dict[str, Any] | None = No
 def plot_report(model: ListenerPreferenceModel, features: np.ndarray | None, path: str | Path,
                 max_points: int = 4000, seed: int = 0) -> Path:
     """PNG: listeners in 2-D (PCA of the scaled features) coloured by cluster, and per-cluster profile bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
     from sklearn.decomposition import PCA
 
+    from composer_assist.core.png import new_figure, write_png
+
     k = model.n_clusters_
-    colours = plt.get_cmap("tab10")(np.arange(k) % 10)
-    fig = plt.figure(figsize=(6 + 3.2 * min(k, 4), 4.2 + 3.0 * ((k - 1) // 4)), dpi=100)
+    colours = colormaps["tab10"](np.arange(k) % 10)
+    fig = new_figure(figsize=(6 + 3.2 * min(k, 4), 4.2 + 3.0 * ((k - 1) // 4)), dpi=100)
     grid = fig.add_gridspec(1 + (k - 1) // 4, 1 + min(k, 4), width_ratios=[1.6] + [1] * min(k, 4))
     ax = fig.add_subplot(grid[:, 0])
     if features is not None and len(features):
@@ -109,10 +106,7 @@ def plot_report(model: ListenerPreferenceModel, features: np.ndarray | None, pat
         if c == 0:
             a.legend(fontsize=6, title="scene", title_fontsize=6)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    write_png(fig, path)
     return Path(path)
 
 

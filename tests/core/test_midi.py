@@ -91,3 +91,60 @@ def test_import_midi_cli_bad_file_is_one_line(realdata, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "test-not-a-midi-file.mid" in err
     assert not (tmp_path / "p" / "project.json").exists()
+
+
+def _write_midi(path, tempo_bpm=120.0, meters=((4, 4),), start_tick=0):
+    import mido
+
+    mf = mido.MidiFile(type=0, ticks_per_beat=480)
+    tr = mido.MidiTrack()
+    tr.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0))
+    for i, (n, d) in enumerate(meters):
+        tr.append(mido.MetaMessage("time_signature", numerator=n, denominator=d, time=0 if i == 0 else 1920))
+    tr.append(mido.Message("note_on", note=60, velocity=90, time=start_tick))
+    tr.append(mido.Message("note_off", note=60, velocity=0, time=480))
+    mf.tracks.append(tr)
+    mf.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"tempo_bpm": 2000.0}, "tempo 2000 BPM at beat 0 is outside the 1..1000 BPM a cue accepts"),
+    ({"meters": ((4, 128),)}, "time signature 4/128 at beat 0 is not one a cue accepts"),
+])
+def test_import_refuses_what_a_cue_cannot_hold_and_writes_nothing(tmp_path, capsys, kwargs, message):
+    mid = _write_midi(tmp_path / "odd.mid", **kwargs)
+    assert main(["import-midi", str(mid), str(tmp_path / "p"), "--cue", "c", "--variant", "v",
+                 "--layer", "l", "--instrument", "amsynth_vst.so"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "p" / "project.json").exists()
+
+
+def test_import_warns_about_meter_changes_and_refuses_nan_start(tmp_path, capsys):
+    mid = _write_midi(tmp_path / "m.mid", meters=((4, 4), (3, 4)), start_tick=3000)
+    proj = tmp_path / "p"
+    assert main(["import-midi", str(mid), str(proj), "--cue", "c", "--variant", "v", "--layer", "l",
+                 "--instrument", "amsynth_vst.so"]) == 0
+    out = capsys.readouterr().out
+    assert "changes time signature (4/4 at beat 0, 3/4 at beat 4)" in out
+    assert main(["import-midi", str(mid), str(proj), "--cue", "c", "--variant", "v", "--layer", "l",
+                 "--start", "nan"]) == 2
+    assert "must be a number >= 0" in capsys.readouterr().err
+    assert load_project(proj).cue("c").variant("v").layer("l").clips[0].start == 0.0
+
+
+def test_zero_tempo_and_bad_key_signature_are_refused(tmp_path):
+    import mido
+
+    mf = mido.MidiFile(type=0)
+    mf.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0)]))
+    mf.save(tmp_path / "zero.mid")
+    with pytest.raises(MidiImportError, match="tempo of 0"):
+        read_midi(tmp_path / "zero.mid")
+    raw = bytearray((tmp_path / "zero.mid").read_bytes())
+    # Replace the tempo meta (FF 51 03 00 00 00) by a key signature with an impossible key (FF 59 02 20 00).
+    i = raw.index(b"\xff\x51\x03")
+    raw[i:i + 6] = b"\xff\x59\x02\x20\x00\x00"
+    (tmp_path / "key.mid").write_bytes(bytes(raw))
+    with pytest.raises(MidiImportError, match="key.mid"):
+        read_midi(tmp_path / "key.mid")

@@ -73,6 +73,12 @@ def test_minimal_project_loads_and_round_trips(tmp_path):
     (lambda d: d["cues"][0].update(transitions=[{"from": "a", "to": "zzz"}]), "cues[0].transitions[0].to: unknown variant 'zzz'"),
     (lambda d: d["cues"][0].update(transitions=[{"leave": "whenever"}]), "cues[0].transitions[0].leave: 'whenever' is not one of"),
     (lambda d: d.update(sample_rate=22050), "sample_rate: 22050 is not one of 44100, 48000"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(gain=-60),
+     "cues[0].variants[0].layers[0].gain: unknown field; did you mean 'gain_db'?"),
+    (lambda d: d["cues"][0].update(bpm=90), "cues[0].bpm: unknown field"),
+    (lambda d: d["cues"][0].update(length_bars=10 ** 400), "cues[0].length_bars: the number is far too large"),
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0]["clips"][0].update(notes=[[0, 1, 60.7, 100]]),
+     "clips[0].notes[0][2]: 60.7 is not a whole number"),
     (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(instrument={"plugin": "pad", "params": {"cutof": 900}}),
      "layers[0].instrument.params.cutof: pad has no parameter 'cutof'; did you mean cutoff?"),
     (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(instrument={"plugin": "pad", "params": {"cutoff": 1e6}}),
@@ -136,3 +142,17 @@ def test_demo_project_loads(root):
     cue = p.cues[0]
     assert len(cue.variants) == 4 and all(len(v.layers) == 4 for v in cue.variants)
     assert all(l.notes() for v in cue.variants for l in v.layers)
+
+
+def test_comment_fields_and_a_bom_are_accepted(tmp_path):
+    data = minimal()
+    data["_comment"] = "written by hand"
+    data["cues"][0]["_note"] = "bars 5-8 are the B section"
+    p = tmp_path / "project.json"
+    p.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).encode())
+    assert load_project(p).cue("c").length_bars == 2
+
+
+def test_deeply_nested_json_is_one_line(tmp_path):
+    msg = error_of(tmp_path, "[" * 100000 + "]" * 100000)
+    assert "nested too deeply" in msg or "expected an object" in msg
