@@ -125,6 +125,9 @@ def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
         code = dsp.read_text(encoding="utf-8")
     except OSError as exc:
         raise PluginError(f"plugin {dsp}: cannot read: {exc}") from None
+    # libfaust caches compiled factories by the source text: without this a dsp whose .lib
+    # beside it changed would compile to the old code for the life of the worker.
+    code += f"\n// libs: {_libs_hash(dsp)}\n"
     proc = engine.make_faust_processor(name)
     proc.faust_libraries_path = str(dsp.parent)  # lets a dsp import helpers beside it
     if meta["kind"] == "instrument":
@@ -143,6 +146,20 @@ def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
         engine.remove_processor(name)
         raise PluginError(f"plugin {dsp}: Faust compile failed{why}")
     return Loaded(proc, "faust", dsp.name, meta)
+
+
+def _libs_hash(dsp: Path) -> str:
+    import hashlib
+
+    from .scan import faust_libs
+
+    h = hashlib.sha256()
+    for lib in faust_libs(dsp):
+        try:
+            h.update(lib.name.encode() + b"\0" + lib.read_bytes() + b"\0")
+        except OSError:
+            h.update(lib.name.encode() + b"\0?\0")
+    return h.hexdigest()
 
 
 def load_vst(engine: Any, name: str, path: Path, kind: str) -> Loaded:
@@ -196,13 +213,20 @@ _names = iter(range(1 << 62))
 def _faust_key(p: dict) -> tuple:
     import hashlib
 
+    from .stem_cache import faust_libs
+
     path = Path(p["path"])
     side = path.with_suffix(".json")
+    h = hashlib.sha256()
     try:
-        data = path.read_bytes() + (side.read_bytes() if side.exists() else b"")
+        # The dsp is compiled with its folder as the Faust library path: a changed .lib there
+        # must not reuse an engine compiled with the old one.
+        for f in [path, side, *faust_libs(path)]:
+            if f == path or f.exists():
+                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     except OSError as exc:
         raise PluginError(f"plugin {path}: cannot read: {exc}") from None
-    return (str(path), hashlib.sha256(data).hexdigest(), p["role"])
+    return (str(path), h.hexdigest(), p["role"])
 
 
 def _load_chain(sr: int, block: int, chain: list[dict]) -> tuple[Any, list[Loaded], list[Loaded]]:
@@ -336,15 +360,25 @@ def save_state_job(spec: dict) -> dict:
     for k, v in (spec.get("params") or {}).items():
         loaded.set_param(k, float(v))
     out = Path(spec["out"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    loaded.proc.save_state(str(tmp))
-    if not tmp.exists():
-        raise PluginError(f"plugin {path.name}: save_state wrote nothing")
+    if out.is_dir():
+        raise PluginError(f"{out}: is a folder, not a state file name")
+    if not out.parent.is_dir():
+        raise PluginError(f"{out}: folder {out.parent} does not exist")
     from composer_assist.core.atomic import atomic_write_bytes
 
-    atomic_write_bytes(out, tmp.read_bytes())
-    tmp.unlink()
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        loaded.proc.save_state(str(tmp))
+        if not tmp.exists():
+            raise PluginError(f"plugin {path.name}: save_state wrote nothing")
+        atomic_write_bytes(out, tmp.read_bytes())
+    except OSError as exc:
+        raise PluginError(f"{out}: cannot write the state file: {exc.strerror or exc}") from None
+    finally:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
     return {"bytes": out.stat().st_size}
 
 

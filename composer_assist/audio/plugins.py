@@ -7,7 +7,7 @@ from pathlib import Path
 from composer_assist.core.errors import PluginError
 from composer_assist.core.plugin_paths import resolve_plugin
 
-from .scan import PROBE_TIMEOUT_S, PluginInfo, _sig
+from .scan import PROBE_TIMEOUT_S, PluginInfo, _sig, bundle_binaries, faust_libs
 from .workers import shared_pool
 
 
@@ -25,7 +25,10 @@ def _vst_path(ref: str, project_dir: Path | None) -> tuple[Path, str]:
 def probe_plugin(ref: str, project_dir: Path | None = None, timeout: float = PROBE_TIMEOUT_S) -> PluginInfo:
     """Load one plugin (by reference or path) in a worker and describe it."""
     path, kind = _vst_path(ref, project_dir)
-    sig = _sig(path, path.with_suffix(".json")) if kind == "faust" else _sig(path)
+    if kind == "faust":
+        sig = _sig(path, path.with_suffix(".json"), *faust_libs(path))
+    else:
+        sig = _sig(*bundle_binaries(path)) if kind == "vst3" else _sig(path)
     [r] = shared_pool().run([{"op": "probe", "path": str(path), "kind": kind}], timeout)
     info = PluginInfo(ref=ref, name=path.name, path=str(path), format=kind, signature=sig)
     if not r.ok:
@@ -43,6 +46,11 @@ def save_plugin_state(ref: str, out: Path, params: dict[str, float] | None = Non
 
     The file is the plugin's own chunk (FXP), restored at render time with ``load_preset``.
     """
+    out = Path(out)
+    if out.is_dir():
+        raise PluginError(f"{out}: is a folder; give the state file's name (e.g. {out / 'synth.fxp'})")
+    if not out.resolve().parent.is_dir():
+        raise PluginError(f"{out}: folder {out.resolve().parent} does not exist")
     path, kind = _vst_path(ref, project_dir)
     if kind == "faust":
         raise PluginError(f"plugin {ref!r} is a Faust instrument: it has no state, set its params instead")

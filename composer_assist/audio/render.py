@@ -100,7 +100,7 @@ def _plugin_spec(ref: PluginRef, role: str, project_dir: Path | None, where: str
             meta = faust_meta(path)
         except PluginError as exc:
             raise PluginError(f"{where}: {exc}") from None
-        fp["meta"] = stem_cache.file_fingerprint(path.with_suffix(".json"))
+        fp.update(stem_cache.faust_fingerprint(path))
         tail = float(meta.get("release_s", 0.5))
         unknown = [k for k in ref.params if meta.get("params") and k not in meta["params"]]
         if unknown:
@@ -152,12 +152,18 @@ def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | Non
         tail_s += tail
     tempo = cue.tempo
     notes = []
+    last_off = 0
     for n in layer.notes():
-        t0 = tempo.seconds_at(n.start)
-        notes.append([round(t0, 9), round(tempo.seconds_at(n.start + n.duration) - t0, 9), n.pitch, n.velocity])
+        if length is not None and n.start >= cue.length_beats:
+            continue  # starts after the cue end: it would only sound in the tail
+        # DawDreamer floors seconds to samples while the tempo grid (sample_at) rounds: aim at the
+        # middle of the intended sample so floor() lands on it whatever the float error.
+        on = tempo.sample_at(n.start, sr)
+        off = max(on, tempo.sample_at(n.start + n.duration, sr))
+        last_off = max(last_off, off)
+        notes.append([round((on + 0.5) / sr, 9), round((off - on) / sr, 9), n.pitch, n.velocity])
     if length is None:  # a stinger: as long as its notes
-        end = max((s + d for s, d, _, _ in notes), default=0.0)
-        length = int(math.ceil(end * sr))
+        length = last_off
     tail_max = int(round(min(MAX_TAIL_S, tail_s) * sr))
     # Stems sharing a Faust dsp go to the worker that has it compiled already.
     affinity = "|".join(p["path"] for p in chain if p["kind"] == "faust") or None
@@ -305,22 +311,78 @@ def mixdown(render: CueRender, variant: str, with_tail: bool = False) -> np.ndar
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in name).strip() or "_"
+    """A file or folder name for ``name``: no separators, never empty, ``.`` or ``..``."""
+    out = "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in name).strip()
+    if not out.strip("."):  # "", ".", "..": would point at the folder itself or its parent
+        out = "_" * max(1, len(out))
+    return out
 
 
-def write_cue(render: CueRender, out_dir: Path) -> list[Path]:
-    """Write ``OUT/<cue>/<variant>/<layer>.wav`` (+ ``<layer>.tail.wav``), ``mix.wav`` and stingers."""
-    base = Path(out_dir) / _safe(render.cue.name)
-    sr = render.sample_rate
-    written: list[Path] = []
+def _layer_file(name: str) -> str:
+    """Stem file stem for a layer: never ``mix`` (the mixdown) nor ``*.tail`` (another layer's tail)."""
+    out = _safe(name)
+    if out.lower() == "mix" or out.lower().endswith(".tail"):
+        out += "_layer"
+    return out
+
+
+def cue_folder(name: str) -> str:
+    """The folder a cue is written to under the output folder."""
+    return _safe(name)
+
+
+def output_files(render: CueRender, out_dir: Path) -> list[tuple[Path, str, Callable[[], np.ndarray]]]:
+    """(path, what it holds, audio) for every file ``write_cue`` writes; names cannot collide or escape.
+
+    Raises ``RenderError`` when two names map to the same file after making them safe.
+    """
+    root = Path(out_dir).resolve()
+    base = Path(out_dir) / cue_folder(render.cue.name)
+    planned: list[tuple[Path, str, Callable[[], np.ndarray]]] = []
     for variant, layers in render.stems.items():
         folder = base / _safe(variant)
         for name, audio in layers.items():
-            written.append(write_wav(folder / f"{_safe(name)}.wav", audio, sr))
+            stem = _layer_file(name)
+            what = f"variant {variant!r} layer {name!r}"
+            planned.append((folder / f"{stem}.wav", what, lambda a=audio: a))
             tail = render.tails.get(variant, {}).get(name)
             if tail is not None and tail.shape[1]:
-                written.append(write_wav(folder / f"{_safe(name)}.tail.wav", tail, sr))
-        written.append(write_wav(folder / "mix.wav", mixdown(render, variant), sr))
+                planned.append((folder / f"{stem}.tail.wav", f"{what} tail", lambda a=tail: a))
+        planned.append((folder / "mix.wav", f"variant {variant!r} mixdown", lambda v=variant: mixdown(render, v)))
     for name, audio in render.stingers.items():
-        written.append(write_wav(base / "stingers" / f"{_safe(name)}.wav", audio, sr))
+        planned.append((base / "stingers" / f"{_safe(name)}.wav", f"stinger {name!r}", lambda a=audio: a))
+    seen: dict[str, str] = {}
+    for path, what, _ in planned:
+        if not path.resolve().is_relative_to(root):
+            raise RenderError(f"cue {render.cue.name!r}: {what} would be written outside {out_dir} ({path})")
+        key = str(path.resolve()).casefold()  # case-insensitive file systems collide on case too
+        if key in seen:
+            raise RenderError(f"cue {render.cue.name!r}: {seen[key]} and {what} would both be written to "
+                              f"{path}; rename one of them")
+        seen[key] = what
+    return planned
+
+
+def check_output_names(cue: Cue, variants: list[str] | None, out_dir: Path) -> None:
+    """Raise ``RenderError`` now (before rendering) if ``write_cue`` would find clashing names."""
+    chosen = [v for v in cue.variants if not variants or v.name in variants]
+    blank = np.zeros((2, 1), dtype=np.float32)  # every layer assumed to have a tail: the worst case
+    stems = {v.name: {l.name: blank for l in v.layers} for v in chosen}
+    dummy = CueRender(cue, 48000, 1, stems, stems, {s.name: blank for s in cue.stingers}, [])
+    output_files(dummy, out_dir)
+
+
+def write_cue(render: CueRender, out_dir: Path) -> list[Path]:
+    """Write ``OUT/<cue>/<variant>/<layer>.wav`` (+ ``<layer>.tail.wav``), ``mix.wav`` and stingers.
+
+    A layer named ``mix`` or ``*.tail`` is written as ``<layer>_layer.wav``; names that still
+    collide after making them safe raise ``RenderError`` before anything is written.
+    """
+    planned = output_files(render, out_dir)
+    written: list[Path] = []
+    for path, _, audio in planned:
+        try:
+            written.append(write_wav(path, audio(), render.sample_rate))
+        except OSError as exc:
+            raise RenderError(f"{out_dir}: cannot write {path}: {exc.strerror or exc}") from None
     return written

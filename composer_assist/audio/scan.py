@@ -65,6 +65,22 @@ def _sig(*paths: Path) -> str:
     return "|".join(parts)
 
 
+def faust_libs(dsp: Path) -> list[Path]:
+    """The ``.lib`` files beside a dsp: it is compiled with its folder on the Faust library path."""
+    try:
+        return sorted(p for p in Path(dsp).parent.glob("*.lib") if p.is_file())
+    except OSError:
+        return []
+
+
+def bundle_binaries(bundle: Path) -> list[Path]:
+    """Files in a VST3 bundle's ``Contents/*/`` (the per-architecture binaries, resources)."""
+    try:
+        return sorted(f for d in (bundle / "Contents").iterdir() if d.is_dir() for f in d.iterdir() if f.is_file())
+    except OSError:
+        return []
+
+
 VST2_ENTRY_POINTS = {b"VSTPluginMain", b"main", b"main_plugin", b"main_macho"}
 
 
@@ -146,7 +162,7 @@ def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str,
         if pdir.is_dir():
             for dsp in sorted(pdir.glob("*.dsp")):
                 ref = dsp.stem if folders is None else str(dsp)
-                found.append((dsp, "faust", ref, _sig(dsp, dsp.with_suffix(".json"))))
+                found.append((dsp, "faust", ref, _sig(dsp, dsp.with_suffix(".json"), *faust_libs(dsp))))
     vst2 = vst2_search_paths() if folders is None else [Path(f) for f in folders]
     vst3 = vst3_search_paths() if folders is None else [Path(f) for f in folders]
     for folder in vst2:
@@ -170,7 +186,7 @@ def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str,
                 continue
             seen.add(b.resolve())
             ref = b.name if b.parent == folder else str(b)
-            found.append((b, "vst3", ref, _sig(b, b / "Contents")))
+            found.append((b, "vst3", ref, _sig(*bundle_binaries(b)) or "-"))
     return found, skipped
 
 

@@ -1,8 +1,9 @@
 """The stem cache: rendered chains stored as float32 ``.npy`` under a hash of what made them.
 
 The key covers the notes (in seconds, so the tempo map is in it), each plugin's file (path,
-mtime, size; a Faust dsp and its metadata by content), parameters, the bytes of a state file,
-the sample rate, block size and lengths.  Editing one layer changes one key: one stem re-renders.
+mtime, size; each binary inside a VST3 bundle; a Faust dsp, its metadata and the ``.lib`` files
+beside it by content), parameters, the bytes of a state file, the sample rate, block size,
+lengths and the DawDreamer version.  Editing one layer changes one key: one stem re-renders.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from composer_assist.core.atomic import atomic_write_json
 
-from .scan import cache_dir
+from .scan import bundle_binaries, cache_dir, faust_libs
 
 RENDER_VERSION = 1  # bump when the renderer changes what it produces for the same inputs
 
@@ -30,17 +31,39 @@ def file_fingerprint(path: Path) -> dict:
     if path.suffix in (".dsp", ".json", ".lib"):
         out["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
         return out
-    target = path
-    try:
-        st = target.stat()
-        out.update(mtime_ns=st.st_mtime_ns, size=st.st_size)
-    except OSError:
-        out.update(mtime_ns=None, size=None)
+    if path.is_dir():  # a VST3 bundle: its folder's mtime does not change when a binary is replaced
+        out["files"] = [[str(f.relative_to(path)), *_stat(f)] for f in bundle_binaries(path)]
+        return out
+    out.update(zip(("mtime_ns", "size"), _stat(path)))
     return out
 
 
+def _stat(path: Path) -> tuple[int | None, int | None]:
+    try:
+        st = path.stat()
+    except OSError:
+        return None, None
+    return st.st_mtime_ns, st.st_size
+
+
+def faust_fingerprint(dsp: Path) -> dict:
+    """Content hashes of a Faust dsp's metadata and of every library it may import."""
+    return {"meta": file_fingerprint(Path(dsp).with_suffix(".json")),
+            "libs": [file_fingerprint(lib) for lib in faust_libs(dsp)]}
+
+
+def dawdreamer_version() -> str:
+    """Installed DawDreamer version (without importing it): another version may render differently."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("dawdreamer")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def stem_key(fingerprint: dict) -> str:
-    text = json.dumps(dict(fingerprint, version=RENDER_VERSION), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(dict(fingerprint, version=RENDER_VERSION, dawdreamer=dawdreamer_version()), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -7,6 +7,43 @@ import sys
 from pathlib import Path
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (worker counts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a finite number of seconds > 0 (timeouts)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
+    return value
+
+
+def prepare_out_dir(out: Path) -> Path:
+    """Create the output folder (before any rendering, so a bad -o costs nothing)."""
+    from composer_assist.core.errors import RenderError
+
+    if out.exists() and not out.is_dir():
+        raise RenderError(f"{out}: output folder is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
+    return out
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render a project's cues to stems and mixdowns",
                        description="Render every layer of each variant (one stem each, plus tails past "
@@ -18,16 +55,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", default="out/render", help="output folder (default: out/render)")
     p.add_argument("--sample-rate", type=int, choices=(44100, 48000), default=None,
                    help="sample rate (default: the project's)")
-    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=2, help="worker processes (default 2)")
+    p.add_argument("--timeout", type=positive_seconds, default=None,
+                   help="seconds before a stem counts as hung (default: 60 + 3x its length)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem, ignoring the cache")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.audio.render import render_cue, write_cue
+    from composer_assist.audio.render import check_output_names, cue_folder, render_cue, write_cue
+    from composer_assist.audio.workers import interrupt_on_terminate
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.report import print_render_table
-    from composer_assist.core.errors import ProjectError
+    from composer_assist.core.errors import ProjectError, RenderError
     from composer_assist.core.project_file import load_project
 
     project = load_project(args.project)
@@ -39,6 +79,15 @@ def run(args: argparse.Namespace) -> int:
             project.cue(name)
         except KeyError as exc:
             raise ProjectError(f"{project.path}: {exc.args[0]}") from None
+    folders: dict[str, str] = {}
+    for name in cues:
+        other = folders.setdefault(cue_folder(name).casefold(), name)
+        if other != name:
+            raise RenderError(f"{project.path}: cues {other!r} and {name!r} would both be written to "
+                              f"{Path(args.out) / cue_folder(name)}; rename one of them")
+    for name in cues:
+        check_output_names(project.cue(name), args.variant, Path(args.out))
+    out = prepare_out_dir(Path(args.out))
     renders, files = [], []
     for name in cues:
         variants = args.variant
@@ -48,11 +97,12 @@ def run(args: argparse.Namespace) -> int:
             if not variants:
                 raise ProjectError(f"{project.path}: cue {name!r} has none of the variants "
                                    f"{', '.join(args.variant)} (variants: {', '.join(sorted(known))})")
-        with progress_bar(f"render {name}", unit="stem") as progress:
+        with interrupt_on_terminate(), progress_bar(f"render {name}", unit="stem") as progress:
             r = render_cue(project, name, variants, args.sample_rate, jobs=args.jobs,
-                           use_cache=not args.no_cache, progress=progress, keep_going=True)
+                           use_cache=not args.no_cache, progress=progress, keep_going=True,
+                           timeout=args.timeout)
         renders.append(r)
-        files += write_cue(r, Path(args.out))
+        files += write_cue(r, out)
     print_render_table(renders)
     errors = [f"cue {r.cue.name!r} {e}" for r in renders for e in r.errors]
     cached = sum(s.cached for r in renders for s in r.stats)
