@@ -10,6 +10,7 @@ are JSON lines (nothing is unpickled); audio travels as ``.npy`` files in the st
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import json
 import os
@@ -21,7 +22,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 MAX_JOBS_PER_WORKER = 100  # recycle workers so plugins loaded long ago do not pile up in memory
 
@@ -112,7 +113,8 @@ class WorkerPool:
             on_result: Callable[[JobResult], None] | None = None, size: int | None = None) -> list[JobResult]:
         """Run every job; results in job order.  ``timeout`` is seconds per job (or a function)."""
         with self._lock:
-            return self._run(list(jobs), timeout, on_result, size or self.size)
+            # size < 1 would never hand out a job and spin forever.
+            return self._run(list(jobs), timeout, on_result, max(1, int(size or self.size)))
 
     def _pick(self, w: _Worker, pending: list[int], jobs: list[dict]) -> int:
         """Position in ``pending`` of the job for ``w``: one with an affinity it has served (a
@@ -142,6 +144,10 @@ class WorkerPool:
         try:
             while pending or busy:
                 # Hand out jobs to idle workers, starting new ones up to the pool size.
+                for w in [w for w in self._workers if w.job is None and w.proc.poll() is not None]:
+                    # An idle worker that died (PDEATHSIG after the thread that spawned it ended):
+                    # replace it rather than charge the next job with its death.
+                    self._retire(w)
                 idle = [w for w in self._workers if w.job is None]
                 while pending and len(busy) < size and (idle or len(self._workers) < size):
                     w = idle.pop() if idle else self._spawn()
@@ -222,3 +228,27 @@ def shared_pool(size: int = 2) -> WorkerPool:
         atexit.register(_POOL.close)
     _POOL.size = max(1, int(size))
     return _POOL
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def interrupt_on_terminate() -> Iterator[None]:
+    """Within the block, treat SIGTERM and SIGHUP like Ctrl-C in this (main) process.
+
+    The default action kills the process outright: no ``finally`` runs, so busy workers (in
+    sessions of their own) and temporary render folders would be left behind.  As a
+    KeyboardInterrupt the pool kills its workers and the render removes its temp folder.
+    """
+    old = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                old[sig] = signal.signal(sig, _raise_interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)

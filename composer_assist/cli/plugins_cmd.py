@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from composer_assist.cli.render_cmd import positive_int, positive_seconds
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plugins", help="find plugins and show their parameters",
@@ -15,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ps = p.add_subparsers(dest="plugins_command", metavar="ACTION")
     s = ps.add_parser("scan", help="find and probe plugins (cached by path, mtime and size)")
     s.add_argument("--rescan", action="store_true", help="probe every plugin again, ignoring the cache")
-    s.add_argument("--jobs", type=int, default=2, help="probe processes in parallel (default 2)")
-    s.add_argument("--timeout", type=float, default=30.0, help="seconds before a plugin counts as hung (default 30)")
+    s.add_argument("--jobs", type=positive_int, default=2, help="probe processes in parallel (default 2)")
+    s.add_argument("--timeout", type=positive_seconds, default=30.0, help="seconds before a plugin counts as hung (default 30)")
     s.add_argument("--failed", action="store_true", help="list only plugins that failed to load")
     s.set_defaults(func=run_scan)
     i = ps.add_parser("info", help="list a plugin's parameters")
@@ -34,9 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_scan(args: argparse.Namespace) -> int:
     from composer_assist.audio.scan import cache_dir, scan_plugins
+    from composer_assist.audio.workers import interrupt_on_terminate
     from composer_assist.cli.progress import progress_bar
 
-    with progress_bar("scan plugins", unit="plugin") as progress:
+    with interrupt_on_terminate(), progress_bar("scan plugins", unit="plugin") as progress:
         result = scan_plugins(rescan=args.rescan, jobs=args.jobs, timeout=args.timeout, progress=progress)
     rows = [p for p in result.plugins if not args.failed or not p.ok]
     width = max([len(p.ref) for p in rows] + [6])
