@@ -10,7 +10,6 @@ are JSON lines (nothing is unpickled); audio travels as ``.npy`` files in the st
 from __future__ import annotations
 
 import atexit
-import contextlib
 import itertools
 import json
 import os
@@ -22,7 +21,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 MAX_JOBS_PER_WORKER = 100  # recycle workers so plugins loaded long ago do not pile up in memory
 
@@ -228,27 +227,3 @@ def shared_pool(size: int = 2) -> WorkerPool:
         atexit.register(_POOL.close)
     _POOL.size = max(1, int(size))
     return _POOL
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
-@contextlib.contextmanager
-def interrupt_on_terminate() -> Iterator[None]:
-    """Within the block, treat SIGTERM and SIGHUP like Ctrl-C in this (main) process.
-
-    The default action kills the process outright: no ``finally`` runs, so busy workers (in
-    sessions of their own) and temporary render folders would be left behind.  As a
-    KeyboardInterrupt the pool kills its workers and the render removes its temp folder.
-    """
-    old = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(sig) == signal.SIG_DFL:
-                old[sig] = signal.signal(sig, _raise_interrupt)
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)

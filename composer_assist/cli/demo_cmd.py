@@ -35,10 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from composer_assist.audio.render import render_cue, write_cue
     from composer_assist.cli.progress import progress_bar
+    from composer_assist.cli.render_cmd import prepare_out_dir
     from composer_assist.cli.report import print_render_table
     from composer_assist.core.project_file import load_project
 
-    out = Path(args.out)
+    out = prepare_out_dir(Path(args.out))
     project = load_project(args.project or demo_project_dir())
     renders = []
     t0 = time.perf_counter()
@@ -85,8 +86,8 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
 
 
 def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
-    """Learn listener clusters from the demo's feedback log, then render one trace for two of them."""
-    log_path = demo_project_dir() / "listeners" / "feedback.csv"
+    """Learn listener clusters from the project's feedback log, then render one trace for two of them."""
+    log_path = project.folder / "listeners" / "feedback.csv"
     if not log_path.exists() or not traces:
         return
     from composer_assist.adaptive.engine import run_adaptive, write_outputs

@@ -148,11 +148,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from composer_assist.learn.features import FEATURE_SCHEMA_VERSION
+    from composer_assist.learn.assign import load_model_with_meta
     from composer_assist.learn.report import plot_report, text_report
 
     store = _store(args)
-    model, meta = store.load(args.model, expect_feature_version=FEATURE_SCHEMA_VERSION)
+    model, meta = load_model_with_meta(args.model, store.root)
     print(text_report(model, meta))
     path = store.path_for(args.model)
     png = Path(args.png) if args.png else path.with_name(path.name[: -len(".joblib")] + ".report.png")

@@ -36,10 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_scan(args: argparse.Namespace) -> int:
     from composer_assist.audio.scan import cache_dir, scan_plugins
-    from composer_assist.audio.workers import interrupt_on_terminate
     from composer_assist.cli.progress import progress_bar
 
-    with interrupt_on_terminate(), progress_bar("scan plugins", unit="plugin") as progress:
+    with progress_bar("scan plugins", unit="plugin") as progress:
         result = scan_plugins(rescan=args.rescan, jobs=args.jobs, timeout=args.timeout, progress=progress)
     rows = [p for p in result.plugins if not args.failed or not p.ok]
     width = max([len(p.ref) for p in rows] + [6])

@@ -64,7 +64,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from composer_assist.audio.render import check_output_names, cue_folder, render_cue, write_cue
-    from composer_assist.audio.workers import interrupt_on_terminate
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.report import print_render_table
     from composer_assist.core.errors import ProjectError, RenderError
@@ -97,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             if not variants:
                 raise ProjectError(f"{project.path}: cue {name!r} has none of the variants "
                                    f"{', '.join(args.variant)} (variants: {', '.join(sorted(known))})")
-        with interrupt_on_terminate(), progress_bar(f"render {name}", unit="stem") as progress:
+        with progress_bar(f"render {name}", unit="stem") as progress:
             r = render_cue(project, name, variants, args.sample_rate, jobs=args.jobs,
                            use_cache=not args.no_cache, progress=progress, keep_going=True,
                            timeout=args.timeout)
