@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import difflib
-import json
 import time
 from pathlib import Path
 from typing import Any
