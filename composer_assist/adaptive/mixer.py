@@ -6,8 +6,8 @@ few preallocated arrays and Python scalars.  Commands are scheduled events (samp
 tuples in a sorted list; see :meth:`Mixer.schedule`) so a control thread can queue a switch for a
 future musical boundary and the callback applies it on exactly that sample.
 
-Per block and deck the work is one ``np.dot(layer_gains, stems)`` when gains are steady; while a
-gain moves (crossfade, intensity slew) the gains ramp linearly from their value at the block
+Per block and deck the work is one ``np.dot(stems_block, layer_gains, out=...)`` on contiguous
+rows (see stems.py for the layout) when gains are steady; while a gain moves (crossfade, intensity slew) the gains ramp linearly from their value at the block
 start to their value at the block end: ``dot(g0) + ramp * dot(dg)``, so there is no zipper noise
 and the ramp is exact at every block boundary.  Blocks are split at event samples, fade ends and
 loop wraps, so every boundary is sample-accurate.
@@ -23,6 +23,9 @@ from .curves import CURVE_IDS, fade_in, fade_out
 from .stems import LUT_STEPS, StemSet
 
 SWITCH, INTENSITY = 0, 1
+# Decks: the current one plus fading-out ones.  Switches faster than the fades can overlap more
+# than this; then the quietest fading-out deck is dropped (process() never raises).
+POOL_DECKS = 6
 HISTORY_FIELDS = ("intensity", "variant_a", "env_a", "variant_b", "env_b")
 
 
@@ -30,12 +33,17 @@ class _Deck:
     """One playing variant: position, stem source and its current per-layer gains."""
 
     __slots__ = ("v", "pos", "passes", "src", "src_off", "lim", "wrap_at", "g", "g1", "dg", "k",
-                 "lut", "fading", "fade_start", "fade_len", "curve", "env", "env0")
+                 "lut", "fading", "fade_start", "fade_len", "curve", "env", "env0", "buf")
 
     def __init__(self, max_layers: int):
-        self.g = np.zeros(max_layers, dtype=np.float32)
-        self.g1 = np.zeros(max_layers, dtype=np.float32)
-        self.dg = np.zeros(max_layers, dtype=np.float32)
+        # Gains live in rows of one buffer sized for the widest variant; g, g1 and dg are views of
+        # the first n_layers of each row, remade whenever the deck takes a variant.
+        self.buf = np.zeros((3, max_layers), dtype=np.float32)
+        self.g, self.g1, self.dg = self.buf[0], self.buf[1], self.buf[2]
+        self.env = 0.0
+
+    def take(self, n_layers: int) -> None:
+        self.g, self.g1, self.dg = self.buf[0, :n_layers], self.buf[1, :n_layers], self.buf[2, :n_layers]
 
 
 class Mixer:
@@ -52,7 +60,7 @@ class Mixer:
         n2 = 2 * self.block
         self._tmp = np.zeros(n2, dtype=np.float32)
         self._ramp = (np.repeat(np.arange(self.block, dtype=np.float64), 2) / self.block).astype(np.float32)
-        self._pool = [_Deck(stems.max_layers) for _ in range(3)]
+        self._pool = [_Deck(stems.max_layers) for _ in range(POOL_DECKS)]
         self._decks: list[_Deck] = []
         self._voices: list[list] = []  # [flat stinger array, position in frames]
         self.events: list[tuple] = []
@@ -113,13 +121,19 @@ class Mixer:
             d.src, d.src_off, d.lim = st.stacks[d.v], 0, d.wrap_at
 
     def _add_deck(self, v: int, pos: int, passes: int, fade_len: int, curve: int) -> None:
-        d = next(x for x in self._pool if not any(x is y for y in self._decks))
+        d = None
+        for x in self._pool:
+            if not any(x is y for y in self._decks):
+                d = x
+                break
+        if d is None:
+            fading = [y for y in self._decks if y.fading < 0]
+            d = min(fading or self._decks[:-1] or self._decks, key=lambda y: y.env)
+            self._decks = [y for y in self._decks if y is not d]
         d.v, d.pos, d.passes = v, pos, passes
         d.lut = self.stems.luts[v]
         self._locate(d)
-        nl = d.lut.shape[1]
-        if d.g.shape[0] != nl:
-            d.g, d.g1, d.dg = d.g[:nl], d.g1[:nl], d.dg[:nl]
+        d.take(d.lut.shape[1])
         d.k = int(self.i_cur * LUT_STEPS + 0.5)
         if fade_len <= 0:
             d.fading, d.env = 0, 1.0
@@ -195,12 +209,12 @@ class Mixer:
             ended = False
             for d in self._decks:
                 o = 2 * (d.pos - d.src_off)
-                seg = d.src[:, o:o + b - a]
+                seg = d.src[o:o + b - a]
                 if d.fading == 0 and d.k == k_end:
                     if first:
-                        np.dot(d.g, seg, out=dst)
+                        np.dot(seg, d.g, out=dst)
                     else:
-                        np.dot(d.g, seg, out=tm)
+                        np.dot(seg, d.g, out=tm)
                         dst += tm
                 else:
                     if d.fading:
@@ -215,11 +229,11 @@ class Mixer:
                     np.subtract(d.g1, d.g, out=d.dg)
                     d.dg *= blk / m
                     if first:
-                        np.dot(d.g, seg, out=dst)
+                        np.dot(seg, d.g, out=dst)
                     else:
-                        np.dot(d.g, seg, out=tm)
+                        np.dot(seg, d.g, out=tm)
                         dst += tm
-                    np.dot(d.dg, seg, out=tm)
+                    np.dot(seg, d.dg, out=tm)
                     tm *= ramp[:b - a]
                     dst += tm
                     d.g, d.g1 = d.g1, d.g

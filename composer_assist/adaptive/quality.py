@@ -61,7 +61,7 @@ def _own_step(stems, variant: int, pos: int, w: int) -> float:
     lo, hi = max(0, pos - w), min(stems.length, pos + w)
     if hi - lo < 2:
         return 0.0
-    x = stems.stacks[variant][:, 2 * lo:2 * hi].sum(axis=0, dtype=np.float64).reshape(-1, 2)
+    x = stems.stacks[variant][2 * lo:2 * hi].sum(axis=1, dtype=np.float64).reshape(-1, 2)
     return float(np.max(np.abs(np.diff(x, axis=0))))
 
 

@@ -1,10 +1,11 @@
 """Pre-rendered stems laid out for the block mixer.
 
 Each variant's layers are stacked into one C-contiguous float32 array of shape
-(n_layers, length, 2) -- interleaved frames, the layout of an audio device buffer -- with the
-layer's static fader and pan (core.mixmath.layer_gains, the offline mixdown law) already applied.
-Viewed flat as (n_layers, 2 * length), one block of a variant at one set of layer gains is a
-single ``np.dot(gains, stack[:, 2p:2p + 2n])``.
+(2 * length, n_layers): row 2p + c is frame p, channel c (interleaved, the layout of an audio
+device buffer) across all layers, with the layer's static fader and pan
+(core.mixmath.layer_gains, the offline mixdown law) already applied.  One block of a variant at
+one set of layer gains is ``np.dot(stack[2p:2p + 2n], gains, out=block)``: the rows of a block
+are contiguous, so BLAS reads them in place and nothing is copied or allocated per block.
 
 Loop seams: when playback wraps from the loop end to the loop start, what would have sounded
 after the loop end (the body past it, or the release tail after the cue end) is added onto the
@@ -44,8 +45,8 @@ class StemSet:
     clock: CueClock
     variant_names: list[str]
     layer_names: list[list[str]]
-    stacks: list[np.ndarray]  # per variant (n_layers, 2 * length) float32 (flat interleaved)
-    seams: list[np.ndarray]  # per variant (n_layers, 2 * seam) float32: loop start + wrap tail
+    stacks: list[np.ndarray]  # per variant (2 * length, n_layers) float32 (interleaved rows)
+    seams: list[np.ndarray]  # per variant (2 * seam, n_layers) float32: loop start + wrap tail
     seam: int
     luts: list[np.ndarray]  # per variant (LUT_STEPS + 1, n_layers) float32 layer gain by intensity
     stinger_names: list[str] = field(default_factory=list)
@@ -53,7 +54,7 @@ class StemSet:
 
     @property
     def max_layers(self) -> int:
-        return max(s.shape[0] for s in self.stacks)
+        return max(s.shape[1] for s in self.stacks)
 
     def variant_index(self, name: str) -> int:
         return self.variant_names.index(name)
@@ -80,19 +81,21 @@ class StemSet:
             layers = [l for l in variant.layers if l.name in per]
             if not layers:
                 raise RenderError(f"cue {cue.name!r}: variant {variant.name!r} has no rendered layers")
-            stack = np.zeros((len(layers), length, 2), dtype=np.float32)
-            wrap = np.zeros((len(layers), seam, 2), dtype=np.float32)
+            # (frame, channel, layer) in C order is the (2 * length, n_layers) row layout.
+            stack = np.zeros((length, 2, len(layers)), dtype=np.float32)
+            wrap = np.zeros((seam, 2, len(layers)), dtype=np.float32)
             lut = np.empty((LUT_STEPS + 1, len(layers)), dtype=np.float32)
             lo_i, hi_i = variant.intensity
             clamped = np.clip(grid, lo_i, hi_i)
+            declick = max(1, int(DECLICK_S * sample_rate))
             for i, layer in enumerate(layers):
                 a = np.asarray(per[layer.name], dtype=np.float32)
                 if a.ndim != 2 or a.shape[0] != 2:
                     raise RenderError(f"cue {cue.name!r}: stem {variant.name}/{layer.name} has shape "
                                       f"{a.shape}, expected (2, samples)")
                 gl, gr = layer_gains(layer.gain_db, layer.pan)
-                stack[i, :a.shape[1], 0] = a[0] * gl
-                stack[i, :a.shape[1], 1] = a[1] * gr
+                stack[:a.shape[1], 0, i] = a[0] * gl
+                stack[:a.shape[1], 1, i] = a[1] * gr
                 # What rings past the loop end: the release tail when the loop ends with the cue;
                 # else the body after the loop end, faded out within DECLICK_S (it holds new
                 # notes too, which must not sound over the loop start).
@@ -101,18 +104,23 @@ class StemSet:
                     if tail is not None:
                         t = np.asarray(tail, dtype=np.float32)
                         k = min(seam, t.shape[-1])
-                        wrap[i, :k, 0] = t[0, :k] * gl
-                        wrap[i, :k, 1] = t[1, :k] * gr
+                        wrap[:k, 0, i] = t[0, :k] * gl
+                        wrap[:k, 1, i] = t[1, :k] * gr
+                        if t.shape[-1] > seam:
+                            # A tail longer than the seam would stop dead at its end: fade it out
+                            # over the seam's last DECLICK_S instead.
+                            d = min(declick, k)
+                            wrap[k - d:k, :, i] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
                 else:
-                    k = min(seam, length - clock.loop_end, int(DECLICK_S * sample_rate))
+                    k = min(seam, length - clock.loop_end, declick)
                     ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None]
-                    wrap[i, :k] = stack[i, clock.loop_end:clock.loop_end + k] * ramp
+                    wrap[:k, :, i] = stack[clock.loop_end:clock.loop_end + k, :, i] * ramp
                 lut[:, i] = layer_gain(clamped, layer.intensity[0], layer.intensity[1], layer.fade)
-            wrap += stack[:, clock.loop_start:clock.loop_start + seam]
+            wrap += stack[clock.loop_start:clock.loop_start + seam]
             names.append(variant.name)
             layer_names.append([l.name for l in layers])
-            stacks.append(stack.reshape(len(layers), 2 * length))
-            seams.append(np.ascontiguousarray(wrap.reshape(len(layers), 2 * seam)))
+            stacks.append(stack.reshape(2 * length, len(layers)))
+            seams.append(wrap.reshape(2 * seam, len(layers)))
             luts.append(lut)
         st_names, st_arrays = [], []
         for s in cue.stingers:
