@@ -31,13 +31,20 @@ class Assignment:
     profile: ClusterProfile
 
 
+def load_model_with_meta(model: str | Path, store: str | Path | None = None
+                         ) -> tuple[ListenerPreferenceModel, dict[str, Any]]:
+    """A verified, type-checked model and its metadata from the store (default: default_store_dir())."""
+    st = ModelStore(store if store is not None else default_store_dir())
+    obj, meta = st.load(model, expect_feature_version=FEATURE_SCHEMA_VERSION)
+    if not isinstance(obj, ListenerPreferenceModel) or not hasattr(obj, "profiles_"):
+        raise ModelStoreError(f"{st.path_for(model)}: not a fitted listener preference model "
+                              f"(found {type(obj).__name__})")
+    return obj, meta
+
+
 def load_model(model: str | Path, store: str | Path | None = None) -> ListenerPreferenceModel:
     """A verified model from the store (``store`` defaults to default_store_dir())."""
-    st = ModelStore(store if store is not None else default_store_dir())
-    obj, _meta = st.load(model, expect_feature_version=FEATURE_SCHEMA_VERSION)
-    if not isinstance(obj, ListenerPreferenceModel) or not hasattr(obj, "profiles_"):
-        raise ModelStoreError(f"{st.path_for(model)}: not a fitted listener preference model")
-    return obj
+    return load_model_with_meta(model, store)[0]
 
 
 class OnlineAssigner:
@@ -100,4 +107,4 @@ def profile_for_listener(model_path: str | Path, listener_id: str | None,
     return assign(model, _as_log(log_or_events), listener_id).profile
 
 
-__all__ = ["Assignment", "OnlineAssigner", "assign", "load_model", "profile_for_listener", "RATING_LEVELS"]
+__all__ = ["Assignment", "OnlineAssigner", "assign", "load_model", "load_model_with_meta", "profile_for_listener", "RATING_LEVELS"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -51,16 +52,20 @@ def test_save_load_and_refusals(tmp_path, small_model):
     # other schema version
     store.save(model, "old")
     mp = store.root / "old.meta.json"
-    mp.write_text(mp.read_text().replace('"schema_version": 1', '"schema_version": 99'))
+    mp.write_text(mp.read_text().replace('"schema_version": 2', '"schema_version": 99'))
     with pytest.raises(ModelStoreError, match="model schema 99 is not supported"):
         store.load("old")
 
-    # a model + metadata copied in from another store carries the wrong signature
-    other = ModelStore(tmp_path / "other")
-    other.save(model, "foreign")
+    # a model + metadata saved by another user (another key) is refused
+    own_key = os.environ["COMPOSER_ASSIST_KEY_FILE"]
+    os.environ["COMPOSER_ASSIST_KEY_FILE"] = str(tmp_path / "other-user" / "store.key")
+    try:
+        ModelStore(tmp_path / "other").save(model, "foreign")
+    finally:
+        os.environ["COMPOSER_ASSIST_KEY_FILE"] = own_key
     for suffix in (".joblib", ".meta.json"):
-        (store.root / f"foreign{suffix}").write_bytes((other.root / f"foreign{suffix}").read_bytes())
-    with pytest.raises(ModelStoreError, match="not signed by this store's key"):
+        (store.root / f"foreign{suffix}").write_bytes((tmp_path / "other" / f"foreign{suffix}").read_bytes())
+    with pytest.raises(ModelStoreError, match="not signed with your key on this machine"):
         store.load("foreign")
     (store.root / "bare.joblib").write_bytes(b"anything")
     with pytest.raises(ModelStoreError, match="missing model metadata"):
@@ -104,3 +109,90 @@ def test_cli_end_to_end(tmp_path, capsys):
     bad.write_text("listener,timestamp,cue,variant,valence,arousal,kept,dwell\nL1,0,night_chase,loud,0,0,1,3\n")
     assert main(["learn", "fit", str(bad), "-o", "x", "--store", str(st)]) == 2
     assert "line 2: variant: cue 'night_chase' has no variant 'loud'" in capsys.readouterr().err
+
+
+def test_key_is_per_user_outside_stores_and_signs_the_metadata(tmp_path, small_model):
+    import stat
+
+    _, model = small_model
+    key = Path(os.environ["COMPOSER_ASSIST_KEY_FILE"])
+    a, b = ModelStore(tmp_path / "a"), ModelStore(tmp_path / "b")
+    a.save(model, "taste")
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and not list(a.root.glob(".*key*"))
+    # the same user's models load from any of their stores
+    for suffix in (".joblib", ".meta.json"):
+        (b.root / f"taste{suffix}").parent.mkdir(exist_ok=True)
+        (b.root / f"taste{suffix}").write_bytes((a.root / f"taste{suffix}").read_bytes())
+    assert isinstance(load_model("taste", b.root), ListenerPreferenceModel)
+    # editing any metadata field breaks the signature
+    mp = b.root / "taste.meta.json"
+    meta = json.loads(mp.read_text())
+    meta["feature_schema"]["features"][0] = "all:tag:edited"
+    mp.write_text(json.dumps(meta))
+    with pytest.raises(ModelStoreError, match="not signed with your key"):
+        b.load("taste")
+    # a key file inside the store is never used
+    os.environ["COMPOSER_ASSIST_KEY_FILE"] = str(a.root / "store.key")
+    try:
+        with pytest.raises(ModelStoreError, match="must not live inside the model store"):
+            a.load("taste")
+    finally:
+        os.environ["COMPOSER_ASSIST_KEY_FILE"] = str(key)
+    key.chmod(0o644)
+    try:
+        with pytest.raises(ModelStoreError, match="mode 0600"):
+            a.load("taste")
+    finally:
+        key.chmod(0o600)
+
+
+def test_project_shipping_its_own_key_and_pickle_runs_nothing(tmp_path, capsys):
+    """A downloaded project with models/KEY + pickle + matching meta must not be unpickled."""
+    import hashlib
+    import hmac
+    import pickle
+
+    marker = tmp_path / "PWNED"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    payload = pickle.dumps(Evil())
+    models = tmp_path / "proj" / "models"
+    models.mkdir(parents=True)
+    shipped = b"0" * 64
+    for name in (".store-key", "store.key"):
+        (models / name).write_bytes(shipped)
+    (models / "taste.joblib").write_bytes(payload)
+    meta = {"schema_version": 2, "payload": "taste.joblib", "sha256": hashlib.sha256(payload).hexdigest(),
+            "feature_schema": {"version": 1}}
+    body = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
+    meta["hmac_sha256"] = hmac.new(shipped, body, hashlib.sha256).hexdigest()
+    (models / "taste.meta.json").write_text(json.dumps(meta))
+    assert main(["learn", "report", "taste", "--project", str(tmp_path / "proj")]) == 2
+    assert "not signed with your key" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+def test_report_refuses_a_signed_model_of_the_wrong_type(tmp_path, capsys):
+    ModelStore(tmp_path / "s").save({"not": "a model"}, "odd", extra={"feature_schema": {"version": 1}})
+    assert main(["learn", "report", "odd", "--store", str(tmp_path / "s")]) == 2
+    assert "not a fitted listener preference model (found dict)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["..", ".", "", ".hidden", "a b", "sub/..", "taste/"])
+def test_bad_model_names_refused(tmp_path, name):
+    with pytest.raises(ModelStoreError, match="model name"):
+        ModelStore(tmp_path / "s").path_for(name)
+
+
+def test_model_paths_resolve_inside_the_store(tmp_path, monkeypatch):
+    store = ModelStore(tmp_path / "s")
+    assert store.path_for("taste.v2") == store.root / "taste.v2.joblib"
+    assert store.path_for("taste.meta.json") == store.root / "taste.joblib"
+    assert store.path_for(store.root / "taste") == store.root / "taste.joblib"
+    monkeypatch.chdir(tmp_path)
+    assert store.path_for("s/taste.joblib") == store.root / "taste.joblib"
+    with pytest.raises(ModelStoreError, match="relative path is taken from the current folder"):
+        store.path_for("other/taste")
