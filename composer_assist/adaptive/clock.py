@@ -57,6 +57,23 @@ class CueClock:
         d -= lim - pos
         return self.loop_start + d % self.loop_len, passes + 1 + d // self.loop_len
 
+    def samples_for_beats(self, pos: int, beats: float) -> int:
+        """Samples a deck at ``pos`` takes to play ``beats`` more beats (tempo map and wraps aware)."""
+        d, p, left = 0, pos, float(beats)
+        loop_beats = self.beat_of(self.loop_end) - self.beat_of(self.loop_start)
+        while True:
+            lim = self.limit(p)
+            b0, b_lim = self.beat_of(p), self.beat_of(lim)
+            if b0 + left <= b_lim:
+                return d + max(0, self.sample_of(b0 + left) - p)
+            left -= b_lim - b0
+            d += lim - p
+            p = self.loop_start
+            if loop_beats > 0 and left > loop_beats:
+                n = int(left // loop_beats)
+                left -= n * loop_beats
+                d += n * self.loop_len
+
     def beat_of(self, pos: int) -> float:
         return self.cue.tempo.beat_at(pos / self.sr)
 

@@ -94,8 +94,16 @@ class _Playhead:
 
 
 def dwell_samples(cue: Cue, sample_rate: int) -> int:
+    """The dwell at the cue's opening tempo (the reference view dates changes with it)."""
     beats = cue.adaptive.dwell_bars * cue.meter.beats_per_bar
     return int(round(cue.tempo.seconds_at(beats) * sample_rate))
+
+
+def dwell_end(cue: Cue, clock: CueClock, sw: Switch) -> int:
+    """The first sample a switch after ``sw`` may leave: ``dwell_bars`` of music played since its
+    boundary, counted in beats from where the entering variant starts (tempo map aware)."""
+    beats = cue.adaptive.dwell_bars * cue.meter.beats_per_bar
+    return sw.sample + clock.samples_for_beats(sw.enter_pos, beats)
 
 
 class _Builder:
@@ -185,15 +193,14 @@ def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
     bld = _Builder(cue, clock, track)
     sched, names, sr = bld.sched, bld.names, clock.sr
     hyst = cue.adaptive.hysteresis
-    dwell = dwell_samples(cue, sr)
     playing = sched.start_variant
-    last_b, fade_end = -(1 << 40), 0
+    held_until, fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
     pending: Switch | None = None
     hold = None
     for k in range(1, track.times.size):
         s = int(round(track.times[k] * sr))
         if pending is not None and pending.sample <= s:
-            playing, last_b, fade_end = pending.target, pending.sample, pending.arrival
+            playing, held_until, fade_end = pending.target, dwell_end(cue, clock, pending), pending.arrival
             bld.head.move(pending)
             pending = None
         row = track.scores[k]
@@ -210,7 +217,7 @@ def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
                           frm=cur, to=best, distances=bld.distances(k))
                 hold = ("hysteresis", best)
             continue
-        earliest = max(s, last_b + dwell, fade_end)
+        earliest = max(s, held_until, fade_end)
         if pending is not None and best == playing:
             bld.entry(k, "cancel", "emotion_distance",
                       f"scene went back to {names[playing]} before the switch to {names[pending.target]} "
@@ -224,8 +231,8 @@ def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
         kind = "retarget" if pending is not None else "switch"
         why = [f"{names[best]} nearer than {names[cur]} by {margin:.2f} (>= hysteresis {hyst:g})"]
         reason = "emotion_distance"
-        if earliest > s and last_b + dwell >= earliest and last_b + dwell > s:
-            why.append(f"dwell holds {names[playing]} until {(last_b + dwell) / sr:.3f} s")
+        if earliest > s and held_until >= earliest and held_until > s:
+            why.append(f"dwell holds {names[playing]} until {held_until / sr:.3f} s")
             reason = "dwell"
         if sw.sample > earliest:
             why.append(f"quantisation waits {(sw.sample - earliest) / sr:.3f} s for the next "
@@ -257,11 +264,11 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
     sched.changes = [(c, v) for c, v, _ in changes]
     slowest = min(p.bpm for p in cue.tempo.points)
     playing = sched.start_variant
-    last_b, fade_end = -(1 << 40), 0
+    held_until, fade_end = -(1 << 40), 0
     for i, (c, target, k) in enumerate(changes):
         if target == playing:
             continue
-        lower = max(1, last_b + dwell, fade_end)
+        lower = max(1, held_until, fade_end)
         goal = int(round(c * sr))
         best = None
         # Boundaries recur at least once per loop pass (the wrap), so the latest legal one lies
@@ -299,7 +306,7 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
         bld.switch_entry(k, best, "switch", "planned", detail)
         sched.switches.append(best)
         bld.head.move(best)
-        playing, last_b, fade_end = target, best.sample, best.arrival
+        playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival
     bld.intensities()
     return sched
 
