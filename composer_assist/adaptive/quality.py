@@ -72,17 +72,26 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     duration = audio.shape[0] / sr
     sw = schedule.switches
 
-    # Lag: each wanted change is answered by the first switch into its variant that arrives
-    # after the previous change (so an early, planned arrival counts as negative lag).
+    # Lag: each wanted change is answered by the first unused switch into its variant that
+    # arrives after the previous change and starts before the scene moves on to a variant the
+    # music does go to (an early, planned arrival counts as negative lag).  One switch answers
+    # at most one change.
     lags, missed = [], 0
+    used: set[int] = set()
     for i, (c, v) in enumerate(reference):
         prev = reference[i - 1][0] if i else -math.inf
-        nxt = reference[i + 1][0] if i + 1 < len(reference) else math.inf
-        hit = next((s for s in sw if s.target == v and prev < s.arrival / sr and s.sample / sr < nxt), None)
+        nxt = math.inf
+        for c2, v2 in reference[i + 1:]:
+            if v2 != v and any(s.target == v2 and s.arrival / sr > c for s in sw):
+                nxt = c2
+                break
+        hit = next((j for j, s in enumerate(sw) if j not in used and s.target == v
+                    and prev < s.arrival / sr and s.sample / sr < nxt), None)
         if hit is None:
             missed += 1
         else:
-            lags.append(hit.arrival / sr - c)
+            used.add(hit)
+            lags.append(sw[hit].arrival / sr - c)
 
     # Congruence against the scene as the trace states it (interpolated, not smoothed).
     ticks = track.times

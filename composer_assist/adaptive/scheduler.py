@@ -11,7 +11,7 @@ live:    at each tick, using only what the tick knows: the nearest variant must 
          emotion moves on before its boundary.
 planned: the whole curve is known: the wanted variant sequence comes from the zero-phase
          smoothed trace (same hysteresis and dwell), each change is dated back to when the new
-         variant became nearest, and the switch leaves at the *latest* legal boundary whose
+         variant first led by half the hysteresis (see ``wanted_changes``), and the switch leaves at the *latest* legal boundary whose
          crossfade completes by then (so the music has arrived when the scene turns).
 """
 
@@ -324,36 +324,41 @@ def wanted_changes(track: ControlTrack, hysteresis: float, dwell_s: float,
                    ) -> list[tuple[float, int, int]]:
     """The variant sequence the scene asks for: (landing time s, variant, tick) per change.
 
-    Hysteresis and dwell apply as in live mode, but each change is dated back to the start of
-    the run of ticks in which the new variant has been the nearest (when the scene turned).
+    Hysteresis and dwell apply as in live mode.  Each change is dated to the first tick of the
+    new variant's run of being nearest at which it leads the current variant by half the
+    hysteresis: later than the tick where the two are merely equally near (margin 0, which
+    flickers and can precede the real turn by many seconds on slow drifts), earlier than the
+    tick where the full hysteresis is met (which is when live mode can commit).
     ``on_hold(tick, reason, current, wanted, margin)`` hears about changes held back.
     """
     scores = track.scores
     nearest = np.argmin(scores, axis=1)
     cur = int(nearest[0])
     last = -1e18
-    run_start = 0
+    half_k: int | None = None  # first tick of the current run with margin >= hysteresis / 2
     out: list[tuple[float, int, int]] = []
     held = None
     for k in range(1, track.times.size):
         best = int(nearest[k])
         if best != nearest[k - 1]:
-            run_start = k
+            half_k = None
         if best == cur:
             held = None
             continue
         margin = float(scores[k, cur] - scores[k, best])
+        if half_k is None and margin >= 0.5 * hysteresis:
+            half_k = k
         if margin < hysteresis:
             if on_hold is not None and held != ("hysteresis", best):
                 on_hold(k, "hysteresis", cur, best, margin)
             held = ("hysteresis", best)
             continue
-        t_turn = max(float(track.times[run_start]), last + dwell_s)
+        t_turn = max(float(track.times[half_k if half_k is not None else k]), last + dwell_s)
         if t_turn > float(track.times[k]):
             if on_hold is not None and held != ("dwell", best):
                 on_hold(k, "dwell", cur, best, margin)
             held = ("dwell", best)
             continue
         out.append((t_turn, best, k))
-        cur, last, held = best, t_turn, None
+        cur, last, held, half_k = best, t_turn, None, None
     return out

@@ -37,3 +37,37 @@ def test_dwell_is_counted_in_beats_across_a_tempo_change():
         assert min(played) >= 8 - 1e-6, (mode, played)  # 2 bars of 4/4 always played
         # The 60 bpm part is reached (there, 4 s of dwell would be only one bar).
         assert any(clock.beat_of(s.leave_pos) >= 8 for s in sw), mode
+
+
+def test_changes_are_dated_at_half_the_hysteresis_on_a_slow_drift():
+    from composer_assist.adaptive.scheduler import wanted_changes
+
+    cue = synthetic_cue(n_layers=1, bars=8, adaptive=AdaptiveSettings(dwell_bars=0, hysteresis=0.3))
+    t = np.arange(0, 60.05, 0.1)
+    valence = np.clip(0.7 - 1.4 * t / 60.0, -0.7, 0.7)  # bright -> tense drifting over a minute
+    track = control_track(Trace(t, valence, np.full(t.size, 0.7), name="drift"), cue, "planned")
+    (c, v, k), = wanted_changes(track, 0.3, 0.0)
+    names = [x.name for x in cue.variants]
+    cur, new = names.index("bright"), names.index("tense")
+    assert v == new
+    margin = track.scores[:, cur] - track.scores[:, new]
+    first_half = float(track.times[np.argmax(margin >= 0.15)])
+    assert c == first_half
+    assert float(track.times[np.argmax(margin > 0)]) < c - 2 < c + 2 < float(track.times[k])
+
+
+def test_each_switch_answers_one_change():
+    from types import SimpleNamespace
+
+    from composer_assist.adaptive.quality import compute_quality
+    from composer_assist.adaptive.scheduler import Schedule, Switch
+
+    sr = 1000
+    cue = synthetic_cue(n_layers=1)
+    late_b = Switch(13000, 1000, 0, 1, TransitionRule(), 0, 0, 0, 12.0)
+    sched = Schedule("live", sr, 0, 0.5, [late_b])
+    track = SimpleNamespace(times=np.arange(0, 30, 0.1), valence=np.zeros(300), arousal=np.zeros(300))
+    # B at 10 s, C at 12 s (never played), B again at 20 s: the late B switch answers the first.
+    q = compute_quality(cue, sched, [(10.0, 1), (12.0, 2), (20.0, 1)], track,
+                        np.zeros((30 * sr, 2), np.float32), sr, None)
+    assert q.lags == [4.0] and q.missed == 2
