@@ -104,6 +104,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
             raise FeedbackError(f"--clusters: {args.clusters!r} is neither a number nor 'auto'") from None
     else:
         clusters = "auto"
+    if clusters != "auto" and clusters < 1:
+        raise FeedbackError(f"--clusters: {clusters} must be at least 1 (or 'auto')")
+    if args.max_clusters < 1:
+        raise FeedbackError(f"--max-clusters: {args.max_clusters} must be at least 1")
     if not 0.0 <= args.holdout < 1.0:
         raise FeedbackError(f"--holdout: {args.holdout} is outside [0, 1)")
     store = _store(args)
@@ -133,6 +137,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
         say("splitting")
         split = split_log(log, holdout=args.holdout, seed=args.seed) if args.holdout > 0 else \
             Split(log, log.take(np.zeros(len(log), bool)), log.take(np.zeros(len(log), bool)))
+        n_train = split.train.n_listeners
+        held = f" after --holdout {args.holdout:g}" if args.holdout > 0 else ""
+        if n_train < 2:
+            raise FeedbackError(f"{args.log}: {n_train} listener{'s' if n_train != 1 else ''} left to fit on{held} "
+                                f"({log.n_listeners} in the log, {len(log)} events); at least 2 are needed"
+                                + (" (lower --holdout)" if held and log.n_listeners >= 2 else ""))
+        if clusters != "auto" and clusters > n_train:
+            raise FeedbackError(f"--clusters {clusters}: more clusters than the {n_train} listeners to fit on{held}")
         model = ListenerPreferenceModel(n_clusters=clusters, max_clusters=args.max_clusters, method=args.method,
                                         catalog=catalog, random_state=args.seed)
         model.fit(split.train, progress=say)

@@ -27,6 +27,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -139,7 +140,7 @@ def load_feedback_log(path: str | Path) -> FeedbackLog:
     if not p.is_file():
         raise FeedbackError(f"{p}: no such feedback log")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise FeedbackError(f"{p}: cannot read: {exc}") from None
     if p.suffix.lower() in (".jsonl", ".ndjson", ".json"):
@@ -148,7 +149,7 @@ def load_feedback_log(path: str | Path) -> FeedbackLog:
 
 
 def parse_csv(text: str, source: str = "<csv>") -> FeedbackLog:
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
     if not numbered:
         raise FeedbackError(f"{source}: empty feedback log (expected a header line: {','.join(REQUIRED)})")
@@ -164,9 +165,11 @@ def parse_csv(text: str, source: str = "<csv>") -> FeedbackLog:
         bad = [i for i, r in enumerate(rows) if len(r) != width]
         cols = [list(c) for c in zip(*rows)] if rows and not bad else []
     else:
-        # One split of the whole body is ~10x faster than csv.reader row by row.
-        parts = "\n".join(raw).replace("\n", ",").split(",") if raw else []
-        bad = [] if len(parts) == width * len(raw) else [i for i, ln in enumerate(raw) if ln.count(",") != width - 1]
+        # One split of the whole body is ~10x faster than csv.reader row by row.  Every line's own
+        # field count is checked (a short line and a long one would otherwise balance out).
+        joined = "\n".join(raw)
+        bad = np.flatnonzero(_commas_per_line(joined, len(raw)) != width - 1).tolist()
+        parts = joined.replace("\n", ",").split(",") if raw and not bad else []
         cols = [parts[k::width] for k in range(width)] if not bad else []
     if bad:
         msgs = [(int(line_no[i]), f"expected {width} fields, found {_field_count(raw[i])}") for i in bad[:MAX_REPORTED]]
@@ -178,19 +181,20 @@ def parse_csv(text: str, source: str = "<csv>") -> FeedbackLog:
 
 
 def parse_jsonl(text: str, source: str = "<jsonl>") -> FeedbackLog:
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
     line_no = np.fromiter((n for n, _ in numbered), np.int32, len(numbered))
-    try:
-        objs = json.loads("[" + ",".join(ln for _, ln in numbered) + "]")
-    except json.JSONDecodeError:
+    objs = _one_value_per_line(numbered)
+    if objs is None:  # the fast path could not vouch for one value per line: parse line by line
         objs, bad = [], []
         for n, ln in numbered:
             try:
                 objs.append(json.loads(ln))
             except json.JSONDecodeError as exc:
-                bad.append((n, f"invalid JSON: {exc.msg} (column {exc.colno})"))
-        raise FeedbackError(_summary(source, bad[:MAX_REPORTED], len(bad))) from None
+                more = " (one JSON object per line)" if exc.msg == "Extra data" else ""
+                bad.append((n, f"invalid JSON: {exc.msg} (column {exc.colno}){more}"))
+        if bad:
+            raise FeedbackError(_summary(source, bad[:MAX_REPORTED], len(bad)))
     bad_objs = [i for i, o in enumerate(objs) if not isinstance(o, dict)]
     if bad_objs:
         msgs = [(int(line_no[i]), "expected a JSON object") for i in bad_objs[:MAX_REPORTED]]
@@ -203,6 +207,32 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> FeedbackLog:
         raise FeedbackError(f"{source}: unknown field {unknown[0]!r} (fields: {', '.join(COLUMNS)})")
     columns = {name: [o.get(name) for o in objs] for name in COLUMNS}
     return _build(columns, line_no, source, from_json=True)
+
+
+def _one_value_per_line(numbered: list[tuple[int, str]]) -> list[Any] | None:
+    """All lines parsed in one json.loads, each wrapped in its own array; None unless every line
+    held exactly one value (a line with two objects, or a value spanning lines, changes the shape)."""
+    if not numbered:
+        return []
+    if any("],[" in ln for _, ln in numbered):
+        return None  # a line could forge the separator
+    try:
+        wrapped = json.loads("[[" + "],[".join(ln for _, ln in numbered) + "]]")
+    except json.JSONDecodeError:
+        return None
+    if len(wrapped) != len(numbered) or any(len(w) != 1 for w in wrapped):
+        return None
+    return [w[0] for w in wrapped]
+
+
+def _commas_per_line(joined: str, n_lines: int) -> np.ndarray:
+    """Commas on each ``\n``-separated line, vectorised over the bytes (UTF-8 never hides a ',' or '\n')."""
+    if n_lines == 0:
+        return np.zeros(0, np.int64)
+    b = np.frombuffer(joined.encode("utf-8"), np.uint8)
+    newlines = np.flatnonzero(b == 10)
+    commas = np.flatnonzero(b == 44)
+    return np.bincount(np.searchsorted(newlines, commas), minlength=n_lines)[:n_lines]
 
 
 def events_from_records(records: Sequence[dict[str, Any]], source: str = "<events>") -> FeedbackLog:
@@ -256,8 +286,9 @@ def _build(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, from
     out: dict[str, Any] = {}
     for name in ("listener", "cue", "variant"):
         col = columns[name]
-        names, codes, bad = _factorize(col, from_json)
-        probs.add(bad, lambda i, c=col, k=name: f"{k}: expected a non-empty name, got {_show(c[i])}")
+        names, codes, bad = _factorize(col, from_json, numbers_ok=name == "listener")
+        what = "a non-empty name or a number" if name == "listener" else "a non-empty name"
+        probs.add(bad, lambda i, c=col, k=name, w=what: f"{k}: expected {w}, got {_show(c[i])}")
         out[name] = (names, codes)
     out["timestamp"] = _timestamps(columns["timestamp"], from_json, probs)
     for name, lo, hi in (("valence", -1.0, 1.0), ("arousal", -1.0, 1.0), ("dwell", 0.0, None)):
@@ -284,14 +315,22 @@ def _build(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, from
         rating=out["rating"], physio=out["physio"], line=line_no, source=source)
 
 
-def _factorize(col: list[Any], from_json: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
+_BAD = object()
+
+
+def _factorize(col: list[Any], from_json: bool, numbers_ok: bool = False
+               ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    if from_json:
+        # JSON values may be anything (lists are unhashable); ids are strings, or numbers if allowed
+        num = (int, float) if numbers_ok else ()
+        col = [v if type(v) is str else str(v) if type(v) in num and math.isfinite(v) else _BAD for v in col]
     index: dict[Any, int] = {}
     codes = np.fromiter((index.setdefault(v, len(index)) for v in col), np.int32, len(col))
     names = list(index)
-    bad_codes = [c for v, c in index.items() if not isinstance(v, str) or not v]
+    bad_codes = [c for v, c in index.items() if v is _BAD or not v]
     bad = np.flatnonzero(np.isin(codes, bad_codes)) if bad_codes else np.empty(0, np.int64)
-    if from_json and bad_codes:
-        names = [str(v) for v in names]
+    if bad_codes:
+        names = [v if isinstance(v, str) else "" for v in names]
     return names, codes, bad
 
 
@@ -355,6 +394,7 @@ def _to_float(s: str) -> float:
 
 
 def _timestamps(col: list[Any], from_json: bool, probs: _Problems) -> np.ndarray:
+    """Seconds; only entries that are not numbers are read as ISO 8601 ("1" is 1 s, not year 1)."""
     n = len(col)
     if from_json:
         arr = np.fromiter((v if type(v) in (int, float) else math.nan for v in col), np.float64, n)
@@ -363,35 +403,26 @@ def _timestamps(col: list[Any], from_json: bool, probs: _Problems) -> np.ndarray
             arr[i] = _iso_seconds(col[i]) if isinstance(col[i], str) else math.nan
     else:
         arr, bad = _parse_floats(col, optional=False)
-        if bad.size:
-            try:
-                arr = _iso_array(col)
-            except ValueError:
-                for i in bad:
-                    arr[i] = _iso_seconds(col[i])
+        for i in bad:
+            arr[i] = _iso_seconds(col[i])
     probs.add(np.flatnonzero(~np.isfinite(arr)),
               lambda i: f"timestamp: {_show(col[i])} is neither seconds nor an ISO 8601 time")
     return arr
 
 
-def _iso_array(col: list[str]) -> np.ndarray:
-    stripped = [s[:-1] if s.endswith("Z") else s for s in col]
-    t = np.array(stripped, dtype="datetime64[ms]")
-    if np.isnat(t).any():
-        raise ValueError("NaT")
-    return t.astype(np.int64) / 1000.0
-
-
 def _iso_seconds(s: str) -> float:
+    """Seconds since the epoch of a number or an ISO 8601 time; no offset means UTC, 'Z' and +HH:MM are honoured."""
     try:
         return float(s)
     except ValueError:
         pass
     try:
-        t = np.datetime64(s[:-1] if s.endswith("Z") else s, "ms")
+        t = datetime.fromisoformat(s.strip())
     except ValueError:
         return math.nan
-    return math.nan if np.isnat(t) else float(t.astype(np.int64)) / 1000.0
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.timestamp()
 
 
 def _show(v: Any) -> str:

@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from composer_assist.core.errors import FeedbackError
 from composer_assist.core.feedback_log import FeedbackLog
 
 from .catalog import VariantCatalog, default_catalog
@@ -30,6 +31,14 @@ from .features import (FEATURE_SCHEMA_VERSION, EventArrays, event_arrays, featur
 from .profiles import ClusterStats
 
 METHODS = ("gmm", "kmeans", "minibatch")
+
+
+class LearnInputError(FeedbackError, ValueError):
+    """Data or parameters a model cannot be fitted with: a one-line user error, and a ValueError for sklearn."""
+
+
+def _source(X: Any) -> str:
+    return f"{X.source}: " if isinstance(X, FeedbackLog) else ""
 
 
 class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -70,15 +79,17 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         """Fit on a FeedbackLog (or EventArrays) or on a (n_listeners, n_features) matrix."""
         self._check_params()
         say = progress or (lambda _msg: None)
+        src = _source(X)
         ev = self._events(X)
         if ev is not None:
+            _check_listeners(ev, src, "fit")
             say("features")
             feats = listener_features(ev, self.catalog_, self.prior_count)
             self.feature_names_ = feature_names(self.catalog_)
             X = feats
         X = validate_data(self, X, dtype=np.float64)
         if X.shape[0] < 2:
-            raise ValueError(f"n_samples={X.shape[0]}: at least 2 listeners are needed to cluster")
+            raise LearnInputError(f"{src}n_samples={X.shape[0]}: at least 2 listeners are needed to cluster")
         rs = check_random_state(self.random_state)
         self.incremental_ = False
         self._fit_matrix(X, rs, say)
@@ -118,11 +129,11 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+            raise LearnInputError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.n_clusters != "auto" and not (isinstance(self.n_clusters, (int, np.integer)) and self.n_clusters >= 1):
-            raise ValueError(f"n_clusters must be 'auto' or an int >= 1, got {self.n_clusters!r}")
+            raise LearnInputError(f"n_clusters must be 'auto' or an int >= 1, got {self.n_clusters!r}")
         if not (isinstance(self.max_clusters, (int, np.integer)) and self.max_clusters >= 1):
-            raise ValueError(f"max_clusters must be an int >= 1, got {self.max_clusters!r}")
+            raise LearnInputError(f"max_clusters must be an int >= 1, got {self.max_clusters!r}")
 
     def _events(self, X: Any) -> EventArrays | None:
         if isinstance(X, (FeedbackLog, EventArrays)):
@@ -162,7 +173,8 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         else:
             ks = [int(self.n_clusters)]
             if ks[0] > n:
-                raise ValueError(f"n_samples={n} should be >= n_clusters={ks[0]}")
+                raise LearnInputError(f"n_clusters={ks[0]} is more than the {n} listeners to cluster "
+                                      f"(n_samples={n} should be >= n_clusters)")
         sample = X if n <= self.selection_sample else X[rs.choice(n, self.selection_sample, replace=False)]
         scores: dict[int, float] = {}
         fitted: dict[int, Pipeline] = {}
@@ -295,3 +307,10 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _check_listeners(ev: EventArrays, src: str, what: str) -> None:
+    n = len(np.unique(ev.listener)) if len(ev) else 0
+    if n < 2:
+        raise LearnInputError(f"{src}{len(ev)} event{'s' if len(ev) != 1 else ''} from {n} listener"
+                              f"{'s' if n != 1 else ''}: {what} needs events from at least 2 listeners")

@@ -1,0 +1,98 @@
+"""Bad logs and bad fit options give one-line errors naming the line or option, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from composer_assist.cli.main import main
+from composer_assist.core.errors import FeedbackError
+from composer_assist.core.feedback_log import load_feedback_log, parse_jsonl
+from composer_assist.learn.model import ListenerPreferenceModel
+from composer_assist.learn.population import generate_population
+
+HEADER = "listener,timestamp,cue,variant,valence,arousal,kept,dwell,rating,physio\n"
+ROW = "{l},{t},night_chase,calm,0.1,0.2,1,10,,\n"
+GOOD = {"listener": "L1", "timestamp": 1700000000, "cue": "night_chase", "variant": "calm", "valence": 0.1,
+        "arousal": 0.2, "kept": 1, "dwell": 10}
+
+
+def _fit(tmp_path, capsys, log_text: str, *opts: str) -> str:
+    p = tmp_path / "log.csv"
+    p.write_text(log_text)
+    capsys.readouterr()
+    assert main(["learn", "fit", str(p), "-o", "m", "--store", str(tmp_path / "s"), *opts]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def two_listeners():
+    return HEADER + "".join(ROW.format(l=f"L{i % 2}", t=1700000000 + i) for i in range(40))
+
+
+def test_fit_options_and_too_few_listeners(tmp_path, capsys, two_listeners):
+    assert _fit(tmp_path, capsys, HEADER).endswith("0 listeners left to fit on after --holdout 0.2 "
+                                                   "(0 in the log, 0 events); at least 2 are needed")
+    one = HEADER + ROW.format(l="L1", t=1) * 3
+    assert "1 listener left to fit on" in _fit(tmp_path, capsys, one, "--holdout", "0")
+    assert "(lower --holdout)" in _fit(tmp_path, capsys, two_listeners, "--holdout", "0.99")
+    assert _fit(tmp_path, capsys, two_listeners, "--clusters", "0") == "error: --clusters: 0 must be at least 1 (or 'auto')"
+    assert _fit(tmp_path, capsys, two_listeners, "--max-clusters", "0") == "error: --max-clusters: 0 must be at least 1"
+    assert _fit(tmp_path, capsys, two_listeners, "--clusters", "5", "--holdout", "0") == \
+        "error: --clusters 5: more clusters than the 2 listeners to fit on"
+
+
+def test_model_refuses_empty_and_single_listener_logs(tmp_path):
+    (tmp_path / "h.csv").write_text(HEADER)
+    with pytest.raises(FeedbackError, match=r"h.csv: 0 events from 0 listeners: fit needs events from at least 2"):
+        ListenerPreferenceModel().fit(load_feedback_log(tmp_path / "h.csv"))
+    pop = generate_population(3, 5, seed=0)
+    with pytest.raises(ValueError, match="n_clusters=4 is more than the 3 listeners"):
+        ListenerPreferenceModel(n_clusters=4).fit(pop.log)
+
+
+def test_csv_field_counts_checked_per_line(tmp_path):
+    p = tmp_path / "fields.csv"
+    p.write_text(HEADER + "L1,1700000000,night_chase,calm,0.1,0.2,1,10,4\n"
+                 "L2,1700000001,night_chase,calm,0.1,0.2,1,10,,,\n")
+    with pytest.raises(FeedbackError, match=r"fields.csv: line 2: expected 10 fields, found 9; "
+                                            r"line 3: expected 10 fields, found 11$"):
+        load_feedback_log(p)
+
+
+def test_csv_with_byte_order_mark(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROW.format(l="L1", t=5)).encode())
+    log = load_feedback_log(p)
+    assert log.listener_ids == ["L1"] and log.timestamp.tolist() == [5.0]
+
+
+def test_jsonl_requires_one_object_per_line():
+    two = json.dumps(GOOD) + ", " + json.dumps({**GOOD, "listener": "L2"})
+    with pytest.raises(FeedbackError, match=r"x.jsonl: line 2: invalid JSON: Extra data .*one JSON object per line"):
+        parse_jsonl(json.dumps(GOOD) + "\n" + two + "\n" + json.dumps(GOOD) + "\n", "x.jsonl")
+    # a value spanning two lines is not one row per line either
+    with pytest.raises(FeedbackError, match=r"line 1: invalid JSON"):
+        parse_jsonl('{"listener": ["a",\n"b"]}\n', "x.jsonl")
+
+
+def test_mixed_timestamps_offsets_and_listener_types():
+    text = HEADER + ROW.format(l="L1", t="1") + ROW.format(l="L1", t="2024-05-01T20:15:03+02:00") + \
+        ROW.format(l="L1", t="2024-05-01T18:15:03") + ROW.format(l="L1", t="2024-05-01T18:15:03Z")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from composer_assist.core.feedback_log import parse_csv
+        log = parse_csv(text)
+    assert log.timestamp.tolist() == [1.0, 1714587303.0, 1714587303.0, 1714587303.0]
+    rows = [json.dumps({**GOOD, "listener": 7}), json.dumps({**GOOD, "listener": "7"}),
+            json.dumps({**GOOD, "timestamp": "2024-05-01T20:15:03-01:30"})]
+    log = parse_jsonl("\n".join(rows), "x.jsonl")
+    assert log.listener_ids == ["7", "L1"] and log.timestamp[2] == 1714587303.0 + 3.5 * 3600
+    with pytest.raises(FeedbackError, match=r"line 2: listener: expected a non-empty name or a number, got \[1\]"):
+        parse_jsonl(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "listener": [1]}) + "\n", "x.jsonl")
+    assert np.isfinite(log.timestamp).all()
