@@ -20,6 +20,7 @@ from composer_assist.core.profile import ClusterProfile
 
 MODES = ("live", "planned")
 HEART_RATE_CHANNELS = ("heart_rate", "hr", "heartrate")
+PROFILE_BLEND_WIDTH = 0.15  # valence/arousal width over which a profile's contexts blend
 
 
 @dataclass
@@ -95,9 +96,11 @@ def control_track(trace, cue: Cue, mode: str = "live", profile: ClusterProfile |
     n_var = len(cue.variants)
     bonus = np.zeros((ticks.size, n_var))
     if profile is not None:
+        # Blended across quadrant edges (PROFILE_BLEND_WIDTH) so a scene on an edge does not thrash.
         for k in range(ticks.size):
-            pv, pa, pref = profile.preferred_emotion(float(sv[k]), float(sa[k]))
-            wv[k], wa[k] = pv, pa
+            pref = profile.blended_preference(float(sv[k]), float(sa[k]), PROFILE_BLEND_WIDTH)
+            wv[k] = min(1.0, max(-1.0, sv[k] + pref.valence_shift))
+            wa[k] = min(1.0, max(-1.0, sa[k] + pref.arousal_shift))
             for j, var in enumerate(cue.variants):
                 bonus[k, j] = profile.tag_bonus(pref, var.tags)
     tv = np.array([var.valence for var in cue.variants])

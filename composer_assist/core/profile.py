@@ -12,6 +12,7 @@ positive = preferred, in units of valence/arousal distance).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,27 @@ class ClusterProfile:
         v = min(1.0, max(-1.0, valence + pref.valence_shift))
         a = min(1.0, max(-1.0, arousal + pref.arousal_shift))
         return v, a, pref
+
+    def blended_preference(self, valence: float, arousal: float, width: float = 0.15) -> ContextPreference:
+        """The four contexts' preferences mixed by soft quadrant weights (logistic of valence and
+        arousal over ``width``), so the preference glides across a quadrant edge instead of
+        jumping there (a hard edge makes a scene hovering on it thrash between variants)."""
+        if width <= 0:
+            return self.contexts.get(context_of(valence, arousal), ContextPreference())
+        hi = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, arousal / width))))
+        pos = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, valence / width))))
+        weights = {"high_arousal_positive": hi * pos, "high_arousal_negative": hi * (1.0 - pos),
+                   "low_arousal_positive": (1.0 - hi) * pos, "low_arousal_negative": (1.0 - hi) * (1.0 - pos)}
+        out = ContextPreference()
+        for key, w in weights.items():
+            pref = self.contexts.get(key)
+            if pref is None or w == 0.0:
+                continue
+            out.valence_shift += w * pref.valence_shift
+            out.arousal_shift += w * pref.arousal_shift
+            for tag, tw in pref.tag_weights.items():
+                out.tag_weights[tag] = out.tag_weights.get(tag, 0.0) + w * tw
+        return out
 
     def tag_bonus(self, pref: ContextPreference, tags: list[str]) -> float:
         return sum(pref.tag_weights.get(t, 0.0) for t in tags)
