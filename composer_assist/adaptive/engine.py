@@ -108,7 +108,9 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
     timings["policy_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    frames = int(round(float(track.times[-1]) * sr)) + 1 if duration is None else int(round(duration * sr))
+    # Exactly the trace's duration (or ``duration``), not cut to the last control tick.
+    total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
+    frames = max(1, int(round(total * sr)))
     n_blocks = -(-frames // block)
     mixer = Mixer(stems, block=block, history_blocks=n_blocks)
     mixer.start(schedule.start_variant, schedule.start_intensity)
@@ -120,7 +122,8 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
                                                          dwell_samples(cue, sr) / sr)]
     if mode != "planned":
         schedule.changes = ref_changes  # for the figure: when the scene turned
-    q = _quality.compute_quality(cue, schedule, ref_changes, track, audio, sr, stems)
+    # Congruence is measured against the trace as read (interpolated) in both modes.
+    q = _quality.compute_quality(cue, schedule, ref_changes, reference, audio, sr, stems)
     entries = list(schedule.log)
     entries += layer_entries(stems, mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
     return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, schedule,

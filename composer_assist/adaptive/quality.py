@@ -67,7 +67,8 @@ def _own_step(stems, variant: int, pos: int, w: int) -> float:
 
 def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, int]],
                     track: ControlTrack, audio: np.ndarray, sample_rate: int, stems=None) -> Quality:
-    """Figures for one render; ``reference`` is the wanted (time, variant) change list."""
+    """Figures for one render; ``reference`` is the wanted (time, variant) change list and
+    ``track`` the interpolated (planned-mode) view of the trace that congruence is measured on."""
     sr = sample_rate
     duration = audio.shape[0] / sr
     sw = schedule.switches

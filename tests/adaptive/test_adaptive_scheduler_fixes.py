@@ -71,3 +71,28 @@ def test_each_switch_answers_one_change():
     q = compute_quality(cue, sched, [(10.0, 1), (12.0, 2), (20.0, 1)], track,
                         np.zeros((30 * sr, 2), np.float32), sr, None)
     assert q.lags == [4.0] and q.missed == 2
+
+
+def test_output_is_exactly_the_trace_duration_and_congruence_uses_the_interpolated_trace():
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.core.model import Project
+
+    cue = synthetic_cue(n_layers=1, bars=4)
+    stems = StemSet.from_arrays(cue, 8000, synthetic_stems(cue, 8000))
+    project = Project("p", cues=[cue])
+    for t_end, frames in ((10.05, 80400), (0.05, 400)):
+        trace = Trace([100.0, 100.0 + t_end], [0.5, -0.5], [0.5, 0.5], name="s")
+        r = run_adaptive(project, cue.name, trace, render=stems)
+        assert r.audio.shape == (frames, 2), t_end
+    t = np.arange(0, 20.5, 2.0)  # a coarse trace: sample-and-hold and interpolation differ
+    trace = Trace(t, np.sin(t / 3.0), np.cos(t / 3.0), name="coarse")
+    live = run_adaptive(project, cue.name, trace, mode="live", render=stems)
+    np.testing.assert_array_equal(live.reference.valence, np.interp(live.reference.times, t, trace.valence))
+    tv = np.array([v.valence for v in cue.variants])
+    ta = np.array([v.arousal for v in cue.variants])
+    from composer_assist.adaptive.quality import playing_at
+
+    ticks = live.reference.times
+    p = playing_at(live.schedule, np.round(ticks * 8000).astype(np.int64))
+    d = np.hypot(tv[p] - np.interp(ticks, t, trace.valence), ta[p] - np.interp(ticks, t, trace.arousal))
+    assert live.quality.congruence == float(np.mean(d <= cue.adaptive.congruence_radius))
