@@ -296,9 +296,11 @@ def _build(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, from
     for name, lo, hi in (("rating", 1.0, 5.0), ("physio", None, None)):
         out[name] = (_numbers(name, columns[name], from_json, probs, lo, hi, optional=True)
                      if name in columns else np.full(n, np.nan))
+    rating = out["rating"]
+    probs.add(np.flatnonzero(np.isfinite(rating) & (rating != np.round(rating))),
+              lambda i: f"rating: {_fmt(rating[i])} is not a whole number 1..5")
     col = columns["kept"]
-    kept = np.fromiter((_KEPT.get(str(v).strip().lower(), -1) if not isinstance(v, bool) else int(v)
-                        for v in col), np.int8, n)
+    kept = np.fromiter((kept_code(v) for v in col), np.int8, n)
     probs.add(np.flatnonzero(kept < 0), lambda i: f"kept: {_show(col[i])} is not 1/0, keep/skip or true/false")
     out["kept"] = kept
     if probs.rows:
@@ -316,6 +318,28 @@ def _build(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, from
 
 
 _BAD = object()
+
+
+def kept_code(value: Any) -> int:
+    """1 kept / 0 skipped from a bool, 0/1 or the log's words (keep/skip, true/false...); -1 if none of those."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value) if value in (0, 1) else -1
+    if isinstance(value, float):
+        return int(value) if value in (0.0, 1.0) else -1
+    if isinstance(value, str):
+        return _KEPT.get(value.strip().lower(), -1)
+    return -1
+
+
+def rating_code(value: Any) -> int:
+    """0 for no rating (None / NaN), else the whole number 1..5; -1 for anything else."""
+    if value is None or isinstance(value, (float, np.floating)) and math.isnan(value):
+        return 0
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return -1
+    return int(value) if value == int(value) and 1 <= value <= 5 else -1
 
 
 def _factorize(col: list[Any], from_json: bool, numbers_ok: bool = False

@@ -13,7 +13,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from composer_assist.core.errors import FeedbackError, ModelStoreError
-from composer_assist.core.feedback_log import FeedbackLog, events_from_records, load_feedback_log
+from composer_assist.core.feedback_log import (FeedbackLog, events_from_records, kept_code, load_feedback_log,
+                                               rating_code)
 from composer_assist.core.profile import ClusterProfile, context_of, CONTEXTS
 
 from .features import FEATURE_SCHEMA_VERSION, RATING_LEVELS
@@ -57,14 +58,20 @@ class OnlineAssigner:
         self._index = {(v.cue, v.name): i for i, v in enumerate(model.catalog_.variants)}
         self._ctx = {c: i for i, c in enumerate(CONTEXTS)}
 
-    def observe(self, cue: str, variant: str, valence: float, arousal: float, kept: bool,
-                rating: float | None = None) -> np.ndarray:
+    def observe(self, cue: str, variant: str, valence: float, arousal: float, kept: bool | int | str,
+                rating: int | float | None = None) -> np.ndarray:
+        """One event, validated as a log row is: kept True/False, 0/1 or keep/skip...; rating None or 1..5."""
         j = self._index.get((cue, variant))
         if j is None:
             raise FeedbackError(f"event: cue {cue!r} has no variant {variant!r} in this model's catalog")
+        k = kept_code(kept)
+        if k < 0:
+            raise FeedbackError(f"event: kept: {kept!r} is not True/False, 1/0, keep/skip or true/false")
+        r = rating_code(rating)
+        if r < 0:
+            raise FeedbackError(f"event: rating: {rating!r} is not a whole number 1..5 (or None)")
         c = self._ctx[context_of(valence, arousal)]
-        r = 0 if rating is None or rating != rating else int(min(5, max(1, round(rating))))
-        self.log_post += self.model.log_keep_[:, c, j, int(bool(kept))] + self.model.log_rating_[:, c, j, r]
+        self.log_post += self.model.log_keep_[:, c, j, k] + self.model.log_rating_[:, c, j, r]
         self.n_events += 1
         return self.posterior
 

@@ -96,3 +96,33 @@ def test_mixed_timestamps_offsets_and_listener_types():
     with pytest.raises(FeedbackError, match=r"line 2: listener: expected a non-empty name or a number, got \[1\]"):
         parse_jsonl(json.dumps(GOOD) + "\n" + json.dumps({**GOOD, "listener": [1]}) + "\n", "x.jsonl")
     assert np.isfinite(log.timestamp).all()
+
+
+def test_ratings_must_be_whole_and_kept_real_booleans(tmp_path):
+    from composer_assist.learn.assign import OnlineAssigner, assign
+
+    p = tmp_path / "r.csv"
+    p.write_text(HEADER + "L1,1,night_chase,calm,0.1,0.2,1,10,4.6,\n" + "L1,2,night_chase,calm,0.1,0.2,1,10,4.0,\n")
+    with pytest.raises(FeedbackError, match=r"r.csv: line 2: rating: 4.6 is not a whole number 1..5$"):
+        load_feedback_log(p)
+    pop = generate_population(200, 10, seed=3)
+    model = ListenerPreferenceModel(n_clusters=3, random_state=0).fit(pop.log)
+    words, bools = OnlineAssigner(model), OnlineAssigner(model)
+    words.observe("night_chase", "tense", -0.5, 0.5, "skip", 4)
+    bools.observe("night_chase", "tense", -0.5, 0.5, False, 4.0)
+    assert np.allclose(words.posterior, bools.posterior)
+    kept = OnlineAssigner(model)
+    kept.observe("night_chase", "tense", -0.5, 0.5, True, 4)
+    assert not np.allclose(kept.posterior, bools.posterior)
+    for bad_kept in ("maybe", 2, None, [1]):
+        with pytest.raises(FeedbackError, match="event: kept: .* is not True/False"):
+            OnlineAssigner(model).observe("night_chase", "tense", -0.5, 0.5, bad_kept)
+    for bad_rating in (4.6, 0, 6, "4", True):
+        with pytest.raises(FeedbackError, match="event: rating: .* is not a whole number 1..5"):
+            OnlineAssigner(model).observe("night_chase", "tense", -0.5, 0.5, 1, bad_rating)
+    # online and batch agree event by event (the batch path reads the same whole ratings)
+    events = pop.log.for_listener(pop.log.listener_ids[0])
+    online = OnlineAssigner(model)
+    for row in events.to_rows():
+        online.observe(row["cue"], row["variant"], row["valence"], row["arousal"], row["kept"], row["rating"])
+    assert np.allclose(online.posterior, assign(model, events).posterior)
