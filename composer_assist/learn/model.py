@@ -95,36 +95,63 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self._fit_matrix(X, rs, say)
         if ev is not None:
             say("profiles")
-            self._fit_tables(ev)
+            self._fit_tables(ev, self.labels_)
             # a small sample of listeners for the report's scatter plot (the model stays small)
             pick = np.sort(rs.choice(X.shape[0], min(3000, X.shape[0]), replace=False))
             self.sample_features_, self.sample_labels_ = X[pick], self.labels_[pick]
         return self
 
     def partial_fit(self, X: Any, y: Any = None) -> "ListenerPreferenceModel":
-        """Update with one batch through MiniBatchKMeans, whatever ``method`` says (keep each listener's
-        events in one batch).  The first batch chooses the number of clusters when it is "auto"."""
-        first = not getattr(self, "incremental_", False)
+        """The streaming path: update MiniBatchKMeans with one batch of listeners, whatever ``method``
+        says for ``fit``.  Each listener's events must all be in one batch (a listener seen in an
+        earlier batch is an error).  The first batch fixes the scaling, the dwell median and -- when
+        ``n_clusters="auto"`` -- the number of clusters; later batches only move the centres.
+        ``listener_ids_`` / ``labels_`` then list every listener seen so far with the cluster they
+        were given when their batch arrived.  A model fitted with ``fit`` can be continued only if
+        its ``method`` is "minibatch" (a GaussianMixture or KMeans fit is not thrown away)."""
+        started = hasattr(self, "pipeline_")
+        if started and not isinstance(self.pipeline_[-1], MiniBatchKMeans):
+            raise LearnInputError(f"partial_fit: this model was fitted with fit(method={self.method!r}); "
+                                  f"partial_fit continues only models started with partial_fit or fitted with "
+                                  f"method='minibatch' (refit, or start a new model with partial_fit)")
+        first = not started
         if first:
             self._check_params()
-        ev = self._events(X) if first else (self._events_with(X) if isinstance(X, (FeedbackLog, EventArrays)) else None)
+            ev = self._events(X)
+        elif isinstance(X, (FeedbackLog, EventArrays)):
+            if not hasattr(self, "catalog_"):
+                raise LearnInputError("partial_fit: this model was started on a feature matrix, not on a feedback log")
+            ev = self._events_with(X)
+        else:
+            ev = None
         if ev is not None:
+            _check_listeners(ev, _source(X), "partial_fit", minimum=2 if first else 1)
+            if not first and hasattr(self, "listener_ids_"):
+                again = set(ev.listener_ids).intersection(self.listener_ids_)
+                if again:
+                    raise LearnInputError(f"{_source(X)}listener {sorted(again)[0]!r} was in an earlier batch "
+                                          f"({len(again)} such listener{'s' if len(again) != 1 else ''}); keep each "
+                                          f"listener's events in one batch")
             X = listener_features(ev, self.catalog_, self.prior_count)
             self.feature_names_ = feature_names(self.catalog_)
         X = validate_data(self, X, dtype=np.float64, reset=first)
         if first:
             if X.shape[0] < 2:
-                raise ValueError(f"n_samples={X.shape[0]}: the first batch needs at least 2 listeners")
+                raise LearnInputError(f"n_samples={X.shape[0]}: the first batch needs at least 2 listeners")
             self._fit_matrix(X, check_random_state(self.random_state), lambda _m: None, method="minibatch")
-            self.incremental_ = True
+            self.n_seen_ = X.shape[0]
         else:
-            scale, cluster = self.pipeline_.named_steps["scale"], self.pipeline_.named_steps["cluster"]
-            scale.partial_fit(X)
+            # the scaler stays as the first batch fitted it: centres learned so far keep their meaning
+            scale, cluster = self.pipeline_[:-1], self.pipeline_[-1]
             cluster.partial_fit(scale.transform(X))
-            self.labels_ = self.pipeline_.predict(X)
-            self.spread_ = self._spread(X, self.labels_)
+            batch_labels = self.pipeline_.predict(X)
+            seen = getattr(self, "n_seen_", len(self.labels_))
+            self.spread_ = (self.spread_ * seen + self._spread(X, batch_labels) * X.shape[0]) / (seen + X.shape[0])
+            self.n_seen_ = seen + X.shape[0]
+            self.labels_ = np.concatenate([self.labels_, batch_labels])
+        self.incremental_ = True
         if ev is not None:
-            self._fit_tables(ev, accumulate=not first)
+            self._fit_tables(ev, self.labels_[-X.shape[0]:], accumulate=not first)
         return self
 
     def _check_params(self) -> None:
@@ -235,8 +262,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         d = self.transform(X)
         return float(max(np.mean(d[np.arange(len(labels)), labels] ** 2), 1e-12))
 
-    def _fit_tables(self, ev: EventArrays, accumulate: bool = False) -> None:
-        listener_cluster = self.labels_
+    def _fit_tables(self, ev: EventArrays, listener_cluster: np.ndarray, accumulate: bool = False) -> None:
         if not accumulate or not hasattr(self, "stats_"):
             self.stats_ = ClusterStats(self.n_clusters_, len(self.catalog_.variants))
             self.listener_ids_ = list(ev.listener_ids)
@@ -309,8 +335,9 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def _check_listeners(ev: EventArrays, src: str, what: str) -> None:
+def _check_listeners(ev: EventArrays, src: str, what: str, minimum: int = 2) -> None:
     n = len(np.unique(ev.listener)) if len(ev) else 0
-    if n < 2:
+    if n < minimum:
         raise LearnInputError(f"{src}{len(ev)} event{'s' if len(ev) != 1 else ''} from {n} listener"
-                              f"{'s' if n != 1 else ''}: {what} needs events from at least 2 listeners")
+                              f"{'s' if n != 1 else ''}: {what} needs events from at least {minimum} "
+                              f"listener{'s' if minimum != 1 else ''}")

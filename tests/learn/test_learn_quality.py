@@ -94,3 +94,30 @@ def test_partial_fit_matches_batch_clusters():
     labels = model.predict(pop.log)
     assert adjusted_rand_score(pop.planted, labels) > 0.6
     assert len(model.profiles_) == 4 and ids.size == 1200
+
+
+def test_partial_fit_contract():
+    pop = generate_population(600, 15, seed=8)
+    log = pop.log
+    parts = np.array_split(np.arange(log.n_listeners), 3)
+    batch = [log.take(np.isin(log.listener, p)) for p in parts]
+    # a GaussianMixture fitted with fit() is not silently replaced by MiniBatchKMeans
+    gmm = ListenerPreferenceModel(n_clusters=4, random_state=0).fit(batch[0])
+    before = gmm.pipeline_
+    with pytest.raises(ValueError, match=r"fitted with fit\(method='gmm'\); partial_fit continues only"):
+        gmm.partial_fit(batch[1])
+    assert gmm.pipeline_ is before and len(gmm.labels_) == len(gmm.listener_ids_) == len(parts[0])
+    # streaming: labels_ and listener_ids_ grow together, the scaling stays as the first batch set it
+    m = ListenerPreferenceModel(n_clusters=4, random_state=0).partial_fit(batch[0])
+    mean = m.pipeline_.named_steps["scale"].mean_.copy()
+    for b, n in ((batch[1], 400), (batch[2], 600)):
+        m.partial_fit(b)
+        assert len(m.labels_) == len(m.listener_ids_) == n == m.stats_.listeners.sum()
+    assert np.array_equal(m.pipeline_.named_steps["scale"].mean_, mean)
+    assert m.listener_ids_ == log.listener_ids
+    with pytest.raises(ValueError, match=r"listener '.*' was in an earlier batch"):
+        m.partial_fit(batch[1])
+    # a model fitted with method='minibatch' continues with new listeners
+    mb = ListenerPreferenceModel(method="minibatch", n_clusters=4, random_state=0).fit(batch[0])
+    mb.partial_fit(batch[1])
+    assert len(mb.labels_) == len(mb.listener_ids_) == 400
