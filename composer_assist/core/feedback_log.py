@@ -230,9 +230,9 @@ def _commas_per_line(joined: str, n_lines: int) -> np.ndarray:
     if n_lines == 0:
         return np.zeros(0, np.int64)
     b = np.frombuffer(joined.encode("utf-8"), np.uint8)
-    newlines = np.flatnonzero(b == 10)
-    commas = np.flatnonzero(b == 44)
-    return np.bincount(np.searchsorted(newlines, commas), minlength=n_lines)[:n_lines]
+    ends = np.append(np.flatnonzero(b == 10), b.size)
+    # commas before each line end, differenced: n_lines searches instead of one per comma
+    return np.diff(np.searchsorted(np.flatnonzero(b == 44), ends), prepend=0)
 
 
 def events_from_records(records: Sequence[dict[str, Any]], source: str = "<events>") -> FeedbackLog:
