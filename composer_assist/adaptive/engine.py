@@ -123,7 +123,7 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
     if mode != "planned":
         schedule.changes = ref_changes  # for the figure: when the scene turned
     # Congruence is measured against the trace as read (interpolated) in both modes.
-    q = _quality.compute_quality(cue, schedule, ref_changes, reference, audio, sr, stems)
+    q = _quality.compute_quality(cue, schedule, ref_changes, reference, audio, sr, stems, block)
     entries = list(schedule.log)
     entries += layer_entries(stems, mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
     return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, schedule,

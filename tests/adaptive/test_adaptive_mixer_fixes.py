@@ -94,3 +94,23 @@ def test_release_tail_longer_than_the_seam_fades_instead_of_stopping():
     assert step[end - 5:end + 5].max() <= 1.5 * near
     # Without the fade the tail (amplitude ~0.07 there) would stop dead: a step far above `near`.
     assert 0.2 * np.exp(-stems.seam / SR / 2.0) > 5 * near
+
+
+def test_click_check_sees_a_spike_at_a_switch_and_a_wrap_but_not_clean_transitions():
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.adaptive.quality import compute_quality
+    from composer_assist.core.model import Project
+    from composer_assist.core.trace import Trace
+
+    cue = synthetic_cue(n_variants=4, n_layers=3, bars=2)  # 4 s loop: several wraps
+    stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR, kind="noise"))
+    t = np.arange(0, 20.05, 0.1)
+    v = np.where(t < 9, 0.7, -0.7)
+    trace = Trace(t, v, 0.7 * np.sin(t / 4.0), name="turn")
+    r = run_adaptive(Project("p", cues=[cue]), cue.name, trace, mode="live", render=stems)
+    assert r.quality.switches >= 1 and r.quality.click_excess < 1e-4
+    for p in (r.schedule.switches[0].sample + 5, stems.clock.loop_len + 3):  # a switch, the first wrap
+        audio = r.audio.copy()
+        audio[p] += 0.03
+        q = compute_quality(r.cue, r.schedule, [], r.reference, audio, SR, stems, r.block)
+        assert q.click_excess > 0.025, p
