@@ -29,3 +29,15 @@ def root() -> Path:
 def stem_cache(tmp_path_factory) -> Path:
     """One stem cache for the tests that render the demo project: the first renders cold, the rest reuse it."""
     return tmp_path_factory.mktemp("stem-cache")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_state(tmp_path_factory, stem_cache):
+    """No test reads or writes the user's caches, model store or signing key (session-wide, so
+    module- and session-scoped fixtures are covered too; tests may still override per test)."""
+    base = tmp_path_factory.getbasetemp()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COMPOSER_ASSIST_KEY_FILE", str(base / "keys" / "store.key"))
+        mp.setenv("COMPOSER_ASSIST_MODELS", str(base / "models"))
+        mp.setenv("COMPOSER_ASSIST_CACHE", str(stem_cache))
+        yield

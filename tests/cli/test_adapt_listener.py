@@ -23,9 +23,7 @@ def planted(root) -> dict[str, str]:
         return {row["listener"]: row["label"] for row in csv.DictReader(fh)}
 
 
-def test_two_listeners_of_different_clusters_get_different_soundtracks(fitted, tmp_path, monkeypatch, root,
-                                                                       stem_cache, capsys):
-    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(stem_cache))
+def test_two_listeners_of_different_clusters_get_different_soundtracks(fitted, tmp_path, root, capsys):
     store, log = fitted
     truth = planted(root)
     by_cluster: dict[str, str] = {}

@@ -10,9 +10,7 @@ import soundfile as sf
 from composer_assist.cli.main import main
 
 
-def test_demo_writes_stems_adaptive_soundtracks_and_cluster_renders(tmp_path, monkeypatch, capsys, root, stem_cache):
-    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(stem_cache))  # not the user's cache
-    monkeypatch.setenv("COMPOSER_ASSIST_MODELS", str(tmp_path / "models"))
+def test_demo_writes_stems_adaptive_soundtracks_and_cluster_renders(tmp_path, monkeypatch, capsys, root):
     out = tmp_path / "out"
     assert main(["demo", "-o", str(out)]) == 0
     text = capsys.readouterr().out
