@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 
 PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#EECA3B", "#9D755D"]
 
