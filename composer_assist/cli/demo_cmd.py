@@ -70,7 +70,7 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
     cue = render.cue
     print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
     width = max(len(p.stem) for p in traces)
-    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'click':>7} {'max jump LU':>11}"
+    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'step/click':>13} {'max jump LU':>11}"
     print(header)
     print("-" * len(header))
     for path in traces:
@@ -81,7 +81,9 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
         jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
         print(f"{path.stem:<{width}} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
-              f"{q.congruence:>9.0%} {q.max_discontinuity:>7.3f} {jump:>11}")
+              f"{q.congruence:>9.0%} {q.max_discontinuity:>6.3f}/{q.click_excess:.3f} {jump:>11}")
+    print("step: largest sample step at a transition; click: how much of it the transition itself adds "
+          "(output against the stems mixed at their intended gains)")
     print(f"(WAV, decision log and figure per trace in {out}/)")
 
 
