@@ -298,18 +298,26 @@ def _render_chain(engine: Any, chain: list[Loaded], spec: dict, sr: int, block: 
     for prev, cur in zip(chain, chain[1:]):
         graph.append((cur.proc, [prev.proc.get_name()]))
     engine.load_graph(graph)
-    total = length + tail_max
-    t0 = time.perf_counter()
-    # One render call per stem: every render restarts at t=0 and resets the plugins.
-    engine.render((total + block) / sr)
-    wall = time.perf_counter() - t0
-    audio = to_stereo(np.asarray(engine.get_audio(), dtype=np.float32))
-    if audio.shape[1] < total:
-        audio = np.pad(audio, ((0, 0), (0, total - audio.shape[1])))
-    audio = audio[:, :total]
-    if not np.all(np.isfinite(audio)):
-        raise PluginError(f"plugin {chain[-1].label}: produced NaN or infinite samples")
-    tail = tail_length(audio, length, tail_max)
+    tail_full = max(tail_max, int(spec.get("tail_full", tail_max)))
+    wall = 0.0
+    while True:
+        total = length + tail_max
+        t0 = time.perf_counter()
+        # One render call per stem: every render restarts at t=0 and resets the plugins.
+        engine.render((total + block) / sr)
+        wall += time.perf_counter() - t0
+        audio = to_stereo(np.asarray(engine.get_audio(), dtype=np.float32))
+        if audio.shape[1] < total:
+            audio = np.pad(audio, ((0, 0), (0, total - audio.shape[1])))
+        audio = audio[:, :total]
+        if not np.all(np.isfinite(audio)):
+            raise PluginError(f"plugin {chain[-1].label}: produced NaN or infinite samples")
+        tail = tail_length(audio, length, tail_max)
+        # A tail that still sounds at the end of a shortened (hinted) allowance may have been cut:
+        # render again with the full allowance.
+        if tail < tail_max or tail_max >= tail_full:
+            break
+        tail_max = tail_full
     out = np.ascontiguousarray(audio[:, :length + tail])
     _save_npy(Path(spec["out"]), out)
     return {"tail": tail, "wall": wall, "seconds": total / sr, "job_wall": time.perf_counter() - t_job}

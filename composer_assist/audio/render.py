@@ -29,6 +29,7 @@ from composer_assist.core.plugin_meta import faust_meta
 from .wavio import write_wav
 
 BLOCK_SIZE = 512
+TAIL_MARGIN_S = 0.5  # allowance beyond a chain's last measured tail
 VST_RELEASE_S = 2.0  # tail allowance for a VST instrument (its release time is not exposed)
 VST_EFFECT_TAIL_S = 6.0  # ... and for a VST effect (reverbs, delays)
 MAX_TAIL_S = 12.0
@@ -137,6 +138,7 @@ class _Stem:
     spec: dict
     length: int
     plugins: str
+    chain_key: str  # the chain without its notes: where its measured tail length is remembered
 
 
 def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | None,
@@ -164,20 +166,28 @@ def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | Non
         notes.append([round((on + 0.5) / sr, 9), round((off - on) / sr, 9), n.pitch, n.velocity])
     if length is None:  # a stinger: as long as its notes
         length = last_off
-    tail_max = int(round(min(MAX_TAIL_S, tail_s) * sr))
+    tail_full = int(round(min(MAX_TAIL_S, tail_s) * sr))
+    # The same chain (plugins, parameters, state) rings for about as long whatever the notes, so
+    # render only what it measured last time plus a margin; the worker renders again with the full
+    # allowance if the tail still sounds at the end.
+    chain_key = stem_cache.stem_key({"chain": fps, "sample_rate": sr, "block_size": BLOCK_SIZE})
+    hint = stem_cache.tail_hint(chain_key)
+    tail_max = tail_full if hint is None else min(tail_full, hint + max(int(TAIL_MARGIN_S * sr), hint // 4))
     # Stems sharing a Faust dsp go to the worker that has it compiled already.
     affinity = "|".join(p["path"] for p in chain if p["kind"] == "faust") or None
     spec = {"op": "render", "sample_rate": sr, "block_size": BLOCK_SIZE, "chain": chain, "notes": notes,
-            "length": length, "tail_max": tail_max, "affinity": affinity}
+            "length": length, "tail_max": tail_max, "tail_full": tail_full, "affinity": affinity}
     key = stem_cache.stem_key({"chain": fps, "notes": notes, "tempo": tempo.to_json(), "sample_rate": sr,
-                               "block_size": BLOCK_SIZE, "length": length, "tail_max": tail_max})
+                               "block_size": BLOCK_SIZE, "length": length, "tail_max": tail_full})
     plugins = " -> ".join(Path(r.plugin).name for r in [layer.instrument] + list(layer.effects))
-    return _Stem(variant, layer, key, spec, length, plugins)
+    return _Stem(variant, layer, key, spec, length, plugins, chain_key)
 
 
 def _timeout(spec: dict) -> float:
     # Anything slower than a third of real time (plus loading) is treated as hung.
-    return 60.0 + 3.0 * (spec["length"] + spec["tail_max"]) / spec["sample_rate"]
+    # Worst case: a hinted render, then a second one with the full tail allowance.
+    frames = 2 * spec["length"] + spec["tail_max"] + spec.get("tail_full", spec["tail_max"])
+    return 60.0 + 3.0 * frames / spec["sample_rate"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +263,8 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
                 if tmp is None:
                     stem_cache.save_meta(st.key, {"seconds": res["seconds"], "wall": res["job_wall"],
                                                   "tail": res["tail"]})
+                if st.variant != STINGER:
+                    stem_cache.save_tail_hint(st.chain_key, res["tail"])
         else:
             errors.append(StemError(st.variant, st.layer.name, st.plugins, r.error or "failed",
                                     r.error_type or "crash"))

@@ -90,3 +90,20 @@ def load_stem(key: str, min_length: int) -> tuple[np.ndarray, dict] | None:
 def save_meta(key: str, meta: dict) -> None:
     """Written after the .npy: an entry counts as cached only when both exist."""
     atomic_write_json(stem_path(key).with_suffix(".json"), meta)
+
+
+def tails_dir() -> Path:
+    return cache_dir() / "tails"
+
+
+def tail_hint(chain_key: str) -> int | None:
+    """The tail (samples) a chain's last render measured, or None: the next render's allowance."""
+    try:
+        value = json.loads((tails_dir() / f"{chain_key}.json").read_text(encoding="utf-8"))["tail"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return int(value) if isinstance(value, int) and value >= 0 else None
+
+
+def save_tail_hint(chain_key: str, tail: int) -> None:
+    atomic_write_json(tails_dir() / f"{chain_key}.json", {"tail": int(tail)})
