@@ -136,56 +136,16 @@ def format_quality(result: AdaptiveResult) -> str:
 
 def write_outputs(result: AdaptiveResult, out_dir: str | os.PathLike) -> dict[str, Path]:
     """Write adaptive.wav (float32), decisions.json and adaptive.png into ``out_dir``."""
+    from composer_assist.audio.wavio import write_wav
+
     from .figure import plot_adaptive
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wav = out / "adaptive.wav"
-    write_wav(wav, result.audio, result.sample_rate)
+    write_wav(wav, result.audio.T, result.sample_rate)  # (frames, 2) -> (2, frames) view
     log = out / "decisions.json"
     write_decision_log(result, log)
     png = out / "adaptive.png"
     plot_adaptive(result, png)
     return {"audio": wav, "decisions": log, "figure": png}
-
-
-def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, block: int = 1 << 16) -> None:
-    """Write a float32 WAV atomically, in blocks straight to a temp file (no in-memory copy)."""
-    import tempfile
-
-    import soundfile as sf
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w+b") as fh:
-            with sf.SoundFile(fh, "w", int(sample_rate), audio.shape[1], "FLOAT", format="WAV") as out:
-                for i in range(0, audio.shape[0], block):
-                    out.write(audio[i:i + block])
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    from composer_assist.core.atomic import _umask as umask
-
-    return umask()
-
-
-def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
-    """A float32 WAV of (frames, channels) audio."""
-    import io
-
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, audio, int(sample_rate), format="WAV", subtype="FLOAT")
-    return buf.getvalue()

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
-from composer_assist.core.atomic import atomic_write_bytes
+from composer_assist.core.atomic import atomic_file
 from composer_assist.core.errors import RenderError
 
 
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: str = "FLOAT") -> Path:
-    """Write ``audio`` shaped (channels, n) to ``path`` (temp file, fsync, rename)."""
+def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: str = "FLOAT",
+              block: int = 1 << 16) -> Path:
+    """Write ``audio`` shaped (channels, n) to ``path`` atomically, block by block (no full copy)."""
     import soundfile as sf
 
-    buf = io.BytesIO()
-    sf.write(buf, np.ascontiguousarray(np.asarray(audio, dtype=np.float32).T), int(sample_rate),
-             format="WAV", subtype=subtype)
-    atomic_write_bytes(path, buf.getvalue())
+    audio = np.asarray(audio)
+    with atomic_file(path) as fh:
+        with sf.SoundFile(fh, "w", int(sample_rate), audio.shape[0], subtype, format="WAV") as out:
+            for i in range(0, audio.shape[1], block):
+                out.write(np.ascontiguousarray(audio[:, i:i + block].T, dtype=np.float32))
     return Path(path)
 
 
