@@ -280,6 +280,8 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    if use_cache and jobs_to_run:
+        stem_cache.prune(keep={st.key for st in todo})
     if errors and not keep_going:
         cls = PluginError if all(e.kind == "PluginError" for e in errors) else RenderError
         raise cls(f"cue {c.name!r}: " + "; ".join(str(e) for e in errors))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from composer_assist.core.atomic import atomic_write_json
 
 from .scan import bundle_binaries, cache_dir, faust_libs
 
+DEFAULT_CACHE_MAX_MB = 2048
 RENDER_VERSION = 1  # bump when the renderer changes what it produces for the same inputs
 
 
@@ -84,7 +86,51 @@ def load_stem(key: str, min_length: int) -> tuple[np.ndarray, dict] | None:
         return None  # a damaged entry is re-rendered
     if arr.dtype != np.float32 or arr.ndim != 2 or arr.shape[0] != 2 or arr.shape[1] < min_length:
         return None
+    try:
+        os.utime(path)  # recently used: the last to be pruned
+    except OSError:
+        pass
     return arr, meta
+
+
+def cache_limit_bytes() -> int:
+    """``$COMPOSER_ASSIST_CACHE_MAX_MB`` (default 2048 MB): the stem cache is pruned to this size."""
+    raw = os.environ.get("COMPOSER_ASSIST_CACHE_MAX_MB", "")
+    try:
+        mb = float(raw) if raw else DEFAULT_CACHE_MAX_MB
+    except ValueError:
+        mb = DEFAULT_CACHE_MAX_MB
+    return int(max(mb, 0.0) * 1024 * 1024)
+
+
+def prune(limit: int | None = None, keep: set[str] = frozenset()) -> int:
+    """Delete the least recently used stems until the cache fits ``limit`` bytes; returns bytes freed.
+
+    ``keep`` holds keys just rendered or used, which are never deleted.
+    """
+    limit = cache_limit_bytes() if limit is None else limit
+    entries = []
+    total = 0
+    for npy in stems_dir().glob("*/*.npy"):
+        try:
+            st = npy.stat()
+        except OSError:
+            continue
+        total += st.st_size
+        entries.append((st.st_mtime, st.st_size, npy))
+    freed = 0
+    for _, size, npy in sorted(entries):
+        if total - freed <= limit:
+            break
+        if npy.stem in keep:
+            continue
+        for f in (npy, npy.with_suffix(".json")):
+            try:
+                f.unlink()
+            except OSError:
+                pass
+        freed += size
+    return freed
 
 
 def save_meta(key: str, meta: dict) -> None:

@@ -72,3 +72,27 @@ def test_stem_key_includes_the_dawdreamer_version(monkeypatch):
     key = stem_cache.stem_key(fp)
     monkeypatch.setattr(stem_cache, "dawdreamer_version", lambda: "0.0.1")
     assert stem_cache.stem_key(fp) != key
+
+
+def test_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
+    import os
+    import time
+
+    import numpy as np
+
+    from composer_assist.audio import stem_cache
+
+    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(tmp_path / "cache"))
+    arr = np.zeros((2, 50_000), dtype=np.float32)  # 400 kB each
+    keys = [f"{i:02d}" + "0" * 62 for i in range(5)]
+    for i, key in enumerate(keys):
+        path = stem_cache.stem_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, arr)
+        stem_cache.save_meta(key, {"seconds": 1.0, "wall": 0.1})
+        os.utime(path, (time.time() - 100 + i, time.time() - 100 + i))
+    assert stem_cache.load_stem(keys[0], 10) is not None  # used now: the newest
+    freed = stem_cache.prune(limit=2 * arr.nbytes + 1000, keep={keys[1]})
+    left = {p.stem for p in stem_cache.stems_dir().glob("*/*.npy")}
+    assert left == {keys[0], keys[1]} and freed >= 3 * arr.nbytes
+    assert not stem_cache.stem_path(keys[2]).with_suffix(".json").exists()
