@@ -18,9 +18,9 @@ from composer_assist.adaptive.engine import run_adaptive  # noqa: E402
 from composer_assist.adaptive.mixer import Mixer  # noqa: E402
 from composer_assist.adaptive.stems import StemSet  # noqa: E402
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems  # noqa: E402
-from composer_assist.core.model import Project, TransitionRule  # noqa: E402
+from composer_assist.core.project import Project, TransitionRule  # noqa: E402
 from composer_assist.core.trace import Trace  # noqa: E402
-from composer_assist.core.trace_gen import generate  # noqa: E402
+from composer_assist.core.trace.generate import generate  # noqa: E402
 
 SR = 48000
 MINUTES = 10

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from composer_assist.core.feedback_log import load_feedback_log, save_feedback_log
+from composer_assist.learn.feedback_log import load_feedback_log, save_feedback_log
 from composer_assist.learn.assign import OnlineAssigner, assign
 from composer_assist.learn.features import event_arrays
 from composer_assist.learn.model import ListenerPreferenceModel

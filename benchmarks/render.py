@@ -26,7 +26,7 @@ SR, BLOCK = 48000, 512
 
 
 def make_notes(n: int = 200, seconds: float = 60.0, bpm: float = 120.0) -> list:
-    from composer_assist.core.model import Note
+    from composer_assist.core.project import Note
 
     rng = random.Random(7)
     beats = seconds * bpm / 60.0
@@ -40,7 +40,7 @@ def make_notes(n: int = 200, seconds: float = 60.0, bpm: float = 120.0) -> list:
 def ours(notes, jobs: int) -> tuple[float, float, int]:
     """(wall seconds of render_cue, seconds of audio rendered, body samples)."""
     from composer_assist.audio.render import render_cue
-    from composer_assist.core.model import Clip, Cue, Layer, PluginRef, Project, Variant
+    from composer_assist.core.project import Clip, Cue, Layer, PluginRef, Project, Variant
     from composer_assist.core.timing import TempoMap
 
     layer = Layer("synth", PluginRef("amsynth_vst.so"), [PluginRef("MVerb-vst.so")], clips=[Clip(0.0, notes)])
@@ -75,7 +75,7 @@ def bare(notes, seconds: float) -> float:
 def demo(jobs: int) -> None:
     from composer_assist.audio.render import render_cue
     from composer_assist.core.errors import ComposerAssistError
-    from composer_assist.core.project_file import load_project
+    from composer_assist.core.project import load_project
 
     path = ROOT / "projects" / "demo" / "project.json"
     if not path.exists():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from composer_assist.core.model import Cue, TransitionRule
+from composer_assist.core.project import Cue, TransitionRule
 
 # A fade shorter than this clicks; "immediate" rules with fade 0 still get it.
 MIN_FADE_S = 0.005

@@ -1,8 +1,9 @@
 """One call from a project, a cue and an emotion trace to the adaptive soundtrack and its report.
 
     result = run_adaptive(project, "chase", trace, mode="planned", render=cue_render)
-    write_outputs(result, "out/chase")      # adaptive.wav, decisions.json, adaptive.png
     print(format_quality(result))
+
+Writing the soundtrack, decision log and figure is ``composer_assist.services.adapt.write_outputs``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from composer_assist.core.errors import ProjectError
-from composer_assist.core.model import Cue, Project
+from composer_assist.core.project import Cue, Project
 from composer_assist.core.profile import ClusterProfile
 
 from . import quality as _quality
@@ -71,14 +72,13 @@ class AdaptiveResult:
         return times, out
 
 
-def _stems_for(project: Project, cue: Cue, render: Any, progress: Callable[[int, int], None] | None) -> StemSet:
+def _stems_for(render: Any) -> StemSet:
     if isinstance(render, StemSet):
         return render
     if render is None:
-        # Rendering is the audio layer's job; imported here only when the caller has no stems yet.
-        from composer_assist.audio.render import render_cue
-
-        render = render_cue(project, cue.name, progress=progress)
+        # Rendering is the audio layer's job, above this one: composer_assist.adapt renders first.
+        raise TypeError("run_adaptive needs the cue's stems: pass render=render_cue(...) or a StemSet "
+                        "(composer_assist.adapt renders them for you)")
     return StemSet.from_render(render)
 
 
@@ -88,7 +88,8 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
                  progress: Callable[[int, int], None] | None = None) -> AdaptiveResult:
     """Adapt a cue to a trace: policy, schedule, block mix and quality figures.
 
-    ``render`` is an ``audio.render.CueRender`` or a ``StemSet`` (None: render the cue now).
+    ``render`` is an ``audio.render.CueRender`` or a ``StemSet``.  ``progress(done, total)`` is
+    called as the mix advances, in frames.
     ``duration`` defaults to the trace's length (the trace's first sample is audio time 0).
     """
     try:
@@ -97,7 +98,7 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
         raise ProjectError(exc.args[0]) from None
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    stems = _stems_for(project, cue, render, progress)
+    stems = _stems_for(render)
     timings["stems_s"] = time.perf_counter() - t0
     sr = stems.sample_rate
 
@@ -115,7 +116,7 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
     mixer = Mixer(stems, block=block, history_blocks=n_blocks)
     mixer.start(schedule.start_variant, schedule.start_intensity)
     mixer.load_events(schedule.events(stems))
-    audio = mixer.render(frames)
+    audio = mixer.render(frames, progress=progress)
     timings["mix_s"] = time.perf_counter() - t0
 
     ref_changes = [(c, v) for c, v, _ in wanted_changes(reference, cue.adaptive.hysteresis,
@@ -132,20 +133,3 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live"
 
 def format_quality(result: AdaptiveResult) -> str:
     return _quality.format_quality(result.quality)
-
-
-def write_outputs(result: AdaptiveResult, out_dir: str | os.PathLike) -> dict[str, Path]:
-    """Write adaptive.wav (float32), decisions.json and adaptive.png into ``out_dir``."""
-    from composer_assist.audio.wavio import write_wav
-
-    from .figure import plot_adaptive
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    wav = out / "adaptive.wav"
-    write_wav(wav, result.audio.T, result.sample_rate)  # (frames, 2) -> (2, frames) view
-    log = out / "decisions.json"
-    write_decision_log(result, log)
-    png = out / "adaptive.png"
-    plot_adaptive(result, png)
-    return {"audio": wav, "decisions": log, "figure": png}

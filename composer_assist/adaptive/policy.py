@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from composer_assist.core.errors import TraceError
-from composer_assist.core.model import Cue
+from composer_assist.core.project import Cue
 from composer_assist.core.profile import ClusterProfile
 
 MODES = ("live", "planned")

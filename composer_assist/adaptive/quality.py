@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from composer_assist.core.model import Cue
+from composer_assist.core.project import Cue
 
 from .policy import ControlTrack
 from .scheduler import Schedule
@@ -41,7 +41,7 @@ class Quality:
 
 
 def _short_term(x: np.ndarray, sr: int) -> float | None:
-    from composer_assist.audio.analysis import short_term_lufs
+    from composer_assist.core.levels import short_term_lufs
 
     _, lufs = short_term_lufs(x.T, sr, window_s=x.shape[0] / sr, hop_s=x.shape[0] / sr)
     if lufs.size == 0 or not math.isfinite(float(lufs[0])):

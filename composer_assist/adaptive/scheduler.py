@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from composer_assist.core.model import Cue, TransitionRule
+from composer_assist.core.project import Cue, TransitionRule
 
 from .clock import CueClock
 from .mixer import Mixer

@@ -23,7 +23,7 @@ import numpy as np
 
 from composer_assist.core.errors import RenderError
 from composer_assist.core.mixmath import layer_gains
-from composer_assist.core.model import Cue
+from composer_assist.core.project import Cue
 
 from .clock import CueClock
 from .curves import layer_gain

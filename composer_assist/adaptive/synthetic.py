@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from composer_assist.core.model import (AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule,
+from composer_assist.core.project import (AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule,
                                         Variant)
 from composer_assist.core.timing import Meter, TempoMap
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from composer_assist.core.errors import PluginError
-from composer_assist.core.plugin_meta import DEFAULT_RELEASE_S, DEFAULT_VOICES, faust_meta
+from composer_assist.core.plugins.meta import DEFAULT_RELEASE_S, DEFAULT_VOICES, faust_meta
 
 SILENCE = 1e-4  # -80 dBFS: where a tail is considered to have died away
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from composer_assist.core.errors import PluginError
-from composer_assist.core.plugin_paths import resolve_plugin
+from composer_assist.core.plugins.paths import resolve_plugin
 
 from .scan import PROBE_TIMEOUT_S, PluginInfo, _sig, bundle_binaries, faust_libs
 from .workers import shared_pool

@@ -21,11 +21,11 @@ import numpy as np
 
 from composer_assist.core.errors import PluginError, ProjectError, RenderError
 from composer_assist.core.mixmath import layer_gains
-from composer_assist.core.model import Cue, Layer, PluginRef, Project
-from composer_assist.core.plugin_paths import resolve_plugin
+from composer_assist.core.project import Cue, Layer, PluginRef, Project, check_plugins
+from composer_assist.core.plugins.paths import resolve_plugin
 
 from . import stem_cache
-from composer_assist.core.plugin_meta import faust_meta
+from composer_assist.core.plugins.meta import faust_meta
 from .wavio import write_wav
 
 BLOCK_SIZE = 512
@@ -212,6 +212,7 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
         chosen = [c.variant(v) for v in variants] if variants else list(c.variants)
     except KeyError as exc:
         raise ProjectError(exc.args[0]) from None
+    check_plugins(project)  # every plugin resolves and every Faust parameter fits, before any work
     sr = int(sample_rate or project.sample_rate)
     if sr not in (44100, 48000):
         raise RenderError(f"sample rate {sr} is not supported (44100 or 48000)")

@@ -15,7 +15,7 @@ from typing import Callable
 
 from composer_assist.core.atomic import atomic_write_json
 from composer_assist.core.errors import PluginError
-from composer_assist.core.plugin_paths import builtin_plugin_dir, vst2_search_paths, vst3_search_paths
+from composer_assist.core.plugins.paths import builtin_plugin_dir, vst2_search_paths, vst3_search_paths
 
 CACHE_SCHEMA = 1
 PROBE_TIMEOUT_S = 30.0

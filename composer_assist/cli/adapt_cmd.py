@@ -91,11 +91,12 @@ def _listener_profile(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.adaptive.engine import format_quality, run_adaptive, write_outputs
+    from composer_assist.adaptive.engine import format_quality, run_adaptive
+    from composer_assist.services.adapt import write_outputs
     from composer_assist.audio.render import render_cue
     from composer_assist.cli.progress import progress_bar
     from composer_assist.core.errors import ProjectError, TraceError
-    from composer_assist.core.project_file import load_project
+    from composer_assist.core.project import load_project
     from composer_assist.core.trace import load_trace
 
     project = load_project(args.project)

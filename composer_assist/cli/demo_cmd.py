@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from composer_assist.core.plugin_paths import builtin_plugin_dir
+from composer_assist.core.plugins.paths import builtin_plugin_dir
 
 
 def demo_project_dir() -> Path:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.render_cmd import prepare_out_dir
     from composer_assist.cli.report import print_render_table
-    from composer_assist.core.project_file import load_project
+    from composer_assist.core.project import load_project
 
     out = prepare_out_dir(Path(args.out))
     project = load_project(args.project or demo_project_dir())
@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> None:
-    from composer_assist.adaptive.engine import run_adaptive, write_outputs
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.services.adapt import write_outputs
     from composer_assist.core.trace import load_trace
 
     cue = render.cue
@@ -92,8 +93,9 @@ def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
     log_path = project.folder / "listeners" / "feedback.csv"
     if not log_path.exists() or not traces:
         return
-    from composer_assist.adaptive.engine import run_adaptive, write_outputs
-    from composer_assist.core.feedback_log import load_feedback_log
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.services.adapt import write_outputs
+    from composer_assist.learn.feedback_log import load_feedback_log
     from composer_assist.core.trace import load_trace
     from composer_assist.learn.catalog import catalog_from_project
     from composer_assist.learn.model import ListenerPreferenceModel

@@ -90,7 +90,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from composer_assist.core.errors import FeedbackError
-    from composer_assist.core.feedback_log import load_feedback_log
+    from composer_assist.learn.feedback_log import load_feedback_log
     from composer_assist.learn.catalog import catalog_from_project, default_catalog, load_catalog
     from composer_assist.learn.evaluate import Split, evaluate, split_log
     from composer_assist.learn.model import ListenerPreferenceModel
@@ -161,7 +161,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from composer_assist.learn.assign import load_model_with_meta
-    from composer_assist.learn.report import plot_report, text_report
+    from composer_assist.figures.listeners import plot_report
+    from composer_assist.learn.report import text_report
 
     store = _store(args)
     model, meta = load_model_with_meta(args.model, store.root)
@@ -174,7 +175,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    from composer_assist.core.feedback_log import load_feedback_log
+    from composer_assist.learn.feedback_log import load_feedback_log
     from composer_assist.learn.assign import assign, load_model
 
     store = _store(args)

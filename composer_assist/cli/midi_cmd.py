@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.core.midi_import import import_midi
+    from composer_assist.core.project.midi_import import import_midi
 
     r = import_midi(args.midi, args.project, args.cue, args.variant, args.layer, instrument=args.instrument,
                     track=args.track, start=args.start, timing=args.timing, inline=args.inline)

@@ -62,7 +62,7 @@ def run_info(args: argparse.Namespace) -> int:
     from composer_assist.core.errors import PluginError
 
     from composer_assist.audio.scan import cached_plugins
-    from composer_assist.core.plugin_paths import resolve_plugin
+    from composer_assist.core.plugins.paths import resolve_plugin
 
     try:  # cheapest first: the scan cache, then a file the resolver finds, then a full scan
         info = find_plugin(args.name, cached_plugins())

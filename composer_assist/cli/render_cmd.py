@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.report import print_render_table
     from composer_assist.core.errors import ProjectError, RenderError
-    from composer_assist.core.project_file import load_project
+    from composer_assist.core.project import load_project
 
     project = load_project(args.project)
     if not project.cues:

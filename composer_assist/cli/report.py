@@ -15,7 +15,7 @@ def _db(x: float | None) -> str:
 
 def print_render_table(renders: list, file: TextIO | None = None) -> None:
     """One row per cue variant: emotion tag, layers, duration, levels and render speed."""
-    from composer_assist.audio.analysis import integrated_lufs, peak_dbfs, rms_dbfs
+    from composer_assist.core.levels import integrated_lufs, peak_dbfs, rms_dbfs
     from composer_assist.audio.render import STINGER, mixdown
 
     out = file or sys.stdout

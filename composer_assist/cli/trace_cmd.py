@@ -79,7 +79,7 @@ def _window(trace, args: argparse.Namespace):
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from composer_assist.core.trace_stats import describe
+    from composer_assist.core.trace.stats import describe
     trace = _load(args, args.file)
     print(describe(trace))
     return 0
@@ -118,7 +118,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from composer_assist.core.trace_plot import plot_trace
+    from composer_assist.figures.trace import plot_trace
     trace = _window(_load(args, args.file), args)
     plot_trace(trace, args.output)
     print(f"wrote {args.output}")

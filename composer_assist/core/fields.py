@@ -6,11 +6,11 @@ every complaint reads like ``demo/project.json: cues[1].variants[0].valence: 1.7
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, Callable, TypeVar
 
 from .errors import ComposerAssistError
+from .suggest import did_you_mean
 
 T = TypeVar("T")
 _MISSING = object()
@@ -120,6 +120,10 @@ class Fields:
             out.append(parse(Fields(item, f"{self.where(key)}[{i}]", self.source, self.error)))
         return out
 
+    def extras(self) -> dict[str, Any]:
+        """The ``_``-prefixed keys (comments, other tools' data), kept so a save can write them back."""
+        return {k: v for k, v in self.data.items() if isinstance(k, str) and k.startswith("_")}
+
     def refuse_unknown_keys(self, allowed: set[str] | tuple[str, ...]) -> None:
         """Refuse keys this object does not have (a typo would otherwise be silently ignored).
 
@@ -128,8 +132,7 @@ class Fields:
         for k in self.data:
             if k in allowed or (isinstance(k, str) and k.startswith("_")):
                 continue
-            close = difflib.get_close_matches(k, list(allowed), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(k, allowed, n=1, cutoff=0.6)
             raise self.fail(f"unknown field; {hint}known fields: {', '.join(sorted(allowed))}", self.where(k))
 
 

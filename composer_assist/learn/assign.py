@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from composer_assist.core.errors import FeedbackError, ModelStoreError
-from composer_assist.core.feedback_log import (FeedbackLog, events_from_records, kept_code, load_feedback_log,
+from composer_assist.learn.feedback_log import (FeedbackLog, events_from_records, kept_code, load_feedback_log,
                                                rating_code)
 from composer_assist.core.profile import ClusterProfile, context_of, CONTEXTS
 

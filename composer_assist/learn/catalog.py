@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from composer_assist.core.errors import FeedbackError, ProjectError
-from composer_assist.core.feedback_log import FeedbackLog
+from composer_assist.learn.feedback_log import FeedbackLog
 from composer_assist.core.fields import Fields
 
 
@@ -97,7 +97,7 @@ def default_catalog() -> VariantCatalog:
 
 def catalog_from_project(project_path: str | Path, cue: str | None = None) -> VariantCatalog:
     """The variants of one cue (or of every cue) of a project."""
-    from composer_assist.core.project_file import load_project
+    from composer_assist.core.project import load_project
 
     project = load_project(project_path, check_files=False)
     cues = project.cues

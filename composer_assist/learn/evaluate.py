@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from composer_assist.core.feedback_log import FeedbackLog
+from composer_assist.learn.feedback_log import FeedbackLog
 
 from .features import event_arrays
 from .model import ListenerPreferenceModel

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from composer_assist.core.feedback_log import FeedbackLog
+from composer_assist.learn.feedback_log import FeedbackLog
 from composer_assist.core.profile import CONTEXTS
 
 from .catalog import VariantCatalog

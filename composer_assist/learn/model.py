@@ -24,7 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from composer_assist.core.errors import FeedbackError
-from composer_assist.core.feedback_log import FeedbackLog
+from composer_assist.learn.feedback_log import FeedbackLog
 
 from .catalog import VariantCatalog, default_catalog
 from .features import (FEATURE_SCHEMA_VERSION, EventArrays, event_arrays, feature_names, listener_features)

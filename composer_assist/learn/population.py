@@ -21,7 +21,7 @@ import numpy as np
 
 from composer_assist.core.atomic import atomic_write_json, atomic_write_text
 from composer_assist.core.errors import FeedbackError
-from composer_assist.core.feedback_log import FeedbackLog, save_feedback_log
+from composer_assist.learn.feedback_log import FeedbackLog, save_feedback_log
 from composer_assist.core.profile import CONTEXTS
 
 from .features import context_index

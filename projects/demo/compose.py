@@ -23,10 +23,10 @@ import mido
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from composer_assist.core.model import (  # noqa: E402
+from composer_assist.core.project import (  # noqa: E402
     AdaptiveSettings, Clip, Cue, Layer, Marker, Note, PluginRef, Project, TransitionRule, Variant,
 )
-from composer_assist.core.project_file import save_project  # noqa: E402
+from composer_assist.core.project import save_project  # noqa: E402
 from composer_assist.core.timing import Meter, TempoMap  # noqa: E402
 
 BARS = 8

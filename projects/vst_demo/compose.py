@@ -19,8 +19,8 @@ sys.path.insert(0, str(HERE.parent / "demo"))
 
 import compose as demo  # noqa: E402  (the demo project's note builders)
 
-from composer_assist.core.model import Clip, Cue, Layer, PluginRef, Project, TransitionRule, Variant  # noqa: E402
-from composer_assist.core.project_file import save_project  # noqa: E402
+from composer_assist.core.project import Clip, Cue, Layer, PluginRef, Project, TransitionRule, Variant  # noqa: E402
+from composer_assist.core.project import save_project  # noqa: E402
 from composer_assist.core.timing import Meter, TempoMap  # noqa: E402
 
 AMSYNTH_PAD = {"amp_attack": 0.35, "amp_release": 0.45, "amp_sustain": 0.8, "filter_cutoff": 0.55,

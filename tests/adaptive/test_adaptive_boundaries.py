@@ -18,7 +18,7 @@ from composer_assist.adaptive.policy import control_track
 from composer_assist.adaptive.scheduler import schedule_live
 from composer_assist.adaptive.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue
-from composer_assist.core.model import AdaptiveSettings, TransitionRule
+from composer_assist.core.project import AdaptiveSettings, TransitionRule
 from composer_assist.core.trace import Trace
 
 SR = 48000

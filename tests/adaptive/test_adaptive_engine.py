@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from composer_assist.adaptive.engine import format_quality, run_adaptive, write_outputs
+from composer_assist.adaptive.engine import format_quality, run_adaptive
+from composer_assist.services.adapt import write_outputs
 from composer_assist.cli.main import main
 from composer_assist.core.trace import load_trace
 
@@ -16,7 +17,7 @@ from composer_assist.core.trace import load_trace
 @pytest.fixture(scope="module")
 def demo_render(root):
     from composer_assist.audio.render import render_cue
-    from composer_assist.core.project_file import load_project
+    from composer_assist.core.project import load_project
 
     project = load_project(root / "projects" / "demo")
     cue = project.cues[0]

@@ -9,8 +9,8 @@ from composer_assist.adaptive.curves import layer_gain
 from composer_assist.adaptive.mixer import Mixer
 from composer_assist.adaptive.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.audio.analysis import short_term_lufs
-from composer_assist.core.model import AdaptiveSettings, Layer, PluginRef
+from composer_assist.core.levels import short_term_lufs
+from composer_assist.core.project import AdaptiveSettings, Layer, PluginRef
 
 SR = 48000
 

@@ -99,7 +99,7 @@ def test_release_tail_longer_than_the_seam_fades_instead_of_stopping():
 def test_click_check_sees_a_spike_at_a_switch_and_a_wrap_but_not_clean_transitions():
     from composer_assist.adaptive.engine import run_adaptive
     from composer_assist.adaptive.quality import compute_quality
-    from composer_assist.core.model import Project
+    from composer_assist.core.project import Project
     from composer_assist.core.trace import Trace
 
     cue = synthetic_cue(n_variants=4, n_layers=3, bars=2)  # 4 s loop: several wraps

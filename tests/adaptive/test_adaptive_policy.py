@@ -11,7 +11,7 @@ from composer_assist.adaptive.policy import control_track
 from composer_assist.adaptive.scheduler import dwell_samples, schedule_live, schedule_planned
 from composer_assist.adaptive.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.core.model import AdaptiveSettings, Project, TransitionRule
+from composer_assist.core.project import AdaptiveSettings, Project, TransitionRule
 from composer_assist.core.profile import ClusterProfile, ContextPreference
 from composer_assist.core.trace import Trace
 

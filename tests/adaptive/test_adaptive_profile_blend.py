@@ -9,7 +9,7 @@ from composer_assist.adaptive import policy
 from composer_assist.adaptive.engine import run_adaptive
 from composer_assist.adaptive.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.core.model import AdaptiveSettings, Project
+from composer_assist.core.project import AdaptiveSettings, Project
 from composer_assist.core.profile import ClusterProfile, ContextPreference, context_of
 from composer_assist.core.trace import Trace
 

@@ -8,7 +8,7 @@ from composer_assist.adaptive.policy import control_track
 from composer_assist.adaptive.scheduler import schedule_live, schedule_planned
 from composer_assist.adaptive.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.core.model import AdaptiveSettings, TransitionRule
+from composer_assist.core.project import AdaptiveSettings, TransitionRule
 from composer_assist.core.timing import TempoMap, TempoPoint
 from composer_assist.core.trace import Trace
 
@@ -75,7 +75,7 @@ def test_each_switch_answers_one_change():
 
 def test_output_is_exactly_the_trace_duration_and_congruence_uses_the_interpolated_trace():
     from composer_assist.adaptive.engine import run_adaptive
-    from composer_assist.core.model import Project
+    from composer_assist.core.project import Project
 
     cue = synthetic_cue(n_layers=1, bars=4)
     stems = StemSet.from_arrays(cue, 8000, synthetic_stems(cue, 8000))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from composer_assist.core.model import Clip, Cue, Layer, Note, PluginRef, Project, Variant
+from composer_assist.core.project import Clip, Cue, Layer, Note, PluginRef, Project, Variant
 from composer_assist.core.timing import TempoMap
 
 # A plain polyphonic instrument: saw through a low-pass whose cutoff is a parameter.  Instant

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from composer_assist.audio.analysis import integrated_lufs, peak_dbfs, rms_dbfs, short_term_lufs
+from composer_assist.core.levels import integrated_lufs, peak_dbfs, rms_dbfs, short_term_lufs
 from composer_assist.audio.wavio import read_wav
 from composer_assist.cli.main import main
 

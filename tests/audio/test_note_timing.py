@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from composer_assist.audio.render import render_cue
-from composer_assist.core.model import Note
+from composer_assist.core.project import Note
 from composer_assist.core.timing import TempoMap, TempoPoint
 
 from render_testkit import layer, project

@@ -11,7 +11,7 @@ from composer_assist.audio.render import CueRender, write_cue
 from composer_assist.audio.wavio import read_wav
 from composer_assist.cli.main import main
 from composer_assist.core.errors import RenderError
-from composer_assist.core.model import Note, Variant
+from composer_assist.core.project import Note, Variant
 
 from render_testkit import layer, project
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from composer_assist.audio.analysis import rms_dbfs
+from composer_assist.core.levels import rms_dbfs
 from composer_assist.audio.render import render_cue
 from composer_assist.audio.scan import find_plugin, scan_plugins
 from composer_assist.core.errors import PluginError, RenderError
@@ -97,7 +97,7 @@ def test_faust_and_dpf_in_one_chain(tmp_path, monkeypatch):
     monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(tmp_path / "cache"))
     folder = tmp_path / "p"
     tone = write_tone(folder)
-    from composer_assist.core.model import PluginRef
+    from composer_assist.core.project import PluginRef
 
     p = project(folder, [layer("a", tone, arpeggio(4), effects=[PluginRef("MVerb-vst.so")]),
                          layer("b", tone, arpeggio(4))], bars=1)

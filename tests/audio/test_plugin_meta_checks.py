@@ -7,8 +7,8 @@ import json
 import pytest
 
 from composer_assist.core.errors import PluginError, ProjectError
-from composer_assist.core.plugin_meta import faust_meta
-from composer_assist.core.project_file import load_project
+from composer_assist.core.plugins.meta import faust_meta
+from composer_assist.core.project import check_plugins, load_project
 
 GOOD = {"kind": "instrument", "voices": 4, "release_s": 0.2,
         "params": {"cutoff": {"default": 4000, "min": 50, "max": 16000, "unit": "Hz"}}}
@@ -54,4 +54,4 @@ def test_project_load_reports_bad_metadata_without_a_traceback(tmp_path):
                  "clips": [{"start": 0, "notes": [[0, 1, 60, 100]]}]}]}]}]}
     (tmp_path / "project.json").write_text(json.dumps(data))
     with pytest.raises(ProjectError, match=r"x\.json: params\.gain: expected an object"):
-        load_project(tmp_path)
+        check_plugins(load_project(tmp_path))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from composer_assist.audio.analysis import rms_dbfs
+from composer_assist.core.levels import rms_dbfs
 from composer_assist.audio.render import mixdown, render_cue, write_cue
 from composer_assist.audio.wavio import read_wav
 from composer_assist.core.errors import PluginError, ProjectError
 from composer_assist.core.mixmath import layer_gains
-from composer_assist.core.model import Note, PluginRef
+from composer_assist.core.project import Note, PluginRef
 from composer_assist.core.timing import TempoMap, TempoPoint
 
 from render_testkit import arpeggio, layer, onset, project, write_tone
@@ -154,10 +154,11 @@ def test_unknown_names_give_clear_errors(tmp_path, cache):
     with pytest.raises(PluginError, match=r"layer 'a'.*amsynth_vst.so.*unknown parameter 'filter_cutof'.*did you mean filter_cutoff"):
         render_cue(p, "cue")
     p = project(folder, [layer("a", tone, arpeggio(2), params={"cutof": 500.0})], bars=1)
-    with pytest.raises(PluginError, match=r"layer 'a'.*unknown parameter 'cutof'.*cutoff"):
+    with pytest.raises(ProjectError, match=r"layers\[0\]\.instrument\.params\.cutof: .*no parameter 'cutof'; "
+                                           r"did you mean 'cutoff'"):
         render_cue(p, "cue")
     p = project(folder, [layer("a", "nosuchsynth", arpeggio(2))], bars=1)
-    with pytest.raises(PluginError, match=r"layer 'a'.*unknown plugin 'nosuchsynth'"):
+    with pytest.raises(ProjectError, match=r"layers\[0\]\.instrument\.plugin: unknown plugin 'nosuchsynth'"):
         render_cue(p, "cue")
     with pytest.raises(ProjectError, match="no variant 'sad'"):
         render_cue(p, "cue", variants=["sad"])

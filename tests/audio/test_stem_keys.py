@@ -7,7 +7,7 @@ import os
 import pytest
 
 from composer_assist.audio import stem_cache
-from composer_assist.audio.analysis import rms_dbfs
+from composer_assist.core.levels import rms_dbfs
 from composer_assist.audio.render import render_cue
 from composer_assist.audio.scan import candidates
 

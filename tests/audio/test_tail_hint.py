@@ -6,7 +6,7 @@ import numpy as np
 
 from composer_assist.audio import stem_cache
 from composer_assist.audio.render import render_cue
-from composer_assist.core.model import Note, PluginRef
+from composer_assist.core.project import Note, PluginRef
 
 from render_testkit import layer, project, write_tone
 

@@ -8,7 +8,7 @@ import pytest
 from composer_assist.cli.main import main
 from composer_assist.core.errors import MidiImportError
 from composer_assist.core.midi import read_midi
-from composer_assist.core.project_file import load_project
+from composer_assist.core.project import load_project
 
 
 def midi_suite(realdata):

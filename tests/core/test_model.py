@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from composer_assist.core.errors import ProjectError
-from composer_assist.core.model import SCHEMA_VERSION, project_to_json
-from composer_assist.core.project_file import load_project, save_project
+from composer_assist.core.project import SCHEMA_VERSION, project_to_json
+from composer_assist.core.project import check_plugins, load_project, save_project
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 
-AMSYNTH = "amsynth_vst.so"
 
 
 def minimal() -> dict:
@@ -24,7 +23,7 @@ def minimal() -> dict:
             "name": "c", "tempo": 120, "meter": "4/4", "length_bars": 2,
             "variants": [
                 {"name": "a", "valence": 0.2, "arousal": -0.3, "tags": ["calm"],
-                 "layers": [{"name": "l", "instrument": {"plugin": AMSYNTH},
+                 "layers": [{"name": "l", "instrument": {"plugin": "pad"},
                              "clips": [{"start": 0, "notes": [[0, 1, 60, 100]]}]}]},
                 {"name": "b", "valence": -0.5, "arousal": 0.6, "tags": ["tense"], "layers": []},
             ],
@@ -39,9 +38,21 @@ def write(tmp_path: Path, data) -> Path:
 
 
 def error_of(tmp_path: Path, data) -> str:
+    """The error of opening a project and checking it against its plugins, as render does."""
     with pytest.raises(ProjectError) as exc:
-        load_project(write(tmp_path, data))
+        check_plugins(load_project(write(tmp_path, data)))
     return str(exc.value)
+
+
+def test_opening_a_project_does_not_need_its_plugins(tmp_path):
+    data = minimal()
+    layer = data["cues"][0]["variants"][0]["layers"][0]
+    layer["instrument"] = {"plugin": "not_installed_here_vst.so", "params": {"Cutoff": 0.4}}
+    project = load_project(write(tmp_path, data))
+    assert project.cue("c").variant("a").layers[0].instrument.params == {"Cutoff": 0.4}
+    with pytest.raises(ProjectError, match=r"cues\[0\]\.variants\[0\]\.layers\[0\]\.instrument\.plugin: "
+                                           r"plugin 'not_installed_here_vst.so' not found"):
+        check_plugins(project)
 
 
 def test_minimal_project_loads_and_round_trips(tmp_path):
@@ -80,7 +91,7 @@ def test_minimal_project_loads_and_round_trips(tmp_path):
     (lambda d: d["cues"][0]["variants"][0]["layers"][0]["clips"][0].update(notes=[[0, 1, 60.7, 100]]),
      "clips[0].notes[0][2]: 60.7 is not a whole number"),
     (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(instrument={"plugin": "pad", "params": {"cutof": 900}}),
-     "layers[0].instrument.params.cutof: pad has no parameter 'cutof'; did you mean cutoff?"),
+     "layers[0].instrument.params.cutof: pad has no parameter 'cutof'; did you mean 'cutoff'?"),
     (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(instrument={"plugin": "pad", "params": {"cutoff": 1e6}}),
      "layers[0].instrument.params.cutoff: 1e+06 is outside [200, 12000]"),
     (lambda d: d["cues"][0]["variants"][0]["layers"][0].update(intensity=[0.8, 0.2]), "intensity: low 0.8 is above high 0.2"),

@@ -8,7 +8,7 @@ import pytest
 from composer_assist.cli import trace_cmd
 from composer_assist.cli.main import main
 from composer_assist.core.trace import load_trace
-from composer_assist.core.trace_gen import KINDS
+from composer_assist.core.trace.generate import KINDS
 
 
 def test_cli_kind_list_matches_the_generator():

@@ -63,7 +63,7 @@ def test_sample_traces_load_and_regenerate_identically(root, tmp_path):
     assert len(files) >= 8
     for f in files:
         assert load_trace(f).times.size > 50, f
-    from composer_assist.core.trace_gen import KINDS
+    from composer_assist.core.trace.generate import KINDS
     for kind in KINDS:
         committed = folder / f"{kind}.csv"
         tr = load_trace(committed)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from composer_assist.core.errors import FeedbackError
-from composer_assist.core.feedback_log import load_feedback_log, save_feedback_log
+from composer_assist.learn.feedback_log import load_feedback_log, save_feedback_log
 from composer_assist.learn.catalog import catalog_from_project
 from composer_assist.learn.features import event_arrays
 from composer_assist.learn.population import generate_population

@@ -10,7 +10,7 @@ import pytest
 
 from composer_assist.cli.main import main
 from composer_assist.core.errors import FeedbackError
-from composer_assist.core.feedback_log import load_feedback_log, parse_jsonl
+from composer_assist.learn.feedback_log import load_feedback_log, parse_jsonl
 from composer_assist.learn.model import ListenerPreferenceModel
 from composer_assist.learn.population import generate_population
 
@@ -86,7 +86,7 @@ def test_mixed_timestamps_offsets_and_listener_types():
         ROW.format(l="L1", t="2024-05-01T18:15:03") + ROW.format(l="L1", t="2024-05-01T18:15:03Z")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        from composer_assist.core.feedback_log import parse_csv
+        from composer_assist.learn.feedback_log import parse_csv
         log = parse_csv(text)
     assert log.timestamp.tolist() == [1.0, 1714587303.0, 1714587303.0, 1714587303.0]
     rows = [json.dumps({**GOOD, "listener": 7}), json.dumps({**GOOD, "listener": "7"}),

@@ -12,7 +12,7 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     """Write a PNG: emotion trace, variant lane with crossfades, layer gains, transition marks."""
     from matplotlib.patches import Patch
 
-    from composer_assist.core.png import new_figure, write_png
+    from composer_assist.figures.png import new_figure, write_png
 
     tr, sched, sr = result.track, result.schedule, result.sample_rate
     names = result.stems.variant_names

@@ -1,22 +1,35 @@
 """Reading standard MIDI files (format 0, 1 and 2) into notes placed in beats, with mido.
 
 Positions are musical: a note at tick ``t`` sits at beat ``t / ticks_per_beat``.  The file's tempo
-map and first time signature are returned alongside, so an importer can adopt them for a new cue
-or convert by time for a cue whose tempo differs.  Format 2 files hold independent patterns; they
-are laid one after the other.
+map, first time signature and key signature are returned alongside, so an importer can adopt them
+for a new cue or convert by time for a cue whose tempo differs.  Format 2 files hold independent
+patterns; they are laid one after the other.  The result is plain data: this package knows nothing
+of the project model.
 """
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import mido
 
-from .errors import MidiImportError
-from .model import Note
-from .timing import Meter, TempoMap, TempoPoint
+from ..errors import MidiImportError
+from ..reading import MiB, read_limited
+from ..timing import Meter, TempoMap, TempoPoint
+from .running_status import explicit_running_status
+
+MAX_MIDI_BYTES = 16 * MiB  # the whole Goldberg variations are 80 KB
+
+
+class MidiNote(NamedTuple):
+    start: float  # beats from the file start
+    duration: float  # beats
+    pitch: int
+    velocity: int
 
 
 @dataclass
@@ -24,28 +37,24 @@ class MidiData:
     path: Path
     format: int
     ticks_per_beat: int
-    notes: list[Note]
+    notes: list[MidiNote]
     tempo: TempoMap
     meter: Meter
     length_beats: float
     meters: list[tuple[float, Meter]] = field(default_factory=list)  # every (beat, meter) change
     track_names: list[str] = field(default_factory=list)
+    key: str | None = None  # the first key signature, e.g. "E minor"; None when the file has none
 
 
 def read_midi(path: str | Path, track: int | None = None) -> MidiData:
     """Parse a .mid file; raise ``MidiImportError`` with a one-line reason naming the file."""
     path = Path(path)
+    data = explicit_running_status(read_limited(path, MAX_MIDI_BYTES, MidiImportError, "MIDI file"))
     try:
         # clip=True keeps out-of-range data bytes from aborting the parse of otherwise fine files.
-        mf = mido.MidiFile(path, clip=True)
-    except FileNotFoundError:
-        raise MidiImportError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise MidiImportError(f"{path}: is a folder, not a MIDI file") from None
+        mf = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except EOFError:
         raise MidiImportError(f"{path}: truncated or empty MIDI file (unexpected end of data)") from None
-    except PermissionError:
-        raise MidiImportError(f"{path}: permission denied") from None
     except Exception as exc:  # mido raises many kinds (ValueError, KeySignatureError, struct.error...)
         raise MidiImportError(f"{path}: not a readable standard MIDI file: {_reason(exc)}") from None
     if mf.type not in (0, 1, 2):
@@ -62,6 +71,7 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
     meters: list[tuple[float, Meter]] = []  # (beat, meter) changes, in file order
     notes: list[tuple[int, int, int, int]] = []  # abs tick on, off, pitch, velocity
     names: list[str] = []
+    keys: list[tuple[int, str]] = []
     offset = 0
     for ti, trk in enumerate(mf.tracks):
         tick = offset
@@ -80,6 +90,8 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
                 m = Meter(msg.numerator, msg.denominator)
                 if not meters or meters[-1][1] != m:
                     meters.append((tick / tpb, m))
+            elif msg.type == "key_signature":
+                keys.append((tick, _key_name(msg.key)))
             elif msg.type == "track_name" and not name:
                 name = msg.name
             if track is not None and ti != track:
@@ -114,13 +126,19 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
         path=path,
         format=mf.type,
         ticks_per_beat=tpb,
-        notes=[Note(on / tpb, (off - on) / tpb, pitch, vel) for on, off, pitch, vel in notes],
+        notes=[MidiNote(on / tpb, (off - on) / tpb, pitch, vel) for on, off, pitch, vel in notes],
         tempo=TempoMap(points),
         meter=min(meters, key=lambda bm: bm[0])[1] if meters else Meter(4, 4),
         meters=sorted(meters, key=lambda bm: bm[0]),
         length_beats=length_ticks / tpb,
         track_names=names,
+        key=min(keys)[1] if keys else None,
     )
+
+
+def _key_name(key: str) -> str:
+    """mido's key (``"Bb"``, ``"F#m"``) as a cue key (``"Bb major"``, ``"F# minor"``)."""
+    return f"{key[:-1]} minor" if key.endswith("m") else f"{key} major"
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,21 +2,19 @@
 
 Internally a trace is seconds (float64, strictly increasing, irregular spacing allowed) plus
 valence and arousal normalised to [-1, 1].  Other channels keep their own units ("heart_rate" in
-bpm, "eda" in the source's normalised units).  Reading and writing files lives in trace_io and
-trace_formats, the demo generator in trace_gen; the functions at the bottom forward to them so
-callers need only this module.  See docs/traces.md.
+bpm, "eda" in the source's normalised units).  Files are read in ``io`` and ``formats``, the demo
+generator is ``generate``; the package's front door exports what callers need.  See docs/traces.md.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from .errors import TraceError
+from ..errors import TraceError
 
 # A trace value may overshoot [-1, 1] by float rounding after rescaling; beyond this it is an error.
 _RANGE_TOL = 1e-6
@@ -295,23 +293,3 @@ def blend_heart_rate(trace: Trace, weight: float = 0.3, baseline_s: float = 30.0
     return Trace(trace.times.copy(), trace.valence.copy(), arousal,
                  {k: v.copy() for k, v in trace.channels.items()}, name=trace.name,
                  source=trace.source, valid=None if trace.valid is None else trace.valid.copy())
-
-
-# ---- file and generator entry points (implemented in sibling modules) ------------------------
-def load_trace(path: str | os.PathLike, format: str = "auto", scale: str | None = None,
-               max_gap_s: float = 4.0, long_gaps: str = "mark") -> Trace:
-    """Read a trace: our CSV, generic CSV/JSON, studyforrest or PMEmo (see docs/traces.md)."""
-    from .trace_formats import load_any
-    return load_any(path, format=format, scale=scale, max_gap_s=max_gap_s, long_gaps=long_gaps)
-
-
-def save_trace(trace: Trace, path: str | os.PathLike) -> None:
-    """Write ``trace`` in our CSV format, atomically."""
-    from .trace_io import write_csv
-    write_csv(trace, path)
-
-
-def generate_trace(kind: str, duration: float | None = None, seed: int = 0) -> Trace:
-    """A synthetic scene-length trace of ``kind`` (see trace_gen.KINDS), deterministic per seed."""
-    from .trace_gen import generate
-    return generate(kind, duration=duration, seed=seed)

@@ -12,8 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import TraceError
-from .trace import Trace, ema
+from ..errors import TraceError
+from .model import Trace, ema
 
 RATE_HZ = 4.0
 _Shape = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
@@ -101,7 +101,7 @@ def _slow_noise(rng: np.random.Generator, n: int, dt: float, tau_s: float, sigma
     return y * (sigma / sd) if sd > 0 else y
 
 
-def generate(kind: str, duration: float | None = None, seed: int = 0) -> Trace:
+def generate_trace(kind: str, duration: float | None = None, seed: int = 0) -> Trace:
     """A trace of ``kind`` sampled at 4 Hz; deterministic for (kind, duration, seed)."""
     if kind not in KINDS:
         raise TraceError(f"unknown trace kind {kind!r} (kinds: {', '.join(KINDS)})")

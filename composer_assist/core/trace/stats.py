@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .trace import Trace
+from .model import Trace
 
 
 def sampling(trace: Trace) -> tuple[float, bool, float]:

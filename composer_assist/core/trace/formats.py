@@ -16,19 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from .errors import TraceError
-from .trace import Trace
-from .trace_io import MAGIC, assemble, read_csv, read_json, read_json_data, read_text
-from .trace_scale import SIGNED, UNIT, parse_scale
+from ..errors import TraceError
+from .model import Trace
+from .io import MAGIC, assemble, read_csv, read_json, read_json_data, read_text
+from .scale import SIGNED, UNIT, parse_scale
 
 FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
 STUDYFORREST_STEP_S = 2.0
 STUDYFORREST_FIRST = ("arousal", "valence", "direction")
 
 
-def load_any(path: str | os.PathLike, format: str = "auto", scale: str | None = None,
-             max_gap_s: float = 4.0, long_gaps: str = "mark") -> Trace:
-    """Dispatch to the reader for ``format`` ("auto" looks at the file; see detect_format)."""
+def load_trace(path: str | os.PathLike, format: str = "auto", scale: str | None = None,
+               max_gap_s: float = 4.0, long_gaps: str = "mark") -> Trace:
+    """Read a trace: our CSV, generic CSV/JSON, studyforrest or PMEmo (see docs/traces.md).
+
+    ``format="auto"`` looks at the file (see ``detect_format``).
+    """
     if format not in FORMATS:
         raise TraceError(f"{path}: unknown trace format {format!r} (use {', '.join(FORMATS)})")
     data = None

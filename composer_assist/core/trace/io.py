@@ -21,10 +21,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .atomic import atomic_write_text
-from .errors import TraceError
-from .trace import Trace, fill_gaps
-from .trace_scale import SIGNED, detect_scale, parse_scale, to_signed
+from ..atomic import atomic_write_text
+from ..errors import TraceError
+from .model import Trace, fill_gaps
+from .scale import SIGNED, detect_scale, parse_scale, to_signed
 
 MAGIC = "# composer-assist trace"
 FORMAT_VERSION = 1
@@ -217,7 +217,7 @@ def _number(cell: str, where: str, line: int, column: str) -> float:
     return x
 
 
-def write_csv(trace: Trace, path: str | os.PathLike) -> None:
+def save_trace(trace: Trace, path: str | os.PathLike) -> None:
     """Our CSV (values already on [-1,1]), written atomically."""
     names = list(trace.channels)
     for k in names:

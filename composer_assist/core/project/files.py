@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .atomic import atomic_write_json
-from .errors import ProjectError
-from .model import Project, project_from_json, project_to_json
+from ..atomic import atomic_write_json
+from ..errors import ProjectError
+from .model import Project
+from .parse import project_from_json
+from .serialize import project_to_json
 
 PROJECT_FILE = "project.json"
 

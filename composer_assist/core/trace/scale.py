@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import TraceError
+from ..errors import TraceError
 
 SIGNED, UNIT, SAM = "[-1,1]", "[0,1]", "[1,9]"
 SCALES = (SIGNED, UNIT, SAM)

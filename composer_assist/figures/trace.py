@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from .png import new_figure, write_png
-from .trace import Trace
+from composer_assist.core.trace import Trace
 
 _EXTRA = ("heart_rate", "eda")
 

@@ -6,7 +6,7 @@ import io
 import os
 from typing import Any
 
-from .atomic import atomic_write_bytes
+from composer_assist.core.atomic import atomic_write_bytes
 
 
 def new_figure(**kwargs: Any):

@@ -33,8 +33,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .atomic import atomic_write_text
-from .errors import FeedbackError
+from composer_assist.core.atomic import atomic_write_text
+from composer_assist.core.errors import FeedbackError
 
 REQUIRED = ("listener", "timestamp", "cue", "variant", "valence", "arousal", "kept", "dwell")
 OPTIONAL = ("rating", "physio")

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import PluginError
+from ..errors import PluginError
 
 DEFAULT_VOICES = 8
 DEFAULT_RELEASE_S = 0.5

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PluginError
+from ..errors import PluginError
 
 VST2_SUFFIXES = (".so", ".dll", ".vst", ".dylib")
 VST3_SUFFIXES = (".vst3",)
@@ -23,7 +23,7 @@ def builtin_plugin_dir() -> Path:
     env = os.environ.get("COMPOSER_ASSIST_PLUGINS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "plugins"
+    return Path(__file__).resolve().parents[3] / "plugins"
 
 
 def vst2_search_paths() -> list[Path]:

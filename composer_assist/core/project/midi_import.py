@@ -6,13 +6,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ProjectError
-from .midi import MidiData, read_midi
-from .atomic import atomic_write_bytes
-from .model import (MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project,
-                    Variant, project_from_json, project_to_json)
-from .plugin_paths import resolve_plugin
-from .project_file import PROJECT_FILE, load_project, project_json_path, save_project
+from ..errors import ProjectError
+from ..midi import MidiData, read_midi
+from ..atomic import atomic_write_bytes
+from .model import MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project, Variant
+from .parse import project_from_json
+from .serialize import project_to_json
+from ..plugins.paths import resolve_plugin
+from .files import PROJECT_FILE, load_project, project_json_path, save_project
 
 TIMINGS = ("musical", "absolute")
 
@@ -78,7 +79,7 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
         cue = project.cue(cue_name)
     except KeyError:
         bars = max(1, math.ceil((start + midi.length_beats) / midi.meter.beats_per_bar - 1e-9))
-        cue = Cue(name=cue_name, tempo=midi.tempo, meter=midi.meter, length_bars=bars)
+        cue = Cue(name=cue_name, tempo=midi.tempo, meter=midi.meter, key=midi.key, length_bars=bars)
         project.cues.append(cue)
         created.append("cue")
     try:
@@ -102,7 +103,9 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
         changes = ", ".join(f"{m} at beat {b:g}" for b, m in midi.meters)
         warnings.append(f"the file changes time signature ({changes}); cue {cue.name!r} keeps {cue.meter}, "
                         f"so bar-based transition rules follow {cue.meter} throughout")
-    notes = midi.notes
+    if "cue" not in created:
+        warnings += _meter_and_key_warnings(midi, cue)
+    notes = [Note(*n) for n in midi.notes]
     if "cue" not in created and _tempo_differs(cue, midi):
         if timing == "absolute":
             notes = _retime(notes, midi, cue)
@@ -116,17 +119,35 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
         warnings.append(f"the clip ends at beat {end:g}, after the cue's end ({cue.length_beats:g} beats, "
                         f"{cue.length_bars} bars): notes past the end are not rendered")
 
-    if inline:
-        clip = Clip(start=start, notes=list(notes))
-    else:
-        rel = _copy_clip_file(Path(midi_path), folder, f"{cue.name}_{variant.name}_{layer.name}")
-        clip = Clip(start=start, notes=list(notes), file=rel, track=track)
+    clip = Clip(start=start, notes=list(notes))
     layer.clips.append(clip)
     # Whatever the file held, never save a project that would not load again.
     project_from_json(project_to_json(project), source=f"{pj} (after importing {midi.path.name})",
                       project_dir=folder, check_files=False)
-    save_project(project, pj)
+    copied = None
+    if not inline:
+        clip.file, copied = _copy_clip_file(Path(midi_path), folder, f"{cue.name}_{variant.name}_{layer.name}")
+        clip.track = track
+    try:
+        save_project(project, pj)
+    except BaseException:
+        if copied is not None:
+            copied.unlink(missing_ok=True)  # the project never referred to it
+        raise
     return ImportResult(project, cue, variant, layer, clip, midi, created, warnings)
+
+
+def _meter_and_key_warnings(midi: MidiData, cue: Cue) -> list[str]:
+    """What an existing cue changes about the file: its bar grid (6/8 is not 3/4) or its key."""
+    out = []
+    if midi.meter != cue.meter:
+        same_length = midi.meter.beats_per_bar == cue.meter.beats_per_bar
+        out.append(f"the file is in {midi.meter}, cue {cue.name!r} in {cue.meter}"
+                   + (": bars are as long but beats group differently" if same_length else
+                      ": its bars and beats no longer line up with the cue's"))
+    if midi.key is not None and cue.key is not None and midi.key != cue.key:
+        out.append(f"the file is in {midi.key}, cue {cue.name!r} in {cue.key}")
+    return out
 
 
 def _check_fits_a_cue(midi: MidiData) -> None:
@@ -145,8 +166,12 @@ def _check_fits_a_cue(midi: MidiData) -> None:
                            f"the {MAX_BARS} bars a cue can hold")
 
 
-def _copy_clip_file(src: Path, folder: Path, stem: str) -> str:
-    """Copy the MIDI file into the project's clips/ folder under a name not yet taken."""
+def _copy_clip_file(src: Path, folder: Path, stem: str) -> tuple[str, Path | None]:
+    """Copy the MIDI file into the project's clips/ folder under a name not yet taken.
+
+    Returns the clip's path relative to the project and the file written (None when an identical
+    copy was already there).
+    """
     clips = folder / "clips"
     clips.mkdir(parents=True, exist_ok=True)
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
@@ -157,6 +182,8 @@ def _copy_clip_file(src: Path, folder: Path, stem: str) -> str:
             break
         dest = clips / f"{safe}_{i}.mid"
         i += 1
+    written = None
     if not dest.exists():
         atomic_write_bytes(dest, src.read_bytes())
-    return dest.relative_to(folder).as_posix()
+        written = dest
+    return dest.relative_to(folder).as_posix(), written

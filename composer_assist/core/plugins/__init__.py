@@ -1,0 +1,1 @@
+"""Plugins as files: where they live, how a reference resolves, the Faust metadata beside a .dsp."""

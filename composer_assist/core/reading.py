@@ -1,0 +1,44 @@
+"""Reading a user's file safely: regular files only, with a size limit, one-line errors.
+
+A FIFO, a device (``/dev/zero``) or a folder given where a file is expected must fail at once,
+not hang or read until memory runs out.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .errors import ComposerAssistError
+
+MiB = 1024 * 1024
+
+
+def read_limited(path: str | os.PathLike, max_bytes: int, error: type[ComposerAssistError],
+                 what: str = "file") -> bytes:
+    """The bytes of the regular file ``path``, refused (``error``) if it is anything else or too large."""
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise error(f"{p}: no such {what}") from None
+    except OSError as exc:
+        raise error(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{p}: is a folder, not a {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise error(f"{p}: not a regular file (a pipe, socket or device); give a {what}")
+    if st.st_size > max_bytes:
+        raise error(f"{p}: {st.st_size / MiB:.1f} MiB is larger than the {max_bytes / MiB:g} MiB "
+                    f"a {what} may be")
+    try:
+        # O_NONBLOCK: should the path be swapped for a FIFO after the check, open() still returns.
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise error(f"{p}: larger than the {max_bytes / MiB:g} MiB a {what} may be")
+    return data
