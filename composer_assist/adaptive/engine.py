@@ -23,7 +23,7 @@ from composer_assist.core.profile import ClusterProfile
 from . import quality as _quality
 from .decision_log import layer_entries, write_decision_log
 from .mixer import Mixer
-from .policy import ControlTrack, PolicyConfig, control_track
+from .policy import DEFAULT_MODE, ControlTrack, PolicyConfig, control_track
 from .scheduler import Schedule, dwell_samples, schedule_live, schedule_planned, wanted_changes
 from .stems import StemSet
 
@@ -82,7 +82,7 @@ def _stems_for(render: Any) -> StemSet:
     return StemSet.from_render(render)
 
 
-def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = "live",
+def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAULT_MODE,
                  profile: ClusterProfile | None = None, render: Any = None, duration: float | None = None,
                  block: int = 512, config: PolicyConfig | None = None,
                  progress: Callable[[int, int], None] | None = None) -> AdaptiveResult:

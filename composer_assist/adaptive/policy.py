@@ -19,6 +19,8 @@ from composer_assist.core.project import Cue
 from composer_assist.core.profile import ClusterProfile
 
 MODES = ("live", "planned")
+# A recorded trace is known whole, so by default transitions are planned to land when the scene turns.
+DEFAULT_MODE = "planned"
 HEART_RATE_CHANNELS = ("heart_rate", "hr", "heartrate")
 PROFILE_BLEND_WIDTH = 0.15  # valence/arousal width over which a profile's contexts blend
 

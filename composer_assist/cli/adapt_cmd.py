@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from composer_assist.adaptive.policy import DEFAULT_MODE, MODES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("adapt", help="render the adaptive soundtrack of a cue for an emotion trace",
@@ -16,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project", help="project folder or project.json")
     p.add_argument("--cue", required=True, help="cue name")
     p.add_argument("--trace", required=True, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
-    p.add_argument("--mode", choices=("live", "planned"), default="live", help="adaptive mode (default live)")
+    p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
+                   help=f"adaptive mode (default {DEFAULT_MODE}: the recorded curve is known ahead; live: "
+                        "only the past is known, as for a viewer watching now)")
     p.add_argument("--profiles", default=None, help="listener cluster profiles JSON (from `learn`)")
     p.add_argument("--listener-cluster", type=int, default=None, help="cluster number in --profiles")
     p.add_argument("--listener-model", default=None,

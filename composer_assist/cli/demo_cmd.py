@@ -7,6 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
+from composer_assist.adaptive.policy import DEFAULT_MODE, MODES
 from composer_assist.core.plugins.paths import builtin_plugin_dir
 
 
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--project", default=None, help="project to use instead of projects/demo")
     p.add_argument("--jobs", type=int, default=2, help="render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
-    p.add_argument("--mode", choices=("live", "planned"), default="planned", help="adaptive mode (default planned)")
+    p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"adaptive mode (default {DEFAULT_MODE})")
     p.set_defaults(func=run)
 
 
@@ -56,19 +57,22 @@ def run(args: argparse.Namespace) -> int:
     print_render_table(renders)
 
     traces = sorted(traces_dir().glob("*.csv"))
+    from composer_assist.adaptive.stems import StemSet
+
+    stems = StemSet.from_render(renders[0])  # built once, shared by every adaptive render below
     if traces:
-        _adapt_demo(project, renders[0], traces, out / "adaptive", args.mode)
-    _listener_demo(project, renders[0], traces, out / "listeners")
+        _adapt_demo(project, stems, traces, out / "adaptive", args.mode)
+    _listener_demo(project, stems, traces, out / "listeners")
     print(f"\nAll output is in {out}/")
     return 0
 
 
-def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> None:
+def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str) -> None:
     from composer_assist.adaptive.engine import run_adaptive
     from composer_assist.services.adapt import write_outputs
     from composer_assist.core.trace import load_trace
 
-    cue = render.cue
+    cue = stems.cue
     print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
     width = max(len(p.stem) for p in traces)
     header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'step/click':>13} {'max jump LU':>11}"
@@ -76,7 +80,7 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
     print("-" * len(header))
     for path in traces:
         trace = load_trace(path)
-        result = run_adaptive(project, cue.name, trace, mode=mode, render=render)
+        result = run_adaptive(project, cue.name, trace, mode=mode, render=stems)
         write_outputs(result, out / path.stem)
         q = result.quality
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
@@ -88,7 +92,7 @@ def _adapt_demo(project, render, traces: list[Path], out: Path, mode: str) -> No
     print(f"(WAV, decision log and figure per trace in {out}/)")
 
 
-def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
+def _listener_demo(project, stems, traces: list[Path], out: Path) -> None:
     """Learn listener clusters from the project's feedback log, then render one trace for two of them."""
     log_path = project.folder / "listeners" / "feedback.csv"
     if not log_path.exists() or not traces:
@@ -101,7 +105,7 @@ def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
     from composer_assist.learn.model import ListenerPreferenceModel
     from composer_assist.learn.store import ModelStore
 
-    cue = render.cue
+    cue = stems.cue
     log = load_feedback_log(log_path)
     model = ListenerPreferenceModel(catalog=catalog_from_project(project.path, cue.name), random_state=0)
     model.fit(log)
@@ -117,7 +121,7 @@ def _listener_demo(project, render, traces: list[Path], out: Path) -> None:
     print(f"One trace ({trace_path.stem}), the two largest clusters:")
     shares = {}
     for prof in (a, b):
-        result = run_adaptive(project, cue.name, trace, mode="planned", profile=prof, render=render)
+        result = run_adaptive(project, cue.name, trace, mode=DEFAULT_MODE, profile=prof, render=stems)
         write_outputs(result, out / f"cluster{prof.cluster}")
         shares[prof.cluster] = result.variant_shares()
         text = ", ".join(f"{v} {x:.0%}" for v, x in sorted(shares[prof.cluster].items(), key=lambda kv: -kv[1])

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 
 PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#EECA3B", "#9D755D"]
+
+
+def _peaks(times: np.ndarray, gains: dict[str, np.ndarray], points: int = 1500):
+    """Gain curves cut to about one value per pixel, keeping each bucket's peak (a short fade stays visible).
+
+    A block-rate curve of a long trace has tens of thousands of steps; drawing them all is what
+    made the figure slow, not what made it readable.
+    """
+    if len(times) <= points:
+        return times, gains
+    starts = np.linspace(0, len(times), points + 1).astype(np.int64)[:-1]
+    return times[starts], {k: np.maximum.reduceat(g, starts) for k, g in gains.items()}
 
 
 def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> None:
@@ -19,6 +33,7 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
     dur = result.audio.shape[0] / sr
     times, gains = result.layer_gains()
+    times, gains = _peaks(times, gains)
     layer_names: list[str] = []
     for key in gains:
         layer = key.split("/", 1)[1]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from composer_assist.adaptive.engine import AdaptiveResult, run_adaptive
+from composer_assist.adaptive.policy import DEFAULT_MODE
 from composer_assist.adaptive.decision_log import write_decision_log
 from composer_assist.audio.render import render_cue
 from composer_assist.audio.wavio import write_wav
@@ -15,7 +16,7 @@ from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
 
 
-def adapt(project: Project, cue: str, trace: Trace, mode: str = "planned", profile: ClusterProfile | None = None,
+def adapt(project: Project, cue: str, trace: Trace, mode: str = DEFAULT_MODE, profile: ClusterProfile | None = None,
           duration: float | None = None, jobs: int = 2, use_cache: bool = True,
           progress: Callable[[int, int], None] | None = None) -> AdaptiveResult:
     """Render (or reuse cached) stems of ``cue`` and adapt them to ``trace``."""

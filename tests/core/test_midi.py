@@ -147,3 +147,70 @@ def test_zero_tempo_and_bad_key_signature_are_refused(tmp_path):
     (tmp_path / "key.mid").write_bytes(bytes(raw))
     with pytest.raises(MidiImportError, match="key.mid"):
         read_midi(tmp_path / "key.mid")
+
+
+def test_running_status_resumed_after_sysex_is_read(realdata):
+    """The jazz-soft file plays a C major scale whose running status continues across a SysEx."""
+    m = read_midi(realdata / "midi_jazzsoft_tests" / "test-running-status-sysex.mid")
+    assert [n.pitch for n in m.notes] == [60, 62, 64, 65, 67, 69, 71, 72]
+    assert all(n.velocity == 127 for n in m.notes)
+
+
+def test_reader_returns_plain_data_with_key_signature(tmp_path):
+    import mido
+
+    from composer_assist.core.midi import MidiNote
+
+    mf = mido.MidiFile(type=0)
+    mf.tracks.append(mido.MidiTrack([mido.MetaMessage("key_signature", key="F#m"),
+                                     mido.Message("note_on", note=66, velocity=80),
+                                     mido.Message("note_off", note=66, time=480)]))
+    mf.save(tmp_path / "fsharp.mid")
+    m = read_midi(tmp_path / "fsharp.mid")
+    assert m.key == "F# minor"
+    assert m.notes == [MidiNote(0.0, 1.0, 66, 80)] and type(m.notes[0]) is MidiNote
+
+
+def test_import_sets_key_from_file_or_leaves_it_unset(tmp_path, realdata):
+    import mido
+
+    mf = mido.MidiFile(type=0)
+    mf.tracks.append(mido.MidiTrack([mido.MetaMessage("key_signature", key="Eb"),
+                                     mido.Message("note_on", note=63, velocity=80),
+                                     mido.Message("note_off", note=63, time=480)]))
+    mf.save(tmp_path / "eb.mid")
+    assert main(["import-midi", str(tmp_path / "eb.mid"), str(tmp_path / "p"), "--cue", "c", "--variant", "v",
+                 "--layer", "l"]) == 0
+    assert load_project(tmp_path / "p").cue("c").key == "Eb major"
+    scale = realdata / "midi_jazzsoft_tests" / "test-c-major-scale.mid"
+    assert read_midi(scale).key is None
+    assert main(["import-midi", str(scale), str(tmp_path / "q"), "--cue", "c", "--variant", "v",
+                 "--layer", "l"]) == 0
+    data = (tmp_path / "q" / "project.json").read_text()
+    assert load_project(tmp_path / "q").cue("c").key is None and '"key"' not in data
+
+
+def test_import_warns_when_a_6_8_file_goes_into_a_3_4_cue(tmp_path, capsys):
+    proj = tmp_path / "p"
+    assert main(["import-midi", str(_write_midi(tmp_path / "a.mid", meters=((3, 4),))), str(proj), "--cue", "c",
+                 "--variant", "v", "--layer", "l"]) == 0
+    capsys.readouterr()
+    assert main(["import-midi", str(_write_midi(tmp_path / "b.mid", meters=((6, 8),))), str(proj), "--cue", "c",
+                 "--variant", "v", "--layer", "m"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: the file is in 6/8, cue 'c' in 3/4: bars are as long but beats group differently" in out
+
+
+def test_a_failed_import_leaves_no_copied_clip(tmp_path, monkeypatch):
+    from composer_assist.core.errors import ProjectError
+    from composer_assist.core.project import midi_import
+
+    mid = _write_midi(tmp_path / "a.mid")
+
+    def fail(*_a, **_k):
+        raise ProjectError("disk full (simulated)")
+
+    monkeypatch.setattr(midi_import, "save_project", fail)
+    with pytest.raises(ProjectError, match="disk full"):
+        midi_import.import_midi(mid, tmp_path / "p", "c", "v", "l")
+    assert not list((tmp_path / "p").rglob("*.mid"))

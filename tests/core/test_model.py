@@ -167,3 +167,56 @@ def test_comment_fields_and_a_bom_are_accepted(tmp_path):
 def test_deeply_nested_json_is_one_line(tmp_path):
     msg = error_of(tmp_path, "[" * 100000 + "]" * 100000)
     assert "nested too deeply" in msg or "expected an object" in msg
+
+
+def test_underscore_keys_survive_a_save_at_every_level(tmp_path):
+    data = minimal()
+    data["_comment"] = "top"
+    cue = data["cues"][0]
+    cue["_tool"] = {"x": [1, 2]}
+    cue["markers"] = [{"name": "m", "beat": 1, "_note": "marker"}]
+    cue["transitions"] = [{"from": "a", "to": "b", "_why": "rule"}]
+    cue["adaptive"] = {"dwell_bars": 1, "_a": 1}
+    var = cue["variants"][0]
+    var["_v"] = "variant"
+    var["layers"][0]["_l"] = "layer"
+    var["layers"][0]["instrument"]["_p"] = "plugin"
+    var["layers"][0]["clips"][0]["_c"] = "clip"
+    project = load_project(write(tmp_path, data))
+    save_project(project, tmp_path / "again" / "project.json")
+    out = json.loads((tmp_path / "again" / "project.json").read_text())
+    c = out["cues"][0]
+    v = c["variants"][0]
+    assert out["_comment"] == "top" and c["_tool"] == {"x": [1, 2]} and c["markers"][0]["_note"] == "marker"
+    assert c["transitions"][0]["_why"] == "rule" and c["adaptive"]["_a"] == 1 and v["_v"] == "variant"
+    assert v["layers"][0]["_l"] == "layer" and v["layers"][0]["instrument"]["_p"] == "plugin"
+    assert v["layers"][0]["clips"][0]["_c"] == "clip"
+
+
+@pytest.mark.parametrize("file", ["/etc/passwd", "../outside.mid", "clips/../../outside.mid", "link.mid"])
+def test_clip_files_must_stay_inside_the_project(tmp_path, file):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (tmp_path / "outside.mid").write_bytes(b"MThd")
+    (folder / "link.mid").symlink_to(tmp_path / "outside.mid")
+    data = minimal()
+    data["cues"][0]["variants"][0]["layers"][0]["clips"] = [{"start": 0, "file": file}]
+    msg = error_of(folder, data)
+    assert "cues[0].variants[0].layers[0].clips[0].file" in msg
+    assert "inside the project folder" in msg or "leads outside the project folder" in msg
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda d: d["cues"][0]["variants"][0]["layers"][0]["clips"][0].update(notes=[[0, 1e308, 60, 100]]),
+     "clips[0].notes[0][1]: 1e+308 is outside"),
+    (lambda d: d["cues"][0].update(transitions=[{"fade_beats": 1e300}]), "transitions[0].fade_beats: 1e+300 is outside"),
+    (lambda d: d["cues"][0].update(adaptive={"dwell_bars": 1e308}), "adaptive.dwell_bars: 1e+308 is outside"),
+    (lambda d: d["cues"][0].update(meter="1000000000/4"), "meter: '1000000000/4' is not a valid time signature"),
+    (lambda d: d["cues"][0].update(tempo=1, length_bars=10000), "length_bars: the cue lasts 666.7 h (10000 bars of 4/4 at 1 BPM); a cue may last at most 4 h"),
+    (lambda d: d["cues"][0].update(stingers=[{"name": "s", "instrument": {"plugin": "pad"}, "clips": []}]),
+     "stingers[0]: a stinger needs at least one note"),
+])
+def test_numbers_outside_a_musical_range_are_refused_at_load(tmp_path, mutate, expected):
+    data = copy.deepcopy(minimal())
+    mutate(data)
+    assert expected in error_of(tmp_path, data)

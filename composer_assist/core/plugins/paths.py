@@ -38,6 +38,11 @@ def vst3_search_paths() -> list[Path]:
     return _unique(paths)
 
 
+def standard_plugin_folders() -> list[Path]:
+    """The folders a plugin may be loaded from without asking: ours, and the VST2/VST3 search paths."""
+    return _unique([builtin_plugin_dir(), *vst2_search_paths(), *vst3_search_paths()])
+
+
 def _unique(paths: list[Path]) -> list[Path]:
     seen, out = set(), []
     for p in paths:
