@@ -8,10 +8,8 @@ Writing the soundtrack, decision log and figure is ``composer_assist.services.ad
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -21,7 +19,7 @@ from composer_assist.core.project import Cue, Project
 from composer_assist.core.profile import ClusterProfile
 
 from . import quality as _quality
-from .decision_log import layer_entries, write_decision_log
+from .decision_log import layer_entries
 from .mixer import Mixer
 from .policy import DEFAULT_MODE, ControlTrack, PolicyConfig, control_track
 from .scheduler import Schedule, dwell_samples, schedule_live, schedule_planned, wanted_changes

@@ -50,6 +50,25 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
                ncol=len(names), frameon=False, bbox_to_anchor=(0.99, 0.995), title="variants",
                title_fontsize=8)
 
+    _trace_panel(ax_t, tr, sched, names, colour)
+    lane_note = _variant_lane(ax_v, axes, result, names, colour, dur)
+    _layer_strips(axes[2:], layer_names, times, gains, colour)
+    axes[2].set_title("layer gains (height = gain 0..1, colour = variant; crossfades show both)",
+                      fontsize=9, loc="left")
+    axes[-1].set_xlabel("time (s)")
+    q = result.quality
+    lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
+    fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
+    fig.text(0.06, 0.01, f"{q.switches} switches ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
+             f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
+             f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
+    axes[-1].set_xlim(0, dur)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.11)
+    write_png(fig, path, dpi=110)
+
+
+def _trace_panel(ax_t, tr, sched, names, colour) -> None:
+    """The emotion trace as read and smoothed, intensity, and where the scene turns."""
     ax_t.plot(tr.times, tr.valence, color="tab:blue", lw=0.7, alpha=0.45)
     ax_t.plot(tr.times, tr.arousal, color="tab:red", lw=0.7, alpha=0.45)
     ax_t.plot(tr.times, tr.smooth_valence, color="tab:blue", lw=1.8, label="valence")
@@ -64,6 +83,10 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     ax_t.set_title("trace (thin: as read, thick: smoothed); dotted lines: the scene turns to a variant",
                    fontsize=9, loc="left")
 
+
+def _variant_lane(ax_v, axes, result, names, colour, dur: float) -> str:
+    """The playing variant over time, crossfades as diagonal splits; returns the lane's caption."""
+    sched, sr = result.schedule, result.sample_rate
     # Variant lane: solid while a variant plays alone, a diagonal split during crossfades.
     segs = []
     cur, start = sched.start_variant, 0.0
@@ -96,10 +119,13 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     lane_note = ("black lines: switch boundaries (crossfade start); lane labels: "
                  + ("how early the switch started before the scene turned" if result.mode == "planned"
                     else "quantisation/dwell wait after the decision"))
+    return lane_note
 
+
+def _layer_strips(axes, layer_names, times, gains, colour) -> None:
     # One strip per layer, like DAW tracks: its gain, coloured by the variant it belongs to.
     for li, layer in enumerate(layer_names):
-        ax = axes[2 + li]
+        ax = axes[li]
         for key, g in gains.items():
             v, lname = key.split("/", 1)
             if lname == layer:
@@ -108,15 +134,3 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
         ax.set_yticks([0, 1])
         ax.tick_params(axis="y", labelsize=7)
         ax.set_ylabel(layer, rotation=0, ha="right", va="center", fontsize=9)
-    axes[2].set_title("layer gains (height = gain 0..1, colour = variant; crossfades show both)",
-                      fontsize=9, loc="left")
-    axes[-1].set_xlabel("time (s)")
-    q = result.quality
-    lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
-    fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
-    fig.text(0.06, 0.01, f"{q.switches} switches ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
-             f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
-             f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
-    axes[-1].set_xlim(0, dur)
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.11)
-    write_png(fig, path, dpi=110)

@@ -1,13 +1,8 @@
-"""A fitted model in words and in a picture (listeners in 2-D by PCA, profile bars)."""
+"""A fitted model in words (the picture is ``composer_assist.figures.listeners``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import numpy as np
-
-from composer_assist.core.profile import CONTEXTS
 
 from .model import ListenerPreferenceModel
 from .profiles import CONTEXT_WORDS

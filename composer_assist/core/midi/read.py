@@ -49,6 +49,33 @@ class MidiData:
 def read_midi(path: str | Path, track: int | None = None) -> MidiData:
     """Parse a .mid file; raise ``MidiImportError`` with a one-line reason naming the file."""
     path = Path(path)
+    mf = _open(path)
+    if track is not None and not 0 <= track < len(mf.tracks):
+        raise MidiImportError(f"{path}: track {track} does not exist (the file has {len(mf.tracks)})")
+    tpb = mf.ticks_per_beat
+    events = _Events(path, tpb)
+    offset = 0
+    for ti, trk in enumerate(mf.tracks):
+        end = events.read_track(ti, trk, offset, notes_wanted=track is None or ti == track)
+        if mf.type == 2 and track is None:
+            offset = end  # format 2: independent patterns, one after the other
+    notes = sorted(events.notes)
+    meters = events.meters
+    return MidiData(
+        path=path,
+        format=mf.type,
+        ticks_per_beat=tpb,
+        notes=[MidiNote(on / tpb, (off - on) / tpb, pitch, vel) for on, off, pitch, vel in notes],
+        tempo=_tempo_map(events.tempo_events, tpb),
+        meter=min(meters, key=lambda bm: bm[0])[1] if meters else Meter(4, 4),
+        meters=sorted(meters, key=lambda bm: bm[0]),
+        length_beats=max([n[1] for n in notes], default=0) / tpb,
+        track_names=events.names,
+        key=min(events.keys)[1] if events.keys else None,
+    )
+
+
+def _open(path: Path) -> mido.MidiFile:
     data = explicit_running_status(read_limited(path, MAX_MIDI_BYTES, MidiImportError, "MIDI file"))
     try:
         # clip=True keeps out-of-range data bytes from aborting the parse of otherwise fine files.
@@ -59,81 +86,76 @@ def read_midi(path: str | Path, track: int | None = None) -> MidiData:
         raise MidiImportError(f"{path}: not a readable standard MIDI file: {_reason(exc)}") from None
     if mf.type not in (0, 1, 2):
         raise MidiImportError(f"{path}: unsupported MIDI format {mf.type}")
-    tpb = mf.ticks_per_beat
-    if not isinstance(tpb, int) or tpb <= 0:
+    if not isinstance(mf.ticks_per_beat, int) or mf.ticks_per_beat <= 0:
         raise MidiImportError(f"{path}: SMPTE time division is not supported (only ticks per quarter note)")
     if not mf.tracks:
         raise MidiImportError(f"{path}: the file has no tracks")
-    if track is not None and not 0 <= track < len(mf.tracks):
-        raise MidiImportError(f"{path}: track {track} does not exist (the file has {len(mf.tracks)})")
+    return mf
 
-    tempo_events: list[tuple[int, int]] = []
-    meters: list[tuple[float, Meter]] = []  # (beat, meter) changes, in file order
-    notes: list[tuple[int, int, int, int]] = []  # abs tick on, off, pitch, velocity
-    names: list[str] = []
-    keys: list[tuple[int, str]] = []
-    offset = 0
-    for ti, trk in enumerate(mf.tracks):
-        tick = offset
+
+class _Events:
+    """What the tracks of one file say: notes (in ticks), tempo, meter and key changes, track names."""
+
+    def __init__(self, path: Path, tpb: int) -> None:
+        self.path, self.tpb = path, tpb
+        self.tempo_events: list[tuple[int, int]] = []  # (tick, microseconds per beat)
+        self.meters: list[tuple[float, Meter]] = []  # (beat, meter) changes, in file order
+        self.keys: list[tuple[int, str]] = []
+        self.notes: list[tuple[int, int, int, int]] = []  # tick on, tick off, pitch, velocity
+        self.names: list[str] = []
+
+    def read_track(self, ti: int, trk: mido.MidiTrack, tick: int, notes_wanted: bool) -> int:
+        """Collect one track starting at ``tick``; returns the tick where it ends."""
         open_notes: dict[tuple[int, int], deque] = defaultdict(deque)
         name = ""
         for msg in trk:
             tick += msg.time
-            if msg.type == "set_tempo":
-                if msg.tempo <= 0:
-                    raise MidiImportError(f"{path}: track {ti}: tempo event at tick {tick} sets a tempo of 0")
-                tempo_events.append((tick, msg.tempo))
-            elif msg.type == "time_signature":
-                if msg.numerator < 1 or msg.denominator < 1:
-                    raise MidiImportError(f"{path}: track {ti}: invalid time signature "
-                                          f"{msg.numerator}/{msg.denominator} at tick {tick}")
-                m = Meter(msg.numerator, msg.denominator)
-                if not meters or meters[-1][1] != m:
-                    meters.append((tick / tpb, m))
-            elif msg.type == "key_signature":
-                keys.append((tick, _key_name(msg.key)))
-            elif msg.type == "track_name" and not name:
-                name = msg.name
-            if track is not None and ti != track:
-                continue
-            if msg.type == "note_on" and msg.velocity > 0:
+            if msg.is_meta:
+                given = self._meta(ti, msg, tick)
+                name = name or given or ""  # the first name a track gives itself
+            elif notes_wanted and msg.type == "note_on" and msg.velocity > 0:
                 open_notes[(msg.channel, msg.note)].append((tick, msg.velocity))
-            elif msg.type in ("note_off", "note_on"):
+            elif notes_wanted and msg.type in ("note_off", "note_on"):
                 q = open_notes.get((msg.channel, msg.note))
                 if q:
                     on, vel = q.popleft()
-                    notes.append((on, max(tick, on + 1), msg.note, vel))
+                    self.notes.append((on, max(tick, on + 1), msg.note, vel))
         # Notes never switched off end with their track.
         for (_, pitch), q in open_notes.items():
-            for on, vel in q:
-                notes.append((on, max(tick, on + 1), pitch, vel))
-        names.append(name)
-        if mf.type == 2 and track is None:
-            offset = tick
+            self.notes += [(on, max(tick, on + 1), pitch, vel) for on, vel in q]
+        self.names.append(name)
+        return tick
 
-    tempo_events.sort()
+    def _meta(self, ti: int, msg: mido.MetaMessage, tick: int) -> str | None:
+        """Record a tempo, meter or key change; returns the track's name when ``msg`` gives it."""
+        if msg.type == "set_tempo":
+            if msg.tempo <= 0:
+                raise MidiImportError(f"{self.path}: track {ti}: tempo event at tick {tick} sets a tempo of 0")
+            self.tempo_events.append((tick, msg.tempo))
+        elif msg.type == "time_signature":
+            if msg.numerator < 1 or msg.denominator < 1:
+                raise MidiImportError(f"{self.path}: track {ti}: invalid time signature "
+                                      f"{msg.numerator}/{msg.denominator} at tick {tick}")
+            m = Meter(msg.numerator, msg.denominator)
+            if not self.meters or self.meters[-1][1] != m:
+                self.meters.append((tick / self.tpb, m))
+        elif msg.type == "key_signature":
+            self.keys.append((tick, _key_name(msg.key)))
+        elif msg.type == "track_name":
+            return msg.name
+        return None
+
+
+def _tempo_map(tempo_events: list[tuple[int, int]], tpb: int) -> TempoMap:
     points = [TempoPoint(0.0, 120.0)]
-    for tick, us in tempo_events:
+    for tick, us in sorted(tempo_events):
         bpm = mido.tempo2bpm(us)
         beat = tick / tpb
         if beat == points[-1].beat:
             points[-1] = TempoPoint(beat, bpm)
         elif bpm != points[-1].bpm:
             points.append(TempoPoint(beat, bpm))
-    notes.sort()
-    length_ticks = max([n[1] for n in notes], default=0)
-    return MidiData(
-        path=path,
-        format=mf.type,
-        ticks_per_beat=tpb,
-        notes=[MidiNote(on / tpb, (off - on) / tpb, pitch, vel) for on, off, pitch, vel in notes],
-        tempo=TempoMap(points),
-        meter=min(meters, key=lambda bm: bm[0])[1] if meters else Meter(4, 4),
-        meters=sorted(meters, key=lambda bm: bm[0]),
-        length_beats=length_ticks / tpb,
-        track_names=names,
-        key=min(keys)[1] if keys else None,
-    )
+    return TempoMap(points)
 
 
 def _key_name(key: str) -> str:

@@ -225,6 +225,12 @@ def _parse_cue(f: Fields, project_dir: Path | None, check_files: bool) -> Cue:
     _unique_names(f, "variants", [v.name for v in cue.variants])
     _unique_names(f, "markers", [m.name for m in cue.markers])
     _unique_names(f, "stingers", [s.name for s in cue.stingers])
+    _check_references(f, cue, check_files)
+    return cue
+
+
+def _check_references(f: Fields, cue: Cue, check_files: bool) -> None:
+    """Transition rules name existing variants, markers and stingers; markers sit inside the cue."""
     names = {v.name for v in cue.variants}
     markers = {m.name for m in cue.markers}
     stingers = {s.name for s in cue.stingers}
@@ -247,7 +253,6 @@ def _parse_cue(f: Fields, project_dir: Path | None, check_files: bool) -> Cue:
         if m.beat > cue.length_beats:
             raise f.fail(f"beat {m.beat:g} is past the cue end ({cue.length_beats:g})",
                          f"{f.where('markers')}[{i}].beat")
-    return cue
 
 
 def _unique_names(f: Fields, key: str, names: list[str]) -> None:
