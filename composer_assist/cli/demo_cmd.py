@@ -7,6 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
+from composer_assist.cli.render_cmd import positive_int
 from composer_assist.core.plugin_paths import builtin_plugin_dir
 
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "hear the same trace.")
     p.add_argument("-o", "--out", default="out/demo", help="output folder (default: out/demo)")
     p.add_argument("--project", default=None, help="project to use instead of projects/demo")
-    p.add_argument("--jobs", type=int, default=2, help="render worker processes (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=2, help="render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.add_argument("--mode", choices=("live", "planned"), default="planned", help="adaptive mode (default planned)")
     p.set_defaults(func=run)
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.audio.render import render_cue, write_cue
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.render_cmd import prepare_out_dir
-    from composer_assist.cli.report import print_render_table
+    from composer_assist.cli.report import print_render_table, print_render_warnings
     from composer_assist.core.project_file import load_project
 
     out = prepare_out_dir(Path(args.out))
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nRendered {stems} stems ({cached} from the cache) in {render_s:.1f} s; "
           f"wrote {len(files)} WAV files into {out / 'stems'}\n")
     print_render_table(renders)
+    print_render_warnings(renders)
 
     traces = sorted(traces_dir().glob("*.csv"))
     if traces:
