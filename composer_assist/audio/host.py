@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import difflib
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from composer_assist.core.errors import PluginError
+from composer_assist.core.suggest import did_you_mean
 from composer_assist.core.plugins.meta import DEFAULT_RELEASE_S, DEFAULT_VOICES, faust_meta
 
 SILENCE = 1e-4  # -80 dBFS: where a tail is considered to have died away
@@ -38,8 +38,7 @@ def reset_fp_env() -> None:
 
 
 def _unknown_param(plugin: str, name: str, valid: list[str]) -> PluginError:
-    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}? " if close else ""
+    hint = did_you_mean(name, valid)
     shown = ", ".join(valid[:40]) + (f", ... ({len(valid)} in all)" if len(valid) > 40 else "")
     return PluginError(f"plugin {plugin}: unknown parameter {name!r}; {hint}valid: {shown or 'none'}")
 
@@ -87,25 +86,38 @@ class Loaded:
         raise _unknown_param(self.label, name, self.param_names())
 
     def params(self) -> list[dict]:
-        """Parameter table: name, value, default, min, max, unit, text."""
+        """Parameter table: name, value, default, min, max, unit, text; VSTs add ``min_text`` and
+        ``max_text``, what the plugin displays at 0 and 1 (its real range, e.g. 20 Hz .. 20 kHz)."""
+        if self.kind != "faust":
+            return self._vst_params()
+        units = {k: v.get("unit", "") for k, v in (self.meta.get("params") or {}).items() if isinstance(v, dict)}
         out = []
         for d in self.describe():
-            if self.kind == "faust":
-                short = _short(d["name"])
-                out.append({"name": short, "address": d["name"], "value": float(d.get("value", 0.0)),
-                            "default": float(d.get("value", 0.0)), "min": float(d.get("min", 0.0)),
-                            "max": float(d.get("max", 0.0)), "unit": d.get("label", "") if d.get("label") != short else "",
-                            "text": ""})
-            else:
-                idx = int(d["index"])
-                value = float(self.proc.get_parameter(idx))
-                # VST2 does not report defaults (DawDreamer says 0): a fresh instance's value is it.
-                out.append({"name": d["name"], "value": value, "default": value, "min": 0.0, "max": 1.0,
-                            "unit": d.get("label", ""), "text": str(d.get("currentValText", ""))})
-        if self.kind == "faust":
-            units = {k: v.get("unit", "") for k, v in (self.meta.get("params") or {}).items() if isinstance(v, dict)}
-            for p in out:
-                p["unit"] = units.get(p["name"], p["unit"])
+            short = _short(d["name"])
+            unit = d.get("label", "") if d.get("label") != short else ""
+            # A freshly compiled dsp holds its sliders' initial values: current and default.
+            out.append({"name": short, "address": d["name"], "value": float(d.get("value", 0.0)),
+                        "default": float(d.get("value", 0.0)), "min": float(d.get("min", 0.0)),
+                        "max": float(d.get("max", 0.0)), "unit": units.get(short, unit), "text": ""})
+        return out
+
+    def _vst_params(self) -> list[dict]:
+        desc = self.describe()
+        # Current values and texts first: sweeping one parameter may move others (presets).
+        out = [{"name": d["name"], "value": float(self.proc.get_parameter(int(d["index"]))), "min": 0.0,
+                "max": 1.0, "unit": d.get("label", ""), "text": str(d.get("currentValText", ""))} for d in desc]
+        for d, p in zip(desc, out):
+            # VST2 does not report defaults (DawDreamer says 0): a fresh instance's value is it.
+            p["default"] = p["value"]
+            idx = int(d["index"])
+            try:
+                self.proc.set_parameter(idx, 0.0)
+                low = str(self.proc.get_parameter_text(idx))
+                self.proc.set_parameter(idx, 1.0)
+                p["min_text"], p["max_text"] = low, str(self.proc.get_parameter_text(idx))
+                self.proc.set_parameter(idx, p["value"])
+            except Exception:  # a plugin refusing the extremes is still listed, without its range text
+                pass
         return out
 
 

@@ -22,10 +22,11 @@ import numpy as np
 from composer_assist.core.errors import PluginError, ProjectError, RenderError
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue, Layer, PluginRef, Project, check_plugins
+from composer_assist.core.project.plugin_check import check_params
 from composer_assist.core.plugins.paths import resolve_plugin
 
 from . import stem_cache
-from composer_assist.core.plugins.meta import faust_meta
+from composer_assist.core.plugins.meta import faust_meta, note_ranges, playable_notes, silent_notes
 from .wavio import write_wav
 
 BLOCK_SIZE = 512
@@ -70,10 +71,15 @@ class CueRender:
     stats: list[StemStats]
     errors: list[StemError] = field(default_factory=list)  # only with keep_going=True
     wall: float = 0.0  # whole render_cue call
+    warnings: list[str] = field(default_factory=list)  # e.g. notes the instrument does not sound
 
     @property
     def cached_stems(self) -> list[tuple[str, str]]:
         return [(s.variant, s.layer) for s in self.stats if s.cached]
+
+    def failed_layers(self, variant: str) -> list[str]:
+        """Layers of ``variant`` that failed to render (then it has no mixdown)."""
+        return [e.layer for e in self.errors if e.variant == variant]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,14 +109,10 @@ def _plugin_spec(ref: PluginRef, role: str, project_dir: Path | None, where: str
             raise PluginError(f"{where}: {exc}") from None
         fp.update(stem_cache.faust_fingerprint(path))
         tail = float(meta.get("release_s", 0.5))
-        unknown = [k for k in ref.params if meta.get("params") and k not in meta["params"]]
-        if unknown:
-            import difflib
-
-            close = difflib.get_close_matches(unknown[0], list(meta["params"]), n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise PluginError(f"{where}: plugin {ref.plugin}: unknown parameter {unknown[0]!r}; {hint}"
-                              f"valid: {', '.join(meta['params'])}")
+        try:
+            check_params(ref, res)  # render_cue checked the project; this guards direct callers
+        except PluginError as exc:
+            raise PluginError(f"{where}: plugin {ref.plugin}: {exc}") from None
     else:
         tail = VST_RELEASE_S if role == "instrument" else VST_EFFECT_TAIL_S
     if ref.state:
@@ -139,6 +141,7 @@ class _Stem:
     length: int
     plugins: str
     chain_key: str  # the chain without its notes: where its measured tail length is remembered
+    warning: str | None = None
 
 
 def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | None,
@@ -180,7 +183,27 @@ def _stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | Non
     key = stem_cache.stem_key({"chain": fps, "notes": notes, "tempo": tempo.to_json(), "sample_rate": sr,
                                "block_size": BLOCK_SIZE, "length": length, "tail_max": tail_full})
     plugins = " -> ".join(Path(r.plugin).name for r in [layer.instrument] + list(layer.effects))
-    return _Stem(variant, layer, key, spec, length, plugins, chain_key)
+    where = f"{cue.name}/{'stingers' if variant == STINGER else variant}/{layer.name}"
+    warning = _silent_notes_warning(where, layer.instrument.plugin, chain[0], [n[2] for n in notes])
+    return _Stem(variant, layer, key, spec, length, plugins, chain_key, warning)
+
+
+def _silent_notes_warning(where: str, ref: str, instrument: dict, pitches: list[int]) -> str | None:
+    """One line naming the notes of a layer its (Faust) instrument does not sound, per its metadata."""
+    if instrument["kind"] != "faust":
+        return None  # a VST does not say which notes it sounds
+    meta = faust_meta(Path(instrument["path"]))
+    silent = silent_notes(meta, pitches)
+    if not silent:
+        return None
+    playable = playable_notes(meta) or frozenset()
+    what = "kit" if meta.get("gm_drums") else "range"
+    if len(silent) == 1:
+        notes, verb = f"note {silent[0]}", "is"
+    else:
+        notes, verb = f"notes {', '.join(map(str, silent))}", "are"
+    return (f"{where}: {notes} {verb} not in the {Path(ref).stem} {what} ({note_ranges(playable)}) "
+            f"and {verb} silent")
 
 
 def _timeout(spec: dict) -> float:
@@ -300,15 +323,23 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
             stems[st.variant][st.layer.name] = arr[:, :length]
             tails[st.variant][st.layer.name] = arr[:, length:]
     return CueRender(c, sr, length, stems, tails, stinger_audio, [stats[i] for i in sorted(stats)], errors,
-                     time.perf_counter() - t_start)
+                     time.perf_counter() - t_start, [st.warning for st in todo if st.warning])
 
 
 def mixdown(render: CueRender, variant: str, with_tail: bool = False) -> np.ndarray:
-    """Sum of a variant's stems with each layer's gain and pan (2, n) float32."""
+    """Sum of a variant's stems with each layer's gain and pan (2, n) float32.
+
+    Raises ``RenderError`` if a layer of the variant failed: a mix without it would pass for
+    the real one.
+    """
     try:
         v = render.cue.variant(variant)
     except KeyError as exc:
         raise ProjectError(exc.args[0]) from None
+    failed = render.failed_layers(variant)
+    if failed:
+        raise RenderError(f"cue {render.cue.name!r} variant {variant!r}: no mixdown, layer "
+                          f"{', '.join(map(repr, failed))} failed to render")
     stems = render.stems.get(variant, {})
     tails = render.tails.get(variant, {})
     extra = max((t.shape[1] for t in tails.values()), default=0) if with_tail else 0
@@ -363,7 +394,9 @@ def output_files(render: CueRender, out_dir: Path) -> list[tuple[Path, str, Call
             tail = render.tails.get(variant, {}).get(name)
             if tail is not None and tail.shape[1]:
                 planned.append((folder / f"{stem}.tail.wav", f"{what} tail", lambda a=tail: a))
-        planned.append((folder / "mix.wav", f"variant {variant!r} mixdown", lambda v=variant: mixdown(render, v)))
+        if not render.failed_layers(variant):  # a mix missing a layer is not written at all
+            planned.append((folder / "mix.wav", f"variant {variant!r} mixdown",
+                            lambda v=variant: mixdown(render, v)))
     for name, audio in render.stingers.items():
         planned.append((base / "stingers" / f"{_safe(name)}.wav", f"stinger {name!r}", lambda a=audio: a))
     seen: dict[str, str] = {}
@@ -378,6 +411,22 @@ def output_files(render: CueRender, out_dir: Path) -> list[tuple[Path, str, Call
     return planned
 
 
+def stale_outputs(render: CueRender, out_dir: Path) -> list[Path]:
+    """Files an earlier render may have left that this one failed to produce: a failed layer's
+    stem and tail, its variant's ``mix.wav``, a failed stinger.  Left in place they would pass for
+    this render's output."""
+    base = Path(out_dir) / cue_folder(render.cue.name)
+    out: list[Path] = []
+    for e in render.errors:
+        if e.variant == STINGER:
+            out.append(base / "stingers" / f"{_safe(e.layer)}.wav")
+            continue
+        folder = base / _safe(e.variant)
+        out += [folder / f"{_layer_file(e.layer)}.wav", folder / f"{_layer_file(e.layer)}.tail.wav",
+                folder / "mix.wav"]
+    return list(dict.fromkeys(out))
+
+
 def check_output_names(cue: Cue, variants: list[str] | None, out_dir: Path) -> None:
     """Raise ``RenderError`` now (before rendering) if ``write_cue`` would find clashing names."""
     chosen = [v for v in cue.variants if not variants or v.name in variants]
@@ -390,10 +439,18 @@ def check_output_names(cue: Cue, variants: list[str] | None, out_dir: Path) -> N
 def write_cue(render: CueRender, out_dir: Path) -> list[Path]:
     """Write ``OUT/<cue>/<variant>/<layer>.wav`` (+ ``<layer>.tail.wav``), ``mix.wav`` and stingers.
 
+    A variant with a failed layer gets its other stems but no ``mix.wav``, and files of an
+    earlier render that this one failed to produce are removed (see ``stale_outputs``).
+
     A layer named ``mix`` or ``*.tail`` is written as ``<layer>_layer.wav``; names that still
     collide after making them safe raise ``RenderError`` before anything is written.
     """
     planned = output_files(render, out_dir)
+    for path in stale_outputs(render, out_dir):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise RenderError(f"{out_dir}: cannot remove the stale {path}: {exc.strerror or exc}") from None
     written: list[Path] = []
     for path, _, audio in planned:
         try:

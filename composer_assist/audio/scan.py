@@ -15,9 +15,10 @@ from typing import Callable
 
 from composer_assist.core.atomic import atomic_write_json
 from composer_assist.core.errors import PluginError
+from composer_assist.core.suggest import did_you_mean
 from composer_assist.core.plugins.paths import builtin_plugin_dir, vst2_search_paths, vst3_search_paths
 
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2  # 2: VST parameters carry the text of their range (min_text, max_text)
 PROBE_TIMEOUT_S = 30.0
 
 
@@ -51,7 +52,7 @@ class PluginInfo:
 class ScanResult:
     plugins: list[PluginInfo]
     probed: int  # how many were probed now (the rest came from the cache)
-    skipped: list[str]  # files in VST folders that are not plugins (shared libraries)
+    skipped: dict[str, str]  # path -> why: files in VST folders that are not VST2 plugins
 
 
 def _sig(*paths: Path) -> str:
@@ -84,17 +85,26 @@ def bundle_binaries(bundle: Path) -> list[Path]:
 VST2_ENTRY_POINTS = {b"VSTPluginMain", b"main", b"main_plugin", b"main_macho"}
 
 
-def exported_symbols(path: Path) -> set[bytes]:
-    """Names of the functions a 64/32-bit little-endian ELF shared object defines (.dynsym)."""
+class _NotElf(ValueError):
+    """Why a file cannot be read as a shared library."""
+
+
+def _elf_functions(path: Path) -> set[bytes]:
+    """Names of the functions a 64/32-bit little-endian ELF shared object defines (.dynsym).
+
+    Raises ``_NotElf`` saying why the file is not one.
+    """
     import struct
 
     try:
         with open(path, "rb") as fh:
             data = fh.read()
-    except OSError:
-        return set()
-    if data[:4] != b"\x7fELF" or data[5] != 1:
-        return set()
+    except OSError as exc:
+        raise _NotElf(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) < 0x34 or data[:4] != b"\x7fELF":
+        raise _NotElf("not an ELF shared library" + (" (empty file)" if not data else ""))
+    if data[5] != 1:
+        raise _NotElf("big-endian ELF: not for this machine")
     is64 = data[4] == 2
     try:
         if is64:
@@ -128,12 +138,27 @@ def exported_symbols(path: Path) -> set[bytes]:
                 out.add(data[stroff + name:end])
         return out
     except (struct.error, IndexError, ValueError):
+        raise _NotElf("damaged ELF file: its symbol table cannot be read") from None
+
+
+def exported_symbols(path: Path) -> set[bytes]:
+    """Names of the functions an ELF shared object defines (empty if it is not one)."""
+    try:
+        return _elf_functions(path)
+    except _NotElf:
         return set()
 
 
-def _is_vst2_binary(path: Path) -> bool:
-    """A VST2 exports ``VSTPluginMain`` (or the old ``main``); plugin folders also hold helper libraries."""
-    return bool(exported_symbols(path) & VST2_ENTRY_POINTS)
+def vst2_skip_reason(path: Path) -> str | None:
+    """Why ``path`` is not a VST2 plugin, or None if it is one: a VST2 exports ``VSTPluginMain``
+    (or the old ``main``); plugin folders also hold helper libraries and stray files."""
+    try:
+        symbols = _elf_functions(path)
+    except _NotElf as exc:
+        return str(exc)
+    if symbols & VST2_ENTRY_POINTS:
+        return None
+    return "exports no VST2 entry point (VSTPluginMain or main)"
 
 
 def _vst3_note(bundle: Path) -> str:
@@ -149,13 +174,14 @@ def _vst3_note(bundle: Path) -> str:
     return ""
 
 
-def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str, str, str]], list[str]]:
-    """(path, format, ref, signature) for every plugin file we can find, and skipped files.
+def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str, str, str]], dict[str, str]]:
+    """(path, format, ref, signature) for every plugin file we can find, and skipped files (path ->
+    why they are not plugins).
 
     ``folders`` replaces the standard places (built-in Faust folder and VST search paths).
     """
     found: list[tuple[Path, str, str, str]] = []
-    skipped: list[str] = []
+    skipped: dict[str, str] = {}
     seen: set[Path] = set()
     pdirs = [builtin_plugin_dir()] if folders is None else [Path(f) for f in folders]
     for pdir in pdirs:
@@ -173,8 +199,9 @@ def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str,
             if so.suffix not in (".so",) or not so.is_file() or so.resolve() in seen:
                 continue
             seen.add(so.resolve())
-            if not _is_vst2_binary(so):
-                skipped.append(str(so))
+            why = vst2_skip_reason(so)
+            if why:
+                skipped[str(so)] = why
                 continue
             ref = so.name if so.parent == folder and so.name in top else str(so)
             found.append((so, "vst2", ref, _sig(so)))
@@ -274,8 +301,5 @@ def find_plugin(name: str, infos: list[PluginInfo]) -> PluginInfo:
         hits = [i for i in infos if key(i).lower() == want]
         if hits:
             return hits[0]
-    import difflib
-
-    close = difflib.get_close_matches(name, [i.ref for i in infos], n=5, cutoff=0.4)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise PluginError(f"no scanned plugin named {name!r}{hint}; run 'composer-assist plugins scan' to list them")
+    hint = did_you_mean(name, [i.ref for i in infos], n=5, cutoff=0.4)
+    raise PluginError(f"no scanned plugin named {name!r}; {hint}run 'composer-assist plugins scan' to list them")

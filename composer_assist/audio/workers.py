@@ -5,6 +5,19 @@ with ``TerminatedWorkerError`` and nothing says which job crashed, and a hung jo
 killed on its own.  Here each worker runs exactly one job at a time, so a crash or a timeout is
 charged to that job only; the worker is replaced and the other jobs carry on.  Jobs and answers
 are JSON lines (nothing is unpickled); audio travels as ``.npy`` files in the stem cache.
+
+What a plugin can do to the process that loaded it, and what contains it:
+
+- write to inherited file descriptors (stdout, or every fd it finds): jobs and answers travel on
+  two pipes of their own, which the worker moves to high private fds before loading anything;
+  fds 0 and 1 are ``/dev/null`` and fd 2 is captured for diagnostics.  An answer that still comes
+  back unreadable fails its job, never the caller.
+- fork helpers that outlive it: each worker leads its own session and process group, and the
+  whole group is killed whenever the worker ends (normally, crashed, hung or recycled).  A helper
+  that calls ``setsid()`` itself escapes this.
+- leave temp files behind: each worker's ``TMPDIR`` is ``<worker_tmp_root()>/<pid>``, removed
+  when the worker ends; folders of dead pids (a pool that was itself SIGKILLed) are swept when the
+  next pool starts its first worker.
 """
 
 from __future__ import annotations
@@ -14,16 +27,23 @@ import itertools
 import json
 import os
 import selectors
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable
 
 MAX_JOBS_PER_WORKER = 100  # recycle workers so plugins loaded long ago do not pile up in memory
+EXIT_GRACE_S = 5.0  # how long a worker may take to exit once its job pipe is closed
+TMP_ENV = "COMPOSER_ASSIST_WORKER_TMP"  # tells the worker under which folder to make its TMPDIR
+
+Timeout = Callable[[dict], float] | float
 
 
 @dataclass
@@ -35,16 +55,92 @@ class JobResult:
     error_type: str | None = None  # PluginError, RenderError... or "crash" / "timeout"
 
 
-@dataclass
+@dataclass(eq=False)  # identity: workers are dict keys while busy
 class _Worker:
     proc: subprocess.Popen
-    stderr: object
+    stderr: BinaryIO
+    jobs: BinaryIO  # write end of the job pipe
+    results: int  # read end of the answer pipe (non-blocking)
+    pidfd: int | None  # readable when the process ends, even if a forked child holds `results` open
+    tmp: Path  # the worker's private TMPDIR
     buf: bytes = b""
     job: dict | None = None
     deadline: float = 0.0
     done: int = 0
     ids: itertools.count = field(default_factory=itertools.count)
     seen: set = field(default_factory=set)  # job affinities served (e.g. Faust dsps compiled)
+
+
+def worker_tmp_root() -> Path:
+    """The folder holding every worker's private TMPDIR (one per user)."""
+    return Path(tempfile.gettempdir()) / f"composer-assist-workers-{os.getuid()}"
+
+
+def _private_dir(path: Path) -> Path:
+    """Create ``path`` (mode 0700) or accept it if it is our own real folder.
+
+    It sits in a shared /tmp under a predictable name: another user could have made it (or a
+    symlink) first, and then worker temp files must not go there.
+    """
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+    except OSError as exc:
+        raise OSError(f"{path}: cannot create the worker temp folder: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise OSError(f"{path}: not a folder owned by this user; remove it or set TMPDIR")
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process now has that pid: not ours to judge, keep the folder
+    return True
+
+
+def sweep_stale_tmp(root: Path) -> list[Path]:
+    """Remove the temp folders of workers that no longer run (named by pid); returns them."""
+    gone = []
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return gone
+    for d in entries:
+        if d.name.isdigit() and not _pid_alive(int(d.name)):
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+    return gone
+
+
+def _exit_code(pid: int, wait_s: float) -> int | None:
+    """The worker's exit status as ``Popen.returncode`` gives it, without reaping it; None if it
+    still runs after ``wait_s`` seconds.
+
+    Not reaping matters: while the zombie exists its pid, and so its process-group id, cannot be
+    reused, so killing the group afterwards cannot hit an unrelated process.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return -signal.SIGKILL  # already reaped (cannot happen through this module)
+        if info is not None:
+            return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _describe_exit(code: int | None) -> str:
@@ -58,7 +154,7 @@ def _describe_exit(code: int | None) -> str:
     return f"exited the process with status {code}"
 
 
-def _last_line(fh) -> str:
+def _last_line(fh: BinaryIO) -> str:
     try:
         fh.flush()
         fh.seek(0, os.SEEK_END)
@@ -70,50 +166,106 @@ def _last_line(fh) -> str:
     return lines[-1][:200] if lines else ""
 
 
+def _parse_answer(buf: bytes, job_id: int) -> dict | None:
+    """The worker's answer to job ``job_id``, or None if the bytes are not exactly that."""
+    try:
+        answer = json.loads(buf.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(answer, dict) or answer.get("id") != job_id or "ok" not in answer:
+        return None
+    return answer
+
+
+def _drain(fd: int) -> tuple[bytes, bool]:
+    """Whatever can be read from a non-blocking fd now, and whether it reached end of file."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return data, False
+        if not chunk:
+            return data, True
+        data += chunk
+
+
 class WorkerPool:
     """Persistent worker processes; ``run`` farms out jobs and survives crashing plugins."""
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int = 2, tmp_root: Path | None = None) -> None:
         self.size = max(1, int(size))
+        self.tmp_root = Path(tmp_root) if tmp_root is not None else None
+        self._swept = False
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
 
+    def _tmp_root(self) -> Path:
+        root = _private_dir(self.tmp_root or worker_tmp_root())
+        if not self._swept:
+            sweep_stale_tmp(root)
+            self._swept = True
+        return root
+
     def _spawn(self) -> _Worker:
+        root = self._tmp_root()
         err = tempfile.TemporaryFile()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen([sys.executable, "-m", "composer_assist.audio.worker"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                env=env, start_new_session=True)
-        os.set_blocking(proc.stdout.fileno(), False)
-        return _Worker(proc, err)
+        jobs_r, jobs_w = os.pipe()
+        results_r, results_w = os.pipe()
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **{TMP_ENV: str(root)})
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "composer_assist.audio.worker", str(jobs_r), str(results_w)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, pass_fds=(jobs_r, results_w),
+                env=env, start_new_session=True)
+        except BaseException:
+            for fd in (jobs_w, results_r):
+                os.close(fd)
+            err.close()
+            raise
+        finally:
+            os.close(jobs_r)
+            os.close(results_w)
+        os.set_blocking(results_r, False)
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):  # before Linux 5.3: death is seen as EOF only
+            pidfd = None
+        return _Worker(proc, err, os.fdopen(jobs_w, "wb"), results_r, pidfd, root / str(proc.pid))
 
     def _retire(self, w: _Worker, kill: bool = False) -> None:
+        """Stop a worker: close its job pipe (or kill it), then kill its process group, remove
+        its temp folder and reap it, in that order (see ``_exit_code``)."""
         if w in self._workers:
             self._workers.remove(w)
+        pid = w.proc.pid
+        if kill:
+            _kill_group(pid)
         try:
-            if kill:
-                os.killpg(w.proc.pid, signal.SIGKILL)
-            else:
-                w.proc.stdin.close()
-        except (OSError, ProcessLookupError):
+            w.jobs.close()  # a worker at rest exits when its job pipe ends
+        except OSError:
             pass
-        try:
-            w.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            w.proc.kill()
-            w.proc.wait()
+        if _exit_code(pid, EXIT_GRACE_S) is None:
+            _kill_group(pid)
+        _exit_code(pid, 60.0)
+        _kill_group(pid)  # whatever its plugins forked
+        shutil.rmtree(w.tmp, ignore_errors=True)
+        w.proc.wait()
+        for fd in (w.results, w.pidfd):
+            if fd is not None:
+                os.close(fd)
         w.stderr.close()
 
     def close(self) -> None:
         for w in list(self._workers):
             self._retire(w, kill=w.job is not None)
 
-    def run(self, jobs: Iterable[dict], timeout: Callable[[dict], float] | float,
+    def run(self, jobs: Iterable[dict], timeout: Timeout,
             on_result: Callable[[JobResult], None] | None = None, size: int | None = None) -> list[JobResult]:
         """Run every job; results in job order.  ``timeout`` is seconds per job (or a function)."""
         with self._lock:
             # size < 1 would never hand out a job and spin forever.
-            return self._run(list(jobs), timeout, on_result, max(1, int(size or self.size)))
+            return _Run(self, list(jobs), timeout, on_result, max(1, int(size or self.size))).go()
 
     def _pick(self, w: _Worker, pending: list[int], jobs: list[dict]) -> int:
         """Position in ``pending`` of the job for ``w``: one with an affinity it has served (a
@@ -128,92 +280,120 @@ class WorkerPool:
                 fallback = pos
         return fallback if fallback is not None else len(pending) - 1
 
-    def _run(self, jobs: list[dict], timeout, on_result, size: int) -> list[JobResult]:
-        results: list[JobResult | None] = [None] * len(jobs)
-        pending = list(range(len(jobs)))
-        pending.reverse()
-        sel = selectors.DefaultSelector()
-        busy: dict[int, tuple[_Worker, int]] = {}  # fd -> (worker, job index)
 
-        def finish(i: int, r: JobResult) -> None:
-            results[i] = r
-            if on_result is not None:
-                on_result(r)
+class _Run:
+    """One ``WorkerPool.run`` call: hands out jobs, waits for answers, deaths and deadlines."""
 
+    def __init__(self, pool: WorkerPool, jobs: list[dict], timeout: Timeout,
+                 on_result: Callable[[JobResult], None] | None, size: int) -> None:
+        self.pool, self.jobs, self.timeout, self.on_result, self.size = pool, jobs, timeout, on_result, size
+        self.results: list[JobResult | None] = [None] * len(jobs)
+        self.pending = list(range(len(jobs)))[::-1]
+        self.busy: dict[_Worker, int] = {}  # worker -> index of its job
+        self.sel = selectors.DefaultSelector()
+
+    def go(self) -> list[JobResult]:
         try:
-            while pending or busy:
-                # Hand out jobs to idle workers, starting new ones up to the pool size.
-                for w in [w for w in self._workers if w.job is None and w.proc.poll() is not None]:
-                    # An idle worker that died (PDEATHSIG after the thread that spawned it ended):
-                    # replace it rather than charge the next job with its death.
-                    self._retire(w)
-                idle = [w for w in self._workers if w.job is None]
-                while pending and len(busy) < size and (idle or len(self._workers) < size):
-                    w = idle.pop() if idle else self._spawn()
-                    if w not in self._workers:
-                        self._workers.append(w)
-                    i = pending.pop(self._pick(w, pending, jobs))
-                    if jobs[i].get("affinity"):
-                        w.seen.add(jobs[i]["affinity"])
-                    job = dict(jobs[i], id=next(w.ids))
-                    w.job, w.buf = job, b""
-                    w.deadline = time.monotonic() + (timeout(jobs[i]) if callable(timeout) else float(timeout))
-                    try:
-                        w.proc.stdin.write((json.dumps(job) + "\n").encode())
-                        w.proc.stdin.flush()
-                    except (BrokenPipeError, OSError):
-                        pass  # it died before the job arrived: the read below sees EOF
-                    fd = w.proc.stdout.fileno()
-                    sel.register(fd, selectors.EVENT_READ)
-                    busy[fd] = (w, i)
+            while self.pending or self.busy:
+                self._hand_out()
                 now = time.monotonic()
-                wait = max(0.0, min(w.deadline for w, _ in busy.values()) - now) if busy else 0.0
-                for key, _ in sel.select(timeout=min(wait, 1.0)):
-                    w, i = busy[key.fd]
-                    try:
-                        chunk = os.read(key.fd, 1 << 16)
-                    except BlockingIOError:
-                        continue
-                    if chunk:
-                        w.buf += chunk
-                        if not w.buf.endswith(b"\n"):
-                            continue
-                        answer = json.loads(w.buf.decode())
-                        sel.unregister(key.fd)
-                        del busy[key.fd]
-                        w.job, w.done = None, w.done + 1
-                        finish(i, JobResult(jobs[i], bool(answer["ok"]), answer.get("result"),
-                                            answer.get("error"), answer.get("type")))
-                        if w.done >= MAX_JOBS_PER_WORKER:
-                            self._retire(w)
-                        continue
-                    # EOF: the worker process died in the middle of this job.
-                    sel.unregister(key.fd)
-                    del busy[key.fd]
-                    code = w.proc.wait()
-                    why = _describe_exit(code)
-                    last = _last_line(w.stderr)
-                    if code is not None and code < 0 and code != -signal.SIGSEGV and last:
-                        why += f": {last}"
-                    w.job = None
-                    self._retire(w)
-                    finish(i, JobResult(jobs[i], False, error=why, error_type="crash"))
-                now = time.monotonic()
-                for fd, (w, i) in list(busy.items()):
-                    if now >= w.deadline:
-                        sel.unregister(fd)
-                        del busy[fd]
-                        limit = timeout(jobs[i]) if callable(timeout) else float(timeout)
-                        self._retire(w, kill=True)
-                        finish(i, JobResult(jobs[i], False, error=f"hung: no answer within {limit:g} s, killed",
-                                            error_type="timeout"))
+                wait = max(0.0, min(w.deadline for w in self.busy) - now) if self.busy else 0.0
+                for key, _ in self.sel.select(timeout=min(wait, 1.0)):
+                    w = key.data
+                    if w in self.busy:  # its other fd may have finished it in this same batch
+                        self._readable(w, from_pidfd=key.fd == w.pidfd)
+                self._expire()
         except BaseException:
-            for w, _ in list(busy.values()):
-                self._retire(w, kill=True)
+            for w in list(self.busy):
+                self._release(w)
+                self.pool._retire(w, kill=True)
             raise
         finally:
-            sel.close()
-        return [r for r in results if r is not None]
+            self.sel.close()
+        return [r for r in self.results if r is not None]
+
+    def _limit(self, i: int) -> float:
+        return self.timeout(self.jobs[i]) if callable(self.timeout) else float(self.timeout)
+
+    def _hand_out(self) -> None:
+        pool = self.pool
+        for w in [w for w in pool._workers if w.job is None and _exit_code(w.proc.pid, 0) is not None]:
+            # An idle worker that died (PDEATHSIG after the thread that spawned it ended):
+            # replace it rather than charge the next job with its death.
+            pool._retire(w)
+        idle = [w for w in pool._workers if w.job is None]
+        while self.pending and len(self.busy) < self.size and (idle or len(pool._workers) < self.size):
+            w = idle.pop() if idle else pool._spawn()
+            if w not in pool._workers:
+                pool._workers.append(w)
+            i = self.pending.pop(pool._pick(w, self.pending, self.jobs))
+            if self.jobs[i].get("affinity"):
+                w.seen.add(self.jobs[i]["affinity"])
+            job = dict(self.jobs[i], id=next(w.ids))
+            w.job, w.buf = job, b""
+            w.deadline = time.monotonic() + self._limit(i)
+            try:
+                w.jobs.write((json.dumps(job) + "\n").encode())
+                w.jobs.flush()
+            except (BrokenPipeError, OSError):
+                pass  # it died before the job arrived: its pidfd (or EOF) says so below
+            self.sel.register(w.results, selectors.EVENT_READ, w)
+            if w.pidfd is not None:
+                self.sel.register(w.pidfd, selectors.EVENT_READ, w)
+            self.busy[w] = i
+
+    def _release(self, w: _Worker) -> int:
+        """Stop watching a busy worker; returns its job's index."""
+        self.sel.unregister(w.results)
+        if w.pidfd is not None:
+            self.sel.unregister(w.pidfd)
+        w.job = None
+        return self.busy.pop(w)
+
+    def _finish(self, i: int, r: JobResult) -> None:
+        self.results[i] = r
+        if self.on_result is not None:
+            self.on_result(r)
+
+    def _readable(self, w: _Worker, from_pidfd: bool) -> None:
+        data, eof = _drain(w.results)
+        w.buf += data
+        ended = from_pidfd or eof
+        if not w.buf.endswith(b"\n") and not ended:
+            return  # an answer still on its way
+        job_id = w.job["id"]
+        i = self._release(w)
+        if w.buf.endswith(b"\n"):
+            answer = _parse_answer(w.buf, job_id)
+            if answer is None:
+                # Only a plugin writing into the worker's private answer channel gets here.
+                self.pool._retire(w, kill=True)
+                self._finish(i, JobResult(self.jobs[i], False, error="the worker's answer was garbled "
+                                          "(the plugin wrote into it); worker replaced", error_type="crash"))
+                return
+            w.done += 1
+            self._finish(i, JobResult(self.jobs[i], bool(answer["ok"]), answer.get("result"),
+                                      answer.get("error"), answer.get("type")))
+            if ended or w.done >= MAX_JOBS_PER_WORKER:
+                self.pool._retire(w)
+            return
+        # The worker died in the middle of this job (or closed its answer channel and will not
+        # answer: give it a moment to die, then it is killed like a hung one).
+        code = _exit_code(w.proc.pid, EXIT_GRACE_S)
+        why = _describe_exit(code)
+        last = _last_line(w.stderr)
+        if code is not None and code < 0 and code != -signal.SIGSEGV and last:
+            why += f": {last}"
+        self.pool._retire(w, kill=code is None)
+        self._finish(i, JobResult(self.jobs[i], False, error=why, error_type="crash"))
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for w in [w for w in self.busy if now >= w.deadline]:
+            i = self._release(w)
+            self.pool._retire(w, kill=True)
+            self._finish(i, JobResult(self.jobs[i], False, error=f"hung: no answer within {self._limit(i):g} s, "
+                                      "killed", error_type="timeout"))
 
 
 _POOL: WorkerPool | None = None

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from composer_assist.adaptive.policy import DEFAULT_MODE, MODES
+from composer_assist.cli.render_cmd import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="model store of --listener-model (default: PROJECT/models if the model is there, "
                         "else the user store, as for `learn`)")
     p.add_argument("--duration", type=float, default=None, help="seconds to render (default: the trace's length)")
-    p.add_argument("--jobs", type=int, default=2, help="stem render worker processes (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.add_argument("-o", "--out", required=True, help="output folder")
     p.set_defaults(func=run)
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.services.adapt import write_outputs
     from composer_assist.audio.render import render_cue
     from composer_assist.cli.progress import progress_bar
+    from composer_assist.cli.report import print_render_warnings
     from composer_assist.core.errors import ProjectError, TraceError
     from composer_assist.core.project import load_project
     from composer_assist.core.trace import load_trace
@@ -114,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     profile = _listener_profile(args)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+    print_render_warnings([render])
     result = run_adaptive(project, args.cue, trace, mode=args.mode, profile=profile, render=render,
                           duration=args.duration)
     files = write_outputs(result, args.out)

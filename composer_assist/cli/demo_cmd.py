@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from composer_assist.adaptive.policy import DEFAULT_MODE, MODES
+from composer_assist.cli.render_cmd import positive_int
 from composer_assist.core.plugins.paths import builtin_plugin_dir
 
 
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "hear the same trace.")
     p.add_argument("-o", "--out", default="out/demo", help="output folder (default: out/demo)")
     p.add_argument("--project", default=None, help="project to use instead of projects/demo")
-    p.add_argument("--jobs", type=int, default=2, help="render worker processes (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=2, help="render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"adaptive mode (default {DEFAULT_MODE})")
     p.set_defaults(func=run)
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.audio.render import render_cue, write_cue
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.render_cmd import prepare_out_dir
-    from composer_assist.cli.report import print_render_table
+    from composer_assist.cli.report import print_render_table, print_render_warnings
     from composer_assist.core.project import load_project
 
     out = prepare_out_dir(Path(args.out))
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nRendered {stems} stems ({cached} from the cache) in {render_s:.1f} s; "
           f"wrote {len(files)} WAV files into {out / 'stems'}\n")
     print_render_table(renders)
+    print_render_warnings(renders)
 
     traces = sorted(traces_dir().glob("*.csv"))
     from composer_assist.adaptive.stems import StemSet

@@ -49,10 +49,16 @@ def run_scan(args: argparse.Namespace) -> int:
             status += f" ({p.note})"
         print(f"{p.ref:<{width}}  {p.format:<6} {p.kind or '-':<10} {p.inputs:>3} {p.outputs:>3} "
               f"{len(p.params):>6}  {status}")
+    if result.skipped:
+        # Named with the reason: a plugin the user expected may be among them (a broken build, a
+        # file that is not a VST2 at all).
+        print(f"\nskipped, not VST2 plugins ({len(result.skipped)}):")
+        for path, why in result.skipped.items():
+            print(f"  {path}: {why}")
     failed = sum(not p.ok for p in result.plugins)
     print(f"\n{len(result.plugins)} plugins ({failed} failed), {result.probed} probed now, "
           f"{len(result.plugins) - result.probed} from the cache {cache_dir() / 'plugins.json'}"
-          + (f"; {len(result.skipped)} non-plugin libraries skipped" if result.skipped else ""))
+          + (f"; {len(result.skipped)} skipped" if result.skipped else ""))
     return 0
 
 
@@ -84,16 +90,35 @@ def run_info(args: argparse.Namespace) -> int:
     if not info.params:
         print("no parameters")
         return 0
-    width = max(len(p["name"]) for p in info.params)
-    scale = "value (normalised 0..1)" if info.format != "faust" else "value"
-    print(f"\n{'parameter':<{width}}  {'default':>9} {scale:>9}  range / text")
-    for p in info.params:
-        if info.format == "faust":
-            extra = f"{p['min']:g} .. {p['max']:g} {p.get('unit', '')}".rstrip()
-        else:
-            extra = f"{p.get('text', '')} {p.get('unit', '')}".strip()
-        print(f"{p['name']:<{width}}  {p['default']:>9.4g} {p['value']:>9.4g}  {extra}")
+    rows = [(p["name"], _param_range(p), _param_value(p, p["default"]), _param_value(p, p["value"]))
+            for p in info.params]
+    heads = ("parameter", "range", "default", "current")
+    widths = [max(len(r[k]) for r in rows + [heads]) for k in range(3)]
+    if info.format != "faust":
+        print("\nVST values are normalised 0..1; the plugin's own units in brackets. A fresh instance's "
+              "values are its defaults.")
+    print()
+    for row in [heads] + rows:
+        print("  ".join(f"{c:<{w}}" for c, w in zip(row, widths)) + "  " + row[3])
     return 0
+
+
+def _param_range(p: dict) -> str:
+    unit = p.get("unit", "")
+    if "min_text" in p:  # a VST: 0..1 and what the plugin displays at both ends
+        return f"0 .. 1 ({_with_unit(p['min_text'], unit)} .. {_with_unit(p['max_text'], unit)})"
+    return _with_unit(f"{p['min']:g} .. {p['max']:g}", unit)
+
+
+def _param_value(p: dict, value: float) -> str:
+    unit = p.get("unit", "")
+    # The plugin's text is that of the current value (for a VST, also its default: see host.params).
+    text = p.get("text", "") if value == p["value"] else ""
+    return f"{value:.4g} ({_with_unit(text, unit)})" if text else _with_unit(f"{value:.4g}", unit)
+
+
+def _with_unit(text: str, unit: str) -> str:
+    return f"{text} {unit}" if unit and text else text
 
 
 def run_save_state(args: argparse.Namespace) -> int:

@@ -18,17 +18,26 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type: a finite number of seconds > 0 (timeouts)."""
+def _positive_number(text: str, unit: str) -> float:
     import math
 
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {unit} > 0, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number of {unit} > 0, got {text!r}")
     return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a finite number of seconds > 0 (timeouts)."""
+    return _positive_number(text, "seconds")
+
+
+def positive_hz(text: str) -> float:
+    """argparse type: a finite rate in Hz > 0 (resampling)."""
+    return _positive_number(text, "Hz")
 
 
 def prepare_out_dir(out: Path) -> Path:
@@ -65,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from composer_assist.audio.render import check_output_names, cue_folder, render_cue, write_cue
     from composer_assist.cli.progress import progress_bar
-    from composer_assist.cli.report import print_render_table
+    from composer_assist.cli.report import print_render_table, print_render_warnings
     from composer_assist.core.errors import ProjectError, RenderError
     from composer_assist.core.project import load_project
 
@@ -107,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     cached = sum(s.cached for r in renders for s in r.stats)
     total = sum(len(r.stats) for r in renders)
     print(f"\nwrote {len(files)} files to {args.out}/ ({cached} of {total} stems from the cache)")
-    for e in errors:
+    print_render_warnings(renders)
+    for e in errors:  # the table only names the failed layers: the reasons are printed here, once
         print(f"error: {e}", file=sys.stderr)
     return 2 if errors else 0

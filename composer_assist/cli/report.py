@@ -14,9 +14,12 @@ def _db(x: float | None) -> str:
 
 
 def print_render_table(renders: list, file: TextIO | None = None) -> None:
-    """One row per cue variant: emotion tag, layers, duration, levels and render speed."""
-    from composer_assist.core.levels import integrated_lufs, peak_dbfs, rms_dbfs
-    from composer_assist.audio.render import STINGER, mixdown
+    """One row per cue variant: emotion tag, layers, duration, levels and render speed.
+
+    A variant with a failed layer has no mixdown: its levels read ``-`` and the row ends with
+    ``FAILED: <layers>``.  The errors themselves are the caller's to print (once).
+    """
+    from composer_assist.audio.render import STINGER
 
     out = file or sys.stdout
     header = (f"{'cue':<14} {'variant':<12} {'emotion (V/A, tags)':<30} {'layers':>6} {'dur s':>6} "
@@ -25,26 +28,46 @@ def print_render_table(renders: list, file: TextIO | None = None) -> None:
     print("-" * len(header), file=out)
     for r in renders:
         for v in r.cue.variants:
-            if v.name not in r.stems:
-                continue
-            mix = mixdown(r, v.name)
-            stats = [s for s in r.stats if s.variant == v.name]
-            secs = sum(s.seconds for s in stats)
-            wall = sum(s.wall for s in stats)
-            speed = f"{secs / wall:.0f}x" if wall > 0 else "-"
-            tags = ", ".join(v.tags)
-            emotion = f"{v.valence:+.1f}/{v.arousal:+.1f}" + (f" {tags}" if tags else "")
-            if len(emotion) > 30:
-                emotion = emotion[:29] + "…"
-            print(f"{r.cue.name[:14]:<14} {v.name[:12]:<12} {emotion:<30} {len(r.stems[v.name]):>6} "
-                  f"{r.length / r.sample_rate:>6.1f} {_db(peak_dbfs(mix)):>6} {_db(rms_dbfs(mix)):>6} "
-                  f"{_db(integrated_lufs(mix, r.sample_rate)):>6} {speed:>8} "
-                  f"{sum(s.cached for s in stats)}/{len(stats):<4}", file=out)
-        stingers = [s for s in r.stats if s.variant == STINGER]
-        if stingers:
-            print(f"{'':<14} {'stingers':<12} {', '.join(s.layer for s in stingers)[:30]:<30} "
-                  f"{len(stingers):>6}", file=out)
-        for e in r.errors:
-            print(f"error: cue {r.cue.name!r} {e}", file=out)
+            if v.name in r.stems:
+                print(_variant_row(r, v), file=out)
+        stingers = [s.layer for s in r.stats if s.variant == STINGER]
+        failed = [e.layer for e in r.errors if e.variant == STINGER]
+        if stingers or failed:
+            print(f"{'':<14} {'stingers':<12} {', '.join(stingers)[:30]:<30} {len(stingers):>6}"
+                  + (f"  FAILED: {', '.join(failed)}" if failed else ""), file=out)
     print("speed: seconds of audio rendered per second of worker time (load + render), per stem; "
           "levels in dBFS of the mixdown", file=out)
+    if any(e.variant != STINGER for r in renders for e in r.errors):
+        print("a variant with a FAILED layer has no mix.wav", file=out)
+
+
+def _variant_row(r, v) -> str:
+    from composer_assist.core.levels import integrated_lufs, peak_dbfs, rms_dbfs
+    from composer_assist.audio.render import mixdown
+
+    stats = [s for s in r.stats if s.variant == v.name]
+    secs = sum(s.seconds for s in stats)
+    wall = sum(s.wall for s in stats)
+    speed = f"{secs / wall:.0f}x" if wall > 0 else "-"
+    tags = ", ".join(v.tags)
+    emotion = f"{v.valence:+.1f}/{v.arousal:+.1f}" + (f" {tags}" if tags else "")
+    if len(emotion) > 30:
+        emotion = emotion[:29] + "…"
+    failed = r.failed_layers(v.name)
+    if failed:
+        levels = f"{'-':>6} {'-':>6} {'-':>6}"
+        layers = f"{len(r.stems[v.name])}/{len(v.layers)}"
+    else:
+        mix = mixdown(r, v.name)
+        levels = f"{_db(peak_dbfs(mix)):>6} {_db(rms_dbfs(mix)):>6} {_db(integrated_lufs(mix, r.sample_rate)):>6}"
+        layers = str(len(r.stems[v.name]))
+    row = (f"{r.cue.name[:14]:<14} {v.name[:12]:<12} {emotion:<30} {layers:>6} "
+           f"{r.length / r.sample_rate:>6.1f} {levels} {speed:>8} {sum(s.cached for s in stats)}/{len(stats):<4}")
+    return row + (f"  FAILED: {', '.join(failed)}" if failed else "")
+
+
+def print_render_warnings(renders: list, file: TextIO | None = None) -> None:
+    """``warning: ...`` lines (e.g. notes an instrument does not sound), on stderr by default."""
+    for r in renders:
+        for w in r.warnings:
+            print(f"warning: {w}", file=file or sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from composer_assist.cli.render_cmd import positive_hz
+
 FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
 KIND_NAMES = ("thriller_buildup", "comedy_scene", "calm_to_sad", "action_chase")
 
@@ -40,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=float, help="keep from S seconds")
     p.add_argument("--end", type=float, help="keep up to S seconds")
     p.add_argument("--rebase", action="store_true", help="shift times so the output starts at 0")
-    p.add_argument("--resample", type=float, metavar="HZ", help="resample to a uniform rate")
+    p.add_argument("--resample", type=positive_hz, metavar="HZ", help="resample to a uniform rate")
     p.add_argument("--smooth", type=float, metavar="TAU",
                    help="smooth with time constant TAU seconds (zero-phase; --causal for live)")
     p.add_argument("--causal", action="store_true", help="use the causal one-pole smoother")
@@ -96,7 +98,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         f" {trace.start:g}-{trace.end:g} s" if args.start is not None or args.end is not None else "")
     if args.rebase:
         trace = trace.shifted(-trace.start)
-    if args.resample:
+    if args.resample is not None:
         trace = trace.resample(args.resample)
     if args.smooth:
         trace = trace.smooth(args.smooth, causal=args.causal)

@@ -66,11 +66,94 @@ BAD_VST_C = {
 }
 
 
+def _cc(folder: Path, name: str, source: str, defines: list[str] = ()) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    src = folder / f"{name}.c"
+    src.write_text(source)
+    out = folder / f"{name}_vst.so"
+    subprocess.run(["cc", "-shared", "-fPIC", *defines, "-o", str(out), str(src), "-lm"], check=True)
+    return out
+
+
 def build_bad_vst(folder: Path, kind: str) -> Path:
     """Compile a tiny VST2-looking shared object that segfaults or hangs when instantiated."""
-    folder.mkdir(parents=True, exist_ok=True)
-    src = folder / f"{kind}.c"
-    src.write_text(BAD_VST_C[kind])
-    out = folder / f"{kind}_vst.so"
-    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(out), str(src)], check=True)
-    return out
+    return _cc(folder, kind, BAD_VST_C[kind])
+
+
+# A real (minimal) VST2 instrument: a 440 Hz sine at -20 dBFS whatever the notes, so a render
+# with it succeeds and is audible.  What it does when the host loads it (VSTPluginMain runs twice
+# per load in DawDreamer: once to describe, once to instantiate) is chosen by macros:
+#   NOISY=n: write garbage to fds 1..n; PIDFILE="path": fork a child that sleeps 10 min and append
+#   its pid to the file; TMPFILE: create a file in $TMPDIR; HANG: then never return.
+MINI_VST_C = r"""
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+typedef struct AEffect AEffect;
+typedef void (*Process)(AEffect *, float **, float **, int32_t);
+struct AEffect {
+  int32_t magic; intptr_t (*dispatcher)(AEffect *, int32_t, int32_t, intptr_t, void *, float);
+  Process process; void (*setParameter)(AEffect *, int32_t, float); float (*getParameter)(AEffect *, int32_t);
+  int32_t numPrograms, numParams, numInputs, numOutputs, flags;
+  intptr_t resvd1, resvd2; int32_t initialDelay, realQualities, offQualities; float ioRatio;
+  void *object, *user; int32_t uniqueID, version; Process processReplacing;
+  void (*processDoubleReplacing)(AEffect *, double **, double **, int32_t); char future[56];
+};
+static double phase;
+static intptr_t dispatch(AEffect *e, int32_t op, int32_t i, intptr_t v, void *p, float o) { return 0; }
+static void render(AEffect *e, float **in, float **out, int32_t n) {
+  for (int32_t k = 0; k < n; k++) {
+    out[0][k] = out[1][k] = 0.1f * (float)sin(phase);
+    phase = fmod(phase + 2 * M_PI * 440.0 / 48000.0, 2 * M_PI);
+  }
+}
+static void set_param(AEffect *e, int32_t i, float v) {}
+static float get_param(AEffect *e, int32_t i) { return 0; }
+static AEffect fx;
+static void on_load(void) {
+#ifdef NOISY
+  static const char junk[] = "garbage {\"id\": 0, not json\n";
+  for (int fd = 1; fd <= NOISY; fd++) (void)!write(fd, junk, sizeof junk - 1);
+#endif
+#ifdef PIDFILE
+  pid_t child = fork();
+  if (child == 0) { sleep(600); _exit(0); }
+  FILE *f = fopen(PIDFILE, "a");
+  if (f) { fprintf(f, "%d\n", (int)child); fclose(f); }
+#endif
+#ifdef TMPFILE
+  char path[4096];
+  snprintf(path, sizeof path, "%s/plugin-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  int fd = mkstemp(path);
+  if (fd >= 0) close(fd);
+#endif
+#ifdef HANG
+  for (;;) sleep(1);
+#endif
+}
+AEffect *VSTPluginMain(void *host) {
+  on_load();
+  memset(&fx, 0, sizeof fx);
+  fx.magic = 0x56737450;  /* 'VstP' */
+  fx.dispatcher = dispatch; fx.process = fx.processReplacing = render;
+  fx.setParameter = set_param; fx.getParameter = get_param;
+  fx.numOutputs = 2; fx.flags = (1 << 4) | (1 << 8);  /* can replace, is a synth */
+  fx.uniqueID = 0x4d696e69; fx.version = 1;
+  return &fx;
+}
+AEffect *main_plugin(void *host) { return VSTPluginMain(host); }
+"""
+
+
+def build_mini_vst(folder: Path, name: str, *, noisy: int = 0, pidfile: Path | None = None,
+                   tmpfile: bool = False, hang: bool = False) -> Path:
+    """Compile ``MINI_VST_C`` as ``folder/<name>_vst.so`` with the chosen misbehaviour."""
+    defines = [f"-D{m}" for m, on in (("TMPFILE", tmpfile), ("HANG", hang)) if on]
+    if noisy:
+        defines.append(f"-DNOISY={int(noisy)}")
+    if pidfile is not None:
+        defines.append(f"-DPIDFILE={json.dumps(str(pidfile))}")
+    return _cc(folder, name, MINI_VST_C, defines)

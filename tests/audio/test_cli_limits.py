@@ -1,4 +1,4 @@
-"""Bad --jobs/--timeout are argparse errors; the pool clamps a size below 1; save-state paths are checked."""
+"""Bad --jobs/--timeout/--resample are argparse errors (one line); the pool clamps a size below 1; save-state paths are checked."""
 
 from __future__ import annotations
 
@@ -18,12 +18,23 @@ from composer_assist.core.errors import PluginError
     (["plugins", "scan", "--timeout", "-5"], "--timeout: expected a finite number of seconds > 0"),
     (["render", "proj", "--jobs", "-1"], "--jobs: expected a whole number >= 1"),
     (["render", "proj", "--timeout", "inf"], "--timeout: expected a finite number of seconds > 0"),
+    (["render", "proj", "--jobs", "0"], "--jobs: expected a whole number >= 1, got '0'"),
+    (["demo", "--jobs", "0"], "--jobs: expected a whole number >= 1, got '0'"),
+    (["demo", "--jobs", "-3"], "--jobs: expected a whole number >= 1, got '-3'"),
+    (["adapt", "proj", "--cue", "c", "--trace", "t.csv", "-o", "out", "--jobs", "0"],
+     "--jobs: expected a whole number >= 1, got '0'"),
+    (["trace", "convert", "in.csv", "-o", "out.csv", "--resample", "0"],
+     "--resample: expected a finite number of Hz > 0, got '0'"),
+    (["trace", "convert", "in.csv", "-o", "out.csv", "--resample", "-2"],
+     "--resample: expected a finite number of Hz > 0, got '-2'"),
+    (["trace", "convert", "in.csv", "-o", "out.csv", "--resample", "fast"], "--resample: expected Hz > 0, got 'fast'"),
 ])
 def test_bad_jobs_and_timeout_are_usage_errors(argv, msg, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
-    assert msg in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert msg in err.splitlines()[-1] and "Traceback" not in err
 
 
 def test_pool_run_with_size_below_one_still_runs(tmp_path):

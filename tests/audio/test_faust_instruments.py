@@ -202,3 +202,22 @@ def test_drum_groove_renders_fast() -> None:
     spent = time.thread_time() - start
     assert np.abs(engine.get_audio()).max() > 0.1
     assert spent < 8.0 / 20, f"8 s groove took {spent:.2f} s of CPU"
+
+
+def test_drums_sound_exactly_the_notes_their_metadata_lists() -> None:
+    # plugins/drums.json "notes" is what the renderer warns with: every other note must be silent
+    # (the voices' -62 dB keep-alive DC blip aside) and every listed one a real hit.
+    from composer_assist.core.plugins.meta import faust_meta
+
+    listed = set(faust_meta(PLUGINS / "drums.dsp")["notes"])
+    engine = daw.RenderEngine(SR, 256)
+    proc = make(engine, "drums")
+    engine.load_graph([(proc, [])])
+    peaks = {}
+    for note in range(128):
+        proc.clear_midi()
+        proc.add_midi_note(note, 100, 0.01, 0.1)
+        engine.render(0.3)
+        peaks[note] = float(np.abs(engine.get_audio()).max())
+    assert {n for n, p in peaks.items() if p > 0.05} == listed
+    assert max(p for n, p in peaks.items() if n not in listed) < 0.002

@@ -80,8 +80,15 @@ def test_plugins_info_command(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     ref = write_tone(tmp_path)
     assert main(["plugins", "info", ref]) == 0
-    text = capsys.readouterr().out
-    assert "cutoff" in text and "50 .. 16000 Hz" in text
+    lines = capsys.readouterr().out.splitlines()
+    # Columns: the range, the default and the current value (a fresh instance: the same).
+    assert lines[-2].split() == ["parameter", "range", "default", "current"]
+    assert lines[-1].split() == ["cutoff", "50", "..", "16000", "Hz", "4000", "Hz", "4000", "Hz"]
+    assert main(["plugins", "info", "MVerb-vst.so"]) == 0
+    rows = {l.split()[0]: l for l in capsys.readouterr().out.splitlines() if l.strip()}
+    # A VST's range in its own units comes from what it displays at 0 and at 1.
+    assert rows["Size"].split() == ["Size", "0", "..", "1", "(5.000000", "%", "..", "100.000000", "%)",
+                                    "0.7368", "(75.000000", "%)", "0.7368", "(75.000000", "%)"]
     assert main(["plugins", "save-state", "amsynth_vst.so", "s.fxp", "--set", "filter_cutoff=0.3"]) == 0
     assert (tmp_path / "s.fxp").read_bytes()[:4] == b"CcnK"
     assert main(["plugins", "save-state", "amsynth_vst.so", "s.fxp", "--set", "cutoff=0.3"]) == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from composer_assist.core.levels import rms_dbfs
@@ -39,7 +38,7 @@ def test_scan_lists_crashing_and_hanging_plugins_as_failed(tmp_path, cache):
     assert len(by["amsynth_vst.so"].params) == 41
     tone = by["tone.dsp"]
     assert tone.ok and tone.format == "faust" and [p["name"] for p in tone.params] == ["cutoff"]
-    assert str(vst / "helper.so") in result.skipped
+    assert result.skipped == {str(vst / "helper.so"): "damaged ELF file: its symbol table cannot be read"}
     assert result.probed == 5
     # A rescan only probes what changed.
     (vst / "tone.dsp").write_text((vst / "tone.dsp").read_text() + "\n")
@@ -48,6 +47,33 @@ def test_scan_lists_crashing_and_hanging_plugins_as_failed(tmp_path, cache):
     assert find_plugin("mverb-vst.so", again.plugins).ok
     with pytest.raises(PluginError, match="no scanned plugin named 'MVerb.so'.*MVerb-vst.so"):
         find_plugin("MVerb.so", again.plugins)
+
+
+def test_scan_command_names_each_skipped_file_and_why(tmp_path, cache, monkeypatch, capsys):
+    from composer_assist.audio import scan
+    from composer_assist.cli.main import main
+
+    vst = tmp_path / "vst"
+    vst.mkdir()
+    (vst / "x.so").write_text("not a library\n")
+    (vst / "empty.so").write_bytes(b"")
+    (vst / "lib").mkdir()
+    (vst / "lib" / "noentry.c").write_text("int helper(void) { return 1; }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(vst / "lib" / "noentry.so"), str(vst / "lib" / "noentry.c")],
+                   check=True)
+    (vst / "MVerb-vst.so").symlink_to("/usr/lib/vst/MVerb-vst.so")
+    monkeypatch.setattr(scan, "vst2_search_paths", lambda: [vst])
+    monkeypatch.setattr(scan, "vst3_search_paths", lambda: [])
+    monkeypatch.setattr(scan, "builtin_plugin_dir", lambda: tmp_path / "no-faust")
+    assert main(["plugins", "scan"]) == 0
+    out = capsys.readouterr().out
+    assert "MVerb-vst.so" in out
+    assert out.split("skipped, not VST2 plugins (3):\n")[1].split("\n\n")[0].splitlines() == [
+        f"  {vst / 'empty.so'}: not an ELF shared library (empty file)",
+        f"  {vst / 'lib' / 'noentry.so'}: exports no VST2 entry point (VSTPluginMain or main)",
+        f"  {vst / 'x.so'}: not an ELF shared library",
+    ]
+    assert "1 plugins (0 failed)" in out and "; 3 skipped" in out
 
 
 def test_render_names_the_crashing_and_hanging_layers_and_renders_the_rest(tmp_path, cache):
@@ -93,14 +119,32 @@ print("compiled")
     assert "compiled" in run.stdout
 
 
-def test_faust_and_dpf_in_one_chain(tmp_path, monkeypatch):
-    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "p"
-    tone = write_tone(folder)
+REV_DSP = """import("stdfaust.lib");
+process = par(i, 2, fi.lowpass(3, 3000)) : re.zita_rev1_stereo(0, 200, 6000, 3, 4, 48000);
+"""
+
+
+def test_a_faust_compile_after_a_dpf_plugin_in_the_same_worker_renders(tmp_path, monkeypatch):
+    # Job 1 loads a DPF instrument (Kars) in a fresh worker, which switches that process to
+    # flush-to-zero; job 2 then compiles Faust dsps that worker has never seen (fi.lowpass,
+    # re.zita_rev1: the compiles that abort under FTZ unless the host resets the FP environment).
+    from composer_assist.audio import workers
     from composer_assist.core.project import PluginRef
 
-    p = project(folder, [layer("a", tone, arpeggio(4), effects=[PluginRef("MVerb-vst.so")]),
-                         layer("b", tone, arpeggio(4))], bars=1)
-    r = render_cue(p, "cue", jobs=1)  # one worker: the Faust job runs after the DPF one
-    assert rms_dbfs(r.stems["main"]["a"]) > -40 and rms_dbfs(r.stems["main"]["b"]) > -40
-    assert not np.array_equal(r.stems["main"]["a"], r.stems["main"]["b"])
+    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(tmp_path / "cache"))
+    pool = workers.WorkerPool(1)
+    monkeypatch.setattr(workers, "_POOL", pool)
+    folder = tmp_path / "p"
+    tone = write_tone(folder)
+    (folder / "rev.dsp").write_text(REV_DSP)
+    (folder / "rev.json").write_text('{"kind": "effect", "release_s": 3}')
+    try:
+        dpf = render_cue(project(folder, [layer("kars", "Kars-vst.so", arpeggio(4))], bars=1), "cue", jobs=1)
+        [worker] = pool._workers
+        faust = render_cue(project(folder, [layer("faust", tone, arpeggio(4), effects=[PluginRef("./rev.dsp")])],
+                                   bars=1), "cue", jobs=1)
+        assert pool._workers == [worker] and worker.done == 2  # the same process ran both jobs
+    finally:
+        pool.close()
+    assert rms_dbfs(dpf.stems["main"]["kars"]) > -40
+    assert rms_dbfs(faust.stems["main"]["faust"]) > -40

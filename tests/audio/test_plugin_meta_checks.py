@@ -7,7 +7,7 @@ import json
 import pytest
 
 from composer_assist.core.errors import PluginError, ProjectError
-from composer_assist.core.plugins.meta import faust_meta
+from composer_assist.core.plugins.meta import faust_meta, note_ranges, playable_notes, silent_notes
 from composer_assist.core.project import check_plugins, load_project
 
 GOOD = {"kind": "instrument", "voices": 4, "release_s": 0.2,
@@ -27,6 +27,12 @@ GOOD = {"kind": "instrument", "voices": 4, "release_s": 0.2,
     ({"params": {"g": {"default": 0, "min": 2, "max": 1}}}, r"params.g: min 2 is above max 1"),
     ({"params": {"g": {"default": 5, "min": 0, "max": 1}}}, r"params.g.default: 5 is outside 0..1"),
     ({"params": {"g": {"min": 0, "max": 1}}}, r"params.g.default: missing"),
+    ({"notes": "35-51"}, r"notes: expected a list of MIDI notes and \[low, high\] ranges, got \"35-51\""),
+    ({"notes": []}, r"notes: expected a list"),
+    ({"notes": [35, 128]}, r"notes\[1\]: 128 is outside 0..127"),
+    ({"notes": [[51, 35]]}, r"notes\[0\]: low 51 is above high 35"),
+    ({"notes": [[35, 40, 45]]}, r"notes\[0\]: a range is \[low, high\], got \[35, 40, 45\]"),
+    ({"notes": [["a", 40]]}, r"notes\[0\]\[0\]: expected a whole number 0..127, got \"a\""),
 ])
 def test_bad_metadata_names_file_and_key(tmp_path, change, msg):
     (tmp_path / "x.dsp").write_text("process = _;")
@@ -55,3 +61,14 @@ def test_project_load_reports_bad_metadata_without_a_traceback(tmp_path):
     (tmp_path / "project.json").write_text(json.dumps(data))
     with pytest.raises(ProjectError, match=r"x\.json: params\.gain: expected an object"):
         check_plugins(load_project(tmp_path))
+
+
+def test_notes_field_lists_what_an_instrument_sounds(tmp_path, root):
+    (tmp_path / "x.dsp").write_text("process = _;")
+    (tmp_path / "x.json").write_text(json.dumps(dict(GOOD, notes=[[60, 62], 40, 61])))
+    meta = faust_meta(tmp_path / "x.dsp")
+    assert meta["notes"] == [40, 60, 61, 62] and playable_notes(meta) == {40, 60, 61, 62}
+    assert silent_notes(meta, [62, 10, 40, 10, 99]) == [10, 99]
+    assert silent_notes(faust_meta(root / "plugins" / "pad.dsp"), [0, 127]) == []  # no "notes": all sound
+    assert note_ranges(faust_meta(root / "plugins" / "drums.dsp")["notes"]) == "35-51, 57"
+    assert note_ranges([5, 1, 2, 3, 9, 10]) == "1-3, 5, 9-10"

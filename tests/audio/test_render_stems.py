@@ -151,7 +151,7 @@ def test_unknown_names_give_clear_errors(tmp_path, cache):
     folder = tmp_path / "p"
     tone = write_tone(folder)
     p = project(folder, [layer("a", "amsynth_vst.so", arpeggio(2), params={"filter_cutof": 0.5})], bars=1)
-    with pytest.raises(PluginError, match=r"layer 'a'.*amsynth_vst.so.*unknown parameter 'filter_cutof'.*did you mean filter_cutoff"):
+    with pytest.raises(PluginError, match=r"layer 'a'.*amsynth_vst.so.*unknown parameter 'filter_cutof'.*did you mean 'filter_cutoff'"):
         render_cue(p, "cue")
     p = project(folder, [layer("a", tone, arpeggio(2), params={"cutof": 500.0})], bars=1)
     with pytest.raises(ProjectError, match=r"layers\[0\]\.instrument\.params\.cutof: .*no parameter 'cutof'; "

@@ -65,13 +65,14 @@ def test_sigterm_kills_hung_workers_and_removes_temp_dirs(tmp_path):
 def test_worker_dies_with_its_parent(tmp_path):
     """A worker whose parent is SIGKILLed (no handler can run) is killed by the kernel."""
     cache = str(tmp_path / "marker")
-    # A sibling holds the write end of the worker's stdin, so the worker sees no EOF when the
+    # A sibling holds the write end of the worker's job pipe, so the worker sees no EOF when the
     # parent dies: only PR_SET_PDEATHSIG can stop it.
     code = ("import os, subprocess, sys, time\n"
             "r, w = os.pipe()\n"
-            "print(subprocess.Popen(['sleep', '30'], pass_fds=[w]).pid, flush=True)\n"
-            "subprocess.Popen([sys.executable, '-m', 'composer_assist.audio.worker'], stdin=r,"
-            " start_new_session=True)\n"
+            "ar, aw = os.pipe()\n"
+            "print(subprocess.Popen(['sleep', '30'], pass_fds=[w, ar]).pid, flush=True)\n"
+            "subprocess.Popen([sys.executable, '-m', 'composer_assist.audio.worker', str(r), str(aw)],"
+            " pass_fds=[r, aw], start_new_session=True)\n"
             "time.sleep(60)\n")
     p = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ, COMPOSER_ASSIST_CACHE=cache),
                          stdout=subprocess.PIPE)

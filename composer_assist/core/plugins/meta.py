@@ -1,6 +1,8 @@
-"""Metadata of the Faust plugins (``NAME.json`` beside ``NAME.dsp``): kind, voices, tail, params.
+"""Metadata of the Faust plugins (``NAME.json`` beside ``NAME.dsp``): kind, voices, tail, params,
+and which MIDI notes an instrument sounds (``notes``).
 
-Plain JSON, so the project loader can check parameter names and ranges without loading a plugin.
+Plain JSON, so the project loader can check parameter names and ranges without loading a plugin,
+and the renderer (or a MIDI importer) can tell which notes would come out silent.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import json
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import PluginError
 
@@ -44,6 +46,8 @@ def _read(side_path: str, mtime: int) -> str:
     lo_voices = 1 if meta["kind"] == "instrument" else 0  # an effect has no voices (0 by convention)
     meta["voices"] = _whole(side, "voices", meta["voices"], lo_voices, MAX_VOICES)
     meta["release_s"] = _number(side, "release_s", meta["release_s"], 0.0, MAX_RELEASE_S)
+    if "notes" in meta:
+        meta["notes"] = _notes(side, meta["notes"])
     if not isinstance(meta["params"], dict):
         raise PluginError(f"{side}: params: expected an object")
     for name, spec in meta["params"].items():
@@ -63,6 +67,52 @@ def _read(side_path: str, mtime: int) -> str:
             if key in spec and not isinstance(spec[key], str):
                 raise PluginError(f"{side}: {where}.{key}: expected a string")
     return json.dumps(meta)
+
+
+def _notes(side: Path, value: Any) -> list[int]:
+    """``notes``: a list of MIDI notes and inclusive ``[low, high]`` ranges, e.g. ``[[35, 51], 57]``;
+    returned as the sorted list of every note."""
+    if not isinstance(value, list) or not value:
+        raise PluginError(f"{side}: notes: expected a list of MIDI notes and [low, high] ranges, "
+                          f"got {json.dumps(value)}")
+    out: set[int] = set()
+    for k, item in enumerate(value):
+        where = f"notes[{k}]"
+        if isinstance(item, list) and len(item) == 2:
+            lo, hi = (_whole(side, f"{where}[{j}]", x, 0, 127) for j, x in enumerate(item))
+            if lo > hi:
+                raise PluginError(f"{side}: {where}: low {lo} is above high {hi}")
+            out.update(range(lo, hi + 1))
+        elif isinstance(item, list):
+            raise PluginError(f"{side}: {where}: a range is [low, high], got {json.dumps(item)}")
+        else:
+            out.add(_whole(side, where, item, 0, 127))
+    return sorted(out)
+
+
+def playable_notes(meta: dict) -> frozenset[int] | None:
+    """The MIDI notes an instrument sounds, from its metadata; None when every note sounds."""
+    notes = meta.get("notes")
+    return None if notes is None else frozenset(notes)
+
+
+def silent_notes(meta: dict, pitches: Iterable[int]) -> list[int]:
+    """The distinct ``pitches`` (sorted) that the instrument described by ``meta`` does not sound."""
+    playable = playable_notes(meta)
+    return [] if playable is None else sorted(set(pitches) - playable)
+
+
+def note_ranges(notes: Iterable[int]) -> str:
+    """``35-51, 57``: sorted notes as compact ranges."""
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(notes)) + [None]:
+        if run and (n is None or n != run[-1] + 1):
+            parts.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+            run = []
+        if n is not None:
+            run.append(n)
+    return ", ".join(parts)
 
 
 def _number(side: Path, key: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -> float:
