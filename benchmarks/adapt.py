@@ -15,8 +15,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from composer_assist.adaptive.engine import run_adaptive  # noqa: E402
-from composer_assist.adaptive.mixer import Mixer  # noqa: E402
-from composer_assist.adaptive.stems import StemSet  # noqa: E402
+from composer_assist.playback.mixer import Mixer  # noqa: E402
+from composer_assist.playback.stems import StemSet  # noqa: E402
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems  # noqa: E402
 from composer_assist.core.project import Project, TransitionRule  # noqa: E402
 from composer_assist.core.trace import Trace  # noqa: E402

@@ -20,10 +20,10 @@ from composer_assist.core.profile import ClusterProfile
 
 from . import quality as _quality
 from .decision_log import layer_entries
-from .mixer import Mixer
-from .policy import DEFAULT_MODE, ControlTrack, PolicyConfig, control_track
-from .scheduler import Schedule, dwell_samples, schedule_live, schedule_planned, wanted_changes
-from .stems import StemSet
+from composer_assist.playback.mixer import Mixer
+from composer_assist.playback.policy import DEFAULT_MODE, ControlTrack, PolicyConfig, control_track
+from composer_assist.playback.scheduler import Schedule, dwell_samples, schedule_live, schedule_planned, wanted_changes
+from composer_assist.playback.stems import StemSet
 
 
 @dataclass
@@ -56,7 +56,7 @@ class AdaptiveResult:
         """Block times and each 'variant/layer' effective gain (intensity law x crossfade)."""
         h = self.history
         times = np.arange(h.shape[0]) * self.block / self.sample_rate
-        from .stems import LUT_STEPS
+        from composer_assist.playback.stems import LUT_STEPS
 
         k = np.clip((h[:, 0] * LUT_STEPS + 0.5).astype(np.int64), 0, LUT_STEPS)
         out = {}

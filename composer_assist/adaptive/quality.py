@@ -9,8 +9,8 @@ import numpy as np
 
 from composer_assist.core.project import Cue
 
-from .policy import ControlTrack
-from .scheduler import Schedule
+from composer_assist.playback.policy import ControlTrack
+from composer_assist.playback.scheduler import Schedule
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
 LOUDNESS_WINDOW_S = 3.0  # EBU short-term window, before the fade and after it
@@ -92,8 +92,8 @@ def _click_excess(schedule: Schedule, stems, audio: np.ndarray, sr: int, block: 
     end.  The reference is mixed here from the stems with the gains the mixer should apply at each
     sample (crossfade curve, intensity law, stinger), so the music's own onsets cancel and only
     what the mixing added -- a click -- remains."""
-    from .curves import CURVE_IDS, fade_in, fade_out
-    from .stems import LUT_STEPS
+    from composer_assist.playback.curves import CURVE_IDS, fade_in, fade_out
+    from composer_assist.playback.stems import LUT_STEPS
 
     w = max(2, int(CLICK_WINDOW_S * sr))
     n_out = audio.shape[0]

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from composer_assist.adaptive.policy import DEFAULT_MODE, MODES
+from composer_assist.playback.policy import DEFAULT_MODE, MODES
 from composer_assist.cli.render_cmd import positive_int
 
 

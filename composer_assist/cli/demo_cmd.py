@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from composer_assist.adaptive.policy import DEFAULT_MODE, MODES
+from composer_assist.playback.policy import DEFAULT_MODE, MODES
 from composer_assist.cli.render_cmd import positive_int
 from composer_assist.core.plugins.paths import builtin_plugin_dir
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     print_render_warnings(renders)
 
     traces = sorted(traces_dir().glob("*.csv"))
-    from composer_assist.adaptive.stems import StemSet
+    from composer_assist.playback.stems import StemSet
 
     stems = StemSet.from_render(renders[0])  # built once, shared by every adaptive render below
     if traces:

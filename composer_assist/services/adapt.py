@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from composer_assist.adaptive.engine import AdaptiveResult, run_adaptive
-from composer_assist.adaptive.policy import DEFAULT_MODE
+from composer_assist.playback.policy import DEFAULT_MODE
 from composer_assist.adaptive.decision_log import write_decision_log
 from composer_assist.audio.render import render_cue
 from composer_assist.audio.wavio import write_wav

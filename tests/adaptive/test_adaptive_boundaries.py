@@ -12,11 +12,11 @@ import math
 import numpy as np
 import pytest
 
-from composer_assist.adaptive.clock import CueClock
-from composer_assist.adaptive.mixer import Mixer
-from composer_assist.adaptive.policy import control_track
-from composer_assist.adaptive.scheduler import schedule_live
-from composer_assist.adaptive.stems import StemSet
+from composer_assist.playback.clock import CueClock
+from composer_assist.playback.mixer import Mixer
+from composer_assist.playback.policy import control_track
+from composer_assist.playback.scheduler import schedule_live
+from composer_assist.playback.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue
 from composer_assist.core.project import AdaptiveSettings, TransitionRule
 from composer_assist.core.trace import Trace

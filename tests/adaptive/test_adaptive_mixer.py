@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from composer_assist.adaptive.curves import layer_gain
-from composer_assist.adaptive.mixer import Mixer
-from composer_assist.adaptive.stems import StemSet
+from composer_assist.playback.curves import layer_gain
+from composer_assist.playback.mixer import Mixer
+from composer_assist.playback.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.levels import short_term_lufs
 from composer_assist.core.project import AdaptiveSettings, Layer, PluginRef

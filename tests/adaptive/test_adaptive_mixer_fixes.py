@@ -6,8 +6,8 @@ import tracemalloc
 
 import numpy as np
 
-from composer_assist.adaptive.mixer import POOL_DECKS, Mixer
-from composer_assist.adaptive.stems import DECLICK_S, StemSet
+from composer_assist.playback.mixer import POOL_DECKS, Mixer
+from composer_assist.playback.stems import DECLICK_S, StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 
 SR = 48000

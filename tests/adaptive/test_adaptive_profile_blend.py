@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from composer_assist.adaptive import policy
+from composer_assist.playback import policy
 from composer_assist.adaptive.engine import run_adaptive
-from composer_assist.adaptive.stems import StemSet
+from composer_assist.playback.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.project import AdaptiveSettings, Project
 from composer_assist.core.profile import ClusterProfile, ContextPreference, context_of

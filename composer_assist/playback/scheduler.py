@@ -26,7 +26,7 @@ from composer_assist.core.project import Cue, TransitionRule
 
 from .clock import CueClock
 from .mixer import Mixer
-from .policy import ControlTrack
+from .policy import ControlTrack, PolicyTick
 
 INTENSITY_EPS = 0.002  # smaller target changes are not sent to the mixer
 INTENSITY_LOG_STEP = 0.1  # intensity log entries when the target moved this much
@@ -109,29 +109,25 @@ def dwell_end(cue: Cue, clock: CueClock, sw: Switch) -> int:
 class _Builder:
     """Shared bookkeeping of both modes: the log, switches, the playhead."""
 
-    def __init__(self, cue: Cue, clock: CueClock, track: ControlTrack):
-        self.cue, self.clock, self.track = cue, clock, track
+    def __init__(self, cue: Cue, clock: CueClock, mode: str, first: PolicyTick):
+        self.cue, self.clock = cue, clock
         self.sr = clock.sr
         self.names = [v.name for v in cue.variants]
         self.head = _Playhead(clock)
-        first = int(np.argmin(track.scores[0]))
-        self.sched = Schedule(track.mode, self.sr, first, float(track.intensity[0]))
+        start = int(np.argmin(first.scores))
+        self.sched = Schedule(mode, self.sr, start, float(first.intensity))
         self.log = self.sched.log
-        self.entry(0, "start", "emotion_distance", f"start on {self.names[first]} (nearest)", to=first)
+        self.entry(first, "start", "emotion_distance", f"start on {self.names[start]} (nearest)", to=start)
 
-    def trace_at(self, k: int) -> dict[str, float]:
-        tr = self.track
-        return {"time": round(float(tr.times[k] + tr.trace_start), 4),
-                "valence": round(float(tr.valence[k]), 4), "arousal": round(float(tr.arousal[k]), 4),
-                "smoothed_valence": round(float(tr.smooth_valence[k]), 4),
-                "smoothed_arousal": round(float(tr.smooth_arousal[k]), 4)}
+    def distances(self, tick: PolicyTick) -> dict[str, float]:
+        return {n: round(float(d), 4) for n, d in zip(self.names, tick.scores)}
 
-    def distances(self, k: int) -> dict[str, float]:
-        return {n: round(float(d), 4) for n, d in zip(self.names, self.track.scores[k])}
-
-    def entry(self, k: int, kind: str, reason: str, detail: str, **extra: Any) -> dict[str, Any]:
-        e: dict[str, Any] = {"time": round(float(self.track.times[k]), 4), "kind": kind, "reason": reason,
-                             "detail": detail, "trace": self.trace_at(k)}
+    def entry(self, tick: PolicyTick, kind: str, reason: str, detail: str, **extra: Any) -> dict[str, Any]:
+        trace = {"time": round(tick.time + tick.trace_start, 4), "valence": round(tick.valence, 4),
+                 "arousal": round(tick.arousal, 4), "smoothed_valence": round(tick.smooth_valence, 4),
+                 "smoothed_arousal": round(tick.smooth_arousal, 4)}
+        e: dict[str, Any] = {"time": round(tick.time, 4), "kind": kind, "reason": reason, "detail": detail,
+                             "trace": trace}
         for key in ("to", "source", "frm"):
             if key in extra and isinstance(extra[key], (int, np.integer)):
                 extra[key] = self.names[int(extra[key])]
@@ -149,7 +145,7 @@ class _Builder:
         return Switch(b, self.clock.fade_samples(rule, pos), source, target, rule, pos, enter_pos,
                       enter_passes, decided_at, change_at)
 
-    def switch_entry(self, k: int, sw: Switch, kind: str, reason: str, detail: str) -> None:
+    def switch_entry(self, tick: PolicyTick, sw: Switch, kind: str, reason: str, detail: str) -> None:
         r = sw.rule
         rule = {"leave": r.leave, "enter": r.enter, "fade_beats": r.fade_beats, "curve": r.curve}
         if r.leave == "bars":
@@ -160,13 +156,12 @@ class _Builder:
             frm=sw.source, to=sw.target, boundary=round(sw.sample / self.sr, 6), sample=sw.sample,
             fade_end=round(sw.arrival / self.sr, 6), leave_beat=round(self.clock.beat_of(sw.leave_pos), 4),
             enter_beat=round(self.clock.beat_of(sw.enter_pos), 4),
-            wait_s=round(sw.sample / self.sr - float(self.track.times[k]), 4),
-            distances=self.distances(k), rule=rule)
+            wait_s=round(sw.sample / self.sr - tick.time, 4), distances=self.distances(tick), rule=rule)
         if sw.change_at is not None:
             extra["change_at"] = round(sw.change_at, 4)
             extra["lead_s"] = round(sw.change_at - sw.arrival / self.sr, 4)
             extra["started_early_s"] = round(sw.change_at - sw.sample / self.sr, 4)
-        e = self.entry(k, kind, reason, detail, **extra)
+        e = self.entry(tick, kind, reason, detail, **extra)
         if sw.change_at is not None:
             # Planned: the log reads in playback order, so the entry sits where the switch is heard;
             # the tick whose trace value settled the change (hysteresis, dwell) is kept beside it.
@@ -174,91 +169,140 @@ class _Builder:
             e["time"] = round(sw.sample / self.sr, 4)
             e.pop("wait_s", None)
 
-    def intensities(self) -> None:
-        tr = self.track
-        last, logged = float(tr.intensity[0]), float(tr.intensity[0])
-        for k in range(1, tr.times.size):
-            x = float(tr.intensity[k])
-            if abs(x - last) >= INTENSITY_EPS:
-                self.sched.intensity.append((int(round(tr.times[k] * self.sr)), x))
-                last = x
-            if abs(x - logged) >= INTENSITY_LOG_STEP:
-                self.entry(k, "intensity", "arousal", f"intensity target {logged:.2f} -> {x:.2f}",
+
+class _Intensity:
+    """Intensity targets sent to the mixer (when they moved by INTENSITY_EPS) and logged (by a step)."""
+
+    def __init__(self, bld: _Builder, first: float):
+        self.bld, self.last, self.logged = bld, first, first
+
+    def step(self, tick: PolicyTick) -> float | None:
+        """The target to send for this tick, or None."""
+        x, send = tick.intensity, None
+        if abs(x - self.last) >= INTENSITY_EPS:
+            send = x
+            self.bld.sched.intensity.append((int(round(tick.time * self.bld.sr)), x))
+            self.last = x
+        if abs(x - self.logged) >= INTENSITY_LOG_STEP:
+            self.bld.entry(tick, "intensity", "arousal", f"intensity target {self.logged:.2f} -> {x:.2f}",
                            intensity=round(x, 4))
-                logged = x
+            self.logged = x
+        return send
 
 
-def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
-    """Causal scheduling: tick k uses only the track up to k (which the policy made causal)."""
-    bld = _Builder(cue, clock, track)
-    sched, names, sr = bld.sched, bld.names, clock.sr
-    hyst = cue.adaptive.hysteresis
-    playing = sched.start_variant
-    held_until, fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
-    pending: Switch | None = None
-    hold = None
-    for k in range(1, track.times.size):
-        s = int(round(track.times[k] * sr))
-        if pending is not None and pending.sample <= s:
-            playing, held_until, fade_end = pending.target, dwell_end(cue, clock, pending), pending.arrival
-            bld.head.move(pending)
-            pending = None
-        row = track.scores[k]
+@dataclass
+class Decision:
+    """What one live tick asks of the mixer: a switch to queue, one to withdraw, an intensity."""
+
+    switch: Switch | None = None
+    cancel: Switch | None = None
+    intensity: float | None = None
+
+
+class LiveScheduler:
+    """Causal scheduling, one control tick at a time (each tick knows only the past).
+
+    The nearest variant must beat the current (or pending) one by ``hysteresis``; a switch leaves
+    at the first legal boundary after ``dwell`` since the previous switch; a pending switch is
+    retargeted or cancelled if the emotion moves on before its boundary.
+    """
+
+    def __init__(self, cue: Cue, clock: CueClock, first: PolicyTick, start_variant: int | None = None):
+        self.bld = _Builder(cue, clock, "live", first)
+        if start_variant is not None:
+            self.bld.sched.start_variant = start_variant
+        self.cue, self.clock, self.sr = cue, clock, clock.sr
+        self.hyst = cue.adaptive.hysteresis
+        self.playing = self.bld.sched.start_variant
+        self.held_until, self.fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
+        self.pending: Switch | None = None
+        self._hold: tuple | None = None
+        self._intensity = _Intensity(self.bld, float(first.intensity))
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.bld.sched
+
+    def step(self, tick: PolicyTick) -> Decision:
+        """Decide at ``tick`` (its ``time`` is the audio time of the tick)."""
+        s = int(round(tick.time * self.sr))
+        if self.pending is not None and self.pending.sample <= s:
+            p = self.pending
+            self.playing, self.held_until, self.fade_end = p.target, dwell_end(self.cue, self.clock, p), p.arrival
+            self.bld.head.move(p)
+            self.pending = None
+        out = self._switch(tick, s)
+        out.intensity = self._intensity.step(tick)
+        return out
+
+    def _switch(self, tick: PolicyTick, s: int) -> Decision:
+        names, bld, pending, playing = self.bld.names, self.bld, self.pending, self.playing
+        row = tick.scores
         cur = pending.target if pending is not None else playing
         best = int(np.argmin(row))
         if best == cur:
-            hold = None
-            continue
+            self._hold = None
+            return Decision()
         margin = float(row[cur] - row[best])
-        if margin < hyst:
-            if hold != ("hysteresis", best):
-                bld.entry(k, "hold", "hysteresis",
-                          f"{names[best]} is nearer than {names[cur]} by {margin:.2f} < hysteresis {hyst:g}",
-                          frm=cur, to=best, distances=bld.distances(k))
-                hold = ("hysteresis", best)
-            continue
-        earliest = max(s, held_until, fade_end)
+        if margin < self.hyst:
+            if self._hold != ("hysteresis", best):
+                bld.entry(tick, "hold", "hysteresis",
+                          f"{names[best]} is nearer than {names[cur]} by {margin:.2f} < hysteresis {self.hyst:g}",
+                          frm=cur, to=best, distances=bld.distances(tick))
+                self._hold = ("hysteresis", best)
+            return Decision()
+        self._hold = None
         if pending is not None and best == playing:
-            bld.entry(k, "cancel", "emotion_distance",
+            bld.entry(tick, "cancel", "emotion_distance",
                       f"scene went back to {names[playing]} before the switch to {names[pending.target]} "
-                      f"at {pending.sample / sr:.3f} s; cancelled", frm=playing, to=pending.target,
-                      distances=bld.distances(k))
-            sched.switches = [x for x in sched.switches if x is not pending]
-            pending = None
-            hold = None
-            continue
-        sw = bld.plan_switch(earliest, playing, best, float(track.times[k]))
-        kind = "retarget" if pending is not None else "switch"
-        why = [f"{names[best]} nearer than {names[cur]} by {margin:.2f} (>= hysteresis {hyst:g})"]
+                      f"at {pending.sample / self.sr:.3f} s; cancelled", frm=playing, to=pending.target,
+                      distances=bld.distances(tick))
+            self.schedule.switches = [x for x in self.schedule.switches if x is not pending]
+            self.pending = None
+            return Decision(cancel=pending)
+        earliest = max(s, self.held_until, self.fade_end)
+        sw = bld.plan_switch(earliest, playing, best, tick.time)
+        bld.switch_entry(tick, sw, "retarget" if pending is not None else "switch",
+                         *self._why(sw, s, earliest, cur, best, margin))
+        self.pending = sw
+        self.schedule.switches = [x for x in self.schedule.switches if x is not pending] + [sw]
+        return Decision(switch=sw, cancel=pending)
+
+    def _why(self, sw: Switch, s: int, earliest: int, cur: int, best: int, margin: float) -> tuple[str, str]:
+        names, sr = self.bld.names, self.sr
+        why = [f"{names[best]} nearer than {names[cur]} by {margin:.2f} (>= hysteresis {self.hyst:g})"]
         reason = "emotion_distance"
-        if earliest > s and held_until >= earliest and held_until > s:
-            why.append(f"dwell holds {names[playing]} until {held_until / sr:.3f} s")
+        if earliest > s and self.held_until >= earliest and self.held_until > s:
+            why.append(f"dwell holds {names[self.playing]} until {self.held_until / sr:.3f} s")
             reason = "dwell"
         if sw.sample > earliest:
-            why.append(f"quantisation waits {(sw.sample - earliest) / sr:.3f} s for the next "
-                       f"{_leave_text(sw.rule)}")
+            why.append(f"quantisation waits {(sw.sample - earliest) / sr:.3f} s for the next {_leave_text(sw.rule)}")
             if reason == "emotion_distance":
                 reason = "quantisation_wait"
-        bld.switch_entry(k, sw, kind, reason, "; ".join(why))
-        pending = sw
-        hold = None
-        sched.switches = [x for x in sched.switches if x.sample <= s] + [sw]
-    bld.intensities()
-    return sched
+        return reason, "; ".join(why)
+
+
+def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
+    """Causal scheduling over a whole control track: ``LiveScheduler`` stepped tick by tick."""
+    live = LiveScheduler(cue, clock, track.tick(0))
+    for k in range(1, track.times.size):
+        live.step(track.tick(k))
+    return live.schedule
 
 
 def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
     """Look-ahead scheduling on the whole (zero-phase smoothed) curve."""
-    bld = _Builder(cue, clock, track)
+    bld = _Builder(cue, clock, "planned", track.tick(0))
     sched, names, sr = bld.sched, bld.names, clock.sr
     hyst = cue.adaptive.hysteresis
     dwell = dwell_samples(cue, sr)
+
     def on_hold(k: int, reason: str, cur: int, best: int, margin: float) -> None:
         if reason == "hysteresis":
             text = f"{names[best]} nearer than {names[cur]} by {margin:.2f} < hysteresis {hyst:g}"
         else:
             text = f"{names[best]} wanted but {names[cur]} has played less than the dwell of {dwell / sr:.2f} s"
-        bld.entry(k, "hold", reason, text, frm=cur, to=best, distances=bld.distances(k))
+        bld.entry(track.tick(k), "hold", reason, text, frm=cur, to=best, distances=bld.distances(track.tick(k)))
 
     changes = wanted_changes(track, hyst, dwell / sr, on_hold)
     sched.changes = [(c, v) for c, v, _ in changes]
@@ -290,7 +334,7 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
             best = bld.plan_switch(lower, playing, target, float(track.times[0]), c)
         nxt = changes[i + 1][0] if i + 1 < len(changes) else None
         if late and nxt is not None and best.arrival / sr >= nxt:
-            bld.entry(k, "skip", "dwell" if lower > 1 else "quantisation_wait",
+            bld.entry(track.tick(k), "skip", "dwell" if lower > 1 else "quantisation_wait",
                       f"change to {names[target]} at {c:.3f} s cannot arrive before the next change "
                       f"at {nxt:.3f} s; skipped", to=target)
             continue
@@ -303,11 +347,13 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
             detail = (f"scene turns {names[target]} at {c:.3f} s; leaves {names[playing]} on the latest "
                       f"{_leave_text(best.rule)} ({best.sample / sr:.3f} s) whose {best.fade / sr:.3f} s "
                       f"fade completes in time: started {c - best.sample / sr:.3f} s early")
-        bld.switch_entry(k, best, "switch", "planned", detail)
+        bld.switch_entry(track.tick(k), best, "switch", "planned", detail)
         sched.switches.append(best)
         bld.head.move(best)
         playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival
-    bld.intensities()
+    intensity = _Intensity(bld, float(track.intensity[0]))
+    for k in range(1, track.times.size):
+        intensity.step(track.tick(k))
     return sched
 
 
