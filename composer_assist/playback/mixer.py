@@ -71,6 +71,8 @@ class Mixer:
         self.i_target = 0.0
         self.history = np.zeros((history_blocks, len(HISTORY_FIELDS)), dtype=np.float32) if history_blocks else None
         self._hist_i = 0
+        # Per-variant peak of what each variant contributed since the player last read (and reset) it.
+        self.peaks = np.zeros(len(stems.variant_names), dtype=np.float64)
 
     # ---- commands ------------------------------------------------------------------------
     def start(self, variant: int, intensity: float, pos: int = 0, passes: int = 0) -> None:
@@ -86,6 +88,40 @@ class Mixer:
         """
         insort(self.events, event, lo=self._ev_i)
         self._next_ev = self.events[self._ev_i][0]
+
+    def unschedule(self, event: tuple) -> bool:
+        """Withdraw a queued event not yet applied (a live switch retargeted or cancelled)."""
+        for i in range(self._ev_i, len(self.events)):
+            if self.events[i] == event:
+                del self.events[i]
+                self._next_ev = self.events[self._ev_i][0] if self._ev_i < len(self.events) else 1 << 62
+                return True
+        return False
+
+    def reset(self, t: int, variant: int, intensity: float, pos: int, passes: int = 0) -> None:
+        """Start over at sample ``t`` of the timeline, playing ``variant`` from cue position ``pos``
+        (a seek): decks, stingers and queued events are dropped."""
+        self._decks, self._voices = [], []
+        self.events, self._ev_i, self._next_ev = [], 0, 1 << 62
+        self.t = int(t)
+        self.start(variant, intensity, pos, passes)
+
+    def refresh_gains(self) -> None:
+        """The gain tables changed (mute, solo): every deck ramps to its new gains over the next block."""
+        for d in self._decks:
+            d.k = -1
+
+    def swap_layer(self, variant: int, layer: int, column: np.ndarray, seam_column: np.ndarray) -> None:
+        """Replace one layer's audio (from ``StemSet.layer_rows``) between two blocks."""
+        self.stems.stacks[variant][:, layer] = column
+        self.stems.seams[variant][:, layer] = seam_column
+
+    def position(self) -> tuple[int, int]:
+        """(cue position in samples, loop passes) of the variant that is or is becoming current."""
+        for d in reversed(self._decks):
+            if d.fading >= 0:
+                return d.pos, d.passes
+        return 0, 0
 
     def load_events(self, events: list[tuple]) -> None:
         """Queue many events at once (offline renders): merged and sorted."""
@@ -163,9 +199,12 @@ class Mixer:
 
     def process(self, out: np.ndarray) -> np.ndarray:
         """Fill ``out`` ((frames <= block, 2) float32, C-contiguous) with the next frames."""
-        flat = out.reshape(-1)
         n = out.shape[0]
+        if n > self.block:
+            raise ValueError(f"process() got {n} frames, more than the mixer's block of {self.block}")
+        flat = out.reshape(-1)
         tmp, ramp, blk = self._tmp, self._ramp, self.block
+        peaks = self.peaks
         if self.history is not None and self._hist_i < self.history.shape[0]:
             h = self.history[self._hist_i]
             h[0] = self.i_cur
@@ -211,10 +250,12 @@ class Mixer:
                 o = 2 * (d.pos - d.src_off)
                 seg = d.src[o:o + b - a]
                 if d.fading == 0 and d.k == k_end:
-                    if first:
-                        np.dot(seg, d.g, out=dst)
-                    else:
-                        np.dot(seg, d.g, out=tm)
+                    part = dst if first else tm
+                    np.dot(seg, d.g, out=part)
+                    pk = max(part.max(), -part.min())
+                    if pk > peaks[d.v]:
+                        peaks[d.v] = pk
+                    if not first:
                         dst += tm
                 else:
                     if d.fading:
@@ -228,10 +269,13 @@ class Mixer:
                         np.multiply(d.lut[k_end], env, out=d.g1)
                     np.subtract(d.g1, d.g, out=d.dg)
                     d.dg *= blk / m
-                    if first:
-                        np.dot(seg, d.g, out=dst)
-                    else:
-                        np.dot(seg, d.g, out=tm)
+                    part = dst if first else tm
+                    np.dot(seg, d.g, out=part)
+                    # The meter reads the gains at the sub-block start: close enough to show a level.
+                    pk = max(part.max(), -part.min()) * env
+                    if pk > peaks[d.v]:
+                        peaks[d.v] = pk
+                    if not first:
                         dst += tm
                     np.dot(seg, d.dg, out=tm)
                     tm *= ramp[:b - a]

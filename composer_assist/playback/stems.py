@@ -23,7 +23,7 @@ import numpy as np
 
 from composer_assist.core.errors import RenderError
 from composer_assist.core.mixmath import layer_gains
-from composer_assist.core.project import Cue
+from composer_assist.core.project import Cue, Layer, Variant
 
 from .clock import CueClock
 from .curves import layer_gain
@@ -73,7 +73,6 @@ class StemSet:
         clock = CueClock(cue, sample_rate, length)
         seam = min(int(MAX_SEAM_S * sample_rate), clock.loop_len)
         names, layer_names, stacks, seams, luts = [], [], [], [], []
-        grid = np.linspace(0.0, 1.0, LUT_STEPS + 1)
         for variant in cue.variants:
             if variant.name not in stems:
                 raise RenderError(f"cue {cue.name!r}: no stems for variant {variant.name!r}")
@@ -84,44 +83,15 @@ class StemSet:
             # (frame, channel, layer) in C order is the (2 * length, n_layers) row layout.
             stack = np.zeros((length, 2, len(layers)), dtype=np.float32)
             wrap = np.zeros((seam, 2, len(layers)), dtype=np.float32)
-            lut = np.empty((LUT_STEPS + 1, len(layers)), dtype=np.float32)
-            lo_i, hi_i = variant.intensity
-            clamped = np.clip(grid, lo_i, hi_i)
-            declick = max(1, int(DECLICK_S * sample_rate))
             for i, layer in enumerate(layers):
-                a = np.asarray(per[layer.name], dtype=np.float32)
-                if a.ndim != 2 or a.shape[0] != 2:
-                    raise RenderError(f"cue {cue.name!r}: stem {variant.name}/{layer.name} has shape "
-                                      f"{a.shape}, expected (2, samples)")
-                gl, gr = layer_gains(layer.gain_db, layer.pan)
-                stack[:a.shape[1], 0, i] = a[0] * gl
-                stack[:a.shape[1], 1, i] = a[1] * gr
-                # What rings past the loop end: the release tail when the loop ends with the cue;
-                # else the body after the loop end, faded out within DECLICK_S (it holds new
-                # notes too, which must not sound over the loop start).
-                tail = tails.get(variant.name, {}).get(layer.name)
-                if clock.loop_end >= length:
-                    if tail is not None:
-                        t = np.asarray(tail, dtype=np.float32)
-                        k = min(seam, t.shape[-1])
-                        wrap[:k, 0, i] = t[0, :k] * gl
-                        wrap[:k, 1, i] = t[1, :k] * gr
-                        if t.shape[-1] > seam:
-                            # A tail longer than the seam would stop dead at its end: fade it out
-                            # over the seam's last DECLICK_S instead.
-                            d = min(declick, k)
-                            wrap[k - d:k, :, i] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
-                else:
-                    k = min(seam, length - clock.loop_end, declick)
-                    ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None]
-                    wrap[:k, :, i] = stack[clock.loop_end:clock.loop_end + k, :, i] * ramp
-                lut[:, i] = layer_gain(clamped, layer.intensity[0], layer.intensity[1], layer.fade)
+                _layer_rows(cue, variant.name, layer, per[layer.name], tails.get(variant.name, {}).get(layer.name),
+                            clock, stack[:, :, i], wrap[:, :, i])
             wrap += stack[clock.loop_start:clock.loop_start + seam]
             names.append(variant.name)
             layer_names.append([l.name for l in layers])
             stacks.append(stack.reshape(2 * length, len(layers)))
             seams.append(wrap.reshape(2 * seam, len(layers)))
-            luts.append(lut)
+            luts.append(_gain_table(variant, layers))
         st_names, st_arrays = [], []
         for s in cue.stingers:
             if stingers and s.name in stingers:
@@ -132,8 +102,64 @@ class StemSet:
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
                    st_names, st_arrays)
 
+    def layer_rows(self, variant: int, layer: int, audio: np.ndarray,
+                   tail: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """A re-rendered layer laid out as its column of ``stacks[variant]`` and of ``seams[variant]``.
+
+        Built off the audio thread; the player copies the two columns in (``Mixer.swap_layer``).
+        """
+        cue_variant = self.cue.variant(self.variant_names[variant])
+        spec = cue_variant.layer(self.layer_names[variant][layer])
+        col = np.zeros((self.length, 2), dtype=np.float32)
+        wrap = np.zeros((self.seam, 2), dtype=np.float32)
+        _layer_rows(self.cue, cue_variant.name, spec, audio, tail, self.clock, col, wrap)
+        wrap += col[self.clock.loop_start:self.clock.loop_start + self.seam]
+        return col.reshape(-1), wrap.reshape(-1)
+
     @classmethod
     def from_render(cls, render: Any) -> "StemSet":
         """Build from an ``audio.render.CueRender`` (stems, tails, stingers)."""
         return cls.from_arrays(render.cue, render.sample_rate, render.stems,
                                getattr(render, "tails", None), getattr(render, "stingers", None))
+
+
+def _layer_rows(cue: Cue, variant: str, layer: Layer, audio: np.ndarray, tail: np.ndarray | None,
+                clock: CueClock, col: np.ndarray, wrap: np.ndarray) -> None:
+    """Write one layer (fader and pan applied) into ``col`` (length, 2) and what rings past the loop
+    end into ``wrap`` (seam, 2)."""
+    a = np.asarray(audio, dtype=np.float32)
+    if a.ndim != 2 or a.shape[0] != 2 or a.shape[1] > col.shape[0]:
+        raise RenderError(f"cue {cue.name!r}: stem {variant}/{layer.name} has shape {a.shape}, "
+                          f"expected (2, at most {col.shape[0]} samples)")
+    gl, gr = layer_gains(layer.gain_db, layer.pan)
+    col[:a.shape[1], 0] = a[0] * gl
+    col[:a.shape[1], 1] = a[1] * gr
+    seam, length = wrap.shape[0], col.shape[0]
+    declick = max(1, int(DECLICK_S * clock.sr))
+    # What rings past the loop end: the release tail when the loop ends with the cue; else the
+    # body after the loop end, faded out within DECLICK_S (it holds new notes too, which must not
+    # sound over the loop start).
+    if clock.loop_end >= length:
+        if tail is not None:
+            t = np.asarray(tail, dtype=np.float32)
+            k = min(seam, t.shape[-1])
+            wrap[:k, 0] = t[0, :k] * gl
+            wrap[:k, 1] = t[1, :k] * gr
+            if t.shape[-1] > seam:
+                # A tail longer than the seam would stop dead at its end: fade it out over the
+                # seam's last DECLICK_S instead.
+                d = min(declick, k)
+                wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
+    else:
+        k = min(seam, length - clock.loop_end, declick)
+        ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None]
+        wrap[:k] = col[clock.loop_end:clock.loop_end + k] * ramp
+
+
+def _gain_table(variant: Variant, layers: list[Layer]) -> np.ndarray:
+    """(LUT_STEPS + 1, layers) layer gains by intensity: the variant's range, each layer's ramp."""
+    grid = np.clip(np.linspace(0.0, 1.0, LUT_STEPS + 1), *variant.intensity)
+    lut = np.empty((LUT_STEPS + 1, len(layers)), dtype=np.float32)
+    for i, layer in enumerate(layers):
+        lut[:, i] = layer_gain(grid, layer.intensity[0], layer.intensity[1], layer.fade)
+    return lut
