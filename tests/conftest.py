@@ -37,7 +37,6 @@ def _private_user_state(tmp_path_factory, stem_cache):
     module- and session-scoped fixtures are covered too; tests may still override per test)."""
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("COMPOSER_ASSIST_KEY_FILE", str(base / "keys" / "store.key"))
         mp.setenv("COMPOSER_ASSIST_MODELS", str(base / "models"))
         mp.setenv("COMPOSER_ASSIST_CACHE", str(stem_cache))
         yield

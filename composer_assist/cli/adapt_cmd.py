@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from composer_assist.playback.policy import DEFAULT_MODE, MODES
@@ -23,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"adaptive mode (default {DEFAULT_MODE}: the recorded curve is known ahead; live: "
                         "only the past is known, as for a viewer watching now)")
     p.add_argument("--profiles", default=None, help="listener cluster profiles JSON (from `learn`)")
-    p.add_argument("--listener-cluster", type=int, default=None, help="cluster number in --profiles")
+    p.add_argument("--listener-cluster", default=None,
+                   help="cluster in --profiles: its number or its profile name (e.g. suspense-lovers)")
     p.add_argument("--listener-model", default=None,
                    help="a listener preference model in the model store (from `learn fit`)")
     p.add_argument("--listener", default=None,
@@ -40,31 +40,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _profile(path: str | None, cluster: int | None):
+def _profile(path: str | None, cluster: str | None):
     from composer_assist.core.errors import ProjectError
-    from composer_assist.core.profile import profiles_from_json
+    from composer_assist.core.profile import profiles_from_json, select_profile
+    from composer_assist.learn.jsonio import read_json
 
     if path is None:
         if cluster is not None:
             raise ProjectError("--listener-cluster needs --profiles PROFILES.json")
         return None
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProjectError(f"{path}: cannot read: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ProjectError(f"{path}: line {exc.lineno}: not valid JSON: {exc.msg}") from None
-    profiles = profiles_from_json(data, str(path))
+    profiles = profiles_from_json(read_json(path, ProjectError), str(path))
     if cluster is None:
         if len(profiles) != 1:
             raise ProjectError(f"{path}: holds {len(profiles)} profiles; choose one with --listener-cluster "
-                               f"({', '.join(str(p.cluster) for p in profiles)})")
+                               f"NUMBER or NAME ({', '.join(f'{p.cluster} {p.name}' for p in profiles)})")
         return profiles[0]
-    for p in profiles:
-        if p.cluster == cluster:
-            return p
-    raise ProjectError(f"{path}: no listener cluster {cluster} "
-                       f"(clusters: {', '.join(str(p.cluster) for p in profiles) or 'none'})")
+    return select_profile(profiles, cluster, str(path))
 
 
 def _listener_profile(args: argparse.Namespace):
@@ -123,9 +114,8 @@ def run(args: argparse.Namespace) -> int:
     t = result.timings
     who = ""
     if profile is not None:
-        who = f", listener cluster {profile.cluster}" + (f" ({profile.label})" if profile.label else "")
-        if args.listener is not None:
-            who = f", listener {args.listener}: cluster {profile.cluster}" + (f" ({profile.label})" if profile.label else "")
+        cluster = f"cluster {profile.cluster} {profile.name}" + (f" ({profile.label})" if profile.label else "")
+        who = f", listener {cluster}" if args.listener is None else f", listener {args.listener}: {cluster}"
     print(f"cue {args.cue!r}, trace {Path(args.trace).name}, {args.mode} mode{who}")
     print(f"stems {render.wall:.1f} s, policy {t['policy_s'] * 1000:.0f} ms, mix {t['mix_s'] * 1000:.0f} ms "
           f"({result.audio.shape[0] / result.sample_rate / max(t['mix_s'], 1e-9):.0f}x real time)")

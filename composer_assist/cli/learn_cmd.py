@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--listeners", type=int, default=2000)
     g.add_argument("--events-per-listener", type=int, default=30)
     g.add_argument("--clusters", type=int, default=4, help="planted clusters (1..5)")
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--seed", type=int, default=0, help="random seed, 0..4294967295")
     g.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     g.add_argument("--project", help="take the variants from this project's cue")
     g.add_argument("--cue", help="cue of --project (default: every cue)")
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--method", choices=("gmm", "kmeans", "minibatch"), default="gmm")
     f.add_argument("--holdout", type=float, default=0.2,
                    help="share of each listener's latest events held out for quality figures (0: fit on all)")
-    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--seed", type=int, default=0, help="random seed, 0..4294967295 (default 0)")
     f.set_defaults(func=cmd_fit)
 
     r = lsub.add_parser("report", help="clusters, profiles in words, quality figures and a PNG")
@@ -57,7 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     store_args(a)
     a.set_defaults(func=cmd_assign)
 
-    e = lsub.add_parser("export-profiles", help="write the cluster profiles as JSON (no pickle)")
+    e = lsub.add_parser("export-profiles", help="write the cluster profiles and assignment tables as JSON",
+                        description="Write the profiles (for adapt --profiles) and the tables that assign a "
+                                    "listener from their events (learn.tables.assign_from_export) as one JSON "
+                                    "file, usable without the model file.")
     e.add_argument("model")
     e.add_argument("-o", "--output", required=True, help="PROFILES.json")
     store_args(e)
@@ -71,10 +74,19 @@ def _store(args: argparse.Namespace):
     return ModelStore(args.store if args.store else default_store_dir(args.project))
 
 
+def _check_seed(seed: int) -> None:
+    # numpy and scikit-learn take seeds 0..2**32-1 and fail with a traceback on anything else
+    from composer_assist.core.errors import FeedbackError
+
+    if not 0 <= seed < 2**32:
+        raise FeedbackError(f"--seed: {seed} is outside 0..{2**32 - 1}")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from composer_assist.learn.catalog import catalog_from_project
     from composer_assist.learn.population import generate_population, write_population
 
+    _check_seed(args.seed)
     catalog = catalog_from_project(args.project, args.cue) if args.project else None
     pop = generate_population(args.listeners, args.events_per_listener, args.seed, catalog, args.clusters)
     paths = write_population(pop, args.output, args.format, args.seed)
@@ -110,6 +122,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         raise FeedbackError(f"--max-clusters: {args.max_clusters} must be at least 1")
     if not 0.0 <= args.holdout < 1.0:
         raise FeedbackError(f"--holdout: {args.holdout} is outside [0, 1)")
+    _check_seed(args.seed)
     store = _store(args)
     store.path_for(args.output)  # refuse an output outside the store before the work
     bar = tqdm(total=6 + (args.max_clusters if clusters == "auto" else 1), desc="learn fit", unit="step",
@@ -149,12 +162,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
                                         catalog=catalog, random_state=args.seed)
         model.fit(split.train, progress=say)
         say("evaluating")
-        model.quality_ = evaluate(model, split, planted)
+        # quality figures describe this fit; they go into the saved metadata, not onto the estimator
+        quality = evaluate(model, split, planted)
         say("saving")
-        path = store.save(model, args.output)
+        path = store.save(model, args.output, extra={"quality": quality})
     finally:
         bar.close()
-    print(text_report(model))
+    print(text_report(model, {"quality": quality}))
     print(f"\nsaved {path}")
     return 0
 
@@ -167,8 +181,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = _store(args)
     model, meta = load_model_with_meta(args.model, store.root)
     print(text_report(model, meta))
-    path = store.path_for(args.model)
-    png = Path(args.png) if args.png else path.with_name(path.name[: -len(".joblib")] + ".report.png")
+    png = Path(args.png) if args.png else store.report_path(args.model)
     plot_report(model, getattr(model, "sample_features_", None), png)
     print(f"picture: {png}")
     return 0
@@ -184,17 +197,17 @@ def cmd_assign(args: argparse.Namespace) -> int:
     ids = [args.listener] if args.listener else events.listener_ids
     for lid in ids:
         a = assign(model, events, lid)
-        print(f"{lid}: cluster {a.cluster} ({a.profile.label}), p={a.confidence:.2f} after {a.n_events} "
+        print(f"{lid}: cluster {a.cluster} {a.profile.name} ({a.profile.label}), p={a.confidence:.2f} after {a.n_events} "
               f"event{'s' if a.n_events != 1 else ''}" + ("  [no events: population prior]" if not a.n_events else ""))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from composer_assist.core.atomic import atomic_write_json
-    from composer_assist.core.profile import profiles_to_json
     from composer_assist.learn.assign import load_model
+    from composer_assist.learn.tables import export_json
 
     model = load_model(args.model, _store(args).root)
-    atomic_write_json(args.output, profiles_to_json(model.profiles_))
-    print(f"wrote {len(model.profiles_)} profiles -> {args.output}")
+    atomic_write_json(args.output, export_json(model))
+    print(f"wrote {len(model.profiles_)} profiles and their assignment tables -> {args.output}")
     return 0

@@ -13,6 +13,7 @@ positive = preferred, in units of valence/arousal distance).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from .fields import Fields
 
 PROFILE_SCHEMA_VERSION = 1
 CONTEXTS = ("high_arousal_positive", "high_arousal_negative", "low_arousal_positive", "low_arousal_negative")
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def context_of(valence: float, arousal: float) -> str:
@@ -40,11 +42,12 @@ class ContextPreference:
 @dataclass
 class ClusterProfile:
     cluster: int
-    label: str = ""
+    label: str = ""  # words, e.g. "suspense lovers"
     size: int = 0
     share: float = 0.0  # fraction of the listener population
     contexts: dict[str, ContextPreference] = field(default_factory=dict)
     description: list[str] = field(default_factory=list)  # sentences, e.g. "in tense scenes prefers darker"
+    name: str = ""  # unique readable id for command lines, e.g. "suspense-lovers" (see assign_names)
 
     def preferred_emotion(self, valence: float, arousal: float) -> tuple[float, float, ContextPreference]:
         """The emotion this listener wants to hear in a scene of (valence, arousal)."""
@@ -79,7 +82,7 @@ class ClusterProfile:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "cluster": self.cluster, "label": self.label, "size": self.size, "share": self.share,
+            "cluster": self.cluster, "name": self.name, "label": self.label, "size": self.size, "share": self.share,
             "contexts": {k: {"valence_shift": c.valence_shift, "arousal_shift": c.arousal_shift,
                              "tag_weights": dict(c.tag_weights)} for k, c in self.contexts.items()},
             "description": list(self.description),
@@ -97,9 +100,50 @@ class ClusterProfile:
                        for t, w in g.dict("tag_weights", {}).items()}
             contexts[key] = ContextPreference(g.num("valence_shift", 0.0, lo=-2, hi=2),
                                               g.num("arousal_shift", 0.0, lo=-2, hi=2), weights)
+        name = f.str("name", "")
+        if name and (not _NAME.fullmatch(name) or name.isdigit()):
+            raise f.fail(f"{name!r} is not a profile name (lowercase letters, digits and '-', not only digits)",
+                         f.where("name"))
+        description = f.list("description", [])
+        for i, sentence in enumerate(description):
+            if not isinstance(sentence, str):
+                raise f.fail("expected a string", f"{f.where('description')}[{i}]")
         return cls(cluster=f.int("cluster", lo=0), label=f.str("label", ""), size=f.int("size", 0, lo=0),
                    share=f.num("share", 0.0, lo=0.0, hi=1.0), contexts=contexts,
-                   description=[str(s) for s in f.list("description", [])])
+                   description=list(description), name=name)
+
+
+def profile_name(label: str) -> str:
+    """A command-line id from a label: "suspense lovers (2)" -> "suspense-lovers-2"; never empty or all digits."""
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    return slug if slug and not slug.isdigit() else f"cluster-{slug}".rstrip("-")
+
+
+def assign_names(profiles: list[ClusterProfile], number_labels: bool = False) -> None:
+    """Give each profile without a name a unique one from its label ("comfort-seekers", then
+    "comfort-seekers-2", ...); with ``number_labels`` a repeated label gets the same number
+    ("comfort seekers (2)").  Profiles are named in cluster order, so stable ids give stable names."""
+    used = {p.name for p in profiles if p.name}
+    for p in profiles:
+        if p.name:
+            continue
+        base, n = profile_name(p.label or f"cluster {p.cluster}"), 1
+        while (base if n == 1 else f"{base}-{n}") in used:
+            n += 1
+        p.name = base if n == 1 else f"{base}-{n}"
+        used.add(p.name)
+        if number_labels and n > 1:
+            p.label = f"{p.label} ({n})"
+
+
+def select_profile(profiles: list[ClusterProfile], key: str | int, source: str) -> ClusterProfile:
+    """The profile with cluster number ``key`` ("2") or with name or label ``key`` ("suspense-lovers")."""
+    text = str(key).strip()
+    for p in profiles:
+        if text and ((text.isdigit() and p.cluster == int(text)) or text.lower() in (p.name, p.label.lower())):
+            return p
+    known = ", ".join(f"{p.cluster} {p.name}" for p in profiles) or "none"
+    raise ProjectError(f"{source}: no listener cluster {text} (clusters: {known})")
 
 
 def profiles_to_json(profiles: list[ClusterProfile]) -> dict[str, Any]:
@@ -112,4 +156,14 @@ def profiles_from_json(data: Any, source: str = "<profiles>") -> list[ClusterPro
     if version != PROFILE_SCHEMA_VERSION:
         raise f.fail(f"profile schema version {version} is not supported (expected {PROFILE_SCHEMA_VERSION})",
                      "schema_version")
-    return [ClusterProfile.from_json(p, source, f"profiles[{i}]") for i, p in enumerate(f.list("profiles"))]
+    profiles = [ClusterProfile.from_json(p, source, f"profiles[{i}]") for i, p in enumerate(f.list("profiles"))]
+    for attr in ("cluster", "name"):
+        seen: dict[Any, int] = {}
+        for i, p in enumerate(profiles):
+            value = getattr(p, attr)
+            if value in seen and value != "":
+                raise f.fail(f"{value!r} is also profiles[{seen[value]}].{attr}; each profile needs its own",
+                             f"profiles[{i}].{attr}")
+            seen[value] = i
+    assign_names(profiles)  # files written before profiles had names
+    return profiles

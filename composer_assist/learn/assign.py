@@ -12,14 +12,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from composer_assist.core.errors import FeedbackError, ModelStoreError
-from composer_assist.learn.feedback_log import (FeedbackLog, events_from_records, kept_code, load_feedback_log,
-                                               rating_code)
-from composer_assist.core.profile import ClusterProfile, context_of, CONTEXTS
+from composer_assist.core.errors import ModelStoreError
+from composer_assist.learn.feedback_log import FeedbackLog, events_from_records, load_feedback_log
+from composer_assist.core.profile import ClusterProfile
 
 from .features import FEATURE_SCHEMA_VERSION, RATING_LEVELS
 from .model import ListenerPreferenceModel
 from .store import ModelStore, default_store_dir
+from .tables import AssignmentTables, normalise
 
 
 @dataclass
@@ -37,9 +37,9 @@ def load_model_with_meta(model: str | Path, store: str | Path | None = None
     """A verified, type-checked model and its metadata from the store (default: default_store_dir())."""
     st = ModelStore(store if store is not None else default_store_dir())
     obj, meta = st.load(model, expect_feature_version=FEATURE_SCHEMA_VERSION)
-    if not isinstance(obj, ListenerPreferenceModel) or not hasattr(obj, "profiles_"):
-        raise ModelStoreError(f"{st.path_for(model)}: not a fitted listener preference model "
-                              f"(found {type(obj).__name__})")
+    if not hasattr(obj, "profiles_"):
+        raise ModelStoreError(f"{st.path_for(model)}: a model fitted on a feature matrix, not on a feedback log "
+                              f"(it has no profiles to follow)")
     return obj, meta
 
 
@@ -49,36 +49,28 @@ def load_model(model: str | Path, store: str | Path | None = None) -> ListenerPr
 
 
 class OnlineAssigner:
-    """A listener's cluster posterior, updated one feedback event at a time."""
+    """A listener's cluster posterior, updated one feedback event at a time.
 
-    def __init__(self, model: ListenerPreferenceModel):
-        self.model = model
-        self.log_post = model.log_prior_.copy()
+    Built from a fitted model or from AssignmentTables (e.g. read from exported JSON); both use
+    the same tables, so they agree with ``assign`` (to rounding: events are added one at a time).
+    """
+
+    def __init__(self, model: ListenerPreferenceModel | AssignmentTables):
+        self.tables = model if isinstance(model, AssignmentTables) else AssignmentTables.from_model(model)
+        self.log_post = np.array(self.tables.log_prior, dtype=np.float64)
         self.n_events = 0
-        self._index = {(v.cue, v.name): i for i, v in enumerate(model.catalog_.variants)}
-        self._ctx = {c: i for i, c in enumerate(CONTEXTS)}
 
     def observe(self, cue: str, variant: str, valence: float, arousal: float, kept: bool | int | str,
                 rating: int | float | None = None) -> np.ndarray:
         """One event, validated as a log row is: kept True/False, 0/1 or keep/skip...; rating None or 1..5."""
-        j = self._index.get((cue, variant))
-        if j is None:
-            raise FeedbackError(f"event: cue {cue!r} has no variant {variant!r} in this model's catalog")
-        k = kept_code(kept)
-        if k < 0:
-            raise FeedbackError(f"event: kept: {kept!r} is not True/False, 1/0, keep/skip or true/false")
-        r = rating_code(rating)
-        if r < 0:
-            raise FeedbackError(f"event: rating: {rating!r} is not a whole number 1..5 (or None)")
-        c = self._ctx[context_of(valence, arousal)]
-        self.log_post += self.model.log_keep_[:, c, j, k] + self.model.log_rating_[:, c, j, r]
+        c, j, k, r = self.tables.event_codes(cue, variant, valence, arousal, kept, rating)
+        self.log_post += self.tables.log_keep[:, c, j, k] + self.tables.log_rating[:, c, j, r]
         self.n_events += 1
         return self.posterior
 
     @property
     def posterior(self) -> np.ndarray:
-        p = np.exp(self.log_post - self.log_post.max())
-        return p / p.sum()
+        return normalise(self.log_post)
 
     @property
     def cluster(self) -> int:

@@ -6,7 +6,6 @@ on one cue transfers to any cue whose variants carry the same tags.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,11 +112,6 @@ def catalog_from_project(project_path: str | Path, cue: str | None = None) -> Va
 
 
 def load_catalog(path: str | Path) -> VariantCatalog:
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FeedbackError(f"{p}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise FeedbackError(f"{p}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
-    return VariantCatalog.from_json(data, str(p))
+    from .jsonio import read_json
+
+    return VariantCatalog.from_json(read_json(path, FeedbackError), str(path))

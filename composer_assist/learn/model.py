@@ -5,6 +5,10 @@ which it builds per-listener features (``features.py``), clusters them in a Pipe
 PCA, GaussianMixture / KMeans / MiniBatchKMeans), chooses the number of clusters by BIC or
 silhouette when ``n_clusters="auto"``, and -- for logs -- learns per-cluster event likelihoods
 (for Bayesian online assignment) and readable ClusterProfiles.
+
+Cluster ids are stable: after every fit (and every ``partial_fit`` batch) clusters are numbered by
+size, largest first, equal sizes ordered by their centre in feature space (see ``_renumber``), so
+two fits of the same data with different seeds give the same number to the same group.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from composer_assist.core.errors import FeedbackError
@@ -29,6 +34,7 @@ from composer_assist.learn.feedback_log import FeedbackLog
 from .catalog import VariantCatalog, default_catalog
 from .features import (FEATURE_SCHEMA_VERSION, EventArrays, event_arrays, feature_names, listener_features)
 from .profiles import ClusterStats
+from .tables import log_posterior, normalise
 
 METHODS = ("gmm", "kmeans", "minibatch")
 
@@ -49,7 +55,8 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     n_clusters : int or "auto" -- "auto" tries 1..max_clusters (2.. for k-means) and keeps the best.
     max_clusters : largest number of clusters tried by "auto".
     method : "gmm" (GaussianMixture, chosen by BIC), "kmeans" (KMeans, silhouette) or "minibatch"
-        (MiniBatchKMeans, silhouette; the ``partial_fit`` path for logs too big to hold at once).
+        (MiniBatchKMeans, silhouette; the only method with ``partial_fit``, for logs too big to
+        hold at once).
     n_components : PCA components between scaling and clustering (gmm / kmeans); capped by the data.
     covariance_type : GaussianMixture covariance type.
     selection_sample : model selection runs on at most this many listeners, the final fit on all.
@@ -78,6 +85,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None, progress: Callable[[str], None] | None = None) -> "ListenerPreferenceModel":
         """Fit on a FeedbackLog (or EventArrays) or on a (n_listeners, n_features) matrix."""
         self._check_params()
+        self._reset()
         say = progress or (lambda _msg: None)
         src = _source(X)
         ev = self._events(X)
@@ -101,22 +109,33 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
             self.sample_features_, self.sample_labels_ = X[pick], self.labels_[pick]
         return self
 
+    def _streaming(self) -> bool:
+        # available_if: partial_fit exists only where it can honour ``method`` (MiniBatchKMeans);
+        # a GaussianMixture or KMeans has no incremental update, so those estimators do not
+        # advertise one (hasattr(model, "partial_fit") is False, as scikit-learn expects).
+        if self.method != "minibatch":
+            raise AttributeError(f"partial_fit is available only with method='minibatch' (the streaming "
+                                 f"MiniBatchKMeans path), not method={self.method!r}")
+        return True
+
+    @available_if(_streaming)
     def partial_fit(self, X: Any, y: Any = None) -> "ListenerPreferenceModel":
-        """The streaming path: update MiniBatchKMeans with one batch of listeners, whatever ``method``
-        says for ``fit``.  Each listener's events must all be in one batch (a listener seen in an
-        earlier batch is an error).  The first batch fixes the scaling, the dwell median and -- when
+        """The streaming path (method="minibatch" only): update MiniBatchKMeans with one batch of
+        listeners.  Each listener's events must all be in one batch (a listener seen in an earlier
+        batch is an error).  The first batch fixes the scaling, the dwell median and -- when
         ``n_clusters="auto"`` -- the number of clusters; later batches only move the centres.
         ``listener_ids_`` / ``labels_`` then list every listener seen so far with the cluster they
-        were given when their batch arrived.  A model fitted with ``fit`` can be continued only if
-        its ``method`` is "minibatch" (a GaussianMixture or KMeans fit is not thrown away)."""
+        were given when their batch arrived (renumbered with the clusters after each batch).  A
+        model fitted with ``fit`` can be continued if it was fitted with method="minibatch"."""
         started = hasattr(self, "pipeline_")
         if started and not isinstance(self.pipeline_[-1], MiniBatchKMeans):
-            raise LearnInputError(f"partial_fit: this model was fitted with fit(method={self.method!r}); "
+            raise LearnInputError(f"partial_fit: this model was fitted with {type(self.pipeline_[-1]).__name__}; "
                                   f"partial_fit continues only models started with partial_fit or fitted with "
                                   f"method='minibatch' (refit, or start a new model with partial_fit)")
         first = not started
         if first:
             self._check_params()
+            self._reset()
             ev = self._events(X)
         elif isinstance(X, (FeedbackLog, EventArrays)):
             if not hasattr(self, "catalog_"):
@@ -138,7 +157,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if first:
             if X.shape[0] < 2:
                 raise LearnInputError(f"n_samples={X.shape[0]}: the first batch needs at least 2 listeners")
-            self._fit_matrix(X, check_random_state(self.random_state), lambda _m: None, method="minibatch")
+            self._fit_matrix(X, check_random_state(self.random_state), lambda _m: None)
             self.n_seen_ = X.shape[0]
         else:
             # the scaler stays as the first batch fitted it: centres learned so far keep their meaning
@@ -149,10 +168,16 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
             self.spread_ = (self.spread_ * seen + self._spread(X, batch_labels) * X.shape[0]) / (seen + X.shape[0])
             self.n_seen_ = seen + X.shape[0]
             self.labels_ = np.concatenate([self.labels_, batch_labels])
+            self._renumber()
         self.incremental_ = True
         if ev is not None:
             self._fit_tables(ev, self.labels_[-X.shape[0]:], accumulate=not first)
         return self
+
+    def _reset(self) -> None:
+        """Forget a previous fit: attributes of a fit on a log must not outlive a refit on a matrix."""
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
+            delattr(self, name)
 
     def _check_params(self) -> None:
         if self.method not in METHODS:
@@ -172,9 +197,8 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def _events_with(self, X: FeedbackLog | EventArrays) -> EventArrays:
         return X if isinstance(X, EventArrays) else event_arrays(X, self.catalog_, self.dwell_median_)
 
-    def _make_pipeline(self, k: int, n_features: int, n_samples: int, seed: int,
-                       method: str | None = None) -> Pipeline:
-        method = method or self.method
+    def _make_pipeline(self, k: int, n_features: int, n_samples: int, seed: int) -> Pipeline:
+        method = self.method
         steps: list[tuple[str, Any]] = [("scale", StandardScaler())]
         if method != "minibatch":
             nc = max(1, min(self.n_components, n_features, n_samples))
@@ -189,9 +213,8 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         steps.append(("cluster", cluster))
         return Pipeline(steps)
 
-    def _fit_matrix(self, X: np.ndarray, rs: np.random.RandomState, say: Callable[[str], None],
-                    method: str | None = None) -> None:
-        method = method or self.method
+    def _fit_matrix(self, X: np.ndarray, rs: np.random.RandomState, say: Callable[[str], None]) -> None:
+        method = self.method
         n = X.shape[0]
         seed = rs.randint(2**31 - 1)
         if self.n_clusters == "auto":
@@ -209,7 +232,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if len(ks) > 1:
             for k in ks:
                 say(f"trying {k} cluster{'s' if k > 1 else ''}")
-                pipe = self._make_pipeline(k, X.shape[1], sample.shape[0], seed, method).fit(sample)
+                pipe = self._make_pipeline(k, X.shape[1], sample.shape[0], seed).fit(sample)
                 scores[k] = self._selection_score(pipe, sample, seed)
                 fitted[k] = pipe
             best = (min if criterion == "bic" else max)(scores, key=scores.get)
@@ -221,13 +244,45 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         elif best in fitted:
             pipe = self._refit_warm(fitted[best], X, seed)
         else:
-            pipe = self._make_pipeline(best, X.shape[1], n, seed, method).fit(X)
+            pipe = self._make_pipeline(best, X.shape[1], n, seed).fit(X)
         self.pipeline_ = pipe
         self.n_clusters_ = best
         self.selection_ = {"criterion": criterion if len(ks) > 1 else "fixed",
                            "scores": {int(k): float(v) for k, v in scores.items()}}
         self.labels_ = pipe.predict(X)
         self.spread_ = self._spread(X, self.labels_)
+        self._renumber()
+
+    def _renumber(self) -> None:
+        """Give clusters stable ids: by size (listeners in ``labels_``), largest first; equal sizes
+        by their centre mapped back to feature space, compared feature by feature, lowest first.
+
+        A clusterer numbers its components in whatever order its random start found them, so
+        without this the same group gets another number after a refit with another seed, and
+        ``adapt --listener-cluster K`` would follow another group.  Every per-cluster array
+        (the clusterer's components, ``labels_`` and accumulated statistics) is permuted together,
+        so predictions are unchanged apart from the names.
+        """
+        k = self.n_clusters_
+        sizes = np.bincount(self.labels_, minlength=k)
+        centres = self.pipeline_[:-1].inverse_transform(self._centres())
+        order = np.lexsort([centres[:, i] for i in reversed(range(centres.shape[1]))] + [-sizes])
+        if np.array_equal(order, np.arange(k)):
+            return
+        new_id = np.empty(k, np.int64)
+        new_id[order] = np.arange(k)
+        est = self.pipeline_[-1]
+        names = ["weights_", "means_", "cluster_centers_", "_counts"]
+        if getattr(est, "covariance_type", "tied") != "tied":  # a tied covariance is shared, not per cluster
+            names += ["covariances_", "precisions_", "precisions_cholesky_"]
+        for name in names:
+            if hasattr(est, name):
+                setattr(est, name, getattr(est, name)[order])
+        if hasattr(est, "labels_"):
+            est.labels_ = new_id[est.labels_].astype(est.labels_.dtype)
+        self.labels_ = new_id[self.labels_].astype(self.labels_.dtype)
+        if hasattr(self, "stats_"):  # accumulated by earlier partial_fit batches (fit starts afresh)
+            self.stats_.permute(order)
 
     def _refit_warm(self, pipe: Pipeline, X: np.ndarray, seed: int) -> Pipeline:
         """Refit the chosen clusterer on everyone, starting from the sample's solution.
@@ -303,24 +358,21 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         """Distance of each listener to each cluster centre in the scaled (and reduced) space."""
         return self._distances(self._matrix(X))
 
-    def _distances(self, X: np.ndarray) -> np.ndarray:
-        Z = self.pipeline_[:-1].transform(X)
+    def _centres(self) -> np.ndarray:
+        """Cluster centres in the clusterer's (scaled, reduced) space."""
         last = self.pipeline_[-1]
-        centres = last.means_ if hasattr(last, "means_") else last.cluster_centers_
-        return euclidean_distances(Z, centres)
+        return last.means_ if hasattr(last, "means_") else last.cluster_centers_
+
+    def _distances(self, X: np.ndarray) -> np.ndarray:
+        return euclidean_distances(self.pipeline_[:-1].transform(X), self._centres())
 
     # ------------------------------------------------------------------------ online (Bayesian) assignment
     def cluster_posterior(self, context: np.ndarray, variant: np.ndarray, kept: np.ndarray,
                           rating: np.ndarray) -> np.ndarray:
         """P(cluster | events): the population prior times per-cluster event likelihoods."""
         check_is_fitted(self, "log_keep_")
-        lp = self.log_prior_.copy()
-        if len(context):
-            lp += self.log_keep_[:, context, variant, kept].sum(axis=1)
-            lp += self.log_rating_[:, context, variant, rating].sum(axis=1)
-        lp -= lp.max()
-        p = np.exp(lp)
-        return p / p.sum()
+        return normalise(log_posterior(self.log_prior_, self.log_keep_, self.log_rating_, context, variant, kept,
+                                       rating))
 
     def event_posterior(self, events: FeedbackLog | EventArrays | None) -> np.ndarray:
         """Posterior over clusters from a listener's events (None or empty: the population prior)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from composer_assist.core.profile import CONTEXTS, ClusterProfile, ContextPreference
+from composer_assist.core.profile import CONTEXTS, ClusterProfile, ContextPreference, assign_names
 
 from .catalog import VariantCatalog
 from .features import N_CONTEXTS, RATING_LEVELS, EventArrays
@@ -52,6 +52,10 @@ class ClusterStats:
         self.listeners += np.bincount(listener_cluster, minlength=k)
         d = np.hypot(ev.dv, ev.da)
         self.slope += (len(ev), d.sum(), (d * d).sum(), ev.liking.sum(), (ev.liking * d).sum())
+
+    def permute(self, order: np.ndarray) -> None:
+        """Renumber clusters: new cluster i is old cluster ``order[i]``."""
+        self.table, self.ratings, self.listeners = self.table[order], self.ratings[order], self.listeners[order]
 
     def event_log_tables(self, smoothing: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """log P(skip/keep | k, c, j), log P(rating level | k, c, j) and log prior, smoothed toward the population."""
@@ -125,7 +129,6 @@ class ClusterStats:
 
 
 def _label_and_describe(profiles: list[ClusterProfile]) -> None:
-    used: dict[str, int] = {}
     for p in profiles:
         totals: dict[str, float] = {}
         for c in p.contexts.values():
@@ -136,9 +139,9 @@ def _label_and_describe(profiles: list[ClusterProfile]) -> None:
             label = "easy-going listeners"
         else:
             label = TAG_LABELS.get(best, f"{best} lovers")
-        used[label] = used.get(label, 0) + 1
-        p.label = label if used[label] == 1 else f"{label} ({used[label]})"
+        p.label, p.name = label, ""
         p.description = [_sentence(c, p.contexts[c]) for c in CONTEXTS if c in p.contexts]
+    assign_names(profiles, number_labels=True)
 
 
 def _sentence(context: str, pref: ContextPreference) -> str:

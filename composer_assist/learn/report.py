@@ -9,8 +9,18 @@ from .profiles import CONTEXT_WORDS
 
 
 def quality_lines(q: dict[str, Any]) -> list[str]:
+    """The quality figures ``learn fit`` measured (saved in the model file's metadata)."""
     if not q:
         return ["Quality: not measured (fit with --holdout > 0 to measure)."]
+    try:
+        return _quality_lines(q)
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError):
+        # the figures are informational JSON from the model file: a malformed entry must not
+        # take the rest of the report down with a traceback
+        return ["Quality: the figures in the model file are malformed."]
+
+
+def _quality_lines(q: dict[str, Any]) -> list[str]:
     out = [f"Quality (measured on {q.get('train_listeners', '?')} listeners / {q.get('train_events', '?')} events"
            f"{'; SYNTHETIC population with planted clusters' if 'ari' in q else ''}):"]
     sel = q.get("selection", {})
@@ -31,24 +41,27 @@ def quality_lines(q: dict[str, Any]) -> list[str]:
         out.append(f"  new listeners assigned right ({q.get('convergence_reference', '')}) after n events: {pts}")
         out.append(f"  events needed for 90% right: {needed if needed is not None else 'not reached'} "
                    f"({nl['listeners']} new listeners)")
-    if "profile_agreement" in q:
+    if q.get("profile_agreement") is not None:
         out.append(f"  policy rule with each profile picks the cluster's most-kept variant: "
                    f"{q['profile_agreement']:.0%} of scene points")
     return out
 
 
 def text_report(model: ListenerPreferenceModel, meta: dict[str, Any] | None = None) -> str:
+    """Clusters and profiles in words; quality figures from ``meta["quality"]`` (as ``learn fit``
+    saves them), and the model file's details when ``meta`` is a saved model's metadata."""
+    meta = meta or {}
     lines = [f"{model.n_clusters_} listener clusters ({model.method}), "
              f"{len(model.listener_ids_)} listeners, variants: "
              + ", ".join(f"{v.cue}/{v.name}" for v in model.catalog_.variants)]
     for p in model.profiles_:
         lines.append("")
-        lines.append(f"Cluster {p.cluster}: {p.label} -- {p.size} listeners ({p.share:.0%})")
+        lines.append(f"Cluster {p.cluster} [{p.name}]: {p.label} -- {p.size} listeners ({p.share:.0%})")
         lines += [f"  {s}" for s in p.description]
     lines.append("")
-    lines += quality_lines(getattr(model, "quality_", {}) or {})
-    if meta:
-        v = meta.get("versions", {})
+    lines += quality_lines(meta.get("quality") or {})
+    if "created" in meta:
+        v = meta["versions"] if isinstance(meta.get("versions"), dict) else {}
         lines.append(f"Model file: created {meta.get('created', '?')}, scikit-learn {v.get('scikit-learn', '?')}, "
                      f"sha256 {str(meta.get('sha256', ''))[:16]}...")
     return "\n".join(lines)

@@ -1,102 +1,46 @@
 """The model store: the one folder preference models are saved to and loaded from.
 
-A model is ``NAME.joblib`` (the pickled estimator) plus ``NAME.meta.json``: schema version,
-feature schema, library versions, the payload's SHA-256 and an HMAC-SHA256 over all of that
-metadata under the *user's* secret key.  The key lives outside every store and project
-(``$XDG_DATA_HOME/composer-assist/store.key``, default ``~/.local/share/...``; override with
-``$COMPOSER_ASSIST_KEY_FILE``), so a project folder downloaded with its own models, keys and
-metadata cannot make us unpickle anything: only models this user saved on this machine verify.
-Loading reads the metadata, refuses paths outside the store (symlinks included), other schema
-versions, hash or HMAC mismatches -- and only then unpickles the bytes it has just verified.
-Share profiles as JSON instead (``export-profiles``).
+A model is one file, ``NAME.npz``: a zip of numeric ``.npy`` arrays written and read with
+``allow_pickle=False``, plus a ``meta`` member holding UTF-8 JSON (format, schema version,
+library versions, feature schema, hyperparameters, catalog, profiles, the description of every
+pipeline step -- see ``persist.py`` -- quality figures, and a SHA-256 over all of it).  Loading
+never unpickles and never imports or calls anything named by the file, so a model from anywhere
+-- another machine, a downloaded project -- is just data: it either rebuilds a consistent model
+or is refused with a one-line error.  The SHA-256 guards against corruption, not against a
+forger (there is nothing left for one to gain beyond what a profiles JSON could do).
+
+Model and metadata share the file, which is written beside its target and renamed over it
+(``core.atomic``): a save interrupted at any point leaves the previous model or the new one,
+never a mix and never neither.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 import json
+import math
 import os
 import platform
 import re
-import secrets
-import stat
+import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from composer_assist.core.atomic import atomic_write_bytes, atomic_write_json
+import numpy as np
+
+from composer_assist.core.atomic import atomic_write_bytes
 from composer_assist.core.errors import ModelStoreError
 
-MODEL_SCHEMA_VERSION = 2  # 2: the HMAC covers the metadata and uses the per-user key
-SUFFIX = ".joblib"
-META_SUFFIX = ".meta.json"
-KEY_ENV = "COMPOSER_ASSIST_KEY_FILE"
+from .jsonio import parse_json
+
+MODEL_SCHEMA_VERSION = 3  # 3: one .npz of arrays + JSON, no pickle (2 was joblib + a signed sidecar)
+FORMAT = "composer-assist listener preference model"
+SUFFIX = ".npz"
+LEGACY_SUFFIXES = (".joblib", ".meta.json")  # pickled models of schema 2: named in errors, never loaded
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
-
-
-def _data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "composer-assist"
-
-
-def key_path() -> Path:
-    """The per-user signing key: $COMPOSER_ASSIST_KEY_FILE, else DATA_HOME/composer-assist/store.key."""
-    env = os.environ.get(KEY_ENV)
-    return Path(env).expanduser().absolute() if env else _data_home() / "store.key"
-
-
-def user_key(create: bool) -> bytes:
-    """Read (or atomically create, mode 0600 from the start) this user's secret signing key."""
-    kp = key_path()
-    for _attempt in range(2):
-        try:
-            fd = os.open(kp, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            if not create:
-                raise ModelStoreError(f"{kp}: no signing key: this user has saved no model on this machine, so "
-                                      f"no model can be loaded (refit it here, or share profiles as JSON)") from None
-            _create_key(kp)
-            continue
-        except OSError as exc:
-            raise ModelStoreError(f"{kp}: cannot read the signing key ({exc.strerror}; it must be a regular "
-                                  f"file, not a symlink)") from None
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
-                raise ModelStoreError(f"{kp}: the signing key must be a regular file owned by you with mode 0600 "
-                                      f"(found mode {stat.S_IMODE(st.st_mode):o}); refusing to trust it")
-            key = fh.read().strip()
-        if len(key) < 32:
-            raise ModelStoreError(f"{kp}: the signing key is truncated ({len(key)} bytes); delete it and refit")
-        return key
-    raise ModelStoreError(f"{kp}: could not create the signing key")
-
-
-def _create_key(kp: Path) -> None:
-    kp.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Write a private temp file in full, then link it into place: readers never see a half-written
-    # key and O_EXCL/link fail rather than overwrite a key another process created meanwhile.
-    tmp = kp.with_name(f".{kp.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_hex(32).encode() + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, kp)
-        except FileExistsError:
-            pass
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _signature(key: bytes, meta: dict[str, Any]) -> str:
-    """HMAC over every metadata field but the signature itself (the payload via its sha256)."""
-    body = {k: v for k, v in meta.items() if k != "hmac_sha256"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def default_store_dir(project: str | Path | None = None) -> Path:
@@ -112,14 +56,75 @@ def default_store_dir(project: str | Path | None = None) -> Path:
 
 
 def library_versions() -> dict[str, str]:
-    import joblib
-    import numpy
     import sklearn
 
     from composer_assist import __version__
 
-    return {"python": platform.python_version(), "numpy": numpy.__version__, "scikit-learn": sklearn.__version__,
-            "joblib": joblib.__version__, "composer-assist": __version__}
+    return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            "composer-assist": __version__}
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-ready copy: numpy scalars as numbers, NaN/inf as null, tuples as lists, keys as text."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _digest(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over the metadata (but this field) and every array's name, dtype, shape and bytes."""
+    h = hashlib.sha256()
+    body = {k: v for k, v in meta.items() if k != "sha256"}
+    h.update(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode())
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"\0{name}\0{a.dtype.str}\0{a.shape}\0".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def encode_model_file(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    """The bytes of a model file: arrays and the JSON metadata in one .npz, no pickle."""
+    buf = io.BytesIO()
+    text = json.dumps(meta, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    np.savez_compressed(buf, allow_pickle=False, meta=np.frombuffer(text, np.uint8), **arrays)
+    return buf.getvalue()
+
+
+def decode_model_file(data: bytes, source: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Metadata and arrays of a model file, verified (format, schema, SHA-256); never unpickles."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise ModelStoreError(f"{source}: not a model file (not an .npz archive)")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError) as exc:
+        why = (str(exc).splitlines() or [""])[0]
+        raise ModelStoreError(f"{source}: damaged or not a model file ({why})") from None
+    raw = arrays.pop("meta", None)
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelStoreError(f"{source}: meta: missing (not a listener model file)")
+    meta = parse_json(raw.tobytes(), f"{source}: meta", ModelStoreError)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelStoreError(f"{source}: meta.format: not a listener preference model")
+    version = meta.get("schema_version")
+    if version != MODEL_SCHEMA_VERSION:
+        raise ModelStoreError(f"{source}: meta.schema_version: model schema {version!r} is not supported "
+                              f"(expected {MODEL_SCHEMA_VERSION}); refit the model")
+    try:
+        digest = _digest(meta, arrays)
+    except RecursionError:  # parsed just under the limit, but re-encoding it goes deeper
+        raise ModelStoreError(f"{source}: meta: invalid JSON: nested too deeply") from None
+    if digest != meta.get("sha256"):
+        raise ModelStoreError(f"{source}: SHA-256 mismatch (content {digest[:12]}..., metadata "
+                              f"{str(meta.get('sha256'))[:12]}...): the model file was modified or damaged")
+    return meta, arrays
 
 
 class ModelStore:
@@ -128,14 +133,14 @@ class ModelStore:
 
     # ------------------------------------------------------------------------------------- paths
     def path_for(self, model: str | Path) -> Path:
-        """The payload path of a model given by a plain name (letters, digits, ``-_.``, not starting
-        with ``.``) or by a path -- absolute, or relative to the current folder -- inside the store."""
+        """The file of a model given by a plain name (letters, digits, ``-_.``, not starting with
+        ``.``) or by a path -- absolute, or relative to the current folder -- inside the store."""
         text = str(model)
         if not text.strip():
             raise ModelStoreError("model name is empty (give a name such as 'taste')")
         m = Path(text)
         name = m.name
-        for suffix in (META_SUFFIX, SUFFIX):
+        for suffix in (SUFFIX, *LEGACY_SUFFIXES):
             if name.endswith(suffix):
                 name = name[: -len(suffix)]
                 break
@@ -156,12 +161,10 @@ class ModelStore:
                                   f"name a model in the store without a '/')") from None
         return m
 
-    def _key(self, create: bool) -> bytes:
-        kp = key_path()
-        if kp.resolve().is_relative_to(self.root.resolve()):
-            raise ModelStoreError(f"{kp}: the signing key must not live inside the model store {self.root} "
-                                  f"(a store or project could then ship its own key)")
-        return user_key(create)
+    def report_path(self, model: str | Path) -> Path:
+        """Where ``learn report`` draws its picture: beside the model, NAME.report.png."""
+        path = self.path_for(model)
+        return path.with_name(path.name[: -len(SUFFIX)] + ".report.png")
 
     def _inside(self, path: Path) -> None:
         root = self.root.resolve()
@@ -175,77 +178,65 @@ class ModelStore:
                                   f"(a symlink escapes the store)")
 
     def list(self) -> list[str]:
-        return sorted(p.name[: -len(META_SUFFIX)] for p in self.root.glob(f"*{META_SUFFIX}"))
+        return sorted(p.name[: -len(SUFFIX)] for p in self.root.glob(f"*{SUFFIX}") if not p.name.startswith("."))
 
     # --------------------------------------------------------------------------------- save / load
     def save(self, model: Any, name: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Pickle ``model`` into the store with its metadata sidecar; returns the payload path."""
-        import joblib
+        """Write ``model`` (and ``extra`` metadata, e.g. quality figures) as one file; returns its path."""
+        from .persist import model_state
 
         path = self.path_for(name)
-        key = self._key(create=True)
-        buf = io.BytesIO()
-        joblib.dump(model, buf, compress=3)
-        payload = buf.getvalue()
-        meta = {
-            "schema_version": MODEL_SCHEMA_VERSION,
-            "payload": path.name,
-            "sha256": hashlib.sha256(payload).hexdigest(),
-            "bytes": len(payload),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "versions": library_versions(),
-            "feature_schema": getattr(model, "feature_schema_", None),
-            **(extra or {}),
-        }
-        meta["hmac_sha256"] = _signature(key, meta)
-        atomic_write_bytes(path, payload)
-        atomic_write_json(_meta_path(path), meta)
+        state, arrays = model_state(model)
+        meta: dict[str, Any] = {"format": FORMAT, "schema_version": MODEL_SCHEMA_VERSION,
+                                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                "versions": library_versions(), **state}
+        clash = set(meta).intersection(extra or {})
+        if clash:
+            raise ValueError(f"extra metadata may not replace {sorted(clash)}")
+        meta = _plain({**meta, **(extra or {})})
+        meta["sha256"] = _digest(meta, arrays)
+        # One file holds model and metadata, renamed into place: replaced together or not at all.
+        atomic_write_bytes(path, encode_model_file(meta, arrays))
         return path
 
     def read_meta(self, model: str | Path) -> tuple[Path, dict[str, Any]]:
+        """The verified metadata of a model (without rebuilding it)."""
         path = self.path_for(model)
-        mp = _meta_path(path)
-        self._inside(mp)
-        if not mp.is_file():
-            raise ModelStoreError(f"{mp}: missing model metadata (a model is loaded only with its .meta.json)")
-        try:
-            meta = json.loads(mp.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelStoreError(f"{mp}: unreadable model metadata: {exc}") from None
-        if not isinstance(meta, dict):
-            raise ModelStoreError(f"{mp}: model metadata must be a JSON object")
-        version = meta.get("schema_version")
-        if version != MODEL_SCHEMA_VERSION:
-            raise ModelStoreError(f"{mp}: schema_version: model schema {version!r} is not supported "
-                                  f"(expected {MODEL_SCHEMA_VERSION}); refit the model")
-        if meta.get("payload") != path.name:
-            raise ModelStoreError(f"{mp}: payload: names {meta.get('payload')!r}, expected {path.name!r}")
+        meta, _ = decode_model_file(self._read(path), str(path))
         return path, meta
 
     def load(self, model: str | Path, expect_feature_version: int | None = None) -> tuple[Any, dict[str, Any]]:
-        """Verify metadata, hash and HMAC, then unpickle the verified bytes."""
-        import joblib
+        """Read, verify and rebuild a model: (ListenerPreferenceModel, metadata)."""
+        from .persist import model_from_state
 
-        path, meta = self.read_meta(model)
-        if not path.is_file():
-            raise ModelStoreError(f"{path}: no such model in the store")
-        mp = _meta_path(path)
-        key = self._key(create=False)
-        if not hmac.compare_digest(_signature(key, meta), str(meta.get("hmac_sha256", ""))):
-            raise ModelStoreError(f"{mp}: not signed with your key on this machine (the model was copied from "
-                                  f"another machine or user, or its metadata was edited); refusing to load it -- "
-                                  f"refit it here, or share profiles as JSON (learn export-profiles)")
-        payload = path.read_bytes()  # hash these bytes and unpickle these same bytes: no re-read race
-        digest = hashlib.sha256(payload).hexdigest()
-        if not hmac.compare_digest(digest, str(meta.get("sha256", ""))):
-            raise ModelStoreError(f"{path}: SHA-256 mismatch (file {digest[:12]}..., metadata "
-                                  f"{str(meta.get('sha256', ''))[:12]}...): the model was modified; refusing to load")
-        fs = meta.get("feature_schema") or {}
-        if expect_feature_version is not None and (not isinstance(fs, dict) or fs.get("version") != expect_feature_version):
-            raise ModelStoreError(f"{mp}: feature_schema.version: {fs.get('version') if isinstance(fs, dict) else fs!r} "
-                                  f"is not supported (expected {expect_feature_version}); refit the model")
-        return joblib.load(io.BytesIO(payload)), meta
+        path = self.path_for(model)
+        meta, arrays = decode_model_file(self._read(path), str(path))
+        fs = meta.get("feature_schema")
+        found = fs.get("version") if isinstance(fs, dict) else fs
+        if expect_feature_version is not None and fs is None:
+            raise ModelStoreError(f"{path}: a model fitted on a feature matrix, not on a feedback log "
+                                  f"(it has no feature schema and no profiles to follow)")
+        if expect_feature_version is not None and found != expect_feature_version:
+            raise ModelStoreError(f"{path}: meta.feature_schema.version: {found!r} is not supported "
+                                  f"(expected {expect_feature_version}); refit the model")
+        return model_from_state(meta, arrays, str(path)), meta
+
+    def _read(self, path: Path) -> bytes:
+        try:
+            return path.read_bytes()  # verify and decode these same bytes: no re-read race
+        except FileNotFoundError:
+            stem = path.name[: -len(SUFFIX)]
+            legacy = next((path.with_name(stem + s) for s in LEGACY_SUFFIXES if path.with_name(stem + s).exists()),
+                          None)
+            if legacy is not None:
+                raise ModelStoreError(f"{legacy}: a pickled model from an older version; pickled models are no "
+                                      f"longer loaded (loading one could run code): refit it with `learn fit`") from None
+            raise ModelStoreError(f"{path}: no such model in the store") from None
+        except IsADirectoryError:
+            raise ModelStoreError(f"{path}: is a folder, not a model file") from None
+        except OSError as exc:
+            raise ModelStoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name[: -len(SUFFIX)] + META_SUFFIX)
+__all__ = ["FORMAT", "MODEL_SCHEMA_VERSION", "ModelStore", "decode_model_file", "default_store_dir",
+           "encode_model_file", "library_versions"]

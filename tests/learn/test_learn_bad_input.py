@@ -126,3 +126,18 @@ def test_ratings_must_be_whole_and_kept_real_booleans(tmp_path):
     for row in events.to_rows():
         online.observe(row["cue"], row["variant"], row["valence"], row["arousal"], row["kept"], row["rating"])
     assert np.allclose(online.posterior, assign(model, events).posterior)
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_seed_out_of_range_is_one_line(tmp_path, capsys, two_listeners, seed):
+    """numpy refuses such seeds with a traceback (default_rng: negative; RandomState: > 2**32-1)."""
+    assert _fit(tmp_path, capsys, two_listeners, "--seed", seed) == f"error: --seed: {seed} is outside 0..4294967295"
+    assert main(["learn", "generate", "-o", str(tmp_path / "g"), "--listeners", "5", "--seed", seed]) == 2
+    assert capsys.readouterr().err == f"error: --seed: {seed} is outside 0..4294967295\n"
+
+
+def test_deeply_nested_catalog_is_one_line(tmp_path, capsys, two_listeners):
+    deep = tmp_path / "variants.json"
+    deep.write_text('{"variants": ' + "[" * 100000 + "]" * 100000 + "}")
+    assert _fit(tmp_path, capsys, two_listeners, "--variants", str(deep)) == \
+        f"error: {deep}: invalid JSON: nested too deeply"

@@ -85,7 +85,7 @@ def test_profiles_json_round_trip(fitted):
 
 def test_partial_fit_matches_batch_clusters():
     pop = generate_population(1200, 30, seed=5)
-    model = ListenerPreferenceModel(n_clusters=4, random_state=0)
+    model = ListenerPreferenceModel(method="minibatch", n_clusters=4, random_state=0)
     ids = np.array(pop.log.listener_ids)
     for part in np.array_split(np.arange(pop.log.n_listeners), 3):
         model.partial_fit(pop.log.take(np.isin(pop.log.listener, part)))
@@ -101,20 +101,19 @@ def test_partial_fit_contract():
     log = pop.log
     parts = np.array_split(np.arange(log.n_listeners), 3)
     batch = [log.take(np.isin(log.listener, p)) for p in parts]
-    # a GaussianMixture fitted with fit() is not silently replaced by MiniBatchKMeans
-    gmm = ListenerPreferenceModel(n_clusters=4, random_state=0).fit(batch[0])
-    before = gmm.pipeline_
-    with pytest.raises(ValueError, match=r"fitted with fit\(method='gmm'\); partial_fit continues only"):
-        gmm.partial_fit(batch[1])
-    assert gmm.pipeline_ is before and len(gmm.labels_) == len(gmm.listener_ids_) == len(parts[0])
+    # a GaussianMixture has no partial_fit at all (test_learn_estimator_checks covers the refusals)
+    assert not hasattr(ListenerPreferenceModel(n_clusters=4, random_state=0), "partial_fit")
     # streaming: labels_ and listener_ids_ grow together, the scaling stays as the first batch set it
-    m = ListenerPreferenceModel(n_clusters=4, random_state=0).partial_fit(batch[0])
+    m = ListenerPreferenceModel(method="minibatch", n_clusters=4, random_state=0).partial_fit(batch[0])
     mean = m.pipeline_.named_steps["scale"].mean_.copy()
     for b, n in ((batch[1], 400), (batch[2], 600)):
         m.partial_fit(b)
         assert len(m.labels_) == len(m.listener_ids_) == n == m.stats_.listeners.sum()
     assert np.array_equal(m.pipeline_.named_steps["scale"].mean_, mean)
     assert m.listener_ids_ == log.listener_ids
+    # clusters are renumbered after each batch (largest first), labels_ and statistics with them
+    assert (np.diff(np.bincount(m.labels_)) <= 0).all()
+    assert np.array_equal(np.bincount(m.labels_, minlength=4), m.stats_.listeners)
     with pytest.raises(ValueError, match=r"listener '.*' was in an earlier batch"):
         m.partial_fit(batch[1])
     # a model fitted with method='minibatch' continues with new listeners
