@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from composer_assist.core.errors import ProjectError
+from composer_assist.core.errors import ProjectError, TraceError
 from composer_assist.core.project import Cue, Project
 from composer_assist.core.profile import ClusterProfile
 
 from . import quality as _quality
 from .decision_log import layer_entries
-from composer_assist.playback.mixer import Mixer
+from composer_assist.playback.player import Player
 from composer_assist.playback.policy import DEFAULT_MODE, ControlTrack, PolicyConfig, control_track
-from composer_assist.playback.scheduler import Schedule, dwell_samples, schedule_live, schedule_planned, wanted_changes
+from composer_assist.playback.scheduler import Schedule, dwell_samples, wanted_changes
 from composer_assist.playback.stems import StemSet
 
 
@@ -34,7 +34,7 @@ class AdaptiveResult:
     mode: str
     profile: ClusterProfile | None
     sample_rate: int
-    audio: np.ndarray  # (frames, 2) float32
+    audio: np.ndarray  # (frames, 2) float32: in memory, or a read-only map of the written WAV
     stems: StemSet
     track: ControlTrack
     reference: ControlTrack  # zero-phase view used to date emotion changes for the figures
@@ -80,15 +80,44 @@ def _stems_for(render: Any) -> StemSet:
     return StemSet.from_render(render)
 
 
+class BlockSink(Protocol):
+    """Where ``run_adaptive`` puts the soundtrack, block by block."""
+
+    def write(self, block: np.ndarray) -> None: ...
+
+    def finish(self) -> Any:
+        """The whole soundtrack as a (frames, 2) float32 array-like (sliced, never copied whole)."""
+
+
+class MemorySink:
+    """The soundtrack in memory (short renders, tests, scripts)."""
+
+    def __init__(self, frames: int) -> None:
+        self.audio = np.empty((frames, 2), dtype=np.float32)
+        self.n = 0
+
+    def write(self, block: np.ndarray) -> None:
+        self.audio[self.n:self.n + block.shape[0]] = block
+        self.n += block.shape[0]
+
+    def finish(self) -> np.ndarray:
+        return self.audio
+
+
+MAX_TRACE_S = 12 * 3600.0  # longer than any film: a trace past this is a unit mistake
+
+
 def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAULT_MODE,
                  profile: ClusterProfile | None = None, render: Any = None, duration: float | None = None,
                  block: int = 512, config: PolicyConfig | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> AdaptiveResult:
-    """Adapt a cue to a trace: policy, schedule, block mix and quality figures.
+                 progress: Callable[[int, int], None] | None = None,
+                 sink: Callable[[int], BlockSink] | None = None) -> AdaptiveResult:
+    """Adapt a cue to a trace: the player, fed the trace with no device, block by block.
 
-    ``render`` is an ``audio.render.CueRender`` or a ``StemSet``.  ``progress(done, total)`` is
-    called as the mix advances, in frames.
-    ``duration`` defaults to the trace's length (the trace's first sample is audio time 0).
+    ``render`` is an ``audio.render.CueRender`` or a ``StemSet``.  ``duration`` defaults to the
+    trace's length (the trace's first sample is audio time 0).  ``sink(frames)`` makes where the
+    blocks go (default: memory; ``services.adapt`` streams them to a WAV file, so memory does not
+    grow with the trace).  ``progress(done, total)`` is called as the mix advances, in frames.
     """
     try:
         cue = project.cue(cue_name)
@@ -99,24 +128,35 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     stems = _stems_for(render)
     timings["stems_s"] = time.perf_counter() - t0
     sr = stems.sample_rate
-
-    t0 = time.perf_counter()
-    track = control_track(trace, cue, mode, profile, config, duration)
-    reference = track if mode == "planned" else control_track(trace, cue, "planned", profile, config, duration)
-    schedule = (schedule_planned if mode == "planned" else schedule_live)(cue, stems.clock, track)
-    timings["policy_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
     # Exactly the trace's duration (or ``duration``), not cut to the last control tick.
     total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
+    if not 0 < total <= MAX_TRACE_S:
+        raise TraceError(f"{getattr(trace, 'name', '') or 'trace'}: a duration of {total:g} s is not one "
+                         f"to render (at most {MAX_TRACE_S / 3600:g} h)")
     frames = max(1, int(round(total * sr)))
     n_blocks = -(-frames // block)
-    mixer = Mixer(stems, block=block, history_blocks=n_blocks)
-    mixer.start(schedule.start_variant, schedule.start_intensity)
-    mixer.load_events(schedule.events(stems))
-    audio = mixer.render(frames, progress=progress)
+
+    t0 = time.perf_counter()
+    player = Player(stems, mode=mode, trace=trace, profiles=[profile] if profile else None,
+                    profile=0 if profile else None, config=config, block=block, duration=duration,
+                    history_blocks=n_blocks, publish_status=False)
+    timings["policy_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = (sink or MemorySink)(frames)
+    buf = np.empty((block, 2), dtype=np.float32)
+    for i in range(0, frames, block):
+        n = min(block, frames - i)
+        player.render_block(buf[:n])
+        out.write(buf[:n])
+        if progress is not None:
+            progress(i + n, frames)
+    audio = out.finish()
     timings["mix_s"] = time.perf_counter() - t0
 
+    t0 = time.perf_counter()
+    schedule = player.schedule
+    track = control_track(trace, cue, mode, profile, config, duration)
+    reference = track if mode == "planned" else control_track(trace, cue, "planned", profile, config, duration)
     ref_changes = [(c, v) for c, v, _ in wanted_changes(reference, cue.adaptive.hysteresis,
                                                          dwell_samples(cue, sr) / sr)]
     if mode != "planned":
@@ -124,9 +164,10 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     # Congruence is measured against the trace as read (interpolated) in both modes.
     q = _quality.compute_quality(cue, schedule, ref_changes, reference, audio, sr, stems, block)
     entries = list(schedule.log)
-    entries += layer_entries(stems, mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
+    entries += layer_entries(stems, player.mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
+    timings["quality_s"] = time.perf_counter() - t0
     return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, schedule,
-                          mixer.history, block, q, entries, timings)
+                          player.mixer.history, block, q, entries, timings)
 
 
 def format_quality(result: AdaptiveResult) -> str:

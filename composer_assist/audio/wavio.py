@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,71 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: st
             for i in range(0, audio.shape[1], block):
                 out.write(np.ascontiguousarray(audio[:, i:i + block].T, dtype=np.float32))
     return Path(path)
+
+
+class WavStream:
+    """A float32 WAV written block by block and put in place atomically by ``finish``.
+
+    ``finish`` returns the written samples as a read-only memory map (frames, channels): figures
+    computed from it read only the windows they need, so nothing grows with the file's length.
+    """
+
+    def __init__(self, path: str | Path, sample_rate: int, channels: int = 2) -> None:
+        import soundfile as sf
+
+        self.path = Path(path)
+        self._stack = contextlib.ExitStack()
+        fh = self._stack.enter_context(atomic_file(self.path))
+        self._out = self._stack.enter_context(sf.SoundFile(fh.fileno(), "w", int(sample_rate), channels, "FLOAT",
+                                                           format="WAV", closefd=False))
+
+    def write(self, block: np.ndarray) -> None:
+        self._out.write(block)
+
+    def finish(self) -> np.ndarray:
+        self._out.close()
+        self._stack.close()  # fsync and rename
+        return wav_memmap(self.path)
+
+    def abort(self) -> None:
+        """Leave no file (and no temporary file) behind; the old file, if any, stays."""
+        self._out.close()
+        exc = RenderError(f"{self.path}: writing was abandoned")
+        try:
+            # atomic_file removes its temporary file when the block ends in an error.
+            self._stack.__exit__(type(exc), exc, None)
+        except RenderError:
+            pass
+
+
+def wav_memmap(path: str | Path) -> np.ndarray:
+    """The samples of a float32 WAV as a read-only (frames, channels) memory map."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(12)
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise RenderError(f"{path}: not a WAV file")
+        channels = None
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                raise RenderError(f"{path}: no audio data in the WAV file")
+            kind, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if kind == b"fmt ":
+                fmt = fh.read(size + (size & 1))
+                tag, channels = struct.unpack("<HH", fmt[:4])
+                bits = struct.unpack("<H", fmt[14:16])[0]
+                if tag not in (3, 0xFFFE) or bits != 32:
+                    raise RenderError(f"{path}: not a 32-bit float WAV")
+            elif kind == b"data":
+                if channels is None:
+                    raise RenderError(f"{path}: WAV data before its format")
+                offset = fh.tell()
+                frames = size // (4 * channels)
+                break
+            else:
+                fh.seek(size + (size & 1), 1)
+    return np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(frames, channels))
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:

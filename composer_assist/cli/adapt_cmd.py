@@ -87,9 +87,10 @@ def _listener_profile(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.adaptive.engine import format_quality, run_adaptive
-    from composer_assist.services.adapt import write_outputs
+    from composer_assist.adaptive.engine import format_quality
     from composer_assist.audio.render import render_cue
+    from composer_assist.services.adapt import adapt
+    from composer_assist.services.outputs import prepare_out_dir
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.report import print_render_warnings
     from composer_assist.core.errors import ProjectError, TraceError
@@ -101,16 +102,19 @@ def run(args: argparse.Namespace) -> int:
         project.cue(args.cue)
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
-    if args.duration is not None and not args.duration > 0:
-        raise TraceError(f"--duration must be a positive number of seconds, got {args.duration:g}")
+    if args.duration is not None and not 0 < args.duration < float("inf"):
+        raise TraceError(f"--duration must be a positive, finite number of seconds, got {args.duration:g}")
+    out = prepare_out_dir(args.out)  # before any work: a bad -o costs nothing
     trace = load_trace(args.trace)
     profile = _listener_profile(args)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
     print_render_warnings([render])
-    result = run_adaptive(project, args.cue, trace, mode=args.mode, profile=profile, render=render,
-                          duration=args.duration)
-    files = write_outputs(result, args.out)
+    with progress_bar(f"adapt {args.cue}", unit="s") as progress:
+        sr = render.sample_rate
+        result = adapt(project, args.cue, trace, mode=args.mode, profile=profile, duration=args.duration,
+                       out_dir=out, render=render,
+                       progress=lambda done, total: progress(done // sr, total // sr))
     t = result.timings
     who = ""
     if profile is not None:
@@ -120,5 +124,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"stems {render.wall:.1f} s, policy {t['policy_s'] * 1000:.0f} ms, mix {t['mix_s'] * 1000:.0f} ms "
           f"({result.audio.shape[0] / result.sample_rate / max(t['mix_s'], 1e-9):.0f}x real time)")
     print(format_quality(result))
-    print("wrote " + ", ".join(str(p) for p in files.values()))
+    print(f"wrote {out}/adaptive.wav, decisions.json, adaptive.png")
     return 0

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from composer_assist.audio.render import render_cue, write_cue
     from composer_assist.cli.progress import progress_bar
-    from composer_assist.cli.render_cmd import prepare_out_dir
+    from composer_assist.services.outputs import prepare_out_dir
     from composer_assist.cli.report import print_render_table, print_render_warnings
     from composer_assist.core.project import load_project
 
@@ -70,9 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str) -> None:
-    from composer_assist.adaptive.engine import run_adaptive
-    from composer_assist.services.adapt import write_outputs
     from composer_assist.core.trace import load_trace
+    from composer_assist.services.adapt import adapt
 
     cue = stems.cue
     print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
@@ -82,8 +81,7 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str) -> Non
     print("-" * len(header))
     for path in traces:
         trace = load_trace(path)
-        result = run_adaptive(project, cue.name, trace, mode=mode, render=stems)
-        write_outputs(result, out / path.stem)
+        result = adapt(project, cue.name, trace, mode=mode, render=stems, out_dir=out / path.stem)
         q = result.quality
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
         jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
@@ -99,9 +97,8 @@ def _listener_demo(project, stems, traces: list[Path], out: Path) -> None:
     log_path = project.folder / "listeners" / "feedback.csv"
     if not log_path.exists() or not traces:
         return
-    from composer_assist.adaptive.engine import run_adaptive
-    from composer_assist.services.adapt import write_outputs
     from composer_assist.learn.feedback_log import load_feedback_log
+    from composer_assist.services.adapt import adapt
     from composer_assist.core.trace import load_trace
     from composer_assist.learn.catalog import catalog_from_project
     from composer_assist.learn.model import ListenerPreferenceModel
@@ -123,8 +120,7 @@ def _listener_demo(project, stems, traces: list[Path], out: Path) -> None:
     print(f"One trace ({trace_path.stem}), the two largest clusters:")
     shares = {}
     for prof in (a, b):
-        result = run_adaptive(project, cue.name, trace, mode=DEFAULT_MODE, profile=prof, render=stems)
-        write_outputs(result, out / f"cluster{prof.cluster}")
+        result = adapt(project, cue.name, trace, profile=prof, render=stems, out_dir=out / f"cluster{prof.cluster}")
         shares[prof.cluster] = result.variant_shares()
         text = ", ".join(f"{v} {x:.0%}" for v, x in sorted(shares[prof.cluster].items(), key=lambda kv: -kv[1])
                          if x > 0)

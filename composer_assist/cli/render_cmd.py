@@ -40,19 +40,6 @@ def positive_hz(text: str) -> float:
     return _positive_number(text, "Hz")
 
 
-def prepare_out_dir(out: Path) -> Path:
-    """Create the output folder (before any rendering, so a bad -o costs nothing)."""
-    from composer_assist.core.errors import RenderError
-
-    if out.exists() and not out.is_dir():
-        raise RenderError(f"{out}: output folder is a file")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RenderError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
-    return out
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render a project's cues to stems and mixdowns",
                        description="Render every layer of each variant (one stem each, plus tails past "
@@ -77,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.cli.report import print_render_table, print_render_warnings
     from composer_assist.core.errors import ProjectError, RenderError
     from composer_assist.core.project import load_project
+    from composer_assist.services.outputs import prepare_out_dir
 
     project = load_project(args.project)
     if not project.cues:

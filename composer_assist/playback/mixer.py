@@ -116,6 +116,22 @@ class Mixer:
         self.stems.stacks[variant][:, layer] = column
         self.stems.seams[variant][:, layer] = seam_column
 
+    def set_clock(self, clock) -> None:
+        """A new loop region (``stems.clock`` and ``stems.seams`` already swapped): decks re-locate."""
+        self.clock = clock
+        for d in self._decks:
+            if d.pos >= clock.loop_end:
+                d.pos = clock.loop_start + (d.pos - clock.loop_start) % clock.loop_len
+            self._locate(d)
+
+    def current_gains(self) -> dict[str, float]:
+        """Layer gains of the variant that is or is becoming current."""
+        for d in reversed(self._decks):
+            if d.fading >= 0:
+                names = self.stems.layer_names[d.v]
+                return {n: float(g) * d.env for n, g in zip(names, d.g.tolist())}
+        return {}
+
     def position(self) -> tuple[int, int]:
         """(cue position in samples, loop passes) of the variant that is or is becoming current."""
         for d in reversed(self._decks):

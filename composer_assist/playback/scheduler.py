@@ -61,16 +61,38 @@ class Schedule:
     log: list[dict[str, Any]] = field(default_factory=list)
     changes: list[tuple[float, int]] = field(default_factory=list)  # (audio s, variant) wanted
 
-    def events(self, stems) -> list[tuple]:
-        """Mixer commands in time order."""
-        names = stems.stinger_names
-        ev = [Mixer.intensity_event(s, v) for s, v in self.intensity]
-        for sw in self.switches:
-            st = names.index(sw.rule.stinger) if sw.rule.stinger in names else -1
-            ev.append(Mixer.switch_event(sw.sample, sw.target, sw.enter_pos, sw.enter_passes, sw.fade,
-                                         sw.rule.curve, st))
+    def events(self, stems, after: int = -1) -> list[tuple]:
+        """Mixer commands in time order (those at samples after ``after``)."""
+        ev = [Mixer.intensity_event(s, v) for s, v in self.intensity if s > after]
+        ev += [switch_event(sw, stems) for sw in self.switches if sw.sample > after]
         ev.sort()
         return ev
+
+    def playhead_at(self, clock: CueClock, sample: int) -> tuple[int, int, int]:
+        """(variant, cue position, loop passes) the schedule plays at ``sample``."""
+        head, variant = _Playhead(clock), self.start_variant
+        for sw in self.switches:
+            if sw.sample > sample:
+                break
+            head.move(sw)
+            variant = sw.target
+        pos, passes = head.at(sample)
+        return variant, pos, passes
+
+    def intensity_at(self, sample: int) -> float:
+        value = self.start_intensity
+        for s, v in self.intensity:
+            if s > sample:
+                break
+            value = v
+        return value
+
+
+def switch_event(sw: Switch, stems) -> tuple:
+    """The mixer command that performs ``sw``."""
+    names = stems.stinger_names
+    st = names.index(sw.rule.stinger) if sw.rule.stinger in names else -1
+    return Mixer.switch_event(sw.sample, sw.target, sw.enter_pos, sw.enter_passes, sw.fade, sw.rule.curve, st)
 
 
 class _Playhead:
@@ -222,6 +244,17 @@ class LiveScheduler:
     @property
     def schedule(self) -> Schedule:
         return self.bld.sched
+
+    def resume(self, sample: int, variant: int, pos: int, passes: int) -> None:
+        """Carry on from ``sample`` where ``variant`` plays at cue position ``pos`` (after a seek, or
+        when a planned run hands over to live control); nothing is pending, no dwell holds."""
+        self.playing, self.pending, self._hold = variant, None, None
+        self.held_until, self.fade_end = -(1 << 40), 0
+        self.bld.head.anchor, self.bld.head.pos, self.bld.head.passes = sample, pos, passes
+
+    def set_clock(self, clock: CueClock) -> None:
+        """A new loop region: boundaries from now on follow it."""
+        self.clock = self.bld.clock = self.bld.head.clock = clock
 
     def step(self, tick: PolicyTick) -> Decision:
         """Decide at ``tick`` (its ``time`` is the audio time of the tick)."""

@@ -102,6 +102,30 @@ class StemSet:
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
                    st_names, st_arrays)
 
+    def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
+        """Seams for another loop region of the same stems (built off the audio thread).
+
+        What rings past the new loop end is the body after it faded within DECLICK_S, or, when the
+        region ends with the cue, the release tail held in the current seams.
+        """
+        seam = min(int(MAX_SEAM_S * self.sample_rate), clock.loop_len)
+        old, old_start = self.seam, self.clock.loop_start
+        out = []
+        for stack, seams in zip(self.stacks, self.seams):
+            body = stack.reshape(self.length, 2, -1)
+            wrap = np.zeros((seam, 2, body.shape[2]), dtype=np.float32)
+            if clock.loop_end >= self.length and self.clock.loop_end >= self.length:
+                tail = seams.reshape(old, 2, -1) - body[old_start:old_start + old]
+                k = min(seam, old)
+                wrap[:k] = tail[:k]
+            elif clock.loop_end < self.length:
+                k = min(seam, self.length - clock.loop_end, max(1, int(DECLICK_S * self.sample_rate)))
+                ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None, None]
+                wrap[:k] = body[clock.loop_end:clock.loop_end + k] * ramp
+            wrap += body[clock.loop_start:clock.loop_start + seam]
+            out.append(wrap.reshape(2 * seam, -1))
+        return out
+
     def layer_rows(self, variant: int, layer: int, audio: np.ndarray,
                    tail: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """A re-rendered layer laid out as its column of ``stacks[variant]`` and of ``seams[variant]``.

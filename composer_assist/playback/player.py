@@ -1,0 +1,340 @@
+"""The player: one adaptive cue, block by block, for a device, a file or a test.
+
+``render_block(out)`` is called by one thread only (the producer: a device output's mixing
+thread, or a loop writing a file).  It drains the command queues, runs the control ticks that
+fall inside the block (live mode: the policy and scheduler stepped with the emotion of that
+moment, never a later one), mixes the block and publishes a ``PlayerStatus``.  Control threads
+talk to it only through their own ``CommandQueue`` and read ``status`` (an immutable snapshot
+swapped in whole), so neither side ever waits for the other.
+
+Decisions land on sample-exact musical boundaries whatever the block size: a tick at sample s
+schedules its switch at the first legal boundary at or after s, before the mixer reaches s.
+So the offline ``adapt`` (this player fed a trace, no device) and a real-time preview of the same
+trace give the same samples.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from composer_assist.core.errors import ProjectError
+from composer_assist.core.profile import ClusterProfile
+
+from . import commands as C
+from .clock import CueClock
+from .commands import CommandQueue
+from .mixer import Mixer
+from .policy import LivePolicy, PolicyConfig, PolicyTick, TraceFeed, control_track
+from .scheduler import LiveScheduler, Schedule, schedule_planned, switch_event
+from .stems import StemSet
+
+METER_FALL_DB_PER_S = 24.0  # how fast a level meter falls after a peak
+
+
+@dataclass(frozen=True)
+class PlayerStatus:
+    """What a transport display shows; a new object per block (read it, never mutate it)."""
+
+    state: str  # "playing", "paused" or "stopped"
+    sample: int  # timeline position: samples since the start of the trace / preview
+    sample_rate: int
+    cue_sample: int  # position inside the cue
+    bar: int  # 1-based, in the cue's meter
+    beat: float  # 1-based beat of the bar (in the meter's beat unit)
+    variant: str | None
+    target: str | None  # where a scheduled switch goes
+    next_switch: float | None  # seconds on the timeline of that switch
+    intensity: float
+    valence: float | None  # the emotion the policy last acted on (smoothed)
+    arousal: float | None
+    override: bool
+    profile: str | None
+    layer_gains: dict[str, float]  # layers of the playing variant
+    meters_db: dict[str, float]  # per variant, peak level (falls at METER_FALL_DB_PER_S)
+    output: Any = None  # what the audio output reported last (underruns, latency, callback times)
+    dropped_commands: int = 0
+    switches: int = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.sample / self.sample_rate
+
+
+@dataclass
+class _Control:
+    """Live control state: the policy, the scheduler and where their emotion comes from."""
+
+    policy: LivePolicy
+    scheduler: LiveScheduler
+    feed: TraceFeed | None
+    live: list = field(default_factory=lambda: [0.0, 0.0, None])  # valence, arousal, heart rate (OSC)
+    override: tuple | None = None
+    last: PolicyTick | None = None
+
+
+class Player:
+    """An adaptive cue player over a ``StemSet`` (see the module docstring)."""
+
+    channels = 2
+
+    def __init__(self, stems: StemSet, mode: str = "live", trace: Any = None,
+                 profiles: list[ClusterProfile] | None = None, profile: int | None = None,
+                 config: PolicyConfig | None = None, block: int = 512, duration: float | None = None,
+                 history_blocks: int = 0, publish_status: bool = True) -> None:
+        if mode == "planned" and trace is None:
+            raise ProjectError("planned mode needs a trace (the whole curve is planned ahead)")
+        self.stems, self.cue, self.mode, self.trace = stems, stems.cue, mode, trace
+        self.sample_rate, self.block = stems.sample_rate, int(block)
+        self.config, self.duration = config, duration
+        self.profiles = list(profiles or [])
+        self.profile = self.profiles[profile] if profile is not None else None
+        self.mixer = Mixer(stems, block=self.block, history_blocks=history_blocks)
+        self.rate = float(self.cue.adaptive.control_rate)
+        self._base_luts = [lut.copy() for lut in stems.luts]
+        self._mask = [np.ones(lut.shape[1], dtype=np.float32) for lut in stems.luts]
+        self._solo = [np.zeros(lut.shape[1], dtype=bool) for lut in stems.luts]
+        self._queues: list[CommandQueue] = []
+        self._output: Any = None
+        self._meter_db = np.full(len(stems.variant_names), -120.0)
+        self.state = "playing"
+        self.publish_status = publish_status  # off for offline renders: nobody polls them
+        self.schedule: Schedule
+        self._control: _Control | None = None
+        self._k = 0  # next live control tick
+        self._begin()
+        self.status = self._snapshot()
+
+    # ---- control side ------------------------------------------------------------------------
+    def command_queue(self, capacity: int = 256) -> CommandQueue:
+        """A queue for one control thread (create them before playback starts)."""
+        q = CommandQueue(capacity)
+        self._queues = [*self._queues, q]  # swapped whole: the producer iterates a stable list
+        return q
+
+    def report_output(self, stats: Any) -> None:
+        """The audio output's figures (underruns, latency, callback times), shown in the status."""
+        self._output = stats
+
+    def loop_region(self, start_beat: float | None, end_beat: float | None) -> tuple:
+        """A ``LOOP`` command with its clock and seams built here, off the audio thread."""
+        loop = None if start_beat is None else (float(start_beat), float(end_beat))
+        cue = replace(self.cue, loop=loop if loop is not None else self.cue.loop)
+        clock = CueClock(cue, self.sample_rate, self.stems.length)
+        return (C.LOOP, clock, self.stems.loop_seams(clock))
+
+    # ---- producer side -----------------------------------------------------------------------
+    def render_block(self, out: np.ndarray) -> None:
+        """Fill ``out`` ((frames <= block, 2) float32) with the next frames of the cue."""
+        for q in self._queues:
+            q.drain(self._apply)
+        if self.state != "playing":
+            out.fill(0.0)
+        else:
+            if self._control is not None:
+                end = self.mixer.t + out.shape[0]
+                while self._tick_sample(self._k) < end:
+                    self._step(self._k)
+                    self._k += 1
+            self.mixer.process(out)
+        if self.publish_status:
+            self.status = self._snapshot(out.shape[0])
+
+    def _tick_sample(self, k: int) -> int:
+        return int(round(k / self.rate * self.sample_rate))
+
+    def _begin(self, at: int = 0) -> None:
+        """Set up the run from timeline sample ``at`` (0: the start)."""
+        if self.mode == "planned":
+            track = control_track(self.trace, self.cue, "planned", self.profile, self.config, self.duration)
+            self.schedule = schedule_planned(self.cue, self.stems.clock, track)
+            self._control = None
+            variant, pos, passes = self.schedule.playhead_at(self.stems.clock, at)
+            self.mixer.reset(at, variant, self.schedule.intensity_at(at), pos, passes)
+            self.mixer.load_events(self.schedule.events(self.stems, after=at - 1 if at else -1))
+            return
+        policy = LivePolicy(self.cue, self.profile, self.config)
+        feed = TraceFeed(self.trace) if self.trace is not None else None
+        ctl = _Control(policy, None, feed)  # type: ignore[arg-type]
+        self._control = ctl
+        first = self._emotion(0.0)
+        ctl.scheduler = LiveScheduler(self.cue, self.stems.clock, first)
+        self.schedule = ctl.scheduler.schedule
+        self.mixer.reset(0, self.schedule.start_variant, first.intensity, 0, 0)
+        self._k = 1
+        if at:
+            self._seek(at)
+
+    def _emotion(self, t: float) -> PolicyTick:
+        """Step the live policy at audio time ``t`` with the emotion of that moment."""
+        ctl = self._control
+        over = {}
+        if ctl.override is not None:
+            over = {"valence": ctl.override[0], "arousal": ctl.override[1]}
+            if ctl.override[2] is not None:
+                over["intensity"] = ctl.override[2]
+        if ctl.feed is not None:
+            tick = ctl.feed.tick(ctl.policy, t, **over)
+        else:
+            v, a, hr = ctl.live
+            tick = ctl.policy.step(t, over.get("valence", v), over.get("arousal", a), hr, over.get("intensity"))
+        ctl.last = tick
+        return tick
+
+    def _step(self, k: int) -> None:
+        tick = self._emotion(k / self.rate)
+        d = self._control.scheduler.step(tick)
+        if d.cancel is not None:
+            self.mixer.unschedule(switch_event(d.cancel, self.stems))
+        if d.switch is not None:
+            self.mixer.schedule(switch_event(d.switch, self.stems))
+        if d.intensity is not None:
+            self.mixer.schedule(Mixer.intensity_event(self._tick_sample(k), d.intensity))
+
+    # ---- commands ----------------------------------------------------------------------------
+    def _apply(self, cmd: tuple) -> None:
+        name = cmd[0]
+        if name == C.PLAY:
+            self.state = "playing"
+        elif name == C.PAUSE:
+            self.state = "paused"
+        elif name == C.STOP:
+            self.state = "stopped"
+            self._seek(0)
+        elif name == C.SEEK:
+            self._seek(max(0, cmd[1]))
+        elif name == C.SEEK_BEAT:
+            self._seek(self._sample_of_bar_beat(cmd[1], cmd[2]))
+        elif name in (C.EMOTION, C.RELEASE, C.HEART_RATE):
+            self._emotion_command(cmd)
+        elif name == C.PROFILE:
+            self.profile = None if cmd[1] is None else self.profiles[cmd[1]]
+            if self._control is not None:
+                self._control.policy.profile = self.profile
+            else:
+                self._replan()
+        elif name == C.MUTE:
+            self._mask[cmd[1]][cmd[2]] = 0.0 if cmd[3] else 1.0
+            self._apply_gains()
+        elif name == C.SOLO:
+            self._solo[cmd[1]][cmd[2]] = cmd[3]
+            self._apply_gains()
+        elif name == C.SWAP:
+            self.mixer.swap_layer(cmd[1], cmd[2], cmd[3], cmd[4])
+        elif name == C.LOOP:
+            self._set_clock(cmd[1], cmd[2])
+
+    def _emotion_command(self, cmd: tuple) -> None:
+        if self._control is None:
+            self._take_live_control()
+        ctl = self._control
+        if cmd[0] == C.EMOTION:
+            ctl.override = (cmd[1], cmd[2], cmd[3])
+            ctl.policy.override(cmd[1], cmd[2])
+            if ctl.feed is None:
+                ctl.live[0], ctl.live[1] = cmd[1], cmd[2]
+        elif cmd[0] == C.RELEASE:
+            ctl.override = None
+        else:
+            ctl.live[2] = cmd[1]
+            ctl.policy.heart_rate_sample(self.mixer.t / self.sample_rate, cmd[1])
+
+    def _take_live_control(self) -> None:
+        """A planned run hands over to live control from now (an override or live input arrived)."""
+        t = self.mixer.t
+        self.mixer.events = self.mixer.events[:self.mixer._ev_i]
+        self.mixer.load_events([])
+        policy = LivePolicy(self.cue, self.profile, self.config)
+        self._control = _Control(policy, None, TraceFeed(self.trace) if self.trace is not None else None)  # type: ignore[arg-type]
+        if self._control.feed is not None:
+            self._control.feed.seek(t / self.sample_rate)
+        self._k = math.ceil(t * self.rate / self.sample_rate)
+        first = self._emotion(self._k / self.rate)
+        sched = LiveScheduler(self.cue, self.stems.clock, first)
+        pos, passes = self.mixer.position()
+        sched.resume(t, self.mixer.playing, pos, passes)
+        self._control.scheduler = sched
+        self.schedule = sched.schedule
+
+    def _replan(self) -> None:
+        """Planned mode with a new listener profile: the plan is redone, played on from here."""
+        t = self.mixer.t
+        track = control_track(self.trace, self.cue, "planned", self.profile, self.config, self.duration)
+        self.schedule = schedule_planned(self.cue, self.stems.clock, track)
+        self.mixer.events = self.mixer.events[:self.mixer._ev_i]
+        self.mixer.load_events(self.schedule.events(self.stems, after=t - 1))
+
+    def _seek(self, sample: int) -> None:
+        if self._control is None:
+            self._begin(sample)
+            return
+        clock = self.stems.clock
+        pos, passes = clock.advance(0, 0, sample)
+        ctl = self._control
+        variant = self.mixer.playing if self.mixer.playing >= 0 else self.schedule.start_variant
+        intensity = ctl.last.intensity if ctl.last is not None else self.mixer.i_target
+        self.mixer.reset(sample, variant, intensity, pos, passes)
+        if ctl.feed is not None:
+            ctl.feed.seek(sample / self.sample_rate)
+        ctl.scheduler.resume(sample, variant, pos, passes)
+        self._k = math.ceil(sample * self.rate / self.sample_rate)
+
+    def _sample_of_bar_beat(self, bar: int, beat: float) -> int:
+        m = self.cue.meter
+        beats = (bar - 1) * m.beats_per_bar + (beat - 1.0) * 4.0 / m.denominator
+        return self.stems.clock.sample_of(beats)
+
+    def _apply_gains(self) -> None:
+        for v, lut in enumerate(self.stems.luts):
+            gain = self._mask[v] * (self._solo[v] if self._solo[v].any() else 1.0)
+            np.multiply(self._base_luts[v], gain, out=lut)
+        self.mixer.refresh_gains()
+
+    def _set_clock(self, clock: CueClock, seams: list[np.ndarray]) -> None:
+        st = self.stems
+        st.clock, st.seams, st.seam = clock, seams, seams[0].shape[0] // 2
+        self.mixer.set_clock(clock)
+        if self._control is not None:
+            self._control.scheduler.set_clock(clock)
+        else:
+            self._replan()
+
+    # ---- status ------------------------------------------------------------------------------
+    def _snapshot(self, frames: int = 0) -> PlayerStatus:
+        mx, st = self.mixer, self.stems
+        fall = METER_FALL_DB_PER_S * frames / self.sample_rate
+        with np.errstate(divide="ignore"):
+            peak_db = np.where(mx.peaks > 1e-6, 20.0 * np.log10(np.maximum(mx.peaks, 1e-12)), -120.0)
+        self._meter_db = np.maximum(self._meter_db - fall, peak_db)
+        mx.peaks[:] = 0.0
+        v = mx.playing
+        pos, _ = mx.position()
+        beats = st.clock.beat_of(pos)
+        m = self.cue.meter
+        bar, in_bar = divmod(beats, m.beats_per_bar)
+        pending = self._pending()
+        last = self._control.last if self._control is not None else None
+        return PlayerStatus(
+            state=self.state, sample=mx.t, sample_rate=self.sample_rate, cue_sample=pos, bar=int(bar) + 1,
+            beat=in_bar * m.denominator / 4.0 + 1.0,
+            variant=st.variant_names[v] if v >= 0 else None,
+            target=st.variant_names[pending.target] if pending is not None else None,
+            next_switch=pending.sample / self.sample_rate if pending is not None else None,
+            intensity=mx.i_cur, valence=last.smooth_valence if last else None,
+            arousal=last.smooth_arousal if last else None,
+            override=self._control is not None and self._control.override is not None,
+            profile=(self.profile.name or self.profile.label) if self.profile is not None else None,
+            layer_gains=mx.current_gains(), meters_db=dict(zip(st.variant_names, self._meter_db.tolist())),
+            output=self._output, dropped_commands=sum(q.dropped for q in self._queues),
+            switches=sum(1 for sw in self.schedule.switches if sw.sample <= mx.t))
+
+    def _pending(self):
+        if self._control is not None:
+            return self._control.scheduler.pending
+        for sw in self.schedule.switches:
+            if sw.sample > self.mixer.t:
+                return sw
+        return None
