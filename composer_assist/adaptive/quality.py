@@ -14,6 +14,7 @@ from composer_assist.playback.scheduler import Schedule
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
 LOUDNESS_WINDOW_S = 3.0  # EBU short-term window, before the fade and after it
+LIVE_EARLY_S = 1.0  # how far before a reference change a live decision may still answer it
 
 
 @dataclass
@@ -189,9 +190,13 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     ``track`` the interpolated (planned-mode) view of the trace that congruence is measured on."""
     sr = sample_rate
     duration = audio.shape[0] / sr
-    sw = schedule.switches
+    # A switch decided near the end but due after the last sample is never heard: not counted.
+    sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
 
-    # Lag: each wanted change is answered by the first unused switch into its variant that
+    # Lag: each wanted change is answered by the first unused switch into its variant that was
+    # decided after the previous change (a switch decided before it answered something earlier)
+    # and, live, no earlier than the change itself less LIVE_EARLY_S (a live tick cannot answer a
+    # turn it has not seen; the zero-phase reference dates a turn a little before it shows),
     # arrives after the previous change and starts before the scene moves on to a variant the
     # music does go to (an early, planned arrival counts as negative lag).  One switch answers
     # at most one change.
@@ -204,7 +209,8 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
             if v2 != v and any(s.target == v2 and s.arrival / sr > c for s in sw):
                 nxt = c2
                 break
-        hit = next((j for j, s in enumerate(sw) if j not in used and s.target == v
+        earliest = max(prev, c - LIVE_EARLY_S) if schedule.mode == "live" else prev
+        hit = next((j for j, s in enumerate(sw) if j not in used and s.target == v and _decided(s) >= earliest
                     and prev < s.arrival / sr and s.sample / sr < nxt), None)
         if hit is None:
             missed += 1
@@ -252,6 +258,11 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         lag_max=float(np.max(lags)) if lags else None, missed=missed, congruence=congruence,
         max_discontinuity=worst, material_step=material, click_excess=excess, loudness_jumps=jumps,
         max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags)
+
+
+def _decided(s) -> float:
+    """When a switch was settled: the scene change it was planned for, or the live tick that chose it."""
+    return s.change_at if s.change_at is not None else s.decided_at
 
 
 def format_quality(q: Quality) -> str:

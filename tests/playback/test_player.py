@@ -1,0 +1,197 @@
+"""The player: the same samples offline and block by block, commands at sample-exact boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from composer_assist.adaptive.engine import run_adaptive
+from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
+from composer_assist.core.errors import TraceError
+from composer_assist.core.project import AdaptiveSettings, Project, TransitionRule
+from composer_assist.core.trace import Trace, generate_trace
+from composer_assist.playback import commands as C
+from composer_assist.playback.mixer import Mixer
+from composer_assist.playback.player import Player
+from composer_assist.playback.stems import StemSet
+
+SR = 48000
+
+
+def _setup(rule: TransitionRule | None = None, loop=None, dwell: float = 1.0):
+    cue = synthetic_cue(rule=rule or TransitionRule(leave="bar", fade_beats=1.0), loop=loop,
+                        adaptive=AdaptiveSettings(dwell_bars=dwell))
+    stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
+    return Project(name="p", sample_rate=SR, cues=[cue]), cue, stems
+
+
+def _play(player: Player, frames: int, block: int) -> np.ndarray:
+    out = np.empty((frames, 2), np.float32)
+    for i in range(0, frames, block):
+        player.render_block(out[i:i + block])
+    return out
+
+
+@pytest.mark.parametrize("mode", ["live", "planned"])
+def test_player_block_by_block_equals_the_offline_render_bit_for_bit(mode):
+    project, cue, stems = _setup()
+    trace = generate_trace("thriller_buildup", duration=40.0, seed=3)
+    offline = run_adaptive(project, cue.name, trace, mode=mode, render=stems)
+    assert len(offline.schedule.switches) >= 1
+    frames = offline.audio.shape[0]
+    player = Player(stems, mode=mode, trace=trace, block=512)
+    assert np.array_equal(_play(player, frames, 512), offline.audio)
+    for block in (128, 333):
+        # Decisions and boundaries do not depend on the block size; gain ramps are linear per
+        # block, so the samples differ by a hair while an intensity moves.
+        player = Player(stems, mode=mode, trace=trace, block=block)
+        out = _play(player, frames, block)
+        assert [(s.sample, s.target) for s in player.schedule.switches] == \
+            [(s.sample, s.target) for s in offline.schedule.switches]
+        assert np.max(np.abs(out - offline.audio)) < 5e-3
+
+
+def test_live_mode_never_reads_the_future():
+    """Changing the trace after time T changes nothing the live player played before T."""
+    project, cue, stems = _setup()
+    a = generate_trace("thriller_buildup", duration=40.0, seed=3)
+    b = Trace(a.times.copy(), a.valence.copy(), a.arousal.copy(), {k: v.copy() for k, v in a.channels.items()},
+              name="b")
+    cut = int(np.searchsorted(a.times, 20.0))
+    b.valence[cut:] = -b.valence[cut:]
+    b.arousal[cut:] = -b.arousal[cut:]
+    frames = int(40.0 * SR)
+    pa = _play(Player(stems, mode="live", trace=a), frames, 512)
+    pb = _play(Player(stems, mode="live", trace=b), frames, 512)
+    t_cut = int(round(a.times[cut] * SR))
+    assert np.array_equal(pa[:t_cut], pb[:t_cut])
+    assert not np.array_equal(pa[t_cut:], pb[t_cut:])
+
+
+def test_override_starts_its_transition_at_the_next_legal_boundary():
+    project, cue, stems = _setup(rule=TransitionRule(leave="bar", fade_beats=1.0), dwell=0.0)
+    player = Player(stems, mode="live", block=512)  # no trace: neutral emotion, live input
+    q = player.command_queue()
+    _play(player, SR, 512)  # one second of whatever is nearest to neutral
+    start = player.status.variant
+    target = next(v for v in cue.variants if v.name != start)
+    posted_at = player.mixer.t
+    q.post(C.emotion(target.valence, target.arousal))
+    _play(player, 6 * SR, 512)
+    sw = player.schedule.switches[-1]
+    assert cue.variants[sw.target].name == target.name
+    # The tick that saw the override is the first at or after the block where it was drained;
+    # the switch leaves on the first bar line at or after that tick (2 s bars at 120 BPM in 4/4).
+    tick = int(np.ceil(posted_at * cue.adaptive.control_rate / SR))
+    tick_sample = int(round(tick / cue.adaptive.control_rate * SR))
+    bar = 2 * SR
+    assert sw.sample == -(-tick_sample // bar) * bar
+    assert player.status.variant == target.name and player.status.override
+
+
+def test_seek_pause_and_bar_beat_follow_the_tempo_map():
+    project, cue, stems = _setup()
+    trace = generate_trace("calm_to_sad", duration=30.0, seed=1)
+    player = Player(stems, mode="live", trace=trace)
+    q = player.command_queue()
+    _play(player, SR // 2, 512)
+    q.post(C.seek_beat(3, 2.0))  # bar 3, beat 2 of 4/4 at 120 BPM = beat 9 = 4.5 s
+    _play(player, 512, 512)
+    st = player.status
+    assert st.cue_sample == 512 + int(4.5 * SR) and st.bar == 3
+    assert st.beat == pytest.approx(2.0 + 512 / SR * 2.0)
+    q.post(C.pause())
+    before = player.status.sample
+    silent = _play(player, 4096, 512)
+    assert not silent.any() and player.status.sample == before and player.status.state == "paused"
+    q.post(C.play())
+    assert np.abs(_play(player, 4096, 512)).max() > 0.01 and player.status.sample == before + 4096
+
+
+def test_mute_and_solo_take_layers_out_without_a_click():
+    project, cue, stems = _setup()
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    _play(player, SR, 512)
+    v = cue.variants.index(cue.variant(player.status.variant))
+    q.post(C.solo(v, 0, True))
+    out = _play(player, SR, 512)
+    gains = player.status.layer_gains
+    assert gains["layer0"] > 0 and all(g == 0 for name, g in gains.items() if name != "layer0")
+    assert np.max(np.abs(np.diff(out[:, 0]))) < 0.05  # ramps over a block, no step
+    q.post(C.solo(v, 0, False))
+    q.post(C.mute(v, 0, True))
+    _play(player, SR, 512)
+    assert player.status.layer_gains["layer0"] == 0
+
+
+def test_swapped_layer_audio_is_heard_from_the_next_block():
+    project, cue, stems = _setup()
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    _play(player, SR, 512)
+    v = cue.variants.index(cue.variant(player.status.variant))
+    silence = np.zeros((2, stems.length), np.float32)
+    for layer in range(len(stems.layer_names[v])):
+        col, seam = stems.layer_rows(v, layer, silence)
+        q.post(C.swap(v, layer, col, seam))
+    out = _play(player, 2048, 512)
+    assert not out.any()
+
+
+def test_status_reports_meters_and_the_pending_switch():
+    project, cue, stems = _setup(dwell=0.0)
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    _play(player, SR, 512)
+    playing = player.status.variant
+    assert player.status.meters_db[playing] > -40
+    target = next(v for v in cue.variants if v.name != playing)
+    q.post(C.emotion(target.valence, target.arousal))
+    _play(player, 1024, 512)
+    assert player.status.target == target.name and player.status.next_switch is not None
+
+
+def test_mixer_refuses_a_block_longer_than_its_size():
+    _, _, stems = _setup()
+    mixer = Mixer(stems, block=256)
+    mixer.start(0, 0.5)
+    with pytest.raises(ValueError, match="more than the mixer's block of 256"):
+        mixer.process(np.zeros((512, 2), np.float32))
+
+
+def test_an_infinite_or_absurd_duration_is_refused_before_any_work():
+    project, cue, stems = _setup()
+    trace = generate_trace("calm_to_sad", duration=10.0)
+    for duration in (float("inf"), 1e9):
+        with pytest.raises(TraceError, match="is not one to render"):
+            run_adaptive(project, cue.name, trace, render=stems, duration=duration)
+
+
+def test_switches_due_after_the_end_are_not_counted():
+    project, cue, stems = _setup(dwell=0.0)
+    # Tense from 1 s before the end: the answering switch lands on the bar line at the very end.
+    t = np.arange(0, 10.01, 0.1)
+    flip = t >= 9.0
+    trace = Trace(t, np.where(flip, -0.7, 0.6), np.where(flip, 0.7, -0.6), name="late")
+    result = run_adaptive(project, cue.name, trace, mode="live", render=stems)
+    assert any(sw.sample >= result.audio.shape[0] for sw in result.schedule.switches)
+    assert result.quality.switches == 0
+
+
+def test_live_lag_pairs_each_change_with_the_switch_that_answers_it():
+    from composer_assist.adaptive.quality import compute_quality
+    from composer_assist.playback.scheduler import Schedule, Switch
+
+    _, cue, _ = _setup()
+    rule = TransitionRule()
+
+    def sw(decided: float, at: float, target: int) -> Switch:
+        return Switch(int(at * SR), SR // 2, 0, target, rule, 0, 0, 0, decided)
+
+    # A switch to variant 1 decided at 2 s answers nothing of the scene's turn to 1 at 10 s; the
+    # one decided at 10.5 s does.
+    sched = Schedule("live", SR, 0, 0.5, switches=[sw(2.0, 3.0, 1), sw(6.0, 7.0, 0), sw(10.5, 11.0, 1)])
+    track = type("T", (), {"times": np.zeros(0), "valence": np.zeros(0), "arousal": np.zeros(0)})()
+    q = compute_quality(cue, sched, [(10.0, 1)], track, np.zeros((20 * SR, 2), np.float32), SR)
+    assert q.lags == [pytest.approx(11.5 - 10.0)]
