@@ -52,6 +52,7 @@ def synthetic_stems(cue: Cue, sample_rate: int = 48000, kind: str = "sine", ampl
                 x = amplitude * np.sin(2 * np.pi * f * t + 0.3 * vi)
                 a = np.stack([x, x]).astype(np.float32)
             else:
-                a = (amplitude * rng.standard_normal((2, n))).astype(np.float32)
+                a = rng.standard_normal((2, n), dtype=np.float32)
+                a *= amplitude
             out[variant.name][layer.name] = a
     return out

@@ -71,8 +71,10 @@ class Mixer:
         self.i_target = 0.0
         self.history = np.zeros((history_blocks, len(HISTORY_FIELDS)), dtype=np.float32) if history_blocks else None
         self._hist_i = 0
-        # Per-variant peak of what each variant contributed since the player last read (and reset) it.
+        # Per-variant peak of what each variant contributed since the player last read (and reset)
+        # it, measured in the process() calls made while ``metering`` is set (a meter needs ~25 Hz).
         self.peaks = np.zeros(len(stems.variant_names), dtype=np.float64)
+        self.metering = False
 
     # ---- commands ------------------------------------------------------------------------
     def start(self, variant: int, intensity: float, pos: int = 0, passes: int = 0) -> None:
@@ -219,8 +221,19 @@ class Mixer:
         if n > self.block:
             raise ValueError(f"process() got {n} frames, more than the mixer's block of {self.block}")
         flat = out.reshape(-1)
+        decks = self._decks
+        if (len(decks) == 1 and self.history is None and not self.metering and not self._voices
+                and self._next_ev >= self.t + n and self.i_cur == self.i_target):
+            # The steady state (one variant, gains at rest, nothing due in this block): one dot.
+            d = decks[0]
+            if d.fading == 0 and d.lim - d.pos > n and d.k == int(self.i_cur * LUT_STEPS + 0.5):
+                o = 2 * (d.pos - d.src_off)
+                np.dot(d.src[o:o + 2 * n], d.g, out=flat)
+                d.pos += n
+                self.t += n
+                return out
         tmp, ramp, blk = self._tmp, self._ramp, self.block
-        peaks = self.peaks
+        peaks, metering = self.peaks, self.metering
         if self.history is not None and self._hist_i < self.history.shape[0]:
             h = self.history[self._hist_i]
             h[0] = self.i_cur
@@ -268,9 +281,10 @@ class Mixer:
                 if d.fading == 0 and d.k == k_end:
                     part = dst if first else tm
                     np.dot(seg, d.g, out=part)
-                    pk = max(part.max(), -part.min())
-                    if pk > peaks[d.v]:
-                        peaks[d.v] = pk
+                    if metering:
+                        pk = max(part.max(), -part.min())
+                        if pk > peaks[d.v]:
+                            peaks[d.v] = pk
                     if not first:
                         dst += tm
                 else:
@@ -287,10 +301,11 @@ class Mixer:
                     d.dg *= blk / m
                     part = dst if first else tm
                     np.dot(seg, d.g, out=part)
-                    # The meter reads the gains at the sub-block start: close enough to show a level.
-                    pk = max(part.max(), -part.min()) * env
-                    if pk > peaks[d.v]:
-                        peaks[d.v] = pk
+                    if metering:
+                        # The gains at the sub-block start: close enough to show a level.
+                        pk = max(part.max(), -part.min())
+                        if pk > peaks[d.v]:
+                            peaks[d.v] = pk
                     if not first:
                         dst += tm
                     np.dot(seg, d.dg, out=tm)

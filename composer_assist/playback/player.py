@@ -33,6 +33,7 @@ from .scheduler import LiveScheduler, Schedule, schedule_planned, switch_event
 from .stems import StemSet
 
 METER_FALL_DB_PER_S = 24.0  # how fast a level meter falls after a peak
+METER_RATE_HZ = 25.0  # how often the per-variant meters are measured
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Player:
         self._queues: list[CommandQueue] = []
         self._output: Any = None
         self._meter_db = np.full(len(stems.variant_names), -120.0)
+        self._meter_every = max(1, round(self.sample_rate / (self.block * METER_RATE_HZ)))
+        self._blocks = 0
         self.state = "playing"
         self.publish_status = publish_status  # off for offline renders: nobody polls them
         self.schedule: Schedule
@@ -139,7 +142,9 @@ class Player:
                 while self._tick_sample(self._k) < end:
                     self._step(self._k)
                     self._k += 1
+            self.mixer.metering = self.publish_status and self._blocks % self._meter_every == 0
             self.mixer.process(out)
+            self._blocks += 1
         if self.publish_status:
             self.status = self._snapshot(out.shape[0])
 
@@ -306,10 +311,12 @@ class Player:
     def _snapshot(self, frames: int = 0) -> PlayerStatus:
         mx, st = self.mixer, self.stems
         fall = METER_FALL_DB_PER_S * frames / self.sample_rate
-        with np.errstate(divide="ignore"):
-            peak_db = np.where(mx.peaks > 1e-6, 20.0 * np.log10(np.maximum(mx.peaks, 1e-12)), -120.0)
-        self._meter_db = np.maximum(self._meter_db - fall, peak_db)
-        mx.peaks[:] = 0.0
+        self._meter_db -= fall
+        if mx.metering:
+            peak_db = 20.0 * np.log10(np.maximum(mx.peaks, 1e-6))
+            np.maximum(self._meter_db, peak_db, out=self._meter_db)
+            mx.peaks[:] = 0.0
+        np.maximum(self._meter_db, -120.0, out=self._meter_db)
         v = mx.playing
         pos, _ = mx.position()
         beats = st.clock.beat_of(pos)
