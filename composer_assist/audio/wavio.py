@@ -46,10 +46,10 @@ class WavStream:
     def write(self, block: np.ndarray) -> None:
         self._out.write(block)
 
-    def finish(self) -> np.ndarray:
+    def finish(self) -> "WavFrames":
         self._out.close()
         self._stack.close()  # fsync and rename
-        return wav_memmap(self.path)
+        return WavFrames(self.path)
 
     def abort(self) -> None:
         """Leave no file (and no temporary file) behind; the old file, if any, stays."""
@@ -62,9 +62,39 @@ class WavStream:
             pass
 
 
-def wav_memmap(path: str | Path) -> np.ndarray:
-    """The samples of a float32 WAV as a read-only (frames, channels) memory map."""
-    path = Path(path)
+class WavFrames:
+    """A float32 WAV's samples read on demand: ``frames[a:b]`` reads those frames from the file.
+
+    Unlike a memory map, the pages read do not stay in the process (a few-second window around
+    each of a thousand transitions would otherwise add up to the whole file).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._offset, frames, channels = _wav_data(self.path)
+        self.shape = (frames, channels)
+        self.dtype = np.dtype("<f4")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("WavFrames reads contiguous frame ranges: frames[a:b]")
+        a, b, _ = key.indices(self.shape[0])
+        n = max(0, b - a)
+        with self.path.open("rb") as fh:
+            fh.seek(self._offset + 4 * self.shape[1] * a)
+            data = np.fromfile(fh, dtype="<f4", count=n * self.shape[1])
+        return data.reshape(-1, self.shape[1])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[:]
+        return out if dtype is None else out.astype(dtype)
+
+
+def _wav_data(path: Path) -> tuple[int, int, int]:
+    """(byte offset of the samples, frames, channels) of a 32-bit float WAV."""
     with path.open("rb") as fh:
         head = fh.read(12)
         if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
@@ -84,12 +114,9 @@ def wav_memmap(path: str | Path) -> np.ndarray:
             elif kind == b"data":
                 if channels is None:
                     raise RenderError(f"{path}: WAV data before its format")
-                offset = fh.tell()
-                frames = size // (4 * channels)
-                break
+                return fh.tell(), size // (4 * channels), channels
             else:
                 fh.seek(size + (size & 1), 1)
-    return np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(frames, channels))
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 PLAY, PAUSE, STOP, SEEK, SEEK_BEAT, LOOP = "play", "pause", "stop", "seek", "seek_beat", "loop"
-EMOTION, RELEASE, HEART_RATE, PROFILE = "emotion", "release", "heart_rate", "profile"
+EMOTION, LIVE, RELEASE, HEART_RATE, PROFILE = "emotion", "live", "release", "heart_rate", "profile"
 MUTE, SOLO, SWAP = "mute", "solo", "swap"
-NAMES = (PLAY, PAUSE, STOP, SEEK, SEEK_BEAT, LOOP, EMOTION, RELEASE, HEART_RATE, PROFILE, MUTE, SOLO, SWAP)
+NAMES = (PLAY, PAUSE, STOP, SEEK, SEEK_BEAT, LOOP, EMOTION, LIVE, RELEASE, HEART_RATE, PROFILE, MUTE, SOLO, SWAP)
 
 
 class CommandQueue:
@@ -86,12 +86,18 @@ def emotion(valence: float, arousal: float, intensity: float | None = None) -> t
     return (EMOTION, float(valence), float(arousal), None if intensity is None else float(intensity))
 
 
+def live(valence: float, arousal: float, intensity: float | None = None) -> tuple:
+    """A reading from a live source (OSC, a sensor): smoothed like a trace, held until ``release``."""
+    return (LIVE, float(valence), float(arousal), None if intensity is None else float(intensity))
+
+
 def release() -> tuple:
-    """Give the emotion input back to the trace (or the live source)."""
+    """Give the emotion input back to the trace (after ``emotion`` or ``live``)."""
     return (RELEASE,)
 
 
 def heart_rate(bpm: float) -> tuple:
+    """A live heart-rate reading (replaces the trace's heart rate from now on)."""
     return (HEART_RATE, float(bpm))
 
 

@@ -72,7 +72,8 @@ class _Control:
     policy: LivePolicy
     scheduler: LiveScheduler
     feed: TraceFeed | None
-    live: list = field(default_factory=lambda: [0.0, 0.0, None])  # valence, arousal, heart rate (OSC)
+    live: list = field(default_factory=lambda: [0.0, 0.0, None, None])  # valence, arousal, intensity, bpm
+    live_active: bool = False  # live readings (OSC) replace the trace until released
     override: tuple | None = None
     last: PolicyTick | None = None
 
@@ -174,18 +175,20 @@ class Player:
             self._seek(at)
 
     def _emotion(self, t: float) -> PolicyTick:
-        """Step the live policy at audio time ``t`` with the emotion of that moment."""
+        """Step the live policy at audio time ``t`` with the emotion of that moment: a manual
+        override, else live readings, else the trace (else neutral)."""
         ctl = self._control
-        over = {}
-        if ctl.override is not None:
-            over = {"valence": ctl.override[0], "arousal": ctl.override[1]}
-            if ctl.override[2] is not None:
-                over["intensity"] = ctl.override[2]
+        src = ctl.override if ctl.override is not None else (ctl.live if ctl.live_active else None)
+        over: dict[str, Any] = {}
+        if src is not None:
+            over = {"valence": src[0], "arousal": src[1], "intensity": src[2]}
+        if ctl.live[3] is not None:
+            over["heart_rate"] = ctl.live[3]
         if ctl.feed is not None:
             tick = ctl.feed.tick(ctl.policy, t, **over)
         else:
-            v, a, hr = ctl.live
-            tick = ctl.policy.step(t, over.get("valence", v), over.get("arousal", a), hr, over.get("intensity"))
+            tick = ctl.policy.step(t, over.get("valence", 0.0), over.get("arousal", 0.0), over.get("heart_rate"),
+                                   over.get("intensity"))
         ctl.last = tick
         return tick
 
@@ -213,7 +216,7 @@ class Player:
             self._seek(max(0, cmd[1]))
         elif name == C.SEEK_BEAT:
             self._seek(self._sample_of_bar_beat(cmd[1], cmd[2]))
-        elif name in (C.EMOTION, C.RELEASE, C.HEART_RATE):
+        elif name in (C.EMOTION, C.LIVE, C.RELEASE, C.HEART_RATE):
             self._emotion_command(cmd)
         elif name == C.PROFILE:
             self.profile = None if cmd[1] is None else self.profiles[cmd[1]]
@@ -239,12 +242,13 @@ class Player:
         if cmd[0] == C.EMOTION:
             ctl.override = (cmd[1], cmd[2], cmd[3])
             ctl.policy.override(cmd[1], cmd[2])
-            if ctl.feed is None:
-                ctl.live[0], ctl.live[1] = cmd[1], cmd[2]
+        elif cmd[0] == C.LIVE:
+            ctl.live[:3] = cmd[1:4]
+            ctl.live_active = True
         elif cmd[0] == C.RELEASE:
-            ctl.override = None
+            ctl.override, ctl.live_active = None, False
         else:
-            ctl.live[2] = cmd[1]
+            ctl.live[3] = cmd[1]
             ctl.policy.heart_rate_sample(self.mixer.t / self.sample_rate, cmd[1])
 
     def _take_live_control(self) -> None:

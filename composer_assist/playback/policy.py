@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -230,14 +231,16 @@ class TraceFeed:
         self.hr = None if hr is None else hr.tolist()
         self.i = -1  # the latest row given so far
 
-    def tick(self, policy: LivePolicy, t: float, **override: float) -> PolicyTick:
-        """Step ``policy`` at audio time ``t`` (seconds from the trace's first row)."""
+    def tick(self, policy: LivePolicy, t: float, **override: Any) -> PolicyTick:
+        """Step ``policy`` at audio time ``t`` (seconds from the trace's first row); ``override``
+        replaces any of valence, arousal, intensity, heart_rate from the trace."""
+        live_hr = override.get("heart_rate")
         while self.i + 1 < len(self.rel) and self.rel[self.i + 1] <= t:
             self.i += 1
-            if self.hr is not None:
+            if self.hr is not None and live_hr is None:
                 policy.heart_rate_sample(self.rel[self.i], self.hr[self.i])
         i = max(self.i, 0)
-        hr = self.hr[i] if self.hr is not None else None
+        hr = live_hr if live_hr is not None else (self.hr[i] if self.hr is not None else None)
         tick = policy.step(t, override.get("valence", self.valence[i]), override.get("arousal", self.arousal[i]),
                            hr, override.get("intensity"))
         tick.trace_start = self.start
