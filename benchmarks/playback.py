@@ -132,19 +132,23 @@ def reaction(stems, cue, block: int, trials: int = 20) -> list[float]:
 
 def long_adapt(minutes: float) -> dict:
     code = f"""
-import json, resource, sys, tempfile, time
+import json, sys, tempfile, time
 sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
 from playback import busy_trace, setup
 from composer_assist.core.project import Project
 from composer_assist.services.adapt import adapt
 cue, stems = setup(bars=8)
 trace = busy_trace({minutes})
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def hwm():
+    # VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across exec).
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
+rss0 = hwm()
 t0 = time.perf_counter()
 with tempfile.TemporaryDirectory() as out:
     r = adapt(Project("bench", cues=[cue]), cue.name, trace, mode="live", render=stems, out_dir=out)
 wall = time.perf_counter() - t0
-print(json.dumps({{"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({{"wall": wall, "rss_mb": hwm(),
                   "before_mb": rss0, "switches": r.quality.switches}}))
 """
     res = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

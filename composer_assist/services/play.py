@@ -1,0 +1,79 @@
+"""Real-time preview: a player over a cue's stems, and an audio output to play it on.
+
+What the ``play`` command and the studio app share.  The output is opened in two steps so a
+wrong device, sample rate or block size fails before any rendering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable, Iterator
+
+from composer_assist.audio.render import render_cue
+from composer_assist.core.errors import ProjectError
+from composer_assist.core.profile import ClusterProfile
+from composer_assist.core.project import Project
+from composer_assist.playback import commands as C
+from composer_assist.playback.player import Player
+from composer_assist.playback.stems import StemSet
+
+
+def start_player(project: Project, cue: str, trace: Any = None, mode: str = "live",
+                 profile: ClusterProfile | None = None, block: int = 512,
+                 start: tuple[str, float, float] | None = None, jobs: int = 2, use_cache: bool = True,
+                 progress: Callable[[int, int], None] | None = None) -> Player:
+    """Render (or load cached) stems of ``cue`` and make a player positioned at ``start``
+    (``("seconds", s, 0)`` or ``("bar", bar, beat)``)."""
+    render = render_cue(project, cue, jobs=jobs, use_cache=use_cache, progress=progress)
+    stems = StemSet.from_render(render)
+    player = Player(stems, mode=mode, trace=trace, profiles=[profile] if profile else None,
+                    profile=0 if profile else None, block=block)
+    if start is not None:
+        q = player.command_queue()
+        if start[0] == "seconds":
+            q.post(C.seek(int(round(start[1] * stems.sample_rate))))
+        else:
+            bars = project.cue(cue).length_bars
+            if start[1] > bars:
+                raise ProjectError(f"--start {int(start[1])}:{start[2]:g}: cue {cue!r} has {bars} bars")
+            q.post(C.seek_beat(int(start[1]), start[2]))
+    return player
+
+
+class Output:
+    """An audio output chosen up front (device checked), started on a player with ``play``."""
+
+    def __init__(self, device: str | int | None, null: bool, block: int, sample_rate: int = 48000) -> None:
+        self.device, self.null, self.block = device, null, block
+        self._out: Any = None
+        if not null:
+            from composer_assist.audio.devices import check_format, find_device
+
+            self.info = find_device(device)
+            check_format(self.info, sample_rate, 2, block)
+
+    @contextlib.contextmanager
+    def play(self, player: Player) -> Iterator[Any]:
+        from composer_assist.audio.output import DeviceOutput, NullOutput
+
+        if self.null:
+            self._out = NullOutput(player, block=self.block, realtime=True)
+        else:
+            self._out = DeviceOutput(player, device=self.info.index, block=self.block)
+        try:
+            self._out.start()
+            yield self._out
+        finally:
+            self._out.close()
+
+    def failed(self) -> str | None:
+        """Why the output stopped on its own (the source raised, the device went away), or None."""
+        if self._out is None:
+            return None
+        stats = self._out.stats()
+        return stats.error
+
+
+def open_output(device: str | int | None, null: bool = False, block: int = 512, sample_rate: int = 48000) -> Output:
+    """Check the device and format now; open and start it later with ``Output.play``."""
+    return Output(device, null, block, sample_rate)
