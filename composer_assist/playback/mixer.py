@@ -278,16 +278,9 @@ class Mixer:
             for d in self._decks:
                 o = 2 * (d.pos - d.src_off)
                 seg = d.src[o:o + b - a]
-                if d.fading == 0 and d.k == k_end:
-                    part = dst if first else tm
-                    np.dot(seg, d.g, out=part)
-                    if metering:
-                        pk = max(part.max(), -part.min())
-                        if pk > peaks[d.v]:
-                            peaks[d.v] = pk
-                    if not first:
-                        dst += tm
-                else:
+                moving = d.fading != 0 or d.k != k_end
+                if moving:
+                    # The gains move in this sub-block: ramp from d.g (now) to d.g1 (at its end).
                     if d.fading:
                         u = (t + m - d.fade_start) / d.fade_len
                         env = fade_in(d.curve, u) if d.fading > 0 else d.env0 * fade_out(d.curve, u)
@@ -299,15 +292,16 @@ class Mixer:
                         np.multiply(d.lut[k_end], env, out=d.g1)
                     np.subtract(d.g1, d.g, out=d.dg)
                     d.dg *= blk / m
-                    part = dst if first else tm
-                    np.dot(seg, d.g, out=part)
-                    if metering:
-                        # The gains at the sub-block start: close enough to show a level.
-                        pk = max(part.max(), -part.min())
-                        if pk > peaks[d.v]:
-                            peaks[d.v] = pk
-                    if not first:
-                        dst += tm
+                part = dst if first else tm
+                np.dot(seg, d.g, out=part)
+                if metering:
+                    # The gains at the sub-block start: close enough to show a level.
+                    pk = max(part.max(), -part.min())
+                    if pk > peaks[d.v]:
+                        peaks[d.v] = pk
+                if not first:
+                    dst += tm
+                if moving:
                     np.dot(seg, d.dg, out=tm)
                     tm *= ramp[:b - a]
                     dst += tm
