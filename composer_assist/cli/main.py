@@ -51,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except ComposerAssistError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        # Say what was done before the interrupt: a save that had completed is not undone
+        # (core.atomic adds a note such as "project.json: saved ..." when the rename had happened).
+        for note in getattr(exc, "__notes__", ()):
+            print(note, file=sys.stderr)
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
@@ -59,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        # A file system refusal no check foresaw (disk full, permission denied): one line, no traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

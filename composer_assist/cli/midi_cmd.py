@@ -32,6 +32,15 @@ def run(args: argparse.Namespace) -> int:
 
     r = import_midi(args.midi, args.project, args.cue, args.variant, args.layer, instrument=args.instrument,
                     track=args.track, start=args.start, timing=args.timing, inline=args.inline)
+    try:
+        _report(r)
+    except KeyboardInterrupt as exc:
+        exc.add_note(f"{r.project.path}: saved (the import had completed when the interrupt came)")
+        raise
+    return 0
+
+
+def _report(r) -> None:
     m = r.midi
     seconds = r.cue.tempo.seconds_at(max(n.start + n.duration for n in r.clip.placed_notes()))
     print(f"imported {m.path.name}: format {m.format}, {len(r.clip.notes)} notes, "
@@ -44,4 +53,3 @@ def run(args: argparse.Namespace) -> int:
     for w in r.warnings:
         print(f"  warning: {w}")
     print(f"  saved {r.project.path}")
-    return 0

@@ -11,12 +11,22 @@ FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
 KIND_NAMES = ("thriller_buildup", "comedy_scene", "calm_to_sad", "action_chase")
 
 
+def gap_seconds(text: str) -> float:
+    """argparse type: seconds from 0 to the longest a trace may last (no -1, nan or inf)."""
+    from composer_assist.core.errors import TraceError
+    from composer_assist.core.trace.model import check_max_gap
+    try:
+        return check_max_gap(text, "")
+    except TraceError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_reading(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="auto",
                    help="input format (default: detect from the content)")
     p.add_argument("--scale", help="valence/arousal scale of the input: [-1,1], [0,1] or [1,9] "
                                    "(SAM); needed when the values alone are ambiguous")
-    p.add_argument("--max-gap", type=float, default=4.0, metavar="S",
+    p.add_argument("--max-gap", type=gap_seconds, default=4.0, metavar="S",
                    help="interpolate missing values over gaps up to S seconds (default 4)")
     p.add_argument("--refuse-long-gaps", action="store_true",
                    help="fail on longer gaps instead of marking them invalid")
@@ -87,11 +97,19 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_output(path: str, what: str) -> None:
+    """Refuse an output path that cannot be written (a folder, a device), before reading anything."""
+    from composer_assist.core.atomic import check_output_file
+    from composer_assist.core.errors import TraceError
+    check_output_file(path, TraceError, what)
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     from composer_assist.core.errors import TraceError
     from composer_assist.core.trace import save_trace
     if Path(args.output).resolve() == Path(args.input).resolve():
         raise TraceError(f"{args.output}: output would overwrite the input")
+    _check_output(args.output, "output CSV")
     trace = _window(_load(args, args.input), args)
     # Record where the data came from by file name (not a machine-specific absolute path).
     trace.source = Path(args.input).name + (
@@ -112,6 +130,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from composer_assist.core.trace import generate_trace, save_trace
+    _check_output(args.output, "output CSV")
     trace = generate_trace(args.kind, duration=args.duration, seed=args.seed)
     save_trace(trace, args.output)
     print(f"wrote {args.output}: {args.kind}, seed {args.seed}, {trace.duration:.1f} s, "
@@ -121,6 +140,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     from composer_assist.figures.trace import plot_trace
+    _check_output(args.output, "output PNG")
     trace = _window(_load(args, args.file), args)
     plot_trace(trace, args.output)
     print(f"wrote {args.output}")

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ProjectError
+from ..atomic import atomic_write_bytes, atomic_write_json, dumps_json, sweep_stale_temp_files
+from ..errors import MidiImportError, ProjectError
 from ..midi import MidiData, read_midi
-from ..atomic import atomic_write_bytes
+from ..midi.read import MAX_MIDI_BYTES
+from ..reading import MiB, read_limited
 from .model import MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project, Variant
 from .parse import project_from_json
 from .serialize import project_to_json
 from ..plugins.paths import resolve_plugin
-from .files import PROJECT_FILE, load_project, project_json_path, save_project
+from .files import MAX_PROJECT_BYTES, PROJECT_FILE, load_project, project_json_path, project_lock, save_project
 
 TIMINGS = ("musical", "absolute")
 
@@ -63,17 +69,56 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
     if not midi.notes:
         raise ProjectError(f"{midi_path}: the file has no notes{'' if track is None else f' in track {track}'}")
     _check_fits_a_cue(midi)
+    pj = project_json_path(project_path)
+    if not pj.exists() and pj.name != PROJECT_FILE and pj.suffix != ".json":
+        pj = pj / PROJECT_FILE
+    if pj.is_dir():
+        raise ProjectError(f"{pj}: is a folder, not a project file")
+    folder = pj.parent
+    data = None
+    if not inline:
+        _check_clips_folder(folder)
+        data = read_limited(midi_path, MAX_MIDI_BYTES, MidiImportError, "MIDI file")
+    # Load, change and save under the project's lock: a concurrent import (or any other writer)
+    # waits for this one and then builds on its result, so neither change is lost.
+    edited: list[tuple[Project, str | None]] = []  # the project being changed, and its hash as loaded
+    try:
+        with project_lock(pj):
+            _drop_unsaved_copies(pj)  # left by an import killed between copying and saving
+            try:
+                return _import_locked(midi, data, pj, cue_name, variant_name, layer_name, instrument, track,
+                                      start, timing, inline, edited)
+            finally:
+                _drop_unsaved_copies(pj)
+    except KeyboardInterrupt as exc:
+        # Interrupted at the very end: say so if the import is nonetheless saved.
+        if edited and not any("saved" in n for n in getattr(exc, "__notes__", ())) and _saved(*edited[0], pj):
+            exc.add_note(f"{pj}: saved (the import had completed when the interrupt came)")
+        raise
+
+
+def _saved(project: Project, loaded_hash: str | None, pj: Path) -> bool:
+    """Whether project.json now holds ``project`` as changed since it was loaded."""
+    try:
+        on_disk = read_limited(pj, MAX_PROJECT_BYTES, ProjectError, "project file")
+    except ProjectError:
+        return False
+    ours = (dumps_json(project_to_json(project)) + "\n").encode("utf-8")
+    return on_disk == ours and hashlib.sha256(ours).hexdigest() != loaded_hash
+
+
+def _import_locked(midi: MidiData, data: bytes | None, pj: Path, cue_name: str, variant_name: str,
+                   layer_name: str, instrument: str, track: int | None, start: float, timing: str,
+                   inline: bool, edited: list[tuple[Project, str | None]]) -> ImportResult:
     created: list[str] = []
     warnings: list[str] = []
-    pj = project_json_path(project_path)
-    if pj.exists():
+    folder = pj.parent
+    if os.path.lexists(pj):
         project = load_project(pj)
     else:
-        if pj.name != PROJECT_FILE and pj.suffix != ".json":
-            pj = pj / PROJECT_FILE
         project = Project(name=pj.parent.name, path=pj)
         created.append("project")
-    folder = pj.parent
+    edited.append((project, project.disk_hash))
 
     try:
         cue = project.cue(cue_name)
@@ -124,16 +169,11 @@ def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, 
     # Whatever the file held, never save a project that would not load again.
     project_from_json(project_to_json(project), source=f"{pj} (after importing {midi.path.name})",
                       project_dir=folder, check_files=False)
-    copied = None
     if not inline:
-        clip.file, copied = _copy_clip_file(Path(midi_path), folder, f"{cue.name}_{variant.name}_{layer.name}")
+        assert data is not None
+        clip.file = _copy_clip_file(data, pj, f"{cue.name}_{variant.name}_{layer.name}")
         clip.track = track
-    try:
-        save_project(project, pj)
-    except BaseException:
-        if copied is not None:
-            copied.unlink(missing_ok=True)  # the project never referred to it
-        raise
+    save_project(project, pj)
     return ImportResult(project, cue, variant, layer, clip, midi, created, warnings)
 
 
@@ -166,24 +206,86 @@ def _check_fits_a_cue(midi: MidiData) -> None:
                            f"the {MAX_BARS} bars a cue can hold")
 
 
-def _copy_clip_file(src: Path, folder: Path, stem: str) -> tuple[str, Path | None]:
+def _check_clips_folder(folder: Path) -> None:
+    """Refuse, before any work, a clips/ that is not a folder or that leads out of the project."""
+    clips = folder / "clips"
+    if not os.path.lexists(clips):
+        return
+    if not clips.is_dir():
+        raise ProjectError(f"{clips}: is not a folder (the MIDI copy goes into clips/); move it away or "
+                           f"use --inline")
+    real, root = clips.resolve(), folder.resolve()
+    if root not in real.parents:
+        raise ProjectError(f"{clips}: leads outside the project folder (to {real}); clip files must stay "
+                           f"inside the project")
+
+
+def _pending_path(pj: Path) -> Path:
+    return pj.parent / f".{pj.name}.import-pending"
+
+
+def _copy_clip_file(data: bytes, pj: Path, stem: str) -> str:
     """Copy the MIDI file into the project's clips/ folder under a name not yet taken.
 
-    Returns the clip's path relative to the project and the file written (None when an identical
-    copy was already there).
+    Returns the clip's path relative to the project (an identical copy already there is reused).
+    A new copy is first noted in a pending list beside project.json, so that should this import
+    die before the project is saved, the next one removes the copy nobody refers to.
     """
+    folder = pj.parent
     clips = folder / "clips"
     clips.mkdir(parents=True, exist_ok=True)
+    _check_clips_folder(folder)
+    sweep_stale_temp_files(clips)
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
     dest = clips / f"{safe}.mid"
     i = 2
-    while dest.exists():
-        if dest.read_bytes() == src.read_bytes():
-            break
+    while os.path.lexists(dest):
+        if not dest.is_symlink() and dest.is_file() and dest.stat().st_size == len(data) and \
+                read_limited(dest, MAX_MIDI_BYTES, MidiImportError, "MIDI file") == data:
+            return dest.relative_to(folder).as_posix()
         dest = clips / f"{safe}_{i}.mid"
         i += 1
-    written = None
-    if not dest.exists():
-        atomic_write_bytes(dest, src.read_bytes())
-        written = dest
-    return dest.relative_to(folder).as_posix(), written
+    rel = dest.relative_to(folder).as_posix()
+    atomic_write_json(_pending_path(pj), {"pid": os.getpid(), "clips": [rel]}, announce=False)
+    atomic_write_bytes(dest, data, announce=False)
+    return rel
+
+
+def _drop_unsaved_copies(pj: Path) -> None:
+    """Remove clip copies listed as pending that the project on disk does not refer to.
+
+    Called with the project lock held, so no other import is between copying and saving.
+    """
+    pending = _pending_path(pj)
+    sweep_stale_temp_files(pj.parent)
+    if (pj.parent / "clips").is_dir():
+        sweep_stale_temp_files(pj.parent / "clips")
+    if not os.path.lexists(pending):
+        return
+    try:
+        listed = json.loads(read_limited(pending, MiB, ProjectError, "pending list"))["clips"]
+        referenced = _clip_files(json.loads(read_limited(pj, MAX_PROJECT_BYTES, ProjectError))) \
+            if os.path.lexists(pj) else set()
+    except (ProjectError, ValueError, KeyError, TypeError, RecursionError):
+        return  # unsure what the project refers to: keep everything
+    for rel in listed:
+        if isinstance(rel, str) and rel not in referenced and rel.startswith("clips/") and ".." not in rel:
+            with contextlib.suppress(FileNotFoundError):
+                (pj.parent / rel).unlink()
+    pending.unlink(missing_ok=True)
+
+
+def _clip_files(data: object) -> set[str]:
+    """Every clip ``file`` in a project's JSON (layers and stingers alike)."""
+    out: set[str] = set()
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            for c in x.get("clips", []) if isinstance(x.get("clips"), list) else []:
+                if isinstance(c, dict) and isinstance(c.get("file"), str):
+                    out.add(c["file"])
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return out

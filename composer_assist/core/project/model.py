@@ -205,6 +205,9 @@ class Project:
     cues: list[Cue] = field(default_factory=list)
     path: Path | None = None  # the project.json this was loaded from / saved to (not serialised)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # SHA-256 of the bytes of ``path`` when loaded or last saved (None: the file did not exist);
+    # a save to ``path`` refuses when the file no longer has these bytes (see ``files.save_project``).
+    disk_hash: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def folder(self) -> Path | None:

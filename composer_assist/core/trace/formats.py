@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ import numpy as np
 
 from ..errors import TraceError
 from .model import Trace
-from .io import MAGIC, assemble, read_csv, read_json, read_json_data, read_text
+from .io import (MAGIC, MAX_COLUMNS, MAX_VALUES, _number, assemble, check_json_length, check_line_count, checked_lines,
+                 json_number, read_csv, read_json, read_json_data, read_text, short_repr)
+from .model import check_max_gap
 from .scale import SIGNED, UNIT, parse_scale
 
 FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
@@ -33,15 +36,16 @@ def load_trace(path: str | os.PathLike, format: str = "auto", scale: str | None 
     ``format="auto"`` looks at the file (see ``detect_format``).
     """
     if format not in FORMATS:
-        raise TraceError(f"{path}: unknown trace format {format!r} (use {', '.join(FORMATS)})")
-    data = None
+        raise TraceError(f"{path}: unknown trace format {short_repr(format)} (use {', '.join(FORMATS)})")
+    check_max_gap(max_gap_s)
+    data = text = None
     if format == "auto":
-        format, data = detect_format(path)
+        format, data, text = _detect(path)
     kw = dict(scale=scale, max_gap_s=max_gap_s, long_gaps=long_gaps)
     if format == "csv":
-        return read_csv(path, **kw)
+        return read_csv(path, text=text, **kw)
     if format == "studyforrest":
-        return read_studyforrest(path, **kw)
+        return read_studyforrest(path, text=text, **kw)
     if format == "pmemo":
         return read_pmemo(path, data=data, **kw)
     return read_json(path, data=data, **kw)
@@ -49,17 +53,24 @@ def load_trace(path: str | os.PathLike, format: str = "auto", scale: str | None 
 
 def detect_format(path: str | os.PathLike) -> tuple[str, Any]:
     """("json"|"pmemo", parsed data) for JSON text, else "studyforrest" by its header, else "csv"."""
+    fmt, data, _ = _detect(path)
+    return fmt, data
+
+
+def _detect(path: str | os.PathLike) -> tuple[str, Any, str]:
+    """The format, the parsed JSON (or None) and the text, read once."""
     text = read_text(path)
-    if text.lstrip().startswith(("{", "[")):
-        data = read_json_data(path)
+    body = text.lstrip()
+    if body.startswith(("{", "[")):
+        data = read_json_data(path, text=text)
         if isinstance(data, dict) and isinstance(data.get("dynamic"), dict):
-            return "pmemo", data
-        return "json", data
-    first = text.lstrip().splitlines()[0]
+            return "pmemo", data, text
+        return "json", data, text
+    first = body[:1000].splitlines()[0]
     if not first.startswith(MAGIC) and \
             [c.strip().lower() for c in first.split(",")[:3]] == list(STUDYFORREST_FIRST):
-        return "studyforrest", None
-    return "csv", None
+        return "studyforrest", None, text
+    return "csv", None, text
 
 
 def _check_known_scale(scale: str | None, known: str, fmt: str, where: str) -> str:
@@ -69,36 +80,39 @@ def _check_known_scale(scale: str | None, known: str, fmt: str, where: str) -> s
 
 
 def read_studyforrest(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
-                      long_gaps: str = "mark") -> Trace:
+                      long_gaps: str = "mark", text: str | None = None) -> Trace:
     where = str(path)
     scale = _check_known_scale(scale, SIGNED, "studyforrest", where)
-    lines = read_text(path).splitlines()
-    header = [h.strip() for h in lines[0].split(",")]
+    if text is None:
+        text = read_text(path)
+    check_line_count(text, where)
+    lines = checked_lines(text, where)
+    first = next(lines).rstrip("\n")
+    if first.count(",") + 1 > MAX_COLUMNS:
+        raise TraceError(f"{where}: line 1: {first.count(',') + 1:,} columns is more than the {MAX_COLUMNS:,} a "
+                         f"trace file may have")
+    header = [h.strip() for h in first.split(",")]
     if [h.lower() for h in header[:3]] != list(STUDYFORREST_FIRST):
         raise TraceError(f"{where}: line 1: not a studyforrest time series: the header must start "
-                         f"with arousal,valence,direction (found {','.join(header[:3])})")
-    rows: list[list[float]] = []
-    numbers: list[int] = []
-    for n, line in enumerate(lines[1:], start=2):
+                         f"with arousal,valence,direction (found {short_repr(','.join(header[:3]))})")
+    values = array("d")
+    numbers = array("q")
+    for n, line in enumerate(lines, start=2):
         if not line.strip():
             continue
-        cells = line.split(",")
-        if len(cells) != len(header):
-            raise TraceError(f"{where}: line {n}: expected {len(header)} values, found {len(cells)}")
-        row = []
-        for j, c in enumerate(cells):
-            try:
-                row.append(float(c) if c.strip() else np.nan)
-            except ValueError:
-                raise TraceError(f"{where}: line {n}: column {header[j]}: {c.strip()!r} is not "
-                                 f"a number") from None
-        rows.append(row)
+        found = line.count(",") + 1
+        if found != len(header):
+            raise TraceError(f"{where}: line {n}: expected {len(header)} values, found {found}")
+        if len(values) + found > MAX_VALUES:
+            raise TraceError(f"{where}: line {n}: more than the {MAX_VALUES:,} values (samples x columns) "
+                             f"a trace file may have")
+        values.extend(_number(c, where, n, header[j]) for j, c in enumerate(line.split(",")))
         numbers.append(n)
-    if not rows:
+    if not numbers:
         raise TraceError(f"{where}: no samples after the header")
-    data = np.array(rows)
+    data = np.frombuffer(values, dtype=np.float64).reshape(-1, len(header)).copy()
     # No time column: the series is defined as consecutive 2 s steps from the film's start.
-    times = np.arange(len(rows), dtype=np.float64) * STUDYFORREST_STEP_S
+    times = np.arange(len(numbers), dtype=np.float64) * STUDYFORREST_STEP_S
     va = {"valence": data[:, 1], "arousal": data[:, 0]}
     channels = {h: data[:, j] for j, h in enumerate(header) if j >= 2}
     trace = assemble(where, times, va, channels, scale, lambda i: f"line {numbers[i]}",
@@ -129,24 +143,29 @@ def read_pmemo(path: str | os.PathLike, scale: str | None = None, max_gap_s: flo
             i = int(np.argmax(np.diff(et) <= 0)) + 1
             raise TraceError(f"{where}: eda.t[{i}]: time {et[i]:g} s does not increase")
         channels["eda"] = _window_mean(et, em, t)
-    title = " - ".join(str(data[k]) for k in ("artist", "title") if data.get(k))
-    name = f"PMEmo {data.get('id', Path(where).stem)}" + (f" {title}" if title else "")
+    title = " - ".join(_text(data[k]) for k in ("artist", "title") if data.get(k))
+    name = f"PMEmo {_text(data.get('id', Path(where).stem))}" + (f" {title}" if title else "")
     return assemble(where, t, va, channels, scale, lambda i: f"dynamic.t[{i}]", max_gap_s,
                     long_gaps, name=name)
+
+
+def _text(v: Any) -> str:
+    """A name part from JSON: strings and numbers as they are (shortened), anything else abbreviated."""
+    if isinstance(v, str):
+        return v if len(v) <= 100 else v[:97] + "..."
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e15:
+        return str(v)
+    return short_repr(v)
 
 
 def _array(obj: dict, key: str, parent: str, where: str, n: int | None = None) -> np.ndarray:
     arr = obj.get(key)
     if not isinstance(arr, list):
         raise TraceError(f"{where}: {parent}.{key}: expected an array of numbers")
+    check_json_length(arr, where, f"{parent}.{key}")
     out = np.empty(len(arr))
     for i, x in enumerate(arr):
-        if x is None:
-            out[i] = np.nan
-        elif isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise TraceError(f"{where}: {parent}.{key}[{i}]: expected a number, got {x!r}"[:200])
-        else:
-            out[i] = x
+        out[i] = json_number(x, where, f"{parent}.{key}[{i}]")
     if n is not None and out.size != n:
         raise TraceError(f"{where}: {parent}.{key}: has {out.size} values but {parent}.t has {n}")
     return out

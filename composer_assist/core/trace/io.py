@@ -16,14 +16,17 @@ import io
 import json
 import math
 import os
+import reprlib
+from array import array
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from ..atomic import atomic_write_text
 from ..errors import TraceError
-from .model import Trace, fill_gaps
+from ..reading import MiB, read_limited
+from .model import MAX_TRACE_SAMPLES, Trace, check_extent, fill_gaps
 from .scale import SIGNED, detect_scale, parse_scale, to_signed
 
 MAGIC = "# composer-assist trace"
@@ -34,17 +37,32 @@ VALENCE_NAMES = ("valence", "v")
 AROUSAL_NAMES = ("arousal", "a")
 _MISSING = {"", "nan", "na", "n/a", "null", "none", "-"}
 
+# Limits of a trace file, on top of those of a trace (model.MAX_TRACE_*): the studyforrest film
+# annotation (2 h, 30 columns) is 0.5 MB with 150-character lines.
+MAX_TRACE_BYTES = 64 * MiB
+MAX_LINE_CHARS = 100_000
+MAX_COLUMNS = 1000
+MAX_VALUES = 16_000_000  # rows x columns held while reading (128 MB of floats)
+_EXTRA_LINES = 10_000  # comment and blank lines a file may have beyond its samples
+MS_HINT = "; are the times in milliseconds? (then name the column time_ms)"
+
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 60
+_short.maxlist = _short.maxdict = 4
+_short.maxlevel = 2
+
+
+def short_repr(value: Any) -> str:
+    """A repr fit for a one-line message, however large or deep the value."""
+    return _short.repr(value)
+
 
 def read_text(path: str | os.PathLike) -> str:
+    """The UTF-8 text of a trace file: a regular file of at most MAX_TRACE_BYTES, not empty."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise TraceError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise TraceError(f"{p}: is a folder, not a trace file") from None
-    except OSError as exc:
-        raise TraceError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if not p.exists():
+        raise TraceError(f"{p}: no such file")
+    data = read_limited(p, MAX_TRACE_BYTES, TraceError, "trace file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -54,10 +72,29 @@ def read_text(path: str | os.PathLike) -> str:
     return text
 
 
+def check_line_count(text: str, where: str) -> None:
+    """Refuse, before splitting it, text with far more lines than a trace has samples."""
+    n = max(text.count("\n"), text.count("\r")) + 1
+    limit = MAX_TRACE_SAMPLES + _EXTRA_LINES
+    if n > limit:
+        raise TraceError(f"{where}: {n:,} lines is {n - limit:,} more than a trace file may have "
+                         f"({MAX_TRACE_SAMPLES:,} samples plus {_EXTRA_LINES:,} comment or blank lines)")
+
+
+def checked_lines(text: str, where: str, first_line: int = 1) -> Iterator[str]:
+    """The lines of ``text`` (any newline convention), refusing one too long to be a row."""
+    buf = io.StringIO(text, newline=None)
+    for n, line in enumerate(buf, start=first_line):
+        if len(line) > MAX_LINE_CHARS:
+            raise TraceError(f"{where}: line {n}: {len(line):,} characters is {len(line) - MAX_LINE_CHARS:,} "
+                             f"more than the {MAX_LINE_CHARS:,} a line of a trace file may have")
+        yield line
+
+
 def assemble(where: str, times: np.ndarray, va: dict[str, np.ndarray],
              channels: dict[str, np.ndarray], scale: str | None, label: Callable[[int], str],
              max_gap_s: float, long_gaps: str, name: str = "",
-             valid: np.ndarray | None = None) -> Trace:
+             valid: np.ndarray | None = None, time_hint: str = "") -> Trace:
     """Check times, settle the scale, fill gaps and build the Trace; every error names a row."""
     times = np.asarray(times, dtype=np.float64)
     if times.size == 0:
@@ -70,6 +107,7 @@ def assemble(where: str, times: np.ndarray, va: dict[str, np.ndarray],
                              f"(same as {label(i - 1)})")
         raise TraceError(f"{where}: {label(i)}: time {times[i]:g} s goes backwards "
                          f"(previous {label(i - 1)} is at {times[i - 1]:g} s); times must increase")
+    check_extent(times, where, label, hint=time_hint)
     if scale is None:
         scale = detect_scale(va, where)
     va = to_signed(va, scale, where, label)
@@ -93,13 +131,16 @@ def _settle_scale(stated: str | None, given: str | None, where: str, field: str)
 
 # ---- CSV ---------------------------------------------------------------------------------------
 def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
-             long_gaps: str = "mark") -> Trace:
+             long_gaps: str = "mark", text: str | None = None) -> Trace:
     """Our CSV or any CSV with a header naming a time column, valence and arousal."""
     where = str(path)
-    text = read_text(path)
+    if text is None:
+        text = read_text(path)
+    check_line_count(text, where)
     meta: dict[str, str] = {}
-    lines = text.splitlines()
+    lines = checked_lines(text, where)
     header_at = None
+    header_line = ""
     for n, line in enumerate(lines, start=1):
         s = line.strip()
         if not s:
@@ -109,41 +150,58 @@ def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float
             if sep:
                 meta[key.strip().lower()] = value.strip()
             continue
-        header_at = n
+        header_at, header_line = n, line.rstrip("\n")
         break
     if header_at is None:
         raise TraceError(f"{where}: no header line (only comments)")
-    header_line = lines[header_at - 1]
     if header_line.lstrip().startswith(("{", "[")):
         raise TraceError(f"{where}: line {header_at}: this is JSON, not CSV (use --format json, "
                          f"pmemo or auto)")
     delim = "\t" if "\t" in header_line else (";" if ";" in header_line and "," not in header_line
                                              else ",")
-    header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]
+    if header_line.count(delim) + 1 > MAX_COLUMNS:
+        raise TraceError(f"{where}: line {header_at}: {header_line.count(delim) + 1:,} columns is more than the "
+                         f"{MAX_COLUMNS:,} a trace file may have")
+    try:
+        header = [h.strip() for h in next(csv.reader([header_line], delimiter=delim))]
+    except csv.Error as exc:
+        raise TraceError(f"{where}: line {header_at}: unreadable header: {exc}") from None
     cols = _header_columns(header, where, header_at)
 
-    line_numbers: list[int] = []
-    table: list[list[float]] = []
-    reader = csv.reader(io.StringIO("\n".join(lines[header_at:])), delimiter=delim)
-    for offset, cells in enumerate(reader):
-        n = header_at + 1 + offset
+    ncols = len(header)
+    line_numbers = array("q")
+    values = array("d")
+    reader = csv.reader(lines, delimiter=delim)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise TraceError(f"{where}: line {header_at + reader.line_num}: unreadable CSV: {exc}") from None
+        n = header_at + reader.line_num
         if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
             continue
-        if len(cells) != len(header):
-            raise TraceError(f"{where}: line {n}: expected {len(header)} values "
-                             f"({','.join(header)}), found {len(cells)}")
-        table.append([_number(c, where, n, header[j]) for j, c in enumerate(cells)])
+        if len(cells) != ncols:
+            raise TraceError(f"{where}: line {n}: expected {ncols} values "
+                             f"({_names(header)}), found {len(cells)}")
+        if len(line_numbers) >= MAX_TRACE_SAMPLES:
+            raise TraceError(f"{where}: line {n}: more than the {MAX_TRACE_SAMPLES:,} samples a trace may have")
+        if len(values) + ncols > MAX_VALUES:
+            raise TraceError(f"{where}: line {n}: more than the {MAX_VALUES:,} values (samples x columns) "
+                             f"a trace file may have")
+        values.extend(_number(c, where, n, header[j]) for j, c in enumerate(cells))
         line_numbers.append(n)
-    if not table:
+    if not line_numbers:
         raise TraceError(f"{where}: no samples after the header (line {header_at})")
-    data = np.array(table, dtype=np.float64)
+    data = np.frombuffer(values, dtype=np.float64).reshape(-1, ncols).copy()
     label = (lambda i: f"line {line_numbers[i]}")
 
     t_col, t_factor = cols["time"]
     times = data[:, t_col] * t_factor
     if np.isnan(times).any():
         i = int(np.argmax(np.isnan(times)))
-        raise TraceError(f"{where}: {label(i)}: {header[t_col]} is missing")
+        raise TraceError(f"{where}: {label(i)}: {_name(header[t_col])} is missing")
     valid = None
     if cols["valid"] is not None:
         vcol = data[:, cols["valid"]]
@@ -156,7 +214,8 @@ def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float
     channels = {header[j]: data[:, j] for j in cols["channels"]}
     scale = _settle_scale(meta.get("scale"), scale, where, "'# scale:' line")
     return assemble(where, times, va, channels, scale, label, max_gap_s, long_gaps,
-                    name=meta.get("name", Path(where).stem), valid=valid)
+                    name=meta.get("name", Path(where).stem), valid=valid,
+                    time_hint=MS_HINT if t_factor == 1.0 else "")
 
 
 def _header_columns(header: list[str], where: str, line: int) -> dict[str, Any]:
@@ -169,7 +228,7 @@ def _header_columns(header: list[str], where: str, line: int) -> dict[str, Any]:
         if not h:
             raise TraceError(f"{where}: line {line}: empty column name in the header")
         if h in seen:
-            raise TraceError(f"{where}: line {line}: column {h!r} appears twice in the header")
+            raise TraceError(f"{where}: line {line}: column {short_repr(h)} appears twice in the header")
         seen.add(h)
 
     def find(names: tuple[str, ...]) -> int | None:
@@ -183,17 +242,22 @@ def _header_columns(header: list[str], where: str, line: int) -> dict[str, Any]:
         raise TraceError(f"{where}: line {line}: two time columns ({header[t_s]}, {header[t_ms]})")
     if t_s is None and t_ms is None:
         raise TraceError(f"{where}: line {line}: no time column: name one time_s (seconds) or "
-                         f"time_ms (milliseconds); header has {','.join(header)}")
+                         f"time_ms (milliseconds); header has {_names(header)}")
     v, a = find(VALENCE_NAMES), find(AROUSAL_NAMES)
     for j, what in ((v, "valence"), (a, "arousal")):
         if j is None:
             raise TraceError(f"{where}: line {line}: no {what} column; header has "
-                             f"{','.join(header)}")
+                             f"{_names(header)}")
     t = t_s if t_s is not None else t_ms
     valid = find(("valid",))
     used = {t, v, a, valid}
     return {"time": (t, 1.0 if t_s is not None else 1e-3), "valence": v, "arousal": a,
             "valid": valid, "channels": [j for j in range(len(header)) if j not in used]}
+
+
+def _names(header: list[str]) -> str:
+    text = ",".join(header)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _is_number(text: str) -> bool:
@@ -211,9 +275,10 @@ def _number(cell: str, where: str, line: int, column: str) -> float:
     try:
         x = float(s)
     except ValueError:
-        raise TraceError(f"{where}: line {line}: column {column}: {s!r} is not a number") from None
+        raise TraceError(f"{where}: line {line}: column {_name(column)}: {short_repr(s)} is not a number") from None
     if math.isinf(x):
-        raise TraceError(f"{where}: line {line}: column {column}: {s!r} is not a finite number")
+        raise TraceError(f"{where}: line {line}: column {_name(column)}: {short_repr(s)} is not a finite number"
+                         + (" (far too large)" if s.lower().lstrip("+-") not in ("inf", "infinity") else ""))
     return x
 
 
@@ -249,13 +314,18 @@ def _one_line(text: str) -> str:
 
 
 # ---- JSON --------------------------------------------------------------------------------------
-def read_json_data(path: str | os.PathLike) -> Any:
-    text = read_text(path)
+def read_json_data(path: str | os.PathLike, text: str | None = None) -> Any:
+    if text is None:
+        text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceError(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: "
                          f"{exc.msg}") from None
+    except RecursionError:
+        raise TraceError(f"{path}: invalid trace: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise TraceError(f"{path}: invalid JSON: {_json_value_error(exc)}") from None
 
 
 def read_json(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
@@ -269,7 +339,7 @@ def read_json(path: str | os.PathLike, scale: str | None = None, max_gap_s: floa
                          f"or samples")
     unit = data.get("time_unit", "s")
     if unit not in ("s", "ms"):
-        raise TraceError(f"{where}: time_unit: {unit!r} is not 's' or 'ms'")
+        raise TraceError(f"{where}: time_unit: {short_repr(unit)} is not 's' or 'ms'")
     factor = 1e-3 if unit == "ms" else 1.0
     if "samples" in data:
         times, va, channels, label = _json_rows(data["samples"], where)
@@ -278,30 +348,51 @@ def read_json(path: str | os.PathLike, scale: str | None = None, max_gap_s: floa
         if "time_ms" in data:
             factor = 1e-3
     name = data.get("name", Path(where).stem)
+    if not isinstance(name, str):
+        raise TraceError(f"{where}: name: expected a string, got {short_repr(name)}")
     stated = data.get("scale")
     if stated is not None and not isinstance(stated, str):
         raise TraceError(f"{where}: scale: expected a string like \"[0,1]\"")
     return assemble(where, times * factor, va, channels, _settle_scale(stated, scale, where, "scale"),
-                    label, max_gap_s, long_gaps, name=str(name))
+                    label, max_gap_s, long_gaps, name=name[:200],
+                    time_hint=MS_HINT.replace("name the column time_ms", 'give "time_unit": "ms"')
+                    if factor == 1.0 else "")
 
 
-def _json_num(v: Any, where: str, field: str) -> float:
+def json_number(v: Any, where: str, field: str) -> float:
+    """A JSON value as a float: null is missing (NaN); anything but a finite number is an error."""
     if v is None:
         return math.nan
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise TraceError(f"{where}: {field}: expected a number, got {type(v).__name__} {v!r}"[:200])
-    if math.isinf(v):
+        raise TraceError(f"{where}: {field}: expected a number, got {type(v).__name__} {short_repr(v)}")
+    try:
+        x = float(v)
+    except OverflowError:
+        raise TraceError(f"{where}: {field}: a {len(str(abs(v)))}-digit integer is far too large") from None
+    if math.isinf(x):
         raise TraceError(f"{where}: {field}: not a finite number")
-    return float(v)
+    return x
+
+
+def _name(key: str) -> str:
+    return key if len(key) <= 60 else key[:57] + "..."
+
+
+def check_json_length(arr: list, where: str, field: str) -> None:
+    if len(arr) > MAX_TRACE_SAMPLES:
+        raise TraceError(f"{where}: {field}: {len(arr):,} values is {len(arr) - MAX_TRACE_SAMPLES:,} more "
+                         f"than the {MAX_TRACE_SAMPLES:,} samples a trace may have")
 
 
 def _json_array(data: dict, key: str, where: str, n: int | None) -> np.ndarray:
     arr = data[key]
+    key = _name(str(key))
     if not isinstance(arr, list):
         raise TraceError(f"{where}: {key}: expected an array of numbers")
+    check_json_length(arr, where, key)
     if n is not None and len(arr) != n:
         raise TraceError(f"{where}: {key}: has {len(arr)} values but time has {n}")
-    return np.array([_json_num(x, where, f"{key}[{i}]") for i, x in enumerate(arr)])
+    return np.array([json_number(x, where, f"{key}[{i}]") for i, x in enumerate(arr)], dtype=np.float64)
 
 
 def _json_columns(data: dict, where: str):
@@ -317,6 +408,9 @@ def _json_columns(data: dict, where: str):
     raw = data.get("channels", {})
     if not isinstance(raw, dict):
         raise TraceError(f"{where}: channels: expected an object of name -> array")
+    if len(raw) > MAX_COLUMNS:
+        raise TraceError(f"{where}: channels: {len(raw):,} channels is more than the {MAX_COLUMNS:,} a "
+                         f"trace may have")
     channels = {str(k): _json_array(raw, k, f"{where}: channels", n) for k in raw}
     if np.isnan(times).any():
         i = int(np.argmax(np.isnan(times)))
@@ -327,6 +421,7 @@ def _json_columns(data: dict, where: str):
 def _json_rows(rows: Any, where: str):
     if not isinstance(rows, list):
         raise TraceError(f"{where}: samples: expected an array of objects")
+    check_json_length(rows, where, "samples")
     times, v, a = [], [], []
     channels: dict[str, list[float]] = {}
     for i, row in enumerate(rows):
@@ -336,22 +431,36 @@ def _json_rows(rows: Any, where: str):
         tkey = next((k for k in ("time", "time_s", "t") if k in row), None)
         if tkey is None:
             raise TraceError(f"{where}: {at}.time: is required but missing")
-        t = _json_num(row[tkey], where, f"{at}.{tkey}")
+        t = json_number(row[tkey], where, f"{at}.{tkey}")
         if math.isnan(t):
             raise TraceError(f"{where}: {at}.{tkey}: is missing")
         times.append(t)
         for key, dest in (("valence", v), ("arousal", a)):
             if key not in row:
                 raise TraceError(f"{where}: {at}.{key}: is required but missing")
-            dest.append(_json_num(row[key], where, f"{at}.{key}"))
+            dest.append(json_number(row[key], where, f"{at}.{key}"))
         for key, val in row.items():
             if key in (tkey, "valence", "arousal"):
                 continue
             if key not in channels:
+                if len(channels) >= MAX_COLUMNS:
+                    raise TraceError(f"{where}: {at}.{short_repr(key)}: more than the {MAX_COLUMNS:,} channels "
+                                     f"a trace may have")
                 channels[key] = [math.nan] * i
-            channels[key].append(_json_num(val, where, f"{at}.{key}"))
+            channels[key].append(json_number(val, where, f"{at}.{_name(key)}"))
         for key, col in channels.items():
             if len(col) < i + 1:
                 col.append(math.nan)
+        if (i + 1) * (3 + len(channels)) > MAX_VALUES:
+            raise TraceError(f"{where}: {at}: more than the {MAX_VALUES:,} values (samples x channels) a "
+                             f"trace file may have")
     return (np.array(times), {"valence": np.array(v), "arousal": np.array(a)},
             {k: np.array(c) for k, c in channels.items()}, (lambda i: f"samples[{i}]"))
+
+
+def _json_value_error(exc: ValueError) -> str:
+    """json's ValueError (other than a syntax error) as a short user message."""
+    text = str(exc).splitlines()[0] if str(exc) else "unreadable"
+    if "digits" in text:  # int max str digits: a number no measurement has
+        return "a number with thousands of digits (" + text.split(":")[-1].strip().split(";")[0] + ")"
+    return text[:200]

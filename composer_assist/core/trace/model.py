@@ -19,6 +19,49 @@ from ..errors import TraceError
 # A trace value may overshoot [-1, 1] by float rounding after rescaling; beyond this it is an error.
 _RANGE_TOL = 1e-6
 
+# What a trace may be.  A trace covers a film, a scene or a play session: hours, never weeks; a
+# wearable's 100 Hz over 2.5 hours fits.  Readers check these before building arrays, so a file
+# in the wrong unit (milliseconds under a seconds header) or a runaway file fails at once, saying
+# by how much it is over.
+MAX_TRACE_SECONDS = 24 * 3600.0  # from the first sample to the last
+MAX_TRACE_SAMPLES = 1_000_000
+MAX_TRACE_STEP_S = 3600.0  # between two consecutive samples
+
+
+def check_extent(times: np.ndarray, where: str, label: Callable[[int], str] | None = None,
+                 hint: str = "") -> None:
+    """Refuse times over the limits above (too many, too long, or one step far too long)."""
+    row = label or (lambda i: f"sample {i}")
+    n = int(times.size)
+    if n > MAX_TRACE_SAMPLES:
+        raise TraceError(f"{where}: {n:,} samples is {n - MAX_TRACE_SAMPLES:,} more than the "
+                         f"{MAX_TRACE_SAMPLES:,} a trace may have")
+    if n < 2:
+        return
+    steps = np.diff(times)
+    i = int(np.argmax(steps))
+    if steps[i] > MAX_TRACE_STEP_S:
+        raise TraceError(f"{where}: {row(i + 1)}: a step of {steps[i]:.6g} s from {times[i]:g} s "
+                         f"({row(i)}) to {times[i + 1]:g} s is {steps[i] - MAX_TRACE_STEP_S:.6g} s longer "
+                         f"than the {MAX_TRACE_STEP_S:g} s allowed between two samples{hint}")
+    duration = float(times[-1] - times[0])
+    if duration > MAX_TRACE_SECONDS:
+        raise TraceError(f"{where}: the trace lasts {duration:.6g} s ({row(0)} at {times[0]:g} s to "
+                         f"{row(n - 1)} at {times[-1]:g} s), {duration - MAX_TRACE_SECONDS:.6g} s longer than "
+                         f"the {MAX_TRACE_SECONDS:g} s ({MAX_TRACE_SECONDS / 3600:g} h) a trace may last{hint}")
+
+
+def check_max_gap(max_gap_s: float, what: str = "max_gap_s") -> float:
+    """The longest gap to interpolate: a number of seconds from 0 to MAX_TRACE_SECONDS."""
+    at = f"{what}: " if what else ""
+    try:
+        x = float(max_gap_s)
+    except (TypeError, ValueError):
+        raise TraceError(f"{at}expected a number of seconds, got {max_gap_s!r}"[:200]) from None
+    if not (math.isfinite(x) and 0.0 <= x <= MAX_TRACE_SECONDS):
+        raise TraceError(f"{at}{x:g} s is not a number of seconds from 0 to {MAX_TRACE_SECONDS:g}")
+    return x
+
 
 @dataclass(eq=False)   # arrays make field-wise == meaningless
 class Trace:
@@ -44,6 +87,7 @@ class Trace:
             what = "duplicate" if steps[i - 1] == 0 else "decreasing"
             raise TraceError(f"{where}: sample {i}: {what} time {self.times[i]:g} s "
                              f"(previous {self.times[i - 1]:g} s); times must increase strictly")
+        check_extent(self.times, where)
         self.valence = self._column("valence", self.valence, n, where, bounded=True)
         self.arousal = self._column("arousal", self.arousal, n, where, bounded=True)
         self.channels = {str(k): self._column(str(k), v, n, where) for k, v in self.channels.items()}
@@ -131,7 +175,12 @@ class Trace:
         """
         if not (rate_hz > 0 and math.isfinite(rate_hz)):
             raise TraceError(f"resample rate must be a positive number of Hz, got {rate_hz}")
-        count = int(math.floor(self.duration * rate_hz + 1e-9)) + 1
+        exact = self.duration * rate_hz
+        if exact + 1 > MAX_TRACE_SAMPLES:
+            raise TraceError(f"{self.source or self.name or 'trace'}: resampling {self.duration:g} s at "
+                             f"{rate_hz:g} Hz would make {exact + 1:,.0f} samples, {exact + 1 - MAX_TRACE_SAMPLES:,.0f} "
+                             f"more than the {MAX_TRACE_SAMPLES:,} a trace may have")
+        count = int(math.floor(exact + 1e-9)) + 1
         new_t = self.times[0] + np.arange(count, dtype=np.float64) / rate_hz
         values = {k: np.interp(new_t, self.times, v) for k, v in self._all().items()}
         valid = None
@@ -220,6 +269,7 @@ def fill_gaps(times: np.ndarray, columns: dict[str, np.ndarray], max_gap_s: floa
     """
     if long_gaps not in ("mark", "refuse"):
         raise ValueError(f"long_gaps must be 'mark' or 'refuse', not {long_gaps!r}")
+    max_gap_s = check_max_gap(max_gap_s)
     times = np.asarray(times, dtype=np.float64)
     n = times.size
     valid = np.ones(n, dtype=bool)
