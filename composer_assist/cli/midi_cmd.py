@@ -16,8 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cue", required=True)
     p.add_argument("--variant", required=True)
     p.add_argument("--layer", required=True)
-    p.add_argument("--instrument", default="keys",
-                   help="instrument for a new layer: Faust id (pad, keys, ...) or VST file (default: keys)")
+    p.add_argument("--instrument", default=None,
+                   help="the layer's instrument: Faust id (pad, keys, drums, ...) or VST file; a new layer "
+                        "defaults to keys, an existing layer changes to it")
     p.add_argument("--track", type=int, default=None, help="import only this track (0-based)")
     p.add_argument("--start", type=float, default=0.0, help="place the clip at this beat (default 0)")
     p.add_argument("--timing", choices=("musical", "absolute"), default="musical",

@@ -214,3 +214,24 @@ def test_a_failed_import_leaves_no_copied_clip(tmp_path, monkeypatch):
     with pytest.raises(ProjectError, match="disk full"):
         midi_import.import_midi(mid, tmp_path / "p", "c", "v", "l")
     assert not list((tmp_path / "p").rglob("*.mid"))
+
+
+def test_instrument_changes_an_existing_layer_and_silent_drum_notes_are_named(tmp_path, capsys):
+    import mido
+
+    mf = mido.MidiFile(type=0)
+    track = mido.MidiTrack()
+    for pitch in (36, 30, 38, 90):  # 30 and 90 are outside the drums kit
+        track += [mido.Message("note_on", note=pitch, velocity=100), mido.Message("note_off", note=pitch, time=240)]
+    mf.tracks.append(track)
+    mf.save(tmp_path / "beat.mid")
+    proj = tmp_path / "p"
+    args = ["import-midi", str(tmp_path / "beat.mid"), str(proj), "--cue", "c", "--variant", "v", "--layer", "l"]
+    assert main(args) == 0
+    assert load_project(proj).cue("c").variant("v").layer("l").instrument.plugin == "keys"
+    capsys.readouterr()
+    assert main(args + ["--instrument", "drums"]) == 0
+    out = capsys.readouterr().out
+    assert "layer 'l' now plays drums instead of keys" in out
+    assert "notes 30, 90 are not in the drums kit (35-51, 57) and will be silent" in out
+    assert load_project(proj).cue("c").variant("v").layer("l").instrument.plugin == "drums"

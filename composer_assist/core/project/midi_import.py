@@ -11,17 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes, atomic_write_json, dumps_json, sweep_stale_temp_files
-from ..errors import MidiImportError, ProjectError
+from ..errors import MidiImportError, PluginError, ProjectError
 from ..midi import MidiData, read_midi
 from ..midi.read import MAX_MIDI_BYTES
 from ..reading import MiB, read_limited
 from .model import MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project, Variant
 from .parse import project_from_json
 from .serialize import project_to_json
+from ..plugins.meta import faust_meta, note_ranges, silent_notes
 from ..plugins.paths import resolve_plugin
 from .files import MAX_PROJECT_BYTES, PROJECT_FILE, load_project, project_json_path, project_lock, save_project
 
 TIMINGS = ("musical", "absolute")
+DEFAULT_INSTRUMENT = "keys"
 
 
 @dataclass
@@ -54,10 +56,11 @@ def _retime(notes: list[Note], midi: MidiData, cue: Cue) -> list[Note]:
 
 
 def import_midi(midi_path: str | Path, project_path: str | Path, cue_name: str, variant_name: str,
-                layer_name: str, instrument: str = "keys", track: int | None = None, start: float = 0.0,
+                layer_name: str, instrument: str | None = None, track: int | None = None, start: float = 0.0,
                 timing: str = "musical", inline: bool = False) -> ImportResult:
     """Read ``midi_path`` and add it as a clip on cue/variant/layer, creating what is missing.
 
+    ``instrument`` plays a new layer (default ``keys``) and replaces an existing layer's.
     ``timing='musical'`` keeps each note's bar and beat (a new cue adopts the file's tempo map
     and meter); ``'absolute'`` keeps each note's time in seconds under the cue's own tempo map.
     """
@@ -108,18 +111,41 @@ def _saved(project: Project, loaded_hash: str | None, pj: Path) -> bool:
 
 
 def _import_locked(midi: MidiData, data: bytes | None, pj: Path, cue_name: str, variant_name: str,
-                   layer_name: str, instrument: str, track: int | None, start: float, timing: str,
+                   layer_name: str, instrument: str | None, track: int | None, start: float, timing: str,
                    inline: bool, edited: list[tuple[Project, str | None]]) -> ImportResult:
     created: list[str] = []
-    warnings: list[str] = []
-    folder = pj.parent
     if os.path.lexists(pj):
         project = load_project(pj)
     else:
         project = Project(name=pj.parent.name, path=pj)
         created.append("project")
     edited.append((project, project.disk_hash))
+    cue, variant, layer, warnings = _target(project, midi, cue_name, variant_name, layer_name, instrument,
+                                            start, created)
+    notes, retimed, more = _notes_for(midi, cue, "cue" in created, timing, start)
+    warnings += more + _silent_note_warnings(layer, notes, pj.parent)
+    clip = Clip(start=start, notes=notes)
+    layer.clips.append(clip)
+    # Whatever the file held, never save a project that would not load again.
+    project_from_json(project_to_json(project), source=f"{pj} (after importing {midi.path.name})",
+                      project_dir=pj.parent, check_files=False)
+    if not (inline or retimed):  # re-timed notes no longer match the file's ticks: stored inline
+        assert data is not None
+        clip.file = _copy_clip_file(data, pj, f"{cue.name}_{variant.name}_{layer.name}")
+        clip.track = track
+    save_project(project, pj)
+    return ImportResult(project, cue, variant, layer, clip, midi, created, warnings)
 
+
+def _target(project: Project, midi: MidiData, cue_name: str, variant_name: str, layer_name: str,
+            instrument: str | None, start: float, created: list[str]) -> tuple[Cue, Variant, Layer, list[str]]:
+    """The cue, variant and layer to import into, made when missing (``created`` says which)."""
+    warnings: list[str] = []
+    if instrument is not None:
+        try:
+            resolve_plugin(instrument, project.folder)
+        except Exception as exc:
+            raise ProjectError(f"--instrument: {exc}") from None
     try:
         cue = project.cue(cue_name)
     except KeyError:
@@ -135,26 +161,33 @@ def _import_locked(midi: MidiData, data: bytes | None, pj: Path, cue_name: str, 
         created.append("variant")
     try:
         layer = variant.layer(layer_name)
+        if instrument is not None and instrument != layer.instrument.plugin:
+            # An explicit instrument on an existing layer changes it; its parameters belonged to
+            # the old plugin and are dropped (its effects stay).
+            warnings.append(f"layer {layer.name!r} now plays {instrument} instead of {layer.instrument.plugin}"
+                            + (" (its instrument parameters were reset)" if layer.instrument.params else ""))
+            layer.instrument = PluginRef(instrument)
     except KeyError:
-        try:
-            resolve_plugin(instrument, folder)
-        except Exception as exc:
-            raise ProjectError(f"--instrument: {exc}") from None
-        layer = Layer(name=layer_name, instrument=PluginRef(instrument))
+        layer = Layer(name=layer_name, instrument=PluginRef(instrument or DEFAULT_INSTRUMENT))
         variant.layers.append(layer)
         created.append("layer")
+    return cue, variant, layer, warnings
 
+
+def _notes_for(midi: MidiData, cue: Cue, new_cue: bool, timing: str, start: float) -> tuple[list[Note], bool, list[str]]:
+    """The file's notes in the cue's beats, whether they were re-timed, and what the user should know."""
+    warnings = []
     if len(midi.meters) > 1:
         changes = ", ".join(f"{m} at beat {b:g}" for b, m in midi.meters)
         warnings.append(f"the file changes time signature ({changes}); cue {cue.name!r} keeps {cue.meter}, "
                         f"so bar-based transition rules follow {cue.meter} throughout")
-    if "cue" not in created:
+    if not new_cue:
         warnings += _meter_and_key_warnings(midi, cue)
     notes = [Note(*n) for n in midi.notes]
-    if "cue" not in created and _tempo_differs(cue, midi):
+    retimed = False
+    if not new_cue and _tempo_differs(cue, midi):
         if timing == "absolute":
-            notes = _retime(notes, midi, cue)
-            inline = True  # re-timed notes no longer match the file's ticks
+            notes, retimed = _retime(notes, midi, cue), True
         else:
             warnings.append(f"the file's tempo ({midi.tempo.initial_bpm:g} BPM) differs from cue "
                             f"{cue.name!r} ({cue.tempo.initial_bpm:g} BPM): notes keep their bars and beats "
@@ -163,18 +196,23 @@ def _import_locked(midi: MidiData, data: bytes | None, pj: Path, cue_name: str, 
     if end > cue.length_beats + 1e-6:
         warnings.append(f"the clip ends at beat {end:g}, after the cue's end ({cue.length_beats:g} beats, "
                         f"{cue.length_bars} bars): notes past the end are not rendered")
+    return notes, retimed, warnings
 
-    clip = Clip(start=start, notes=list(notes))
-    layer.clips.append(clip)
-    # Whatever the file held, never save a project that would not load again.
-    project_from_json(project_to_json(project), source=f"{pj} (after importing {midi.path.name})",
-                      project_dir=folder, check_files=False)
-    if not inline:
-        assert data is not None
-        clip.file = _copy_clip_file(data, pj, f"{cue.name}_{variant.name}_{layer.name}")
-        clip.track = track
-    save_project(project, pj)
-    return ImportResult(project, cue, variant, layer, clip, midi, created, warnings)
+
+def _silent_note_warnings(layer: Layer, notes: list[Note], folder: Path) -> list[str]:
+    """Notes the layer's Faust instrument does not play (a drum kit's empty keys), named."""
+    try:
+        resolved = resolve_plugin(layer.instrument.plugin, folder)
+        if resolved.kind != "faust":
+            return []
+        meta = faust_meta(resolved.path)
+    except PluginError:
+        return []  # an instrument that is not here is checked when rendering
+    silent = silent_notes(meta, [n.pitch for n in notes])
+    if not silent:
+        return []
+    return [f"notes {', '.join(map(str, silent))} are not in the {resolved.name} kit "
+            f"({note_ranges(meta['notes'])}) and will be silent"]
 
 
 def _meter_and_key_warnings(midi: MidiData, cue: Cue) -> list[str]:
