@@ -20,7 +20,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one core for the mix, as a device thread has
@@ -28,7 +27,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one core for the mix, as a
 import numpy as np  # noqa: E402
 
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems  # noqa: E402
-from composer_assist.core.project import AdaptiveSettings, Project, TransitionRule  # noqa: E402
+from composer_assist.core.project import AdaptiveSettings, TransitionRule  # noqa: E402
 from composer_assist.core.trace import Trace, generate_trace  # noqa: E402
 from composer_assist.playback import commands as C  # noqa: E402
 from composer_assist.playback.mixer import Mixer  # noqa: E402

@@ -22,7 +22,8 @@ from . import quality as _quality
 from .decision_log import layer_entries
 from composer_assist.playback.player import Player
 from composer_assist.playback.policy import DEFAULT_MODE, ControlTrack, PolicyConfig, control_track
-from composer_assist.playback.scheduler import Schedule, dwell_samples, wanted_changes
+from composer_assist.playback.planned import wanted_changes
+from composer_assist.playback.schedule import Schedule, dwell_samples
 from composer_assist.playback.stems import StemSet
 
 
@@ -154,7 +155,16 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     timings["mix_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    schedule = player.schedule
+    track, reference, q, entries = _report(cue, trace, mode, profile, config, duration, player, audio, stems, block)
+    timings["quality_s"] = time.perf_counter() - t0
+    return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, player.schedule,
+                          player.mixer.history, block, q, entries, timings)
+
+
+def _report(cue: Cue, trace: Any, mode: str, profile, config, duration, player: Player, audio, stems: StemSet,
+            block: int):
+    """The control tracks, quality figures and decision-log entries of a finished run."""
+    sr, schedule = stems.sample_rate, player.schedule
     track = control_track(trace, cue, mode, profile, config, duration)
     reference = track if mode == "planned" else control_track(trace, cue, "planned", profile, config, duration)
     ref_changes = [(c, v) for c, v, _ in wanted_changes(reference, cue.adaptive.hysteresis,
@@ -165,9 +175,7 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     q = _quality.compute_quality(cue, schedule, ref_changes, reference, audio, sr, stems, block)
     entries = list(schedule.log)
     entries += layer_entries(stems, player.mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
-    timings["quality_s"] = time.perf_counter() - t0
-    return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, schedule,
-                          player.mixer.history, block, q, entries, timings)
+    return track, reference, q, entries
 
 
 def format_quality(result: AdaptiveResult) -> str:

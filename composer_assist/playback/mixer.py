@@ -216,7 +216,11 @@ class Mixer:
             self._voices.append([self.stems.stingers[stinger], 0])
 
     def process(self, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` ((frames <= block, 2) float32, C-contiguous) with the next frames."""
+        """Fill ``out`` ((frames <= block, 2) float32, C-contiguous) with the next frames.
+
+        One long function on purpose: this is the per-block path of a real-time thread, and every
+        call it does not make is time the block does not spend (see benchmarks/playback.py).
+        """
         n = out.shape[0]
         if n > self.block:
             raise ValueError(f"process() got {n} frames, more than the mixer's block of {self.block}")

@@ -29,7 +29,9 @@ from .clock import CueClock
 from .commands import CommandQueue
 from .mixer import Mixer
 from .policy import LivePolicy, PolicyConfig, PolicyTick, TraceFeed, control_track
-from .scheduler import LiveScheduler, Schedule, schedule_planned, switch_event
+from .planned import schedule_planned
+from .schedule import Schedule, switch_event
+from .scheduler import LiveScheduler
 from .stems import StemSet
 
 METER_FALL_DB_PER_S = 24.0  # how fast a level meter falls after a peak

@@ -8,7 +8,9 @@ import numpy as np
 
 from composer_assist.adaptive.engine import run_adaptive
 from composer_assist.playback.policy import control_track
-from composer_assist.playback.scheduler import dwell_samples, schedule_live, schedule_planned
+from composer_assist.playback.planned import schedule_planned
+from composer_assist.playback.schedule import dwell_samples
+from composer_assist.playback.scheduler import schedule_live
 from composer_assist.playback.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.project import AdaptiveSettings, Project, TransitionRule

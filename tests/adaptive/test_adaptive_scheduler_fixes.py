@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from composer_assist.playback.policy import control_track
-from composer_assist.playback.scheduler import schedule_live, schedule_planned
+from composer_assist.playback.planned import schedule_planned
+from composer_assist.playback.scheduler import schedule_live
 from composer_assist.playback.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.project import AdaptiveSettings, TransitionRule
@@ -40,7 +41,7 @@ def test_dwell_is_counted_in_beats_across_a_tempo_change():
 
 
 def test_changes_are_dated_at_half_the_hysteresis_on_a_slow_drift():
-    from composer_assist.playback.scheduler import wanted_changes
+    from composer_assist.playback.planned import wanted_changes
 
     cue = synthetic_cue(n_layers=1, bars=8, adaptive=AdaptiveSettings(dwell_bars=0, hysteresis=0.3))
     t = np.arange(0, 60.05, 0.1)
@@ -60,7 +61,7 @@ def test_each_switch_answers_one_change():
     from types import SimpleNamespace
 
     from composer_assist.adaptive.quality import compute_quality
-    from composer_assist.playback.scheduler import Schedule, Switch
+    from composer_assist.playback.schedule import Schedule, Switch
 
     sr = 1000
     cue = synthetic_cue(n_layers=1)

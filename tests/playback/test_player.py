@@ -181,7 +181,7 @@ def test_switches_due_after_the_end_are_not_counted():
 
 def test_live_lag_pairs_each_change_with_the_switch_that_answers_it():
     from composer_assist.adaptive.quality import compute_quality
-    from composer_assist.playback.scheduler import Schedule, Switch
+    from composer_assist.playback.schedule import Schedule, Switch
 
     _, cue, _ = _setup()
     rule = TransitionRule()

@@ -1,0 +1,151 @@
+"""The click check: what an adaptive render adds at transitions beyond the stems themselves.
+
+At every switch, fade end, loop wrap and seam end, the output is compared with a reference mixed
+here from the stems at the gains the mixer should apply at each sample (crossfade curve, intensity
+law, stinger).  The music's own onsets cancel, and only what the mixing added (a click) remains,
+as the largest sample step of the difference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from composer_assist.playback.curves import CURVE_IDS, fade_in, fade_out
+from composer_assist.playback.schedule import Schedule
+from composer_assist.playback.stems import LUT_STEPS
+
+CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
+
+
+def _read(stems, v: int, pos: int, passes: int, n: int) -> np.ndarray:
+    """``n`` frames of variant ``v``'s layers from a cue position, read as the mixer reads them
+    (loop wraps, the seam on later passes): (n, 2, layers) float64."""
+    cl = stems.clock
+    out = np.empty((n, 2, stems.stacks[v].shape[1]))
+    i = 0
+    while i < n:
+        lim = cl.limit(pos)
+        if passes >= 1 and cl.loop_start <= pos < cl.loop_start + stems.seam:
+            src, off, end = stems.seams[v], cl.loop_start, cl.loop_start + stems.seam
+        else:
+            src, off, end = stems.stacks[v], 0, lim
+        m = min(n - i, end - pos)
+        out[i:i + m] = src[2 * (pos - off):2 * (pos - off + m)].reshape(m, 2, -1)
+        i, pos = i + m, pos + m
+        if pos == lim:
+            pos, passes = cl.loop_start, passes + 1
+    return out
+
+
+def _decks(schedule: Schedule, stems) -> list[tuple[int, int, int, int, int]]:
+    """(from sample, until sample, variant, cue position, passes) of each stretch a variant plays."""
+    out, start, v, pos, passes = [], 0, schedule.start_variant, 0, 0
+    for sw in schedule.switches:
+        out.append((start, sw.arrival, v, pos, passes))
+        start, v, pos, passes = sw.sample, sw.target, sw.enter_pos, sw.enter_passes
+    out.append((start, 1 << 62, v, pos, passes))
+    return out
+
+
+def click_excess(schedule: Schedule, stems, audio: np.ndarray, sr: int, block: int) -> float:
+    """Largest sample step of (output - reference) near every switch, fade end, loop wrap and seam
+    end (see the module docstring)."""
+    ref = _Reference(schedule, stems, block)
+    w = max(2, int(CLICK_WINDOW_S * sr))
+    return max(_switch_steps(ref, audio, w), _wrap_steps(ref, audio, w))
+
+
+class _Reference:
+    """The stems mixed at the gains the mixer should apply, window by window."""
+
+    def __init__(self, schedule: Schedule, stems, block: int) -> None:
+        self.schedule, self.stems, self.block = schedule, stems, block
+        self.decks = _decks(schedule, stems)
+        # The intensity path exactly as the mixer slews it towards each target.
+        self.slew = stems.cue.adaptive.intensity_slew / stems.sample_rate
+        self.ev = np.array([0] + [e for e, _ in schedule.intensity], dtype=np.float64)
+        self.tg = np.array([schedule.start_intensity] + [min(1.0, max(0.0, x)) for _, x in schedule.intensity])
+        self.val = np.empty_like(self.tg)
+        self.val[0] = self.tg[0]
+        for j in range(1, self.ev.size):
+            d = self.tg[j - 1] - self.val[j - 1]
+            self.val[j] = self.val[j - 1] + np.sign(d) * min(abs(d), self.slew * (self.ev[j] - self.ev[j - 1]))
+        self.marks = np.unique(np.concatenate([self.ev, [x.sample for x in schedule.switches],
+                                               [x.arrival for x in schedule.switches]])).astype(np.int64)
+
+    def intensity(self, n: np.ndarray) -> np.ndarray:
+        j = np.searchsorted(self.ev, n, side="right") - 1
+        d = self.tg[j] - self.val[j]
+        return self.val[j] + np.sign(d) * np.minimum(np.abs(d), self.slew * (n - self.ev[j]))
+
+    def gains(self, v: int, lo: int, n: int) -> np.ndarray:
+        """The mixer's gains: the table row of the quantised intensity at each segment end (block
+        starts, events, fade ends), linear in between."""
+        block, marks = self.block, self.marks
+        bp = np.arange((lo // block) * block, lo + n + block + 1, block)
+        bp = np.unique(np.concatenate([bp, marks[(marks > bp[0]) & (marks < bp[-1])]]))
+        k = np.clip((self.intensity(bp.astype(np.float64)) * LUT_STEPS + 0.5).astype(np.int64), 0, LUT_STEPS)
+        rows = self.stems.luts[v][k].astype(np.float64)
+        x = np.arange(lo, lo + n)
+        return np.stack([np.interp(x, bp, rows[:, i]) for i in range(rows.shape[1])], axis=1)
+
+    def deck_frames(self, d, lo: int, n: int, seam: bool = True) -> np.ndarray:
+        start, _, v, pos, passes = d
+        x = np.zeros((n, 2, self.stems.stacks[v].shape[1]))
+        skip = min(n, max(0, start - lo))  # silent before the deck starts (its fade-in is 0 there)
+        pos, passes = self.stems.clock.advance(pos, passes, lo + skip - start)
+        x[skip:] = _read(self.stems, v, pos, passes if seam else 0, n - skip)
+        return np.einsum("ncl,nl->nc", x, self.gains(v, lo, n))
+
+
+def _residual_step(audio, ref: np.ndarray, lo: int) -> float:
+    r = audio[lo:lo + ref.shape[0]].astype(np.float64) - ref
+    return float(np.max(np.abs(np.diff(r, axis=0)))) if r.shape[0] > 1 else 0.0
+
+
+def _switch_steps(ref: _Reference, audio, w: int) -> float:
+    """At each switch and fade end: both decks at their crossfade gains, plus the stinger."""
+    sw, stems, n_out, worst = ref.schedule.switches, ref.stems, audio.shape[0], 0.0
+    for i, s in enumerate(sw):
+        prev_end = sw[i - 1].arrival if i else -(1 << 62)
+        nxt = sw[i + 1].sample if i + 1 < len(sw) else 1 << 62
+        curve = CURVE_IDS[s.rule.curve]
+        for p in (s.sample, s.arrival):
+            lo, hi = max(0, p - w), min(n_out, p + w)
+            if hi - lo < 2 or lo < prev_end or hi > nxt:
+                continue  # overlapping fades: more decks than this reference models
+            u = np.clip((np.arange(lo, hi) - s.sample) / max(1, s.fade), 0.0, 1.0)
+            e_in = np.array([fade_in(curve, x) for x in u])
+            e_out = np.array([fade_out(curve, x) for x in u])
+            mix = (ref.deck_frames(ref.decks[i], lo, hi - lo) * e_out[:, None]
+                   + ref.deck_frames(ref.decks[i + 1], lo, hi - lo) * e_in[:, None])
+            if s.rule.stinger in stems.stinger_names and hi > s.sample:
+                st = stems.stingers[stems.stinger_names.index(s.rule.stinger)].reshape(-1, 2)
+                a0 = max(lo, s.sample)
+                m = min(hi - a0, st.shape[0])
+                mix[a0 - lo:a0 - lo + m] += st[:m]
+            worst = max(worst, _residual_step(audio, mix, lo))
+    return worst
+
+
+def _wrap_steps(ref: _Reference, audio, w: int) -> float:
+    """Loop wraps and seam ends while one variant plays alone.  At a seam end the reference reads
+    the body without the seam: the step there is how much wrap tail stops dead."""
+    sw, stems, cl, worst = ref.schedule.switches, ref.stems, ref.stems.clock, 0.0
+    for j, d in enumerate(ref.decks):
+        start, until, v, pos, passes = d
+        begin = ref.decks[j - 1][1] if j else 0  # the previous deck's fade is over
+        end = min(until if j + 1 == len(ref.decks) else sw[j].sample, audio.shape[0])
+        t = start + cl.limit(pos) - pos  # first wrap
+        while t < end:
+            # (A seam as long as the loop ends at the next wrap, checked as a wrap.)
+            points = ((t, True),) if stems.seam >= cl.loop_len else ((t, True), (t + stems.seam, False))
+            for p, seam in points:
+                lo, hi = p - w, p + w
+                if lo >= begin and hi <= end:
+                    mix = ref.deck_frames(d, lo, hi - lo, seam)
+                    if not seam:
+                        mix[:w] = ref.deck_frames(d, lo, w)  # the seam itself, up to its end
+                    worst = max(worst, _residual_step(audio, mix, lo))
+            t += cl.loop_len
+    return worst
