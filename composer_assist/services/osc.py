@@ -49,7 +49,7 @@ class OscInput:
         disp.map("/heart_rate", self._heart_rate)
         disp.map("/release", self._release)
         disp.set_default_handler(self._unknown)
-        if not 0 < port < 65536:
+        if not 0 <= port < 65536:  # 0: the system picks a free port (see ``port``)
             raise OscError(f"--osc {port}: not a UDP port (1..65535)")
         try:
             self._server = ThreadingOSCUDPServer((host, port), disp)
