@@ -33,10 +33,11 @@ def stem_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_user_state(tmp_path_factory, stem_cache):
-    """No test reads or writes the user's caches, model store or signing key (session-wide, so
+    """No test reads or writes the user's caches, model store or trusted plugins (session-wide, so
     module- and session-scoped fixtures are covered too; tests may still override per test)."""
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COMPOSER_ASSIST_MODELS", str(base / "models"))
         mp.setenv("COMPOSER_ASSIST_CACHE", str(stem_cache))
+        mp.setenv("XDG_CONFIG_HOME", str(base / "config"))  # the trusted-plugins list
         yield

@@ -31,6 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="set a parameter (normalised 0..1) before saving; repeatable")
     st.add_argument("--from", dest="source", default=None, help="start from this state file")
     st.set_defaults(func=run_save_state)
+    t = ps.add_parser("trust", help="let a plugin outside the plugin folders run (e.g. one shipped in a project)",
+                      description="A plugin is code: one that comes inside a downloaded project runs only once "
+                                  "you trust it. The decision is remembered with the file's SHA-256, so a "
+                                  "plugin changed afterwards must be trusted again.")
+    t.add_argument("path", help="the plugin file or bundle (.so, .vst3, .dsp)")
+    t.add_argument("--remove", action="store_true", help="forget the decision instead")
+    t.set_defaults(func=run_trust)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
 
@@ -137,4 +144,18 @@ def run_save_state(args: argparse.Namespace) -> int:
     out = save_plugin_state(args.name, Path(args.out), params, Path(args.source) if args.source else None,
                             Path.cwd())
     print(f"saved {args.name} state to {out}")
+    return 0
+
+
+def run_trust(args: argparse.Namespace) -> int:
+    from composer_assist.core.plugins.trust import in_plugin_folders, trust, trust_file, untrust
+
+    if args.remove:
+        print(f"{args.path}: " + ("no longer trusted" if untrust(args.path) else "was not trusted"))
+        return 0
+    if in_plugin_folders(Path(args.path)):
+        print(f"{args.path}: in a plugin folder, it runs without being trusted")
+        return 0
+    path = trust(args.path)
+    print(f"trusted {path} (remembered in {trust_file()})")
     return 0

@@ -9,32 +9,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a project (every field, clip file and plugin) and list its plugins",
                        description="Read PROJECT, check every field and clip file, resolve every plugin and "
                                    "check Faust parameters against the plugin's metadata, then list the "
-                                   "plugins a render would load (and which lie outside the standard plugin "
-                                   "folders). Exit status 2 with one line naming the file and field on the "
+                                   "plugins a render would load (and which lie outside the plugin folders, "
+                                   "trusted or not). Exit status 2 with one line naming the file and field on the "
                                    "first problem.")
     p.add_argument("project", help="project folder or project.json")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.core.plugins.paths import standard_plugin_folders
+    from composer_assist.core.plugins.trust import in_plugin_folders, is_trusted
     from composer_assist.core.project import check_plugins, load_project
-    from composer_assist.core.project.plugin_check import plugins_outside
 
     project = load_project(args.project)
-    uses = check_plugins(project)
+    uses = check_plugins(project, require_trust=False)
     n_var = sum(len(c.variants) for c in project.cues)
     n_layers = sum(len(v.layers) for c in project.cues for v in c.variants)
     print(f"{project.path}: valid ({len(project.cues)} cue{'s' * (len(project.cues) != 1)}, {n_var} variants, "
           f"{n_layers} layers)")
-    outside = {id(u) for u in plugins_outside(uses, standard_plugin_folders())}
     by_path: dict[str, list] = {}
     for u in uses:
         by_path.setdefault(str(u.resolved.path), []).append(u)
     print(f"plugins a render would load ({len(by_path)}):")
+    untrusted = 0
     for path, group in sorted(by_path.items()):
         u = group[0]
-        where = " (outside the standard plugin folders)" if id(u) in outside else ""
+        where = ""
+        if not in_plugin_folders(u.resolved.path):
+            trusted = is_trusted(u.resolved.path)
+            untrusted += not trusted
+            where = " (outside the plugin folders: " + ("trusted)" if trusted else "NOT trusted)")
         print(f"  {u.resolved.kind:<5} {path}{where}: {len(group)} slot{'s' * (len(group) != 1)}, "
               f"first {u.where}")
+    if untrusted:
+        print(f"{untrusted} plugin{'s' * (untrusted != 1)} would not run until trusted: "
+              "composer-assist plugins trust PATH (a plugin is code: trust only what you know)")
     return 0

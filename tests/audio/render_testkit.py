@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from composer_assist.core.plugins.trust import trust
 from composer_assist.core.project import Clip, Cue, Layer, Note, PluginRef, Project, Variant
 from composer_assist.core.timing import TempoMap
 
@@ -29,6 +30,7 @@ def write_tone(folder: Path, name: str = "tone") -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.dsp").write_text(TONE_DSP)
     (folder / f"{name}.json").write_text(json.dumps(TONE_JSON))
+    trust(folder / f"{name}.dsp")  # the test wrote it: the user's choice, as `plugins trust` records it
     return f"./{name}.dsp"
 
 
@@ -72,6 +74,7 @@ def _cc(folder: Path, name: str, source: str, defines: list[str] = ()) -> Path:
     src.write_text(source)
     out = folder / f"{name}_vst.so"
     subprocess.run(["cc", "-shared", "-fPIC", *defines, "-o", str(out), str(src), "-lm"], check=True)
+    trust(out)
     return out
 
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from composer_assist.core.plugins.trust import trust
 from composer_assist.audio.render import render_cue
 from composer_assist.core.project import Note
 from composer_assist.core.timing import TempoMap, TempoPoint
@@ -25,6 +26,7 @@ process = (gate > gate') * 0.9 <: _, _;
 def _click(folder) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "click.dsp").write_text(CLICK_DSP)
+    trust(folder / "click.dsp")
     (folder / "click.json").write_text(json.dumps({"kind": "instrument", "voices": 16, "release_s": 0.2}))
     return "./click.dsp"
 

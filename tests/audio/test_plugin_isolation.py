@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from composer_assist.core.plugins.trust import trust
 from composer_assist.core.levels import rms_dbfs
 from composer_assist.audio.render import render_cue
 from composer_assist.audio.scan import find_plugin, scan_plugins
@@ -42,6 +43,7 @@ def test_scan_lists_crashing_and_hanging_plugins_as_failed(tmp_path, cache):
     assert result.probed == 5
     # A rescan only probes what changed.
     (vst / "tone.dsp").write_text((vst / "tone.dsp").read_text() + "\n")
+    trust(vst / "tone.dsp")
     again = scan_plugins(folders=[vst], timeout=3.0)
     assert again.probed == 1 and len(again.plugins) == 5
     assert find_plugin("mverb-vst.so", again.plugins).ok
@@ -137,6 +139,7 @@ def test_a_faust_compile_after_a_dpf_plugin_in_the_same_worker_renders(tmp_path,
     folder = tmp_path / "p"
     tone = write_tone(folder)
     (folder / "rev.dsp").write_text(REV_DSP)
+    trust(folder / "rev.dsp")
     (folder / "rev.json").write_text('{"kind": "effect", "release_s": 3}')
     try:
         dpf = render_cue(project(folder, [layer("kars", "Kars-vst.so", arpeggio(4))], bars=1), "cue", jobs=1)

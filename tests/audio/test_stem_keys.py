@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from composer_assist.core.plugins.trust import trust
 from composer_assist.audio import stem_cache
 from composer_assist.core.levels import rms_dbfs
 from composer_assist.audio.render import render_cue
@@ -31,6 +32,7 @@ def test_changing_a_lib_beside_the_dsp_rerenders(tmp_path, cache):
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "libby.dsp").write_text(LIB_DSP)
+    trust(folder / "libby.dsp")
     (folder / "level.lib").write_text("level = 0.5;\n")
     p = project(folder, [layer("a", "./libby.dsp", arpeggio(4))], bars=1)
     loud = render_cue(p, "cue")

@@ -8,12 +8,12 @@ nothing here loads or runs a plugin.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 from ..errors import PluginError, ProjectError
 from ..plugins.meta import faust_meta
 from ..plugins.paths import ResolvedPlugin, resolve_plugin
+from ..plugins.trust import is_trusted
 from ..suggest import did_you_mean
 from .model import Layer, PluginRef, Project
 
@@ -62,8 +62,12 @@ def check_params(ref: PluginRef, resolved: ResolvedPlugin) -> None:
             raise PluginError(f"params.{name}: {value:g} is outside [{spec['min']:g}, {spec['max']:g}]")
 
 
-def check_plugins(project: Project) -> list[PluginUse]:
-    """Resolve every plugin of ``project`` and check its parameters; errors name the field."""
+def check_plugins(project: Project, require_trust: bool = True) -> list[PluginUse]:
+    """Resolve every plugin of ``project`` and check its parameters; errors name the field.
+
+    With ``require_trust`` (what rendering asks), a plugin outside the plugin folders that the
+    user has not trusted is refused, naming it and how to trust it.
+    """
     source = str(project.path) if project.path is not None else project.name
     uses = []
     for where, ref in plugin_slots(project):
@@ -73,6 +77,14 @@ def check_plugins(project: Project) -> list[PluginUse]:
         except PluginError as exc:
             raise ProjectError(f"{source}: {where}.{_field(exc)}") from None
         uses.append(PluginUse(where, ref, resolved))
+    if require_trust:
+        refused = sorted({str(u.resolved.path) for u in uses if not is_trusted(u.resolved.path)})
+        if refused:
+            first = next(u for u in uses if str(u.resolved.path) == refused[0])
+            raise PluginError(f"{source}: {first.where}: {refused[0]} is not in a plugin folder and has not been "
+                              f"trusted: a plugin is code, so it runs only once you trust it "
+                              f"(composer-assist plugins trust {refused[0]})"
+                              + (f"; {len(refused) - 1} more untrusted" if len(refused) > 1 else ""))
     return uses
 
 
@@ -81,12 +93,3 @@ def _field(exc: PluginError) -> str:
     return text if text.startswith("params.") else f"plugin: {text}"
 
 
-def plugins_outside(uses: list[PluginUse], folders: list[Path]) -> list[PluginUse]:
-    """The uses whose plugin file lies outside ``folders`` (e.g. shipped inside the project)."""
-    roots = [f.resolve() for f in folders]
-    out = []
-    for use in uses:
-        real = use.resolved.path.resolve()
-        if not any(r == real or r in real.parents for r in roots):
-            out.append(use)
-    return out
