@@ -59,9 +59,11 @@ class PulseServer:
         self.base.mkdir(parents=True, exist_ok=True)
         # --disable-shm: with shared memory, PulseAudio 16 aborts after many client connections
         # (assertion in memblock_replace_import, seen here); over the socket it does not.
+        # norewinds=1: a new stream is otherwise mixed into the sink's last ~10 ms by rewinding
+        # them, which the monitor never sees again: the recording lost a stream's first ~450 frames.
         cmd = [exe, "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no", "--disable-shm=yes",
                "--log-target=stderr", "--log-level=notice",
-               f"--load=module-null-sink sink_name={SINK} format=float32le rate={RATE} channels=2 "
+               f"--load=module-null-sink sink_name={SINK} format=float32le rate={RATE} channels=2 norewinds=1 "
                f"sink_properties=device.description=ComposerAssistNullSink",
                f"--load=module-native-protocol-unix auth-anonymous=1 socket={self.socket}"]
         with open(self.log, "wb") as log:
