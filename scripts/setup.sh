@@ -14,8 +14,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 
 if [ "$want_test" = 1 ]; then
   # Debian plugins and tools used by the tests: real VST instruments/effects, a C compiler for the
-  # deliberately crashing test plugin.
+  # deliberately crashing test plugin, and an audio stack with no sound card: PortAudio, ALSA's
+  # PulseAudio plugin and a PulseAudio server whose null sink the output tests play into and record.
   pkgs="amsynth dpf-plugins-vst zynaddsubfx-vst lsp-plugins-vst gcc libc6-dev"
+  pkgs="$pkgs libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils"
   missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then

@@ -33,3 +33,7 @@ class FeedbackError(ComposerAssistError):
 
 class ModelStoreError(ComposerAssistError):
     """A saved preference model is missing, tampered with or from another schema."""
+
+
+class AudioDeviceError(ComposerAssistError):
+    """An audio output device is unknown, busy, missing or cannot play the requested format."""
