@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="output device name or number (see `devices`)")
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
     p.add_argument("--block", type=positive_int, default=512, help="frames per block (default 512)")
+    p.add_argument("--latency", choices=("low", "high"), default="high",
+                   help="device buffer: high (~43 ms, default, safe on a busy machine) or low (~21 ms)")
     p.add_argument("--duration", type=positive_seconds, default=None,
                    help="stop after this many seconds (default: the trace's end, or q)")
     p.add_argument("--profiles", default=None, help="listener cluster profiles JSON (from `learn`)")
@@ -75,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
     trace = load_trace(args.trace) if args.trace else None
     profile = _profile(args.profiles, args.listener_cluster)
-    output = open_output(args.device, null=args.null, block=args.block, sample_rate=project.sample_rate)  # a bad device fails before rendering
+    output = open_output(args.device, null=args.null, block=args.block, sample_rate=project.sample_rate,
+                         latency=args.latency)  # a bad device fails before rendering
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         player = start_player(project, args.cue, trace, mode=mode, profile=profile, block=args.block,
                               start=start, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)

@@ -103,6 +103,7 @@ class Player:
         self._solo = [np.zeros(lut.shape[1], dtype=bool) for lut in stems.luts]
         self._queues: list[CommandQueue] = []
         self._output: Any = None
+        self.command_log: list[tuple[int, str]] = []  # (timeline sample, command) as applied: a replay
         self._meter_db = np.full(len(stems.variant_names), -120.0)
         self._meter_every = max(1, round(self.sample_rate / (self.block * METER_RATE_HZ)))
         self._blocks = 0
@@ -207,6 +208,7 @@ class Player:
     # ---- commands ----------------------------------------------------------------------------
     def _apply(self, cmd: tuple) -> None:
         name = cmd[0]
+        self.command_log.append((self.mixer.t, name))
         if name == C.PLAY:
             self.state = "playing"
         elif name == C.PAUSE:

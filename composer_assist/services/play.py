@@ -7,6 +7,7 @@ wrong device, sample rate or block size fails before any rendering.
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Any, Callable, Iterator
 
 from composer_assist.audio.render import render_cue
@@ -40,11 +41,16 @@ def start_player(project: Project, cue: str, trace: Any = None, mode: str = "liv
     return player
 
 
+AHEAD_S = 0.045  # mixed ahead of the device: enough for a busy Python thread (benchmarks/output.py)
+
+
 class Output:
     """An audio output chosen up front (device checked), started on a player with ``play``."""
 
-    def __init__(self, device: str | int | None, null: bool, block: int, sample_rate: int = 48000) -> None:
-        self.device, self.null, self.block = device, null, block
+    def __init__(self, device: str | int | None, null: bool, block: int, sample_rate: int = 48000,
+                 latency: str = "high") -> None:
+        self.device, self.null, self.block, self.latency = device, null, block, latency
+        self.ahead = max(4, math.ceil(AHEAD_S * sample_rate / block))
         self._out: Any = None
         if not null:
             from composer_assist.audio.devices import check_format, find_device
@@ -57,9 +63,12 @@ class Output:
         from composer_assist.audio.output import DeviceOutput, NullOutput
 
         if self.null:
-            self._out = NullOutput(player, block=self.block, realtime=True)
+            self._out = NullOutput(player, block=self.block, ahead_blocks=self.ahead, realtime=True)
         else:
-            self._out = DeviceOutput(player, device=self.info.index, block=self.block)
+            # "high": PortAudio's safer device buffer (~43 ms); at "low" a PulseAudio sink on a
+            # busy machine underflowed now and then.  A preview needs no lower.
+            self._out = DeviceOutput(player, device=self.info.index, block=self.block, ahead_blocks=self.ahead,
+                                     latency=self.latency)
         try:
             self._out.start()
             yield self._out
@@ -74,6 +83,7 @@ class Output:
         return stats.error
 
 
-def open_output(device: str | int | None, null: bool = False, block: int = 512, sample_rate: int = 48000) -> Output:
+def open_output(device: str | int | None, null: bool = False, block: int = 512, sample_rate: int = 48000,
+                latency: str = "high") -> Output:
     """Check the device and format now; open and start it later with ``Output.play``."""
-    return Output(device, null, block, sample_rate)
+    return Output(device, null, block, sample_rate, latency)
