@@ -29,7 +29,6 @@ import os
 import selectors
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
+
+from .worker_procs import (describe_exit, drain, exit_code, kill_group, last_line, private_dir, sweep_stale_tmp,
+                           worker_tmp_root)
 
 MAX_JOBS_PER_WORKER = 100  # recycle workers so plugins loaded long ago do not pile up in memory
 EXIT_GRACE_S = 5.0  # how long a worker may take to exit once its job pipe is closed
@@ -71,101 +73,6 @@ class _Worker:
     seen: set = field(default_factory=set)  # job affinities served (e.g. Faust dsps compiled)
 
 
-def worker_tmp_root() -> Path:
-    """The folder holding every worker's private TMPDIR (one per user)."""
-    return Path(tempfile.gettempdir()) / f"composer-assist-workers-{os.getuid()}"
-
-
-def _private_dir(path: Path) -> Path:
-    """Create ``path`` (mode 0700) or accept it if it is our own real folder.
-
-    It sits in a shared /tmp under a predictable name: another user could have made it (or a
-    symlink) first, and then worker temp files must not go there.
-    """
-    try:
-        path.mkdir(mode=0o700, exist_ok=True)
-        st = os.lstat(path)
-    except OSError as exc:
-        raise OSError(f"{path}: cannot create the worker temp folder: {exc.strerror or exc}") from None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise OSError(f"{path}: not a folder owned by this user; remove it or set TMPDIR")
-    return path
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process now has that pid: not ours to judge, keep the folder
-    return True
-
-
-def sweep_stale_tmp(root: Path) -> list[Path]:
-    """Remove the temp folders of workers that no longer run (named by pid); returns them."""
-    gone = []
-    try:
-        entries = list(root.iterdir())
-    except OSError:
-        return gone
-    for d in entries:
-        if d.name.isdigit() and not _pid_alive(int(d.name)):
-            shutil.rmtree(d, ignore_errors=True)
-            gone.append(d)
-    return gone
-
-
-def _exit_code(pid: int, wait_s: float) -> int | None:
-    """The worker's exit status as ``Popen.returncode`` gives it, without reaping it; None if it
-    still runs after ``wait_s`` seconds.
-
-    Not reaping matters: while the zombie exists its pid, and so its process-group id, cannot be
-    reused, so killing the group afterwards cannot hit an unrelated process.
-    """
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        except ChildProcessError:
-            return -signal.SIGKILL  # already reaped (cannot happen through this module)
-        if info is not None:
-            return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.01)
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "stopped responding"
-    if code < 0:
-        try:
-            return f"crashed ({signal.Signals(-code).name})"
-        except ValueError:
-            return f"crashed (signal {-code})"
-    return f"exited the process with status {code}"
-
-
-def _last_line(fh: BinaryIO) -> str:
-    try:
-        fh.flush()
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        fh.seek(max(0, size - 4096))
-        lines = [l.strip() for l in fh.read().decode("utf-8", "replace").splitlines() if l.strip()]
-    except (OSError, ValueError):
-        return ""
-    return lines[-1][:200] if lines else ""
-
-
 def _parse_answer(buf: bytes, job_id: int) -> dict | None:
     """The worker's answer to job ``job_id``, or None if the bytes are not exactly that."""
     try:
@@ -175,19 +82,6 @@ def _parse_answer(buf: bytes, job_id: int) -> dict | None:
     if not isinstance(answer, dict) or answer.get("id") != job_id or "ok" not in answer:
         return None
     return answer
-
-
-def _drain(fd: int) -> tuple[bytes, bool]:
-    """Whatever can be read from a non-blocking fd now, and whether it reached end of file."""
-    data = b""
-    while True:
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            return data, False
-        if not chunk:
-            return data, True
-        data += chunk
 
 
 class WorkerPool:
@@ -201,7 +95,7 @@ class WorkerPool:
         self._lock = threading.Lock()
 
     def _tmp_root(self) -> Path:
-        root = _private_dir(self.tmp_root or worker_tmp_root())
+        root = private_dir(self.tmp_root or worker_tmp_root())
         if not self._swept:
             sweep_stale_tmp(root)
             self._swept = True
@@ -235,20 +129,20 @@ class WorkerPool:
 
     def _retire(self, w: _Worker, kill: bool = False) -> None:
         """Stop a worker: close its job pipe (or kill it), then kill its process group, remove
-        its temp folder and reap it, in that order (see ``_exit_code``)."""
+        its temp folder and reap it, in that order (see ``exit_code``)."""
         if w in self._workers:
             self._workers.remove(w)
         pid = w.proc.pid
         if kill:
-            _kill_group(pid)
+            kill_group(pid)
         try:
             w.jobs.close()  # a worker at rest exits when its job pipe ends
         except OSError:
             pass
-        if _exit_code(pid, EXIT_GRACE_S) is None:
-            _kill_group(pid)
-        _exit_code(pid, 60.0)
-        _kill_group(pid)  # whatever its plugins forked
+        if exit_code(pid, EXIT_GRACE_S) is None:
+            kill_group(pid)
+        exit_code(pid, 60.0)
+        kill_group(pid)  # whatever its plugins forked
         shutil.rmtree(w.tmp, ignore_errors=True)
         w.proc.wait()
         for fd in (w.results, w.pidfd):
@@ -317,7 +211,7 @@ class _Run:
 
     def _hand_out(self) -> None:
         pool = self.pool
-        for w in [w for w in pool._workers if w.job is None and _exit_code(w.proc.pid, 0) is not None]:
+        for w in [w for w in pool._workers if w.job is None and exit_code(w.proc.pid, 0) is not None]:
             # An idle worker that died (PDEATHSIG after the thread that spawned it ended):
             # replace it rather than charge the next job with its death.
             pool._retire(w)
@@ -356,7 +250,7 @@ class _Run:
             self.on_result(r)
 
     def _readable(self, w: _Worker, from_pidfd: bool) -> None:
-        data, eof = _drain(w.results)
+        data, eof = drain(w.results)
         w.buf += data
         ended = from_pidfd or eof
         if not w.buf.endswith(b"\n") and not ended:
@@ -379,9 +273,9 @@ class _Run:
             return
         # The worker died in the middle of this job (or closed its answer channel and will not
         # answer: give it a moment to die, then it is killed like a hung one).
-        code = _exit_code(w.proc.pid, EXIT_GRACE_S)
-        why = _describe_exit(code)
-        last = _last_line(w.stderr)
+        code = exit_code(w.proc.pid, EXIT_GRACE_S)
+        why = describe_exit(code)
+        last = last_line(w.stderr)
         if code is not None and code < 0 and code != -signal.SIGSEGV and last:
             why += f": {last}"
         self.pool._retire(w, kill=code is None)

@@ -98,16 +98,45 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    import numpy as np
     from tqdm import tqdm
 
-    from composer_assist.core.errors import FeedbackError
-    from composer_assist.learn.feedback_log import load_feedback_log
-    from composer_assist.learn.catalog import catalog_from_project, default_catalog, load_catalog
-    from composer_assist.learn.evaluate import Split, evaluate, split_log
+    from composer_assist.learn.evaluate import evaluate
     from composer_assist.learn.model import ListenerPreferenceModel
-    from composer_assist.learn.population import load_planted, read_catalog_beside
     from composer_assist.learn.report import text_report
+
+    clusters = _fit_clusters(args)
+    store = _store(args)
+    store.path_for(args.output)  # refuse an output outside the store before the work
+    bar = tqdm(total=6 + (args.max_clusters if clusters == "auto" else 1), desc="learn fit", unit="step",
+               file=sys.stderr, leave=False)
+
+    def say(msg: str) -> None:
+        bar.set_postfix_str(msg)
+        bar.update(1)
+
+    try:
+        say("loading log")
+        log, catalog, planted = _fit_inputs(args)
+        say("splitting")
+        split = _fit_split(args, log, clusters)
+        model = ListenerPreferenceModel(n_clusters=clusters, max_clusters=args.max_clusters, method=args.method,
+                                        catalog=catalog, random_state=args.seed)
+        model.fit(split.train, progress=say)
+        say("evaluating")
+        # quality figures describe this fit; they go into the saved metadata, not onto the estimator
+        quality = evaluate(model, split, planted)
+        say("saving")
+        path = store.save(model, args.output, extra={"quality": quality})
+    finally:
+        bar.close()
+    print(text_report(model, {"quality": quality}))
+    print(f"\nsaved {path}")
+    return 0
+
+
+def _fit_clusters(args: argparse.Namespace) -> int | str:
+    """``--clusters`` as a number or "auto", after checking every numeric option of ``learn fit``."""
+    from composer_assist.core.errors import FeedbackError
 
     if args.clusters != "auto":
         try:
@@ -123,54 +152,49 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not 0.0 <= args.holdout < 1.0:
         raise FeedbackError(f"--holdout: {args.holdout} is outside [0, 1)")
     _check_seed(args.seed)
-    store = _store(args)
-    store.path_for(args.output)  # refuse an output outside the store before the work
-    bar = tqdm(total=6 + (args.max_clusters if clusters == "auto" else 1), desc="learn fit", unit="step",
-               file=sys.stderr, leave=False)
+    return clusters
 
-    def say(msg: str) -> None:
-        bar.set_postfix_str(msg)
-        bar.update(1)
 
-    try:
-        say("loading log")
-        log = load_feedback_log(args.log)
-        if args.project:
-            catalog = catalog_from_project(args.project, args.cue)
-        elif args.variants:
-            catalog = load_catalog(args.variants)
-        else:
-            catalog = read_catalog_beside(args.log) or default_catalog()
-        catalog.index_of_rows(log)  # unknown cue / variant ids fail here, naming lines
-        planted_path = Path(args.planted) if args.planted else Path(args.log).with_name("planted.csv")
-        planted = None
-        if planted_path.is_file():
-            truth = load_planted(planted_path, log.listener_ids)
-            planted = {lid: int(c) for lid, c in zip(log.listener_ids, truth.tolist()) if c >= 0}
-        say("splitting")
-        split = split_log(log, holdout=args.holdout, seed=args.seed) if args.holdout > 0 else \
-            Split(log, log.take(np.zeros(len(log), bool)), log.take(np.zeros(len(log), bool)))
-        n_train = split.train.n_listeners
-        held = f" after --holdout {args.holdout:g}" if args.holdout > 0 else ""
-        if n_train < 2:
-            raise FeedbackError(f"{args.log}: {n_train} listener{'s' if n_train != 1 else ''} left to fit on{held} "
-                                f"({log.n_listeners} in the log, {len(log)} events); at least 2 are needed"
-                                + (" (lower --holdout)" if held and log.n_listeners >= 2 else ""))
-        if clusters != "auto" and clusters > n_train:
-            raise FeedbackError(f"--clusters {clusters}: more clusters than the {n_train} listeners to fit on{held}")
-        model = ListenerPreferenceModel(n_clusters=clusters, max_clusters=args.max_clusters, method=args.method,
-                                        catalog=catalog, random_state=args.seed)
-        model.fit(split.train, progress=say)
-        say("evaluating")
-        # quality figures describe this fit; they go into the saved metadata, not onto the estimator
-        quality = evaluate(model, split, planted)
-        say("saving")
-        path = store.save(model, args.output, extra={"quality": quality})
-    finally:
-        bar.close()
-    print(text_report(model, {"quality": quality}))
-    print(f"\nsaved {path}")
-    return 0
+def _fit_inputs(args: argparse.Namespace):
+    """(log, variant catalog, planted cluster per listener id or None) for ``learn fit``."""
+    from composer_assist.learn.catalog import catalog_from_project, default_catalog, load_catalog
+    from composer_assist.learn.feedback_log import load_feedback_log
+    from composer_assist.learn.population import load_planted, read_catalog_beside
+
+    log = load_feedback_log(args.log)
+    if args.project:
+        catalog = catalog_from_project(args.project, args.cue)
+    elif args.variants:
+        catalog = load_catalog(args.variants)
+    else:
+        catalog = read_catalog_beside(args.log) or default_catalog()
+    catalog.index_of_rows(log)  # unknown cue / variant ids fail here, naming lines
+    planted_path = Path(args.planted) if args.planted else Path(args.log).with_name("planted.csv")
+    planted = None
+    if planted_path.is_file():
+        truth = load_planted(planted_path, log.listener_ids)
+        planted = {lid: int(c) for lid, c in zip(log.listener_ids, truth.tolist()) if c >= 0}
+    return log, catalog, planted
+
+
+def _fit_split(args: argparse.Namespace, log, clusters: int | str):
+    """Training and held-out listeners (``--holdout``); fails when too few are left to fit on."""
+    import numpy as np
+
+    from composer_assist.core.errors import FeedbackError
+    from composer_assist.learn.evaluate import Split, split_log
+
+    split = split_log(log, holdout=args.holdout, seed=args.seed) if args.holdout > 0 else \
+        Split(log, log.take(np.zeros(len(log), bool)), log.take(np.zeros(len(log), bool)))
+    n_train = split.train.n_listeners
+    held = f" after --holdout {args.holdout:g}" if args.holdout > 0 else ""
+    if n_train < 2:
+        raise FeedbackError(f"{args.log}: {n_train} listener{'s' if n_train != 1 else ''} left to fit on{held} "
+                            f"({log.n_listeners} in the log, {len(log)} events); at least 2 are needed"
+                            + (" (lower --holdout)" if held and log.n_listeners >= 2 else ""))
+    if clusters != "auto" and clusters > n_train:
+        raise FeedbackError(f"--clusters {clusters}: more clusters than the {n_train} listeners to fit on{held}")
+    return split
 
 
 def cmd_report(args: argparse.Namespace) -> int:

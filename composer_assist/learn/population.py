@@ -82,14 +82,16 @@ def generate_population(n_listeners: int = 2000, events_per_listener: int = 20, 
                           (DEFAULT_SHARES if n_clusters == 4 else (1.0,) * n_clusters), float)
     shares_arr = shares_arr / shares_arr.sum()
     planted = rng.choice(n_clusters, size=n_listeners, p=shares_arr)
+    # The steps draw from one generator in a fixed order: a seed always gives the same population.
+    events = _events(rng, catalog, planted, arch, events_per_listener)
+    log = _log(catalog, events, n_listeners, events_per_listener, id_prefix)
+    return Population(log, planted, [a.label for a in arch], catalog)
 
-    tags = catalog.tags
-    var_v, var_a, onehot = catalog.arrays()
-    cues = catalog.cues()
-    cue_names = list(cues)
-    # per-archetype tables: shift[k, c, 2], tagw[k, c, n_tags]
-    shift = np.zeros((n_clusters, 4, 2))
-    tagw = np.zeros((n_clusters, 4, len(tags)))
+
+def _archetype_tables(arch: list[Archetype], tags: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per archetype and context: the (valence, arousal) shift [k, c, 2] and the tag weights [k, c, n_tags]."""
+    shift = np.zeros((len(arch), 4, 2))
+    tagw = np.zeros((len(arch), 4, len(tags)))
     for k, a in enumerate(arch):
         for ci, c in enumerate(CONTEXTS):
             v, ar, tw = a.contexts[c]
@@ -97,23 +99,41 @@ def generate_population(n_listeners: int = 2000, events_per_listener: int = 20, 
             for t, w in tw.items():
                 if t in tags:
                     tagw[k, ci, tags.index(t)] = w
+    return shift, tagw
 
-    n, m = n_listeners, events_per_listener
+
+def _cue_of_variant(catalog: VariantCatalog) -> tuple[list[str], np.ndarray]:
+    """The cue names, and the index of each variant's cue in them."""
+    cue_names = list(catalog.cues())
+    return cue_names, np.array([cue_names.index(v.cue) for v in catalog.variants])
+
+
+def _pick_variants(rng: np.random.Generator, catalog: VariantCatalog, n_events: int) -> np.ndarray:
+    """Index into ``catalog.variants`` per event: a random cue, then a uniformly random variant of it."""
+    cue_names, cue_of_var = _cue_of_variant(catalog)
+    cue_pick = rng.integers(0, len(cue_names), n_events)
+    var_idx = np.empty(n_events, np.int64)
+    for ci in range(len(cue_names)):
+        rows = np.flatnonzero(cue_pick == ci)
+        choices = np.flatnonzero(cue_of_var == ci)
+        var_idx[rows] = choices[rng.integers(0, len(choices), rows.size)]
+    return var_idx
+
+
+def _events(rng: np.random.Generator, catalog: VariantCatalog, planted: np.ndarray, arch: list[Archetype],
+            m: int) -> dict[str, np.ndarray]:
+    """Every listener's ``m`` events: scene, variant heard and the responses its utility implies."""
+    tags = catalog.tags
+    shift, tagw = _archetype_tables(arch, tags)
+    var_v, var_a, onehot = catalog.arrays()
+    n = planted.size
     own_offset = rng.normal(0, 0.1, (n, 2))
     own_tags = rng.normal(0, 0.08, (n, len(tags)))
     lst = np.repeat(np.arange(n), m)
     scene_v = rng.uniform(-1, 1, n * m)
     scene_a = rng.uniform(-1, 1, n * m)
     ctx = context_index(scene_v, scene_a)
-    # a random cue, then a uniformly random variant of it
-    cue_of_var = np.array([cue_names.index(v.cue) for v in catalog.variants])
-    cue_pick = rng.integers(0, len(cue_names), n * m)
-    var_idx = np.empty(n * m, np.int64)
-    for ci in range(len(cue_names)):
-        rows = np.flatnonzero(cue_pick == ci)
-        choices = np.flatnonzero(cue_of_var == ci)
-        var_idx[rows] = choices[rng.integers(0, len(choices), rows.size)]
-
+    var_idx = _pick_variants(rng, catalog, n * m)
     k = planted[lst]
     target_v = np.clip(scene_v + shift[k, ctx, 0] + own_offset[lst, 0], -1, 1)
     target_a = np.clip(scene_a + shift[k, ctx, 1] + own_offset[lst, 1], -1, 1)
@@ -129,21 +149,25 @@ def generate_population(n_listeners: int = 2000, events_per_listener: int = 20, 
     physio[rng.random(n * m) > 0.2] = np.nan
     start = T0 + rng.uniform(0, 30 * 86400, n)
     gaps = rng.exponential(300, (n, m)).cumsum(axis=1).ravel()
-    timestamp = np.round(start[lst] + gaps)
+    return {"listener": lst, "variant": var_idx, "valence": scene_v, "arousal": scene_a, "kept": kept,
+            "dwell": dwell, "rating": rating, "physio": physio, "timestamp": np.round(start[lst] + gaps)}
 
+
+def _log(catalog: VariantCatalog, ev: dict[str, np.ndarray], n: int, m: int, id_prefix: str) -> FeedbackLog:
+    """The events as a FeedbackLog, listeners named ``<id_prefix><number>``."""
+    cue_names, cue_of_var = _cue_of_variant(catalog)
+    var_idx = ev["variant"]
     width = len(str(n - 1))
     ids = [f"{id_prefix}{i:0{width}d}" for i in range(n)]
-    log = FeedbackLog(
-        listener_ids=ids, listener=lst.astype(np.int32), timestamp=timestamp,
-        cue_names=cue_names, cue=cue_of_var[var_idx].astype(np.int32),
-        variant_names=[v.name for v in catalog.variants], variant=var_idx.astype(np.int32),
-        valence=scene_v.round(2), arousal=scene_a.round(2), kept=kept, dwell=dwell, rating=rating,
-        physio=physio.round(2), line=np.arange(2, n * m + 2, dtype=np.int32), source="<synthetic>")
     # Variant names may repeat across cues, so codes must index unique names.
-    names = list(dict.fromkeys(log.variant_names))
-    log.variant = np.array([names.index(v.name) for v in catalog.variants], np.int32)[var_idx]
-    log.variant_names = names
-    return Population(log, planted, [a.label for a in arch], catalog)
+    names = list(dict.fromkeys(v.name for v in catalog.variants))
+    variant = np.array([names.index(v.name) for v in catalog.variants], np.int32)[var_idx]
+    return FeedbackLog(
+        listener_ids=ids, listener=ev["listener"].astype(np.int32), timestamp=ev["timestamp"],
+        cue_names=cue_names, cue=cue_of_var[var_idx].astype(np.int32), variant_names=names, variant=variant,
+        valence=ev["valence"].round(2), arousal=ev["arousal"].round(2), kept=ev["kept"], dwell=ev["dwell"],
+        rating=ev["rating"], physio=ev["physio"].round(2), line=np.arange(2, n * m + 2, dtype=np.int32),
+        source="<synthetic>")
 
 
 def write_population(pop: Population, folder: str | Path, fmt: str = "csv", seed: int | None = None) -> dict[str, Path]:

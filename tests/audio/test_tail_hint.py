@@ -41,9 +41,9 @@ def test_a_tail_longer_than_the_hint_is_rendered_again_in_full(tmp_path, monkeyp
     folder = tmp_path / "c"
     ref = write_tone(folder)
     p = project(folder, [layer("l", ref, notes, effects=[ROOM])])
-    from composer_assist.audio.render import _stem
+    from composer_assist.audio.stem_jobs import plan_stem
 
-    st = _stem(p.cues[0], "main", p.cues[0].variants[0].layers[0], 48000, folder, p.cues[0].length_samples(48000))
+    st = plan_stem(p.cues[0], "main", p.cues[0].variants[0].layers[0], 48000, folder, p.cues[0].length_samples(48000))
     stem_cache.save_tail_hint(st.chain_key, 10)
     r = render_cue(p, "cue", jobs=1)
     tail = r.tails["main"]["l"]

@@ -19,8 +19,11 @@ import numpy as np
 
 from ..errors import TraceError
 from .model import Trace
-from .io import (MAGIC, MAX_COLUMNS, MAX_VALUES, _number, assemble, check_json_length, check_line_count, checked_lines,
-                 json_number, read_csv, read_json, read_json_data, read_text, short_repr)
+from .assemble import assemble
+from .csv_read import csv_number, read_csv
+from .files import MAX_COLUMNS, MAX_VALUES, check_line_count, checked_lines, read_text, short_repr
+from .io import MAGIC
+from .json_read import check_json_length, json_number, read_json, read_json_data
 from .model import check_max_gap
 from .scale import SIGNED, UNIT, parse_scale
 
@@ -106,7 +109,7 @@ def read_studyforrest(path: str | os.PathLike, scale: str | None = None, max_gap
         if len(values) + found > MAX_VALUES:
             raise TraceError(f"{where}: line {n}: more than the {MAX_VALUES:,} values (samples x columns) "
                              f"a trace file may have")
-        values.extend(_number(c, where, n, header[j]) for j, c in enumerate(line.split(",")))
+        values.extend(csv_number(c, where, n, header[j]) for j, c in enumerate(line.split(",")))
         numbers.append(n)
     if not numbers:
         raise TraceError(f"{where}: no samples after the header")

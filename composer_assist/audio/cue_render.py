@@ -1,0 +1,96 @@
+"""What rendering a cue gives: its stems, tails and stingers (``CueRender``), what went wrong, and
+a variant's mixdown."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from composer_assist.core.errors import ProjectError, RenderError
+from composer_assist.core.mixmath import layer_gains
+from composer_assist.core.project import Cue
+
+STINGER = "(stinger)"  # the ``variant`` of a stinger's StemStats
+
+
+@dataclass
+class StemStats:
+    variant: str
+    layer: str
+    seconds: float  # audio rendered (body + tail allowance)
+    wall: float  # seconds the worker spent on it (load, compile, render, save)
+    realtime: float  # seconds / wall: render speed as a multiple of real time
+    cached: bool
+
+    @classmethod
+    def measured(cls, variant: str, layer: str, seconds: float, wall: float, cached: bool) -> "StemStats":
+        """Stats of a stem that took ``wall`` seconds to render ``seconds`` of audio."""
+        return cls(variant, layer, seconds, wall, seconds / wall if wall > 0 else math.inf, cached)
+
+
+@dataclass
+class StemError:
+    variant: str
+    layer: str
+    plugins: str
+    message: str
+    kind: str = "crash"  # PluginError (bad name, value, file), crash, timeout
+
+    def __str__(self) -> str:
+        where = f"stinger {self.layer!r}" if self.variant == STINGER else f"variant {self.variant!r} layer {self.layer!r}"
+        return f"{where} ({self.plugins}): {self.message}"
+
+
+@dataclass
+class CueRender:
+    cue: Cue
+    sample_rate: int
+    length: int  # samples of the cue body
+    stems: dict[str, dict[str, np.ndarray]]  # variant -> layer -> float32 (2, length)
+    tails: dict[str, dict[str, np.ndarray]]  # variant -> layer -> float32 (2, tail_len)
+    stingers: dict[str, np.ndarray]  # stinger name -> float32 (2, n) one-shot including its tail
+    stats: list[StemStats]
+    errors: list[StemError] = field(default_factory=list)  # only with keep_going=True
+    wall: float = 0.0  # whole render_cue call
+    warnings: list[str] = field(default_factory=list)  # e.g. notes the instrument does not sound
+
+    @property
+    def cached_stems(self) -> list[tuple[str, str]]:
+        return [(s.variant, s.layer) for s in self.stats if s.cached]
+
+    def failed_layers(self, variant: str) -> list[str]:
+        """Layers of ``variant`` that failed to render (then it has no mixdown)."""
+        return [e.layer for e in self.errors if e.variant == variant]
+
+
+
+def mixdown(render: CueRender, variant: str, with_tail: bool = False) -> np.ndarray:
+    """Sum of a variant's stems with each layer's gain and pan (2, n) float32.
+
+    Raises ``RenderError`` if a layer of the variant failed: a mix without it would pass for
+    the real one.
+    """
+    try:
+        v = render.cue.variant(variant)
+    except KeyError as exc:
+        raise ProjectError(exc.args[0]) from None
+    failed = render.failed_layers(variant)
+    if failed:
+        raise RenderError(f"cue {render.cue.name!r} variant {variant!r}: no mixdown, layer "
+                          f"{', '.join(map(repr, failed))} failed to render")
+    stems = render.stems.get(variant, {})
+    tails = render.tails.get(variant, {})
+    extra = max((t.shape[1] for t in tails.values()), default=0) if with_tail else 0
+    out = np.zeros((2, render.length + extra), dtype=np.float64)
+    for layer in v.layers:
+        if layer.name not in stems:
+            continue
+        gl, gr = layer_gains(layer.gain_db, layer.pan)
+        audio = stems[layer.name]
+        if with_tail and layer.name in tails and tails[layer.name].shape[1]:
+            audio = np.concatenate([audio, tails[layer.name]], axis=1)
+        out[0, :audio.shape[1]] += gl * audio[0]
+        out[1, :audio.shape[1]] += gr * audio[1]
+    return out.astype(np.float32)

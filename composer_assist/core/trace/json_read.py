@@ -1,0 +1,167 @@
+"""Reading a trace from generic JSON: columns ("time"/"time_ms", "valence", "arousal", "channels") or
+"samples" (one object per sample)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import TraceError
+from .assemble import MS_HINT, assemble, settle_scale
+from .files import AROUSAL_NAMES, MAX_COLUMNS, MAX_VALUES, VALENCE_NAMES, read_text, short_name, short_repr
+from .model import MAX_TRACE_SAMPLES, Trace
+
+
+def read_json_data(path: str | os.PathLike, text: str | None = None) -> Any:
+    """The parsed JSON of a trace file (or of ``text``); every error names the file."""
+    if text is None:
+        text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: "
+                         f"{exc.msg}") from None
+    except RecursionError:
+        raise TraceError(f"{path}: invalid trace: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise TraceError(f"{path}: invalid JSON: {_json_value_error(exc)}") from None
+
+
+def read_json(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
+              long_gaps: str = "mark", data: Any = None) -> Trace:
+    """Generic JSON: columns ("time"/"time_ms", "valence", "arousal", "channels") or "samples"."""
+    where = str(path)
+    if data is None:
+        data = read_json_data(path)
+    if not isinstance(data, dict):
+        raise TraceError(f"{where}: (top level): expected an object with time, valence, arousal "
+                         f"or samples")
+    unit = data.get("time_unit", "s")
+    if unit not in ("s", "ms"):
+        raise TraceError(f"{where}: time_unit: {short_repr(unit)} is not 's' or 'ms'")
+    factor = 1e-3 if unit == "ms" else 1.0
+    if "samples" in data:
+        times, va, channels, label = _json_rows(data["samples"], where)
+    else:
+        times, va, channels, label = _json_columns(data, where)
+        if "time_ms" in data:
+            factor = 1e-3
+    name = data.get("name", Path(where).stem)
+    if not isinstance(name, str):
+        raise TraceError(f"{where}: name: expected a string, got {short_repr(name)}")
+    stated = data.get("scale")
+    if stated is not None and not isinstance(stated, str):
+        raise TraceError(f"{where}: scale: expected a string like \"[0,1]\"")
+    return assemble(where, times * factor, va, channels, settle_scale(stated, scale, where, "scale"),
+                    label, max_gap_s, long_gaps, name=name[:200],
+                    time_hint=MS_HINT.replace("name the column time_ms", 'give "time_unit": "ms"')
+                    if factor == 1.0 else "")
+
+
+def json_number(v: Any, where: str, field: str) -> float:
+    """A JSON value as a float: null is missing (NaN); anything but a finite number is an error."""
+    if v is None:
+        return math.nan
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TraceError(f"{where}: {field}: expected a number, got {type(v).__name__} {short_repr(v)}")
+    try:
+        x = float(v)
+    except OverflowError:
+        raise TraceError(f"{where}: {field}: a {len(str(abs(v)))}-digit integer is far too large") from None
+    if math.isinf(x):
+        raise TraceError(f"{where}: {field}: not a finite number")
+    return x
+
+
+def check_json_length(arr: list, where: str, field: str) -> None:
+    """Refuse a JSON array with more values than a trace may have samples."""
+    if len(arr) > MAX_TRACE_SAMPLES:
+        raise TraceError(f"{where}: {field}: {len(arr):,} values is {len(arr) - MAX_TRACE_SAMPLES:,} more "
+                         f"than the {MAX_TRACE_SAMPLES:,} samples a trace may have")
+
+
+def _json_array(data: dict, key: str, where: str, n: int | None) -> np.ndarray:
+    arr = data[key]
+    key = short_name(str(key))
+    if not isinstance(arr, list):
+        raise TraceError(f"{where}: {key}: expected an array of numbers")
+    check_json_length(arr, where, key)
+    if n is not None and len(arr) != n:
+        raise TraceError(f"{where}: {key}: has {len(arr)} values but time has {n}")
+    return np.array([json_number(x, where, f"{key}[{i}]") for i, x in enumerate(arr)], dtype=np.float64)
+
+
+def _json_columns(data: dict, where: str):
+    tkey = next((k for k in ("time", "time_s", "t", "time_ms") if k in data), None)
+    if tkey is None:
+        raise TraceError(f"{where}: time: is required but missing (or give \"samples\")")
+    times = _json_array(data, tkey, where, None)
+    n = times.size
+    for k in VALENCE_NAMES[:1] + AROUSAL_NAMES[:1]:
+        if k not in data:
+            raise TraceError(f"{where}: {k}: is required but missing")
+    va = {k: _json_array(data, k, where, n) for k in ("valence", "arousal")}
+    raw = data.get("channels", {})
+    if not isinstance(raw, dict):
+        raise TraceError(f"{where}: channels: expected an object of name -> array")
+    if len(raw) > MAX_COLUMNS:
+        raise TraceError(f"{where}: channels: {len(raw):,} channels is more than the {MAX_COLUMNS:,} a "
+                         f"trace may have")
+    channels = {str(k): _json_array(raw, k, f"{where}: channels", n) for k in raw}
+    if np.isnan(times).any():
+        i = int(np.argmax(np.isnan(times)))
+        raise TraceError(f"{where}: {tkey}[{i}]: is missing")
+    return times, va, channels, (lambda i: f"{tkey}[{i}]")
+
+
+def _json_rows(rows: Any, where: str):
+    if not isinstance(rows, list):
+        raise TraceError(f"{where}: samples: expected an array of objects")
+    check_json_length(rows, where, "samples")
+    times, v, a = [], [], []
+    channels: dict[str, list[float]] = {}
+    for i, row in enumerate(rows):
+        at = f"samples[{i}]"
+        if not isinstance(row, dict):
+            raise TraceError(f"{where}: {at}: expected an object")
+        tkey = next((k for k in ("time", "time_s", "t") if k in row), None)
+        if tkey is None:
+            raise TraceError(f"{where}: {at}.time: is required but missing")
+        t = json_number(row[tkey], where, f"{at}.{tkey}")
+        if math.isnan(t):
+            raise TraceError(f"{where}: {at}.{tkey}: is missing")
+        times.append(t)
+        for key, dest in (("valence", v), ("arousal", a)):
+            if key not in row:
+                raise TraceError(f"{where}: {at}.{key}: is required but missing")
+            dest.append(json_number(row[key], where, f"{at}.{key}"))
+        for key, val in row.items():
+            if key in (tkey, "valence", "arousal"):
+                continue
+            if key not in channels:
+                if len(channels) >= MAX_COLUMNS:
+                    raise TraceError(f"{where}: {at}.{short_repr(key)}: more than the {MAX_COLUMNS:,} channels "
+                                     f"a trace may have")
+                channels[key] = [math.nan] * i
+            channels[key].append(json_number(val, where, f"{at}.{short_name(key)}"))
+        for key, col in channels.items():
+            if len(col) < i + 1:
+                col.append(math.nan)
+        if (i + 1) * (3 + len(channels)) > MAX_VALUES:
+            raise TraceError(f"{where}: {at}: more than the {MAX_VALUES:,} values (samples x channels) a "
+                             f"trace file may have")
+    return (np.array(times), {"valence": np.array(v), "arousal": np.array(a)},
+            {k: np.array(c) for k, c in channels.items()}, (lambda i: f"samples[{i}]"))
+
+
+def _json_value_error(exc: ValueError) -> str:
+    """json's ValueError (other than a syntax error) as a short user message."""
+    text = str(exc).splitlines()[0] if str(exc) else "unreadable"
+    if "digits" in text:  # int max str digits: a number no measurement has
+        return "a number with thousands of digits (" + text.split(":")[-1].strip().split(";")[0] + ")"
+    return text[:200]
