@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
+from composer_assist.core.processes import process_alive
+
 
 def worker_tmp_root() -> Path:
     """The folder holding every worker's private TMPDIR (one per user)."""
@@ -34,16 +36,6 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process now has that pid: not ours to judge, keep the folder
-    return True
-
-
 def sweep_stale_tmp(root: Path) -> list[Path]:
     """Remove the temp folders of workers that no longer run (named by pid); returns them."""
     gone = []
@@ -52,7 +44,7 @@ def sweep_stale_tmp(root: Path) -> list[Path]:
     except OSError:
         return gone
     for d in entries:
-        if d.name.isdigit() and not _pid_alive(int(d.name)):
+        if d.name.isdigit() and not process_alive(int(d.name)):
             shutil.rmtree(d, ignore_errors=True)
             gone.append(d)
     return gone

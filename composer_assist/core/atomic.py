@@ -20,6 +20,8 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
+from .processes import process_alive
+
 # Signals that end a command like Ctrl-C; held back while a finished file is renamed into place.
 _DEFERRED_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 _TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp$")
@@ -144,7 +146,7 @@ def sweep_stale_temp_files(folder: str | os.PathLike, name: str | None = None) -
         if not m or (name is not None and not e.name.startswith(f".{name}.")):
             continue
         pid = int(m.group(1))
-        if pid == os.getpid() or _process_alive(pid):
+        if pid == os.getpid() or process_alive(pid):
             continue
         try:
             if e.is_file(follow_symlinks=False):
@@ -153,16 +155,6 @@ def sweep_stale_temp_files(folder: str | os.PathLike, name: str | None = None) -
         except OSError:
             pass
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's process (or a number we cannot check): leave its file alone
-    return True
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, announce: bool = True) -> None:
