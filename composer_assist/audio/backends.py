@@ -30,7 +30,24 @@ def device_buffer_frames(stream: Any, sr: int, block: int) -> int:
     return -(-int(round(float(stream.latency) * sr)) // block) * block
 
 
-class _RtmixerBackend:
+class _StreamBackend:
+    """What both backends do with their PortAudio stream when playback ends."""
+
+    stream: Any
+
+    def counters(self) -> dict:  # pragma: no cover - each backend has its own
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.stream.active:
+            self.stream.abort()
+
+    def close(self) -> None:
+        self.final = {**self.counters(), "active": False}
+        self.stream.close()
+
+
+class _RtmixerBackend(_StreamBackend):
     """rtmixer's C callback reads PortAudio's ring; the producer restarts it after a dry spell."""
     name = "rtmixer"
 
@@ -77,16 +94,9 @@ class _RtmixerBackend:
         return {"active": self.stream.active, "played": played, "dry": self.dry, "flags": flags,
                 "latency": float(self.stream.latency), "cpu": float(self.stream.cpu_load)}
 
-    def stop(self) -> None:
-        if self.stream.active:
-            self.stream.abort()
-
-    def close(self) -> None:
-        self.final = {**self.counters(), "active": False}
-        self.stream.close()
 
 
-class _CallbackBackend:
+class _CallbackBackend(_StreamBackend):
     """sounddevice RawOutputStream; the Python callback copies from a FrameRing."""
     name = "sounddevice"
 
@@ -127,13 +137,6 @@ class _CallbackBackend:
                 "latency": float(self.stream.latency), "cpu": float(self.stream.cpu_load),
                 "cb": percentiles_us(self._ns, self._calls)}
 
-    def stop(self) -> None:
-        if self.stream.active:
-            self.stream.abort()
-
-    def close(self) -> None:
-        self.final = {**self.counters(), "active": False}
-        self.stream.close()
 
 
 BACKENDS = {"rtmixer": _RtmixerBackend, "sounddevice": _CallbackBackend}

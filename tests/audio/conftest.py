@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -37,3 +39,12 @@ def pulse_server(tmp_path_factory):
             yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def cpu_burner():
+    """A process spinning in Python on the other core while a test plays."""
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    yield proc
+    proc.kill()
+    proc.wait()

@@ -3,8 +3,6 @@ null sink, whose monitor is recorded and compared with what the source rendered.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -27,14 +25,6 @@ def _align(recorded: np.ndarray, ref: np.ndarray) -> int:
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a.astype(np.float64), b.astype(np.float64))[0, 1])
 
-
-@pytest.fixture
-def cpu_burner():
-    """A process spinning in Python on the other core while the test plays."""
-    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    yield proc
-    proc.kill()
-    proc.wait()
 
 
 def test_pulse_devices_are_listed(pulse_server):

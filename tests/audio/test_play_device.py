@@ -32,13 +32,6 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a.astype(np.float64).ravel(), b.astype(np.float64).ravel())[0, 1])
 
 
-@pytest.fixture
-def cpu_burner():
-    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    yield proc
-    proc.kill()
-    proc.wait()
-
 
 @pytest.mark.slow
 def test_play_command_sounds_like_the_offline_render_under_cpu_load(pulse_server, cpu_burner, root, tmp_path):
