@@ -55,6 +55,8 @@ def atomic_file(path: str | os.PathLike, announce: bool = True) -> Iterator[Bina
         # Renaming over a folder fails anyway; over a device or pipe (/dev/null) it would replace it.
         what = "a folder" if stat.S_ISDIR(old.st_mode) else "not a regular file (a pipe, socket or device)"
         raise OSError(errno.EINVAL, f"{what}; cannot be replaced by a file", str(path))
+    # What an earlier writer of this file left when it was killed mid-write goes now.
+    sweep_stale_temp_files(target.parent, target.name)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     committed = False
     try:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from ..atomic import atomic_write_bytes, dumps_json, sweep_stale_temp_files, write_target
+from ..atomic import atomic_write_bytes, dumps_json, write_target
 from ..errors import ProjectError
 from ..reading import MiB, read_limited
 from .model import Project
@@ -96,7 +96,6 @@ def save_project(project: Project, path: str | Path | None = None, force: bool =
     same_file = project.path is not None and _same_path(project.path, target)
     data = (dumps_json(project_to_json(project)) + "\n").encode("utf-8")
     with project_lock(target):
-        sweep_stale_temp_files(write_target(target).parent, write_target(target).name)
         if same_file and not force:
             now = _disk_hash(target)
             if now != project.disk_hash:
