@@ -61,15 +61,18 @@ def run(args: argparse.Namespace) -> int:
     traces = sorted(traces_dir().glob("*.csv"))
     from composer_assist.playback.stems import StemSet
 
+    from composer_assist.services.adapt import FigurePool
+
     stems = StemSet.from_render(renders[0])  # built once, shared by every adaptive render below
-    if traces:
-        _adapt_demo(project, stems, traces, out / "adaptive", args.mode)
-    _listener_demo(project, stems, traces, out / "listeners")
+    with FigurePool() as figures:  # drawn on the second core while the next trace adapts
+        if traces:
+            _adapt_demo(project, stems, traces, out / "adaptive", args.mode, figures)
+        _listener_demo(project, stems, traces, out / "listeners", figures)
     print(f"\nAll output is in {out}/")
     return 0
 
 
-def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str) -> None:
+def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figures) -> None:
     from composer_assist.core.trace import load_trace
     from composer_assist.services.adapt import adapt
 
@@ -81,7 +84,7 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str) -> Non
     print("-" * len(header))
     for path in traces:
         trace = load_trace(path)
-        result = adapt(project, cue.name, trace, mode=mode, render=stems, out_dir=out / path.stem)
+        result = adapt(project, cue.name, trace, mode=mode, render=stems, out_dir=out / path.stem, figures=figures)
         q = result.quality
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
         jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
@@ -92,7 +95,7 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str) -> Non
     print(f"(WAV, decision log and figure per trace in {out}/)")
 
 
-def _listener_demo(project, stems, traces: list[Path], out: Path) -> None:
+def _listener_demo(project, stems, traces: list[Path], out: Path, figures) -> None:
     """Learn listener clusters from the project's feedback log, then render one trace for two of them."""
     log_path = project.folder / "listeners" / "feedback.csv"
     if not log_path.exists() or not traces:
@@ -120,7 +123,8 @@ def _listener_demo(project, stems, traces: list[Path], out: Path) -> None:
     print(f"One trace ({trace_path.stem}), the two largest clusters:")
     shares = {}
     for prof in (a, b):
-        result = adapt(project, cue.name, trace, profile=prof, render=stems, out_dir=out / f"cluster{prof.cluster}")
+        result = adapt(project, cue.name, trace, profile=prof, render=stems, out_dir=out / f"cluster{prof.cluster}",
+                       figures=figures)
         shares[prof.cluster] = result.variant_shares()
         text = ", ".join(f"{v} {x:.0%}" for v, x in sorted(shares[prof.cluster].items(), key=lambda kv: -kv[1])
                          if x > 0)

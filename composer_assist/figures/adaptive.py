@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,18 +24,48 @@ def _peaks(times: np.ndarray, gains: dict[str, np.ndarray], points: int = 1500):
     return times[starts], {k: np.maximum.reduceat(g, starts) for k, g in gains.items()}
 
 
+@dataclass
+class FigureData:
+    """What the figure shows of an adaptive result, and nothing more (light to send to another process)."""
+
+    track: Any  # playback.policy.ControlTrack
+    schedule: Any  # playback.schedule.Schedule
+    sample_rate: int
+    frames: int
+    variant_names: list[str]
+    times: np.ndarray  # block times of ``gains``, about one per pixel
+    gains: dict[str, np.ndarray]  # "variant/layer" -> effective gain
+    cue: str
+    trace: str
+    mode: str
+    cluster: int | None
+    quality: Any  # adaptive.quality.Quality
+
+    @classmethod
+    def of(cls, result) -> "FigureData":
+        times, gains = _peaks(*result.layer_gains())
+        return cls(result.track, result.schedule, result.sample_rate, result.audio.shape[0],
+                   list(result.stems.variant_names), times, gains, result.cue.name,
+                   getattr(result.trace, "name", "") or "trace", result.mode,
+                   result.profile.cluster if result.profile is not None else None, result.quality)
+
+
 def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> None:
+    """Write a PNG of an adaptive result (see ``draw_adaptive``)."""
+    draw_adaptive(FigureData.of(result), path, width_in)
+
+
+def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float = 13.0) -> None:
     """Write a PNG: emotion trace, variant lane with crossfades, layer gains, transition marks."""
     from matplotlib.patches import Patch
 
     from composer_assist.figures.png import new_figure, write_png
 
     tr, sched, sr = result.track, result.schedule, result.sample_rate
-    names = result.stems.variant_names
+    names = result.variant_names
     colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
-    dur = result.audio.shape[0] / sr
-    times, gains = result.layer_gains()
-    times, gains = _peaks(times, gains)
+    dur = result.frames / sr
+    times, gains = result.times, result.gains
     layer_names: list[str] = []
     for key in gains:
         layer = key.split("/", 1)[1]
@@ -43,9 +75,9 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     fig = new_figure(figsize=(width_in, 5.2 + 0.55 * nl))
     axes = fig.subplots(2 + nl, 1, sharex=True, gridspec_kw={"height_ratios": [2.4, 0.8] + [0.5] * nl, "hspace": 0.45})
     ax_t, ax_v = axes[0], axes[1]
-    prof = f", listener cluster {result.profile.cluster}" if result.profile is not None else ""
-    fig.suptitle(f"cue {result.cue.name!r} adapted to {getattr(result.trace, 'name', '') or 'trace'} "
-                 f"({result.mode} mode{prof})", fontsize=12, x=0.06, ha="left")
+    prof = f", listener cluster {result.cluster}" if result.cluster is not None else ""
+    fig.suptitle(f"cue {result.cue!r} adapted to {result.trace} ({result.mode} mode{prof})", fontsize=12, x=0.06,
+                 ha="left")
     fig.legend(handles=[Patch(color=colour[n], label=n) for n in names], loc="upper right", fontsize=9,
                ncol=len(names), frameon=False, bbox_to_anchor=(0.99, 0.995), title="variants",
                title_fontsize=8)
@@ -59,7 +91,7 @@ def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> No
     q = result.quality
     lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
     fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
-    fig.text(0.06, 0.01, f"{q.switches} switches ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
+    fig.text(0.06, 0.01, f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
              f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
              f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
     axes[-1].set_xlim(0, dur)

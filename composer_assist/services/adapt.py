@@ -20,15 +20,49 @@ from .outputs import prepare_out_dir
 WAV_NAME, LOG_NAME, FIGURE_NAME = "adaptive.wav", "decisions.json", "adaptive.png"
 
 
+class FigurePool:
+    """Draws figures in a second process while the caller goes on to the next render.
+
+    ``with FigurePool() as figures: adapt(..., figures=figures)``: the figures are written by the
+    time the block ends (drawing one takes about as long as adapting a trace, and the machine has
+    a second core).  Only what a figure shows crosses to the other process.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork: the child has every module this process imported; nothing to import again.
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self._pending: list[Any] = []
+
+    def submit(self, result: AdaptiveResult, path: Path) -> None:
+        from composer_assist.figures.adaptive import FigureData, draw_adaptive
+
+        self._pending.append(self._pool.submit(draw_adaptive, FigureData.of(result), path))
+
+    def __enter__(self) -> "FigurePool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            for f in self._pending:
+                if exc[0] is None:
+                    f.result()  # a drawing error reaches the caller
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+
 def adapt(project: Project, cue: str, trace: Trace, mode: str = DEFAULT_MODE, profile: ClusterProfile | None = None,
           duration: float | None = None, out_dir: str | os.PathLike | None = None, render: Any = None,
-          jobs: int = 2, use_cache: bool = True, figure: bool = True,
+          jobs: int = 2, use_cache: bool = True, figure: bool = True, figures: FigurePool | None = None,
           progress: Callable[[int, int], None] | None = None) -> AdaptiveResult:
     """Adapt ``cue`` to ``trace``, rendering its stems first unless ``render`` (stems) is given.
 
     With ``out_dir`` the soundtrack streams block by block to OUT/adaptive.wav (memory does not
-    grow with the trace; ``result.audio`` maps the file) and the decision log and figure are
-    written beside it; without, the soundtrack stays in memory.
+    grow with the trace; ``result.audio`` reads the file) and the decision log and figure are
+    written beside it (the figure by ``figures`` when given); without, the soundtrack stays in
+    memory.
     """
     out = prepare_out_dir(out_dir) if out_dir is not None else None
     if render is None:
@@ -40,7 +74,7 @@ def adapt(project: Project, cue: str, trace: Trace, mode: str = DEFAULT_MODE, pr
     result = run_adaptive(project, cue, trace, mode=mode, profile=profile, render=render, duration=duration,
                           progress=progress, sink=sink)
     if out is not None:
-        _write_report(result, out, figure)
+        _write_report(result, out, figure, figures)
     return result
 
 
@@ -51,12 +85,15 @@ def write_outputs(result: AdaptiveResult, out_dir: str | os.PathLike, figure: bo
     return {"audio": out / WAV_NAME, **_write_report(result, out, figure)}
 
 
-def _write_report(result: AdaptiveResult, out: Path, figure: bool) -> dict[str, Path]:
+def _write_report(result: AdaptiveResult, out: Path, figure: bool, figures: FigurePool | None = None) -> dict[str, Path]:
     files = {"decisions": out / LOG_NAME}
     write_decision_log(result, files["decisions"])
     if figure:
-        from composer_assist.figures.adaptive import plot_adaptive  # matplotlib only when drawing
-
         files["figure"] = out / FIGURE_NAME
-        plot_adaptive(result, files["figure"])
+        if figures is not None:
+            figures.submit(result, files["figure"])
+        else:
+            from composer_assist.figures.adaptive import plot_adaptive  # matplotlib only when drawing
+
+            plot_adaptive(result, files["figure"])
     return files
