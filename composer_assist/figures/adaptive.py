@@ -91,7 +91,8 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
     q = result.quality
     lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
     fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
-    fig.text(0.06, 0.01, f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
+    fig.text(0.06, 0.01, f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   "
+             f"lag mean/max {lag} "
              f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
              f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
     axes[-1].set_xlim(0, dur)
