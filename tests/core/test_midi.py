@@ -66,7 +66,7 @@ def test_import_midi_cli_creates_and_extends_project(realdata, tmp_path, capsys)
     proj = tmp_path / "p"
     goldberg = realdata / "midi_mutopia_goldberg" / "bwv-988-v02.mid"
     assert main(["import-midi", str(goldberg), str(proj), "--cue", "aria", "--variant", "calm",
-                 "--layer", "harpsichord", "--instrument", "amsynth_vst.so"]) == 0
+                 "--layer", "harpsichord", "--instrument", "pad"]) == 0
     p = load_project(proj)
     cue = p.cue("aria")
     assert str(cue.meter) == "2/4" and cue.tempo.initial_bpm == pytest.approx(60.0)
@@ -76,7 +76,7 @@ def test_import_midi_cli_creates_and_extends_project(realdata, tmp_path, capsys)
     # A file at another tempo keeps its seconds with --timing absolute.
     kar = realdata / "midi_jazzsoft_tests" / "test-karaoke-kar.mid"
     assert main(["import-midi", str(kar), str(proj), "--cue", "aria", "--variant", "tense",
-                 "--layer", "vox", "--instrument", "amsynth_vst.so", "--timing", "absolute"]) == 0
+                 "--layer", "vox", "--instrument", "pad", "--timing", "absolute"]) == 0
     src = read_midi(kar)
     notes = load_project(proj).cue("aria").variant("tense").layer("vox").notes()
     last = notes[-1]
@@ -86,7 +86,7 @@ def test_import_midi_cli_creates_and_extends_project(realdata, tmp_path, capsys)
 def test_import_midi_cli_bad_file_is_one_line(realdata, tmp_path, capsys):
     bad = realdata / "midi_jazzsoft_tests" / "test-not-a-midi-file.mid"
     assert main(["import-midi", str(bad), str(tmp_path / "p"), "--cue", "c", "--variant", "v",
-                 "--layer", "l", "--instrument", "amsynth_vst.so"]) == 2
+                 "--layer", "l", "--instrument", "pad"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "test-not-a-midi-file.mid" in err
     assert not (tmp_path / "p" / "project.json").exists()
@@ -114,7 +114,7 @@ def _write_midi(path, tempo_bpm=120.0, meters=((4, 4),), start_tick=0):
 def test_import_refuses_what_a_cue_cannot_hold_and_writes_nothing(tmp_path, capsys, kwargs, message):
     mid = _write_midi(tmp_path / "odd.mid", **kwargs)
     assert main(["import-midi", str(mid), str(tmp_path / "p"), "--cue", "c", "--variant", "v",
-                 "--layer", "l", "--instrument", "amsynth_vst.so"]) == 2
+                 "--layer", "l", "--instrument", "pad"]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "p" / "project.json").exists()
 
@@ -123,7 +123,7 @@ def test_import_warns_about_meter_changes_and_refuses_nan_start(tmp_path, capsys
     mid = _write_midi(tmp_path / "m.mid", meters=((4, 4), (3, 4)), start_tick=3000)
     proj = tmp_path / "p"
     assert main(["import-midi", str(mid), str(proj), "--cue", "c", "--variant", "v", "--layer", "l",
-                 "--instrument", "amsynth_vst.so"]) == 0
+                 "--instrument", "pad"]) == 0
     out = capsys.readouterr().out
     assert "changes time signature (4/4 at beat 0, 3/4 at beat 4)" in out
     assert main(["import-midi", str(mid), str(proj), "--cue", "c", "--variant", "v", "--layer", "l",

@@ -98,3 +98,12 @@ def test_million_rows_parse_vectorised(tmp_path):
     elapsed = time.perf_counter() - t
     assert len(log) == 200000 and log.n_listeners == 20000
     assert elapsed < 6.0
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl", ".ndjson", ".csv", ".txt"])
+def test_a_saved_log_reads_back_whatever_its_suffix(tmp_path, root, suffix):
+    log = load_feedback_log(root / "projects" / "demo" / "listeners" / "feedback.csv")
+    small = log.take(np.arange(len(log)) < 50)
+    path = save_feedback_log(small, tmp_path / f"log{suffix}")
+    again = load_feedback_log(path)
+    assert len(again) == 50 and list(again.listener_ids) == list(small.listener_ids)
