@@ -195,3 +195,59 @@ def test_live_lag_pairs_each_change_with_the_switch_that_answers_it():
     track = type("T", (), {"times": np.zeros(0), "valence": np.zeros(0), "arousal": np.zeros(0)})()
     q = compute_quality(cue, sched, [(10.0, 1)], track, np.zeros((20 * SR, 2), np.float32), SR)
     assert q.lags == [pytest.approx(11.5 - 10.0)]
+
+
+@pytest.mark.parametrize("mode", ["live", "planned"])
+def test_offline_adapt_and_the_null_output_player_are_bit_identical(mode):
+    """The same path a device takes (producer thread, ring buffer, consumer), with no device."""
+    from composer_assist.audio.output import NullOutput
+
+    project, cue, stems = _setup()
+    trace = generate_trace("action_chase", duration=30.0, seed=2)
+    offline = run_adaptive(project, cue.name, trace, mode=mode, render=stems)
+    frames = offline.audio.shape[0]
+    got = []
+    player = Player(stems, mode=mode, trace=trace, block=512)
+    NullOutput(player, block=512, sink=lambda b: got.append(b.copy())).run(frames, timeout=60)
+    played = np.concatenate(got)
+    assert played.shape == offline.audio.shape and np.array_equal(played, offline.audio)
+    assert offline.schedule.switches  # a transition inside, not just one variant
+
+
+def test_a_loop_region_keeps_the_music_inside_it_and_bar_beat_right():
+    project, cue, stems = _setup()  # 8 bars of 4/4 at 120 BPM: 2 s a bar
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    q.post(player.loop_region(8.0, 16.0))  # bars 3 and 4
+    q.post(C.seek_beat(3, 1.0))
+    positions = []
+    buf = np.empty((512, 2), np.float32)
+    for _ in range(int(10 * SR / 512)):
+        player.render_block(buf)
+        positions.append((player.status.cue_sample, player.status.bar))
+    assert all(4 * SR <= pos < 8 * SR for pos, _ in positions[1:])
+    assert {bar for _, bar in positions[1:]} == {3, 4}
+    assert np.abs(buf).max() > 0.01
+    # Back to the cue's own loop (the whole cue): the music goes on past bar 4.
+    q.post(player.loop_region(None, None))
+    bars = set()
+    for _ in range(int(16 * SR / 512)):
+        player.render_block(buf)
+        bars.add(player.status.bar)
+    assert bars >= {5, 6, 7, 8}
+
+
+def test_switching_the_listener_profile_changes_what_plays():
+    from composer_assist.core.profile import ClusterProfile, ContextPreference, CONTEXTS
+
+    project, cue, stems = _setup(dwell=0.0)
+    trace = Trace(np.arange(0, 20.01, 0.1), np.full(201, 0.5), np.full(201, -0.45), name="calm scene")
+    darker = ClusterProfile(cluster=1, name="darker", label="darker", size=10, share=0.5,
+                            contexts={c: ContextPreference(valence_shift=-1.2, arousal_shift=0.0) for c in CONTEXTS})
+    player = Player(stems, mode="live", trace=trace, profiles=[darker])
+    q = player.command_queue()
+    _play(player, 4 * SR, 512)
+    assert player.status.variant == "calm" and player.status.profile is None
+    q.post(C.profile(0))
+    _play(player, 8 * SR, 512)
+    assert player.status.variant == "sad" and player.status.profile == "darker"

@@ -1,0 +1,49 @@
+"""`play` from the command line: bad devices, ports and positions are one line and leave nothing running."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+
+def _play(root, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "composer_assist", "play", str(root / "projects" / "demo"),
+                           "--cue", "night_chase", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "no such device"], "error: "),
+    (["--start", "zero:1", "--null"], "error: --start 'zero:1': give seconds (30) or bar:beat counted from 1"),
+    (["--start", "99:1", "--null", "--duration", "1"], "error: --start 99:1: cue 'night_chase' has 8 bars"),
+    (["--mode", "planned", "--null"], "error: --mode planned needs --trace"),
+    (["--block", "4", "--device", "0"], "error: "),
+])
+def test_bad_play_options_are_one_line(root, args, message):
+    run = _play(root, *args)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_busy_osc_port_is_one_line(root):
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    try:
+        run = _play(root, "--null", "--duration", "1", "--osc", str(port))
+    finally:
+        busy.close()
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [f"error: OSC port {port} on 127.0.0.1 is in use by "
+                                               "another program; choose another with --osc"]
+
+
+def test_play_with_no_device_follows_a_trace_and_prints_status(root):
+    run = _play(root, "--null", "--duration", "3", "--trace", str(root / "projects" / "traces" / "calm_to_sad.csv"))
+    assert run.returncode == 0, run.stderr
+    last = run.stdout.strip().splitlines()[-1]
+    assert "bar " in last and "underruns 0" in last and "playing" in last
