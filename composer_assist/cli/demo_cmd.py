@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figures) -> None:
+    from composer_assist.cli.progress import progress_bar
     from composer_assist.core.trace import load_trace
     from composer_assist.services.adapt import adapt
 
@@ -84,7 +85,10 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figure
     print("-" * len(header))
     for path in traces:
         trace = load_trace(path)
-        result = adapt(project, cue.name, trace, mode=mode, render=stems, out_dir=out / path.stem, figures=figures)
+        sr = stems.sample_rate
+        with progress_bar(f"adapt {path.stem}", unit="s") as progress:
+            result = adapt(project, cue.name, trace, mode=mode, render=stems, out_dir=out / path.stem,
+                           figures=figures, progress=lambda done, total: progress(done // sr, total // sr))
         q = result.quality
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
         jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
@@ -100,9 +104,10 @@ def _listener_demo(project, stems, traces: list[Path], out: Path, figures) -> No
     log_path = project.folder / "listeners" / "feedback.csv"
     if not log_path.exists() or not traces:
         return
+    from composer_assist.cli.progress import progress_bar
+    from composer_assist.core.trace import load_trace
     from composer_assist.learn.feedback_log import load_feedback_log
     from composer_assist.services.adapt import adapt
-    from composer_assist.core.trace import load_trace
     from composer_assist.learn.catalog import catalog_from_project
     from composer_assist.learn.model import ListenerPreferenceModel
     from composer_assist.learn.store import ModelStore
@@ -110,7 +115,14 @@ def _listener_demo(project, stems, traces: list[Path], out: Path, figures) -> No
     cue = stems.cue
     log = load_feedback_log(log_path)
     model = ListenerPreferenceModel(catalog=catalog_from_project(project.path, cue.name), random_state=0)
-    model.fit(log)
+    with progress_bar("learn listener clusters", unit="step") as progress:
+        steps = [0]
+
+        def step(_message: str) -> None:  # fit reports its stages in words; the bar counts them
+            steps[0] += 1
+            progress(steps[0], model.max_clusters + 3)
+
+        model.fit(log, progress=step)
     saved = ModelStore(out / "models").save(model, "demo_listeners")
     print(f"\nListener clusters learned from {log_path.name} ({len(log)} events of {log.n_listeners} "
           f"SYNTHETIC listeners; model in {saved}):")
