@@ -41,7 +41,10 @@ def start_player(project: Project, cue: str, trace: Any = None, mode: str = "liv
     return player
 
 
-AHEAD_S = 0.045  # mixed ahead of the device: enough for a busy Python thread (benchmarks/output.py)
+# Mixed ahead of the device.  A preview can afford 0.1 s: it rides over a busy machine (on a
+# loaded 2-core machine 45 ms underran now and then), and a command still lands on the musical
+# boundary it can reach (see Player).
+AHEAD_S = 0.1
 
 
 class Output:

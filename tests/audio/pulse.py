@@ -61,7 +61,10 @@ class PulseServer:
         # (assertion in memblock_replace_import, seen here); over the socket it does not.
         # norewinds=1: a new stream is otherwise mixed into the sink's last ~10 ms by rewinding
         # them, which the monitor never sees again: the recording lost a stream's first ~450 frames.
+        # --realtime/--high-priority: as a desktop's server runs (through rtkit); here as root it
+        # may set its own scheduling, so a test's CPU burner does not starve the sink's clock.
         cmd = [exe, "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no", "--disable-shm=yes",
+               "--realtime=yes", "--high-priority=yes",
                "--log-target=stderr", "--log-level=notice",
                f"--load=module-null-sink sink_name={SINK} format=float32le rate={RATE} channels=2 norewinds=1 "
                f"sink_properties=device.description=ComposerAssistNullSink",
