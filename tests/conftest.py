@@ -1,13 +1,20 @@
-"""Shared test fixtures: paths to the real third-party data beside the project."""
+"""Shared test fixtures: paths to the real third-party data beside the project, private user
+state, and a private PulseAudio server for tests that play to an audio device."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# tests/audio/pulse.py drives the PulseAudio server; the fixture lives here so tests outside
+# tests/audio (the docs' commands) can play too.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "audio"))
+from pulse import PulseServer  # noqa: E402
 REALDATA = Path(os.environ.get("COMPOSER_ASSIST_REALDATA", ROOT.parent / "shared" / "realdata"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,3 +48,33 @@ def _private_user_state(tmp_path_factory, stem_cache):
         mp.setenv("COMPOSER_ASSIST_CACHE", str(stem_cache))
         mp.setenv("XDG_CONFIG_HOME", str(base / "config"))  # the trusted-plugins list
         yield
+
+
+@pytest.fixture(scope="session")
+def pulse_server(tmp_path_factory):
+    """A PulseAudio server with a null sink for the session; PortAudio's ``pulse`` (and
+    ``default``) devices play into it.  Skips only if the server cannot start (fails under
+    CI=true, where scripts/setup.sh --test has installed it)."""
+    server = PulseServer(tmp_path_factory.mktemp("pulse"))
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PulseAudio null sink unavailable under CI: {exc}")
+        pytest.skip(f"PulseAudio null sink unavailable: {exc}")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PULSE_SERVER", server.server)
+            from composer_assist.audio.devices import refresh
+            from composer_assist.core.errors import AudioDeviceError
+            try:
+                # PortAudio reads ALSA's configuration when it starts; read it again now that the
+                # server runs, so ALSA's "default" goes to it.
+                refresh()
+            except AudioDeviceError as exc:
+                if os.environ.get("CI", "").lower() == "true":
+                    pytest.fail(str(exc))
+                pytest.skip(str(exc))
+            yield server
+    finally:
+        server.stop()
