@@ -20,7 +20,7 @@ from composer_assist.playback.stems import StemSet  # noqa: E402
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems  # noqa: E402
 from composer_assist.core.project import Project, TransitionRule  # noqa: E402
 from composer_assist.core.trace import Trace  # noqa: E402
-from composer_assist.core.trace.generate import generate  # noqa: E402
+from composer_assist.core.trace import generate_trace as generate  # noqa: E402
 
 SR = 48000
 MINUTES = 10

@@ -35,7 +35,7 @@ class AdaptiveResult:
     mode: str
     profile: ClusterProfile | None
     sample_rate: int
-    audio: np.ndarray  # (frames, 2) float32: in memory, or a read-only map of the written WAV
+    audio: np.ndarray  # (frames, 2) float32: in memory, or the written WAV read on demand (WavFrames)
     stems: StemSet
     track: ControlTrack
     reference: ControlTrack  # zero-phase view used to date emotion changes for the figures

@@ -30,8 +30,8 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: st
 class WavStream:
     """A float32 WAV written block by block and put in place atomically by ``finish``.
 
-    ``finish`` returns the written samples as a read-only memory map (frames, channels): figures
-    computed from it read only the windows they need, so nothing grows with the file's length.
+    ``finish`` returns the written samples as ``WavFrames`` (read window by window on demand):
+    figures computed from it read only what they need, so nothing grows with the file's length.
     """
 
     def __init__(self, path: str | Path, sample_rate: int, channels: int = 2) -> None:

@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     def store_args(q: argparse.ArgumentParser) -> None:
         q.add_argument("--store", help="model store folder (default: PROJECT/models with --project, else "
-                                       "$COMPOSER_ASSIST_MODELS or ~/.local/share/composer-assist/models)")
+                                       "$COMPOSER_ASSIST_MODELS or $XDG_DATA_HOME/composer-assist/models, "
+                                       "~/.local/share/composer-assist/models by default)")
         q.add_argument("--project", help="project folder or project.json (variants, and PROJECT/models as store)")
 
     g = lsub.add_parser("generate", help="write a SYNTHETIC listener population with planted clusters")

@@ -76,11 +76,6 @@ def seek_beat(bar: int, beat: float = 1.0) -> tuple:
     return (SEEK_BEAT, int(bar), float(beat))
 
 
-def loop(start_beat: float | None, end_beat: float | None) -> tuple:
-    """Loop the cue between two beats (None, None: the cue's own loop)."""
-    return (LOOP, start_beat, end_beat)
-
-
 def emotion(valence: float, arousal: float, intensity: float | None = None) -> tuple:
     """Override the emotion input (held until ``release``): the music answers at the next boundary."""
     return (EMOTION, float(valence), float(arousal), None if intensity is None else float(intensity))

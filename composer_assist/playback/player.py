@@ -133,6 +133,12 @@ class Player:
         clock = CueClock(cue, self.sample_rate, self.stems.length)
         return (C.LOOP, clock, self.stems.loop_seams(clock))
 
+    def prepare(self, command: tuple) -> None:
+        """Apply ``command`` now, before playback starts (a start position, a profile); once a
+        producer thread runs, commands go through a ``command_queue``."""
+        self._apply(command)
+        self.status = self._snapshot()
+
     # ---- producer side -----------------------------------------------------------------------
     def render_block(self, out: np.ndarray) -> None:
         """Fill ``out`` ((frames <= block, 2) float32) with the next frames of the cue."""

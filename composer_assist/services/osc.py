@@ -50,7 +50,7 @@ class OscInput:
         disp.map("/release", self._release)
         disp.set_default_handler(self._unknown)
         if not 0 <= port < 65536:  # 0: the system picks a free port (see ``port``)
-            raise OscError(f"--osc {port}: not a UDP port (1..65535)")
+            raise OscError(f"--osc {port}: not a UDP port (1..65535, or 0 for any free one)")
         try:
             self._server = ThreadingOSCUDPServer((host, port), disp)
         except OSError as exc:

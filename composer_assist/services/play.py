@@ -30,14 +30,13 @@ def start_player(project: Project, cue: str, trace: Any = None, mode: str = "liv
     player = Player(stems, mode=mode, trace=trace, profiles=[profile] if profile else None,
                     profile=0 if profile else None, block=block)
     if start is not None:
-        q = player.command_queue()
         if start[0] == "seconds":
-            q.post(C.seek(int(round(start[1] * stems.sample_rate))))
+            player.prepare(C.seek(int(round(start[1] * stems.sample_rate))))
         else:
             bars = project.cue(cue).length_bars
             if start[1] > bars:
                 raise ProjectError(f"--start {int(start[1])}:{start[2]:g}: cue {cue!r} has {bars} bars")
-            q.post(C.seek_beat(int(start[1]), start[2]))
+            player.prepare(C.seek_beat(int(start[1]), start[2]))
     return player
 
 
