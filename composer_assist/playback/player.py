@@ -59,7 +59,8 @@ class PlayerStatus:
     layer_gains: dict[str, float]  # layers of the playing variant
     meters_db: dict[str, float]  # per variant, peak level (falls at METER_FALL_DB_PER_S)
     output: Any = None  # what the audio output reported last (underruns, latency, callback times)
-    dropped_commands: int = 0
+    dropped_commands: int = 0  # a queue was full
+    rejected_commands: int = 0  # malformed, not applied (see Player.last_rejected)
     switches: int = 0
 
     @property
@@ -104,6 +105,7 @@ class Player:
         self._queues: list[CommandQueue] = []
         self._output: Any = None
         self.command_log: list[tuple[int, str]] = []  # (timeline sample, command) as applied: a replay
+        self.rejected, self.last_rejected = 0, ""
         self._meter_db = np.full(len(stems.variant_names), -120.0)
         self._meter_every = max(1, round(self.sample_rate / (self.block * METER_RATE_HZ)))
         self._blocks = 0
@@ -143,7 +145,7 @@ class Player:
     def render_block(self, out: np.ndarray) -> None:
         """Fill ``out`` ((frames <= block, 2) float32) with the next frames of the cue."""
         for q in self._queues:
-            q.drain(self._apply)
+            q.drain(self._apply_or_reject)
         if self.state != "playing":
             out.fill(0.0)
         else:
@@ -212,6 +214,15 @@ class Player:
             self.mixer.schedule(Mixer.intensity_event(self._tick_sample(k), d.intensity))
 
     # ---- commands ----------------------------------------------------------------------------
+    def _apply_or_reject(self, cmd: tuple) -> None:
+        """A malformed command (a layer that does not exist, a wrong argument) is counted in the
+        status and dropped: it must never stop the music."""
+        try:
+            self._apply(cmd)
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            self.rejected += 1
+            self.last_rejected = f"{cmd[0] if cmd else cmd!r}: {exc}"
+
     def _apply(self, cmd: tuple) -> None:
         name = cmd[0]
         self.command_log.append((self.mixer.t, name))
@@ -244,6 +255,8 @@ class Player:
             self.mixer.swap_layer(cmd[1], cmd[2], cmd[3], cmd[4])
         elif name == C.LOOP:
             self._set_clock(cmd[1], cmd[2])
+        else:
+            raise ValueError(f"unknown command (commands: {', '.join(C.NAMES)})")
 
     def _emotion_command(self, cmd: tuple) -> None:
         if self._control is None:
@@ -350,6 +363,7 @@ class Player:
             profile=(self.profile.name or self.profile.label) if self.profile is not None else None,
             layer_gains=mx.current_gains(), meters_db=dict(zip(st.variant_names, self._meter_db.tolist())),
             output=self._output, dropped_commands=sum(q.dropped for q in self._queues),
+            rejected_commands=self.rejected,
             switches=sum(1 for sw in self.schedule.switches if sw.sample <= mx.t))
 
     def _pending(self):

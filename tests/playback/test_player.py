@@ -251,3 +251,14 @@ def test_switching_the_listener_profile_changes_what_plays():
     q.post(C.profile(0))
     _play(player, 8 * SR, 512)
     assert player.status.variant == "sad" and player.status.profile == "darker"
+
+
+def test_a_malformed_command_is_counted_and_the_music_goes_on():
+    _, cue, stems = _setup()
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    q.post(C.mute(0, 99, True))  # no such layer
+    q.post(("profile", 5))  # no such profile
+    q.post(("no such command",))
+    out = _play(player, SR, 512)
+    assert player.status.rejected_commands == 3 and np.abs(out).max() > 0.01
