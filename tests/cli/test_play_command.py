@@ -47,3 +47,19 @@ def test_play_with_no_device_follows_a_trace_and_prints_status(root):
     assert run.returncode == 0, run.stderr
     last = run.stdout.strip().splitlines()[-1]
     assert "bar " in last and "underruns 0" in last and "playing" in last
+
+
+def test_sigterm_stops_play_cleanly(root):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "composer_assist", "play", str(root / "projects" / "demo"),
+                             "--cue", "night_chase", "--null"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    line = ""
+    while "bar" not in line and time.monotonic() < deadline:  # playing: a status line came out
+        line = proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and err.strip() == "interrupted", err
