@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from composer_assist.cli.render_cmd import positive_int, positive_seconds
 
@@ -104,19 +105,9 @@ def _end_time(duration: float | None, trace, player) -> float | None:
     return None
 
 
-class _NoOsc:
-    stats = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-
 def _osc(port: int | None, player):
     if port is None:
-        return _NoOsc()
+        return contextlib.nullcontext()
     from composer_assist.services.osc import OscInput
 
     return OscInput(player.command_queue(), port)
