@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from composer_assist.playback.policy import DEFAULT_MODE, MODES
+from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 from composer_assist.cli.render_cmd import positive_int
 
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project", help="project folder or project.json")
     p.add_argument("--cue", required=True, help="cue name")
     p.add_argument("--trace", required=True, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    add_trace_input(p, "trace ")
     p.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
                    help=f"adaptive mode (default {DEFAULT_MODE}: the recorded curve is known ahead; live: "
                         "only the past is known, as for a viewer watching now)")
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None and not 0 < args.duration < float("inf"):
         raise TraceError(f"--duration must be a positive, finite number of seconds, got {args.duration:g}")
     out = prepare_out_dir(args.out)  # before any work: a bad -o costs nothing
-    trace = load_trace(args.trace)
+    trace = load_trace(args.trace, **trace_input(args))
     profile = _listener_profile(args)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)

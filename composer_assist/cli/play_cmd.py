@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 from composer_assist.cli.render_cmd import positive_int, positive_seconds
 
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project", help="project folder or project.json")
     p.add_argument("--cue", required=True, help="cue name")
     p.add_argument("--trace", default=None, help="emotion trace to follow (CSV/JSON, studyforrest, PMEmo)")
+    add_trace_input(p, "trace ")
     p.add_argument("--mode", choices=("live", "planned"), default=None,
                    help="live: only the past is known (default); planned: the whole trace is known ahead "
                         "(needs --trace)")
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         project.cue(args.cue)
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
-    trace = load_trace(args.trace) if args.trace else None
+    trace = load_trace(args.trace, **trace_input(args)) if args.trace else None
     profile = _profile(args.profiles, args.listener_cluster)
     output = open_output(args.device, null=args.null, block=args.block, sample_rate=project.sample_rate,
                          latency=args.latency)  # a bad device fails before rendering

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from composer_assist.cli.render_cmd import positive_hz
 
-FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
+FORMATS = ("auto", "csv", "wide", "json", "studyforrest", "pmemo")
 KIND_NAMES = ("thriller_buildup", "comedy_scene", "calm_to_sad", "action_chase")
 
 
@@ -21,11 +21,32 @@ def gap_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def add_trace_input(p: argparse.ArgumentParser, prefix: str = "") -> None:
+    """The options that say how to read a trace file (shared by trace, adapt and play)."""
+    p.add_argument("--scale", metavar="LO,HI",
+                   help=f"valence/arousal scale of the {prefix}input: any range LO,HI (e.g. 0.5,9.5, mapped "
+                        "linearly onto [-1,1]; a negative LO as --scale=-1,1) or signed, unit, sam [1,9]; "
+                        "needed when the values alone are ambiguous")
+    p.add_argument("--time-key", metavar="NAME",
+                   help="the time column (CSV) or key (JSON) when it is not one of time, t, timestamp, "
+                        "seconds, time_s, sec, ms, milliseconds, time_ms")
+    p.add_argument("--item", metavar="NAME_OR_INDEX",
+                   help="wide CSV (one row per item, one column per time step): the item's id, "
+                        "or its 0-based row index")
+    p.add_argument("--pair", metavar="FILE",
+                   help="wide CSV given as one file per dimension: the other file (the file names "
+                        "must say valence and arousal)")
+
+
+def trace_input(args: argparse.Namespace) -> dict:
+    """load_trace keyword arguments from the options of ``add_trace_input``."""
+    return dict(scale=args.scale, time_key=args.time_key, item=args.item, pair=args.pair)
+
+
 def _add_reading(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="auto",
                    help="input format (default: detect from the content)")
-    p.add_argument("--scale", help="valence/arousal scale of the input: [-1,1], [0,1] or [1,9] "
-                                   "(SAM); needed when the values alone are ambiguous")
+    add_trace_input(p)
     p.add_argument("--max-gap", type=gap_seconds, default=4.0, metavar="S",
                    help="interpolate missing values over gaps up to S seconds (default 4)")
     p.add_argument("--refuse-long-gaps", action="store_true",
@@ -78,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _load(args: argparse.Namespace, path: str):
     from composer_assist.core.trace import load_trace
-    return load_trace(path, format=args.format, scale=args.scale, max_gap_s=args.max_gap,
+    return load_trace(path, format=args.format, **trace_input(args), max_gap_s=args.max_gap,
                       long_gaps="refuse" if args.refuse_long_gaps else "mark")
 
 

@@ -22,8 +22,8 @@ _MISSING = {"", "nan", "na", "n/a", "null", "none", "-"}
 
 
 def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
-             long_gaps: str = "mark", text: str | None = None) -> Trace:
-    """Our CSV or any CSV with a header naming a time column, valence and arousal."""
+             long_gaps: str = "mark", text: str | None = None, time_key: str | None = None) -> Trace:
+    """Our CSV or any CSV with a header naming a time column (or ``time_key``), valence and arousal."""
     where = str(path)
     if text is None:
         text = read_text(path)
@@ -31,7 +31,7 @@ def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float
     lines = checked_lines(text, where)
     meta, header_at, header_line = _find_header(lines, where)
     delim, header = _split_header(header_line, where, header_at)
-    cols = _header_columns(header, where, header_at)
+    cols = _header_columns(header, where, header_at, time_key)
     data, line_numbers = _read_rows(lines, delim, header, where, header_at)  # the lines after the header
     label = (lambda i: f"line {line_numbers[i]}")
 
@@ -123,7 +123,7 @@ def _valid(column: np.ndarray, where: str, label: Callable[[int], str]) -> np.nd
     return column.astype(bool)
 
 
-def _header_columns(header: list[str], where: str, line: int) -> dict[str, Any]:
+def _header_columns(header: list[str], where: str, line: int, time_key: str | None = None) -> dict[str, Any]:
     low = [h.lower() for h in header]
     if all(_is_number(h) for h in header if h):
         raise TraceError(f"{where}: line {line}: no header: the first line must name the columns "
@@ -142,7 +142,14 @@ def _header_columns(header: list[str], where: str, line: int) -> dict[str, Any]:
                 return j
         return None
 
-    t_s, t_ms = find(TIME_SECONDS), find(TIME_MILLIS)
+    if time_key is not None:
+        j = find((time_key.lower(),))
+        if j is None:
+            raise TraceError(f"{where}: line {line}: no time column {short_repr(time_key)} (--time-key); header "
+                             f"has {_names(header)}")
+        t_s, t_ms = (None, j) if time_key.lower() in TIME_MILLIS else (j, None)
+    else:
+        t_s, t_ms = find(TIME_SECONDS), find(TIME_MILLIS)
     if t_s is not None and t_ms is not None:
         raise TraceError(f"{where}: line {line}: two time columns ({header[t_s]}, {header[t_ms]})")
     if t_s is None and t_ms is None:

@@ -13,8 +13,8 @@ from ..errors import TraceError
 from ..reading import MiB, read_limited
 from .model import MAX_TRACE_SAMPLES
 
-TIME_SECONDS = ("time_s", "time", "t", "seconds", "sec", "s")
-TIME_MILLIS = ("time_ms", "t_ms", "ms", "milliseconds")
+TIME_SECONDS = ("time_s", "time", "t", "timestamp", "seconds", "sec", "s")
+TIME_MILLIS = ("time_ms", "t_ms", "timestamp_ms", "ms", "milliseconds")
 VALENCE_NAMES = ("valence", "v")
 AROUSAL_NAMES = ("arousal", "a")
 

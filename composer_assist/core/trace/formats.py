@@ -21,22 +21,27 @@ from ..errors import TraceError
 from .model import Trace
 from .assemble import assemble
 from .csv_read import csv_number, read_csv
+from .wide_read import is_wide, read_wide
 from .files import MAX_COLUMNS, MAX_VALUES, check_line_count, checked_lines, read_text, short_repr
 from .io import MAGIC
 from .json_read import check_json_length, json_number, read_json, read_json_data
 from .model import check_max_gap
 from .scale import SIGNED, UNIT, parse_scale
 
-FORMATS = ("auto", "csv", "json", "studyforrest", "pmemo")
+FORMATS = ("auto", "csv", "wide", "json", "studyforrest", "pmemo")
 STUDYFORREST_STEP_S = 2.0
 STUDYFORREST_FIRST = ("arousal", "valence", "direction")
 
 
 def load_trace(path: str | os.PathLike, format: str = "auto", scale: str | None = None,
-               max_gap_s: float = 4.0, long_gaps: str = "mark") -> Trace:
-    """Read a trace: our CSV, generic CSV/JSON, studyforrest or PMEmo (see docs/traces.md).
+               max_gap_s: float = 4.0, long_gaps: str = "mark", time_key: str | None = None,
+               item: str | None = None, pair: str | os.PathLike | None = None) -> Trace:
+    """Read a trace: our CSV, generic CSV/JSON, wide CSV, studyforrest or PMEmo (see docs/traces.md).
 
-    ``format="auto"`` looks at the file (see ``detect_format``).
+    ``format="auto"`` looks at the file (see ``detect_format``).  ``scale`` is a named scale or any
+    "LO,HI"; ``time_key`` names the time column/key of generic CSV/JSON; ``item`` chooses the row
+    (by its id or 0-based index) of a wide CSV, and ``pair`` is the other file of a wide CSV given
+    as one file per dimension.
     """
     if format not in FORMATS:
         raise TraceError(f"{path}: unknown trace format {short_repr(format)} (use {', '.join(FORMATS)})")
@@ -45,17 +50,23 @@ def load_trace(path: str | os.PathLike, format: str = "auto", scale: str | None 
     if format == "auto":
         format, data, text = _detect(path)
     kw = dict(scale=scale, max_gap_s=max_gap_s, long_gaps=long_gaps)
+    if format == "wide" or (format == "csv" and (item is not None or pair is not None)):
+        return read_wide(path, item=item, pair=pair, text=text, **kw)
+    if item is not None or pair is not None:
+        raise TraceError(f"{path}: --item and --pair are for a wide CSV, not {format}")
     if format == "csv":
-        return read_csv(path, text=text, **kw)
+        return read_csv(path, text=text, time_key=time_key, **kw)
+    if time_key is not None and format != "json":
+        raise TraceError(f"{path}: --time-key is for generic CSV or JSON, not {format}")
     if format == "studyforrest":
         return read_studyforrest(path, text=text, **kw)
     if format == "pmemo":
         return read_pmemo(path, data=data, **kw)
-    return read_json(path, data=data, **kw)
+    return read_json(path, data=data, time_key=time_key, **kw)
 
 
 def detect_format(path: str | os.PathLike) -> tuple[str, Any]:
-    """("json"|"pmemo", parsed data) for JSON text, else "studyforrest" by its header, else "csv"."""
+    """("json"|"pmemo", parsed data) for JSON text, else "studyforrest" or "wide" by its header, else "csv"."""
     fmt, data, _ = _detect(path)
     return fmt, data
 
@@ -73,6 +84,8 @@ def _detect(path: str | os.PathLike) -> tuple[str, Any, str]:
     if not first.startswith(MAGIC) and \
             [c.strip().lower() for c in first.split(",")[:3]] == list(STUDYFORREST_FIRST):
         return "studyforrest", None, text
+    if is_wide(text, str(path)):
+        return "wide", None, text
     return "csv", None, text
 
 
