@@ -36,6 +36,10 @@ class Quality:
     loudness_jumps: list[float] = field(default_factory=list)  # LU after - before, per switch
     max_loudness_jump: float | None = None  # largest |jump|
     lags: list[float] = field(default_factory=list)
+    # share of ticks some variant (any, not the playing one) is within the radius: the best any
+    # variant choice could reach; the gap to ``congruence`` is the policy's, the rest the cue's
+    oracle_congruence: float | None = None
+    congruence_radius: float | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -79,7 +83,8 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         congruence=_congruence(cue, schedule, track, sr), max_discontinuity=_largest_step(sw, audio, sr),
         material_step=_material_step(audio),
         click_excess=click_excess(schedule, stems, audio, sr, block) if stems is not None else 0.0,
-        loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags)
+        loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags,
+        oracle_congruence=_oracle_congruence(cue, track), congruence_radius=float(cue.adaptive.congruence_radius))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> tuple[list[float], int]:
@@ -125,6 +130,17 @@ def _congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> f
     return float(np.mean(dist <= cue.adaptive.congruence_radius))
 
 
+def _oracle_congruence(cue: Cue, track: ControlTrack) -> float:
+    """Share of ticks some variant is within the radius of the trace (the best any choice could do)."""
+    from .coverage import within_any
+
+    if not track.times.size:
+        return 0.0
+    tv = np.array([v.valence for v in cue.variants])
+    ta = np.array([v.arousal for v in cue.variants])
+    return float(np.mean(within_any(track.valence, track.arousal, tv, ta, cue.adaptive.congruence_radius)))
+
+
 def _largest_step(sw: list, audio, sr: int) -> float:
     """The largest sample step within a few ms of every switch point and fade end."""
     w = max(1, int(CLICK_WINDOW_S * sr))
@@ -167,6 +183,14 @@ def _decided(s) -> float:
     return s.change_at if s.change_at is not None else s.decided_at
 
 
+def _congruence_line(q: Quality) -> str:
+    radius = "" if q.congruence_radius is None else f" within radius {q.congruence_radius:g}"
+    line = f"{q.congruence:.0%} of the time the playing variant is{radius} of the trace"
+    if q.oracle_congruence is not None:
+        line += f" (the best any variant choice could do: {q.oracle_congruence:.0%})"
+    return line
+
+
 def format_quality(q: Quality) -> str:
     """A few lines a composer can read."""
     lag = ("no emotion changes to follow" if q.lag_mean is None else
@@ -180,7 +204,7 @@ def format_quality(q: Quality) -> str:
         f"length               {q.duration_s:.1f} s",
         f"switches             {q.switches} ({q.switches_per_minute:.2f} per minute)",
         f"lag to emotion       {lag}",
-        f"congruence           {q.congruence:.0%} of the time the playing variant is on target",
+        f"congruence           {_congruence_line(q)}",
         f"click check          largest step at a transition {q.max_discontinuity:.4f}; beyond the "
         f"stems at their intended gains (transitions, loop wraps, seam ends): {q.click_excess:.4f} "
         f"(~0 is clean, a click shows as its size)",

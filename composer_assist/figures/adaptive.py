@@ -93,8 +93,9 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
     fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
     fig.text(0.06, 0.01, f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   "
              f"lag mean/max {lag} "
-             f"(negative = early)   congruence {q.congruence:.0%}   largest step at a transition "
-             f"{q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
+             f"(negative = early)   congruence {q.congruence:.0%}"
+             + (f" (best possible {q.oracle_congruence:.0%})" if q.oracle_congruence is not None else "")
+             + f"   largest step at a transition {q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
     axes[-1].set_xlim(0, dur)
     fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.11)
     write_png(fig, path, dpi=110)
