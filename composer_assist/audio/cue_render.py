@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from composer_assist.core.errors import ProjectError, RenderError
+from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue
 
@@ -55,6 +56,13 @@ class CueRender:
     errors: list[StemError] = field(default_factory=list)  # only with keep_going=True
     wall: float = 0.0  # whole render_cue call
     warnings: list[str] = field(default_factory=list)  # e.g. notes the instrument does not sound
+    _levels: LevelMatch | None = field(default=None, repr=False, compare=False)
+
+    def level_match(self) -> LevelMatch:
+        """The variants' matched gains (core.level_match), measured once on first use."""
+        if self._levels is None:
+            self._levels = match_levels(self.cue, self.sample_rate, self.stems)
+        return self._levels
 
     @property
     def cached_stems(self) -> list[tuple[str, str]]:
@@ -66,8 +74,9 @@ class CueRender:
 
 
 
-def mixdown(render: CueRender, variant: str, with_tail: bool = False) -> np.ndarray:
-    """Sum of a variant's stems with each layer's gain and pan (2, n) float32.
+def mixdown(render: CueRender, variant: str, with_tail: bool = False, matched: bool = True) -> np.ndarray:
+    """Sum of a variant's stems with each layer's gain and pan (2, n) float32, times the variant's
+    matched gain (``render.level_match()``; ``matched=False`` leaves it out).
 
     Raises ``RenderError`` if a layer of the variant failed: a mix without it would pass for
     the real one.
@@ -84,10 +93,12 @@ def mixdown(render: CueRender, variant: str, with_tail: bool = False) -> np.ndar
     tails = render.tails.get(variant, {})
     extra = max((t.shape[1] for t in tails.values()), default=0) if with_tail else 0
     out = np.zeros((2, render.length + extra), dtype=np.float64)
+    match = render.level_match().gain(variant) if matched else 1.0
     for layer in v.layers:
         if layer.name not in stems:
             continue
         gl, gr = layer_gains(layer.gain_db, layer.pan)
+        gl, gr = gl * match, gr * match
         audio = stems[layer.name]
         if with_tail and layer.name in tails and tails[layer.name].shape[1]:
             audio = np.concatenate([audio, tails[layer.name]], axis=1)

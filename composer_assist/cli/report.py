@@ -23,7 +23,7 @@ def print_render_table(renders: list, file: TextIO | None = None) -> None:
 
     out = file or sys.stdout
     header = (f"{'cue':<14} {'variant':<12} {'emotion (V/A, tags)':<30} {'layers':>6} {'dur s':>6} "
-              f"{'peak':>6} {'RMS':>6} {'LUFS':>6} {'speed':>8} {'cached':>6}")
+              f"{'peak':>6} {'RMS':>6} {'LUFS':>6} {'match':>6} {'offset':>6} {'speed':>8} {'cached':>6}")
     print(header, file=out)
     print("-" * len(header), file=out)
     for r in renders:
@@ -36,7 +36,11 @@ def print_render_table(renders: list, file: TextIO | None = None) -> None:
             print(f"{'':<14} {'stingers':<12} {', '.join(stingers)[:30]:<30} {len(stingers):>6}"
                   + (f"  FAILED: {', '.join(failed)}" if failed else ""), file=out)
     print("speed: seconds of audio rendered per second of worker time (load + render), per stem; "
-          "levels in dBFS of the mixdown", file=out)
+          "levels in dBFS of the mixdown (matched); match: the gain (dB) that puts the variant at the "
+          "common loudness at its nominal intensity; offset: its level_offset_lu", file=out)
+    for r in renders:
+        for msg in r.level_match().messages:
+            print(f"{r.cue.name}: {msg}", file=out)
     if any(e.variant != STINGER for r in renders for e in r.errors):
         print("a variant with a FAILED layer has no mix.wav", file=out)
 
@@ -55,14 +59,15 @@ def _variant_row(r, v) -> str:
         emotion = emotion[:29] + "…"
     failed = r.failed_layers(v.name)
     if failed:
-        levels = f"{'-':>6} {'-':>6} {'-':>6}"
+        levels = f"{'-':>6} {'-':>6} {'-':>6} {'-':>6}"
         layers = f"{len(r.stems[v.name])}/{len(v.layers)}"
     else:
         mix = mixdown(r, v.name)
-        levels = f"{_db(peak_dbfs(mix)):>6} {_db(rms_dbfs(mix)):>6} {_db(integrated_lufs(mix, r.sample_rate)):>6}"
+        levels = (f"{_db(peak_dbfs(mix)):>6} {_db(rms_dbfs(mix)):>6} {_db(integrated_lufs(mix, r.sample_rate)):>6} "
+                  f"{r.level_match().gain_db(v.name):>+6.1f}")
         layers = str(len(r.stems[v.name]))
     row = (f"{r.cue.name[:14]:<14} {v.name[:12]:<12} {emotion:<30} {layers:>6} "
-           f"{r.length / r.sample_rate:>6.1f} {levels} {speed:>8} {sum(s.cached for s in stats)}/{len(stats):<4}")
+           f"{r.length / r.sample_rate:>6.1f} {levels} {v.level_offset_lu:>+6.1f} {speed:>8} {sum(s.cached for s in stats)}/{len(stats):<4}")
     return row + (f"  FAILED: {', '.join(failed)}" if failed else "")
 
 

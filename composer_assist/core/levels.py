@@ -68,3 +68,15 @@ def short_term_lufs(audio: np.ndarray, sample_rate: int, window_s: float = SHORT
     with np.errstate(divide="ignore"):
         lufs = np.where(total > 0, -0.691 + 10.0 * np.log10(np.maximum(total, 1e-300)), -np.inf)
     return (starts + win / 2) / sample_rate, lufs
+
+
+def true_peak_dbtp(audio: np.ndarray, oversample: int = 4) -> float:
+    """Estimated true peak (dBTP): the sample peak of the signal oversampled ``oversample`` times
+    (polyphase resampling, scipy.signal.resample_poly), as in ITU-R BS.1770-4 annex 2."""
+    a = np.asarray(audio, dtype=np.float64)
+    if not a.size:
+        return -math.inf
+    from scipy.signal import resample_poly
+
+    up = resample_poly(a, oversample, 1, axis=-1) if a.shape[-1] > 1 else a
+    return peak_dbfs(np.concatenate([np.ravel(a), np.ravel(up)]))

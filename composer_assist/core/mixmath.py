@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def db_to_gain(db: float) -> float:
     return 10.0 ** (db / 20.0)
@@ -28,3 +30,18 @@ def layer_gains(gain_db: float, pan: float) -> tuple[float, float]:
     g = db_to_gain(gain_db)
     left, right = pan_gains(pan)
     return g * left, g * right
+
+
+def layer_gain(intensity: float | np.ndarray, lo: float, hi: float, fade: float) -> np.ndarray:
+    """Gain (0..1) of a layer whose range is [lo, hi], ramping over ``fade`` outside each edge.
+
+    A layer with range [0.5, 1] and fade 0.1 is silent below 0.4, full from 0.5: it has faded in
+    completely by the time intensity enters its range, so "sounds while intensity is inside"
+    holds exactly.  A zero fade is a hard edge (still click-free: the mixer ramps every change).
+    """
+    x = np.asarray(intensity, dtype=np.float64)
+    if fade <= 0:
+        return ((x >= lo) & (x <= hi)).astype(np.float64)
+    up = np.clip((x - (lo - fade)) / fade, 0.0, 1.0)
+    down = np.clip(((hi + fade) - x) / fade, 0.0, 1.0)
+    return up * down

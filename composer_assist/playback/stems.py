@@ -12,6 +12,11 @@ after the loop end (the body past it, or the release tail after the cue end) is 
 first ``seam`` samples of the loop start, so notes ring over the wrap instead of being cut: the
 release tail when the loop ends with the cue, else the body after the loop end faded out over
 10 ms (it holds new notes that must not sound over the loop start).
+
+Level matching: each variant's columns also carry its matched gain (core.level_match: every
+variant at the same loudness at its nominal intensity, plus its ``level_offset_lu``, under the
+true-peak ceiling), the same gain the offline mixdown applies, so the mixer needs no extra
+multiply and offline adapt and real-time play read the same samples.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from composer_assist.core.errors import RenderError
+from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue, Layer, Variant
 
@@ -51,6 +57,7 @@ class StemSet:
     luts: list[np.ndarray]  # per variant (LUT_STEPS + 1, n_layers) float32 layer gain by intensity
     stinger_names: list[str] = field(default_factory=list)
     stingers: list[np.ndarray] = field(default_factory=list)  # flat interleaved (2 * n,) float32
+    levels: LevelMatch = field(default_factory=LevelMatch)  # per-variant matched gains, folded into stacks
 
     @property
     def max_layers(self) -> int:
@@ -63,8 +70,12 @@ class StemSet:
     def from_arrays(cls, cue: Cue, sample_rate: int,
                     stems: Mapping[str, Mapping[str, np.ndarray]],
                     tails: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-                    stingers: Mapping[str, np.ndarray] | None = None) -> "StemSet":
-        """Build from ``stems[variant][layer]`` arrays of shape (2, length) (render_cue's layout)."""
+                    stingers: Mapping[str, np.ndarray] | None = None,
+                    levels: LevelMatch | None = None) -> "StemSet":
+        """Build from ``stems[variant][layer]`` arrays of shape (2, length) (render_cue's layout).
+
+        ``levels`` (default: ``match_levels`` of these stems) gives each variant's matched gain.
+        """
         tails = tails or {}
         lengths = {np.asarray(a).shape[-1] for per in stems.values() for a in per.values()}
         if not lengths:
@@ -72,6 +83,8 @@ class StemSet:
         length = max(lengths)
         clock = CueClock(cue, sample_rate, length)
         seam = min(int(MAX_SEAM_S * sample_rate), clock.loop_len)
+        if levels is None:
+            levels = match_levels(cue, sample_rate, stems)
         names, layer_names, stacks, seams, luts = [], [], [], [], []
         for variant in cue.variants:
             if variant.name not in stems:
@@ -85,7 +98,7 @@ class StemSet:
             wrap = np.zeros((seam, 2, len(layers)), dtype=np.float32)
             for i, layer in enumerate(layers):
                 _layer_rows(cue, variant.name, layer, per[layer.name], tails.get(variant.name, {}).get(layer.name),
-                            clock, stack[:, :, i], wrap[:, :, i])
+                            clock, stack[:, :, i], wrap[:, :, i], levels.gain(variant.name))
             wrap += stack[clock.loop_start:clock.loop_start + seam]
             names.append(variant.name)
             layer_names.append([l.name for l in layers])
@@ -100,7 +113,7 @@ class StemSet:
                 st_names.append(s.name)
                 st_arrays.append(np.ascontiguousarray(np.stack([a[0] * gl, a[1] * gr], axis=1).reshape(-1)))
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
-                   st_names, st_arrays)
+                   st_names, st_arrays, levels)
 
     def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
         """Seams for another loop region of the same stems (built off the audio thread).
@@ -136,26 +149,29 @@ class StemSet:
         spec = cue_variant.layer(self.layer_names[variant][layer])
         col = np.zeros((self.length, 2), dtype=np.float32)
         wrap = np.zeros((self.seam, 2), dtype=np.float32)
-        _layer_rows(self.cue, cue_variant.name, spec, audio, tail, self.clock, col, wrap)
+        _layer_rows(self.cue, cue_variant.name, spec, audio, tail, self.clock, col, wrap,
+                    self.levels.gain(cue_variant.name))
         wrap += col[self.clock.loop_start:self.clock.loop_start + self.seam]
         return col.reshape(-1), wrap.reshape(-1)
 
     @classmethod
     def from_render(cls, render: Any) -> "StemSet":
         """Build from an ``audio.render.CueRender`` (stems, tails, stingers)."""
+        levels = render.level_match() if hasattr(render, "level_match") else None
         return cls.from_arrays(render.cue, render.sample_rate, render.stems,
-                               getattr(render, "tails", None), getattr(render, "stingers", None))
+                               getattr(render, "tails", None), getattr(render, "stingers", None), levels)
 
 
 def _layer_rows(cue: Cue, variant: str, layer: Layer, audio: np.ndarray, tail: np.ndarray | None,
-                clock: CueClock, col: np.ndarray, wrap: np.ndarray) -> None:
-    """Write one layer (fader and pan applied) into ``col`` (length, 2) and what rings past the loop
+                clock: CueClock, col: np.ndarray, wrap: np.ndarray, match: float = 1.0) -> None:
+    """Write one layer (fader, pan and the variant's matched gain ``match`` applied) into ``col`` (length, 2) and what rings past the loop
     end into ``wrap`` (seam, 2)."""
     a = np.asarray(audio, dtype=np.float32)
     if a.ndim != 2 or a.shape[0] != 2 or a.shape[1] > col.shape[0]:
         raise RenderError(f"cue {cue.name!r}: stem {variant}/{layer.name} has shape {a.shape}, "
                           f"expected (2, at most {col.shape[0]} samples)")
     gl, gr = layer_gains(layer.gain_db, layer.pan)
+    gl, gr = gl * match, gr * match
     col[:a.shape[1], 0] = a[0] * gl
     col[:a.shape[1], 1] = a[1] * gr
     seam, length = wrap.shape[0], col.shape[0]

@@ -9,6 +9,7 @@ from composer_assist.playback.curves import layer_gain
 from composer_assist.playback.mixer import Mixer
 from composer_assist.playback.stems import StemSet
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
+from composer_assist.core.level_match import LevelMatch
 from composer_assist.core.levels import short_term_lufs
 from composer_assist.core.project import AdaptiveSettings, Layer, PluginRef
 
@@ -39,7 +40,9 @@ def _gain_cue(fade: float = 0.1):
     v.layers.append(Layer("perc", PluginRef("pad"), intensity=(0.5, 1.0), fade=fade))
     n = cue.length_samples(SR)
     stems = {v.name: {"layer0": np.zeros((2, n), np.float32), "perc": np.ones((2, n), np.float32)}}
-    return cue, StemSet.from_arrays(cue, SR, stems)
+    # Unmatched (LevelMatch()): this tests the intensity law, and a full-scale DC layer would be
+    # lowered under the true-peak ceiling by level matching.
+    return cue, StemSet.from_arrays(cue, SR, stems, levels=LevelMatch())
 
 
 def test_layer_gain_follows_intensity_and_is_slew_limited():

@@ -90,6 +90,8 @@ class Variant:
     tags: list[str] = field(default_factory=list)
     intensity: tuple[float, float] = (0.0, 1.0)
     layers: list[Layer] = field(default_factory=list)
+    # The composer's deliberate loudness offset from the matched common level (LU, core.level_match).
+    level_offset_lu: float = 0.0
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     def layer(self, name: str) -> Layer:

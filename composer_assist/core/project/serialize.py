@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import SCHEMA_VERSION, Clip, Layer, PluginRef, Project, TransitionRule
+from .model import SCHEMA_VERSION, Clip, Layer, PluginRef, Project, TransitionRule, Variant
 
 
 def _plugin_json(p: PluginRef) -> dict:
@@ -51,6 +51,15 @@ def _rule_json(r: TransitionRule) -> dict:
     return out
 
 
+def _variant_json(v: Variant) -> dict:
+    out: dict[str, Any] = {"name": v.name, **v.extra, "valence": v.valence, "arousal": v.arousal,
+                           "tags": list(v.tags), "intensity": list(v.intensity)}
+    if v.level_offset_lu:
+        out["level_offset_lu"] = v.level_offset_lu
+    out["layers"] = [layer_to_json(l) for l in v.layers]
+    return out
+
+
 def project_to_json(project: Project) -> dict:
     cues = []
     for c in project.cues:
@@ -71,11 +80,7 @@ def project_to_json(project: Project) -> dict:
         cue["transitions"] = [_rule_json(r) for r in c.transitions]
         if c.stingers:
             cue["stingers"] = [layer_to_json(s) for s in c.stingers]
-        cue["variants"] = [
-            {"name": v.name, **v.extra, "valence": v.valence, "arousal": v.arousal, "tags": list(v.tags),
-             "intensity": list(v.intensity), "layers": [layer_to_json(l) for l in v.layers]}
-            for v in c.variants
-        ]
+        cue["variants"] = [_variant_json(v) for v in c.variants]
         cues.append(cue)
     return {"schema_version": SCHEMA_VERSION, **project.extra, "name": project.name,
             "sample_rate": project.sample_rate, "cues": cues}

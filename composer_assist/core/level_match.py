@@ -1,0 +1,107 @@
+"""Level matching of a cue's variants: one static gain per variant so every variant sits at the
+same integrated loudness at its nominal intensity (plus the composer's ``level_offset_lu``), and
+no variant's mix peaks above ``CEILING_DBTP``.
+
+Nominal intensity is the middle of the variant's intensity range.  The loudness of a variant is
+BS.1770 integrated loudness of its mix with each layer at its fader and pan times the gain the
+intensity law (``mixmath.layer_gain``) gives at the nominal intensity.  The common reference is
+the median of those loudnesses; each variant's target is reference + its ``level_offset_lu``.
+If the matched full mix (every layer at full gain, the mixdown) or the nominal mix of any variant
+would peak above CEILING_DBTP (true peak, 4x oversampled), the reference is lowered for all
+variants by the excess, and ``messages`` says so.
+
+The offline mixdown (``audio.mixdown``) and the stem set the adaptive mixer reads
+(``playback.StemSet``) both apply these gains, computed by this one function from the same stems.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from .levels import integrated_lufs, true_peak_dbtp
+from .mixmath import db_to_gain, layer_gain, layer_gains
+from .project import Cue, Variant
+
+CEILING_DBTP = -1.0  # no matched variant mix peaks above this (true peak)
+
+
+@dataclass
+class LevelMatch:
+    gains_db: dict[str, float] = field(default_factory=dict)  # per variant, applied to every layer
+    loudness: dict[str, float | None] = field(default_factory=dict)  # LUFS at nominal intensity, before
+    reference_lufs: float | None = None  # after any lowering; a variant's target adds its offset
+    lowered_db: float = 0.0  # how far the reference was lowered to stay under CEILING_DBTP
+    messages: list[str] = field(default_factory=list)  # one line each: lowering, layers that clip
+
+    def gain_db(self, variant: str) -> float:
+        return self.gains_db.get(variant, 0.0)
+
+    def gain(self, variant: str) -> float:
+        return db_to_gain(self.gain_db(variant))
+
+
+def nominal_intensity(variant: Variant) -> float:
+    """The middle of the variant's intensity range: the intensity its level is matched at."""
+    lo, hi = variant.intensity
+    return 0.5 * (lo + hi)
+
+
+def _mix(variant: Variant, stems: Mapping[str, np.ndarray], intensity: float | None) -> np.ndarray | None:
+    """The variant's mix, each layer at fader, pan and (unless ``None``) the intensity law."""
+    out = None
+    for layer in variant.layers:
+        if layer.name not in stems:
+            continue
+        a = np.asarray(stems[layer.name], dtype=np.float64)
+        gl, gr = layer_gains(layer.gain_db, layer.pan)
+        g = 1.0 if intensity is None else float(layer_gain(intensity, layer.intensity[0], layer.intensity[1],
+                                                           layer.fade))
+        if out is None:
+            out = np.zeros((2, max(np.asarray(s).shape[-1] for s in stems.values())))
+        out[0, :a.shape[1]] += g * gl * a[0]
+        out[1, :a.shape[1]] += g * gr * a[1]
+    return out
+
+
+def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]]) -> LevelMatch:
+    """Per-variant gains for ``stems[variant][layer]`` (2, n) arrays; see the module docstring."""
+    m = LevelMatch()
+    peaks: dict[str, float] = {}
+    for v in cue.variants:
+        per = stems.get(v.name, {})
+        for layer in v.layers:
+            if layer.name in per:
+                gl, gr = layer_gains(layer.gain_db, layer.pan)
+                a = np.asarray(per[layer.name], dtype=np.float64)
+                tp = true_peak_dbtp(np.stack([a[0] * gl, a[1] * gr]))
+                if tp > 0.0:
+                    m.messages.append(f"warning: variant {v.name!r} layer {layer.name!r} alone peaks at "
+                                      f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
+        nominal = _mix(v, per, nominal_intensity(v))
+        if nominal is None:
+            m.loudness[v.name] = None
+            continue
+        lufs = integrated_lufs(nominal, sample_rate)
+        m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
+        full = _mix(v, per, None)
+        peaks[v.name] = max(true_peak_dbtp(full), true_peak_dbtp(nominal))
+    measured = {k: x for k, x in m.loudness.items() if x is not None}
+    if not measured:
+        return m
+    reference = statistics.median(measured.values())
+    offsets = {v.name: v.level_offset_lu for v in cue.variants}
+    gains = {k: reference + offsets[k] - x for k, x in measured.items()}
+    over = max(peaks[k] + g for k, g in gains.items()) - CEILING_DBTP
+    if over > 0.0:
+        m.lowered_db = over
+        gains = {k: g - over for k, g in gains.items()}
+        reference -= over
+        m.messages.append(f"levels: lowered the common target by {over:.1f} dB to {reference:.1f} LUFS so "
+                          f"no variant peaks above {CEILING_DBTP:.0f} dBTP")
+    m.gains_db, m.reference_lufs = gains, reference
+    return m

@@ -1,0 +1,46 @@
+"""Level matching on the demo project's real stems: matched variants, small transition jumps."""
+
+from __future__ import annotations
+
+import pytest
+
+from composer_assist.core.level_match import _mix, nominal_intensity
+from composer_assist.core.levels import integrated_lufs
+
+pytest.importorskip("dawdreamer")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from composer_assist.audio.render import render_cue
+    from composer_assist.cli.demo_cmd import demo_project_dir
+    from composer_assist.core.project import load_project
+
+    project = load_project(demo_project_dir())
+    return project, render_cue(project, project.cues[0].name)
+
+
+def test_demo_variants_are_within_half_a_lu_at_nominal_intensity(demo):
+    from composer_assist.audio.render import mixdown
+
+    _, r = demo
+    m = r.level_match()
+    before = [m.loudness[v.name] for v in r.cue.variants]
+    assert max(before) - min(before) > 4.0  # sad -24.6, tense -19.2 LUFS as written
+    after = [integrated_lufs(_mix(v, r.stems[v.name], nominal_intensity(v)) * m.gain(v.name), r.sample_rate)
+             for v in r.cue.variants]
+    assert max(after) - min(after) <= 0.5, after
+    for v in r.cue.variants:
+        assert abs(mixdown(r, v.name)).max() <= 1.0
+
+
+@pytest.mark.parametrize("trace", ["action_chase", "thriller_buildup"])
+def test_adaptive_transitions_of_the_demo_jump_at_most_one_lu(demo, trace):
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.cli.demo_cmd import traces_dir
+    from composer_assist.core.trace import load_trace
+
+    project, r = demo
+    q = run_adaptive(project, r.cue.name, load_trace(traces_dir() / f"{trace}.csv"), render=r).quality
+    assert q.switches >= 1
+    assert q.max_loudness_jump is not None and q.max_loudness_jump <= 1.0, q.loudness_jumps
