@@ -82,23 +82,29 @@ def _split_header(header_line: str, where: str, header_at: int) -> tuple[str, li
         raise TraceError(f"{where}: line {header_at}: unreadable header: {exc}") from None
 
 
+def csv_records(lines: Iterator[str], delim: str, where: str, header_at: int) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each data row: blank and ``#`` comment lines skipped, a broken
+    line named."""
+    reader = csv.reader(lines, delimiter=delim)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TraceError(f"{where}: line {header_at + reader.line_num}: unreadable CSV: {exc}") from None
+        if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        yield header_at + reader.line_num, cells
+
+
 def _read_rows(lines: Iterator[str], delim: str, header: list[str], where: str,
                header_at: int) -> tuple[np.ndarray, array]:
     """The samples as a (rows, columns) array, and the line number of each row."""
     ncols = len(header)
     line_numbers = array("q")
     values = array("d")
-    reader = csv.reader(lines, delimiter=delim)
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise TraceError(f"{where}: line {header_at + reader.line_num}: unreadable CSV: {exc}") from None
-        n = header_at + reader.line_num
-        if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
-            continue
+    for n, cells in csv_records(lines, delim, where, header_at):
         if len(cells) != ncols:
             raise TraceError(f"{where}: line {n}: expected {ncols} values "
                              f"({_names(header)}), found {len(cells)}")

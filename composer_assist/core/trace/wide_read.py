@@ -18,7 +18,6 @@ unless they end in ``ms``).  The item is chosen by its id (first column) or, fai
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 
 from ..errors import TraceError
 from .assemble import assemble, settle_scale
-from .csv_read import _find_header, _is_number, _split_header, csv_number
+from .csv_read import _find_header, _is_number, _split_header, csv_number, csv_records
 from .files import MAX_VALUES, check_line_count, checked_lines, read_text, short_name, short_repr
 from .model import MAX_TRACE_SAMPLES, Trace
 
@@ -87,18 +86,8 @@ def _rows(path: str, text: str | None, item: str) -> tuple[list[str], int, dict[
     dim_col = first == 2
     ids: list[str] = []
     picked: dict[str, tuple[int, list[str]]] = {}
-    reader = csv.reader(lines, delimiter=delim)
     by_index: dict[str, tuple[int, list[str]]] = {}
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise TraceError(f"{where}: line {header_at + reader.line_num}: unreadable CSV: {exc}") from None
-        n = header_at + reader.line_num
-        if not cells or all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
-            continue
+    for n, cells in csv_records(lines, delim, where, header_at):
         if len(cells) > len(header):
             raise TraceError(f"{where}: line {n}: {len(cells)} values but the header names {len(header)} columns")
         cells = cells + [""] * (len(header) - len(cells))  # shorter rows: the item ended earlier
