@@ -40,10 +40,9 @@ def start_player(project: Project, cue: str, trace: Any = None, mode: str = "liv
     return player
 
 
-# Mixed ahead of the device.  A preview can afford 0.1 s: it rides over a busy machine (on a
-# loaded 2-core machine 45 ms underran now and then), and a command still lands on the musical
-# boundary it can reach (see Player).
-AHEAD_S = 0.1
+# Mixed ahead of the device (enough for a busy Python thread, benchmarks/output.py).  More is not
+# safer on PulseAudio: with 0.1 s the larger first burst lost ~50 ms at the start of the stream.
+AHEAD_S = 0.045
 
 
 class Output:
