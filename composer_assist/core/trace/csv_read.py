@@ -21,9 +21,9 @@ from .model import MAX_TRACE_SAMPLES, Trace
 _MISSING = {"", "nan", "na", "n/a", "null", "none", "-"}
 
 
-def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
-             long_gaps: str = "mark", text: str | None = None, time_key: str | None = None) -> Trace:
-    """Our CSV or any CSV with a header naming a time column (or ``time_key``), valence and arousal."""
+def open_csv(path: str | os.PathLike, text: str | None = None):
+    """(remaining lines, metadata comments, header line number, delimiter, header cells) of a CSV
+    trace, its size and line count checked."""
     where = str(path)
     if text is None:
         text = read_text(path)
@@ -31,6 +31,14 @@ def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float
     lines = checked_lines(text, where)
     meta, header_at, header_line = _find_header(lines, where)
     delim, header = _split_header(header_line, where, header_at)
+    return lines, meta, header_at, delim, header
+
+
+def read_csv(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
+             long_gaps: str = "mark", text: str | None = None, time_key: str | None = None) -> Trace:
+    """Our CSV or any CSV with a header naming a time column (or ``time_key``), valence and arousal."""
+    where = str(path)
+    lines, meta, header_at, delim, header = open_csv(path, text)
     cols = _header_columns(header, where, header_at, time_key)
     data, line_numbers = _read_rows(lines, delim, header, where, header_at)  # the lines after the header
     label = (lambda i: f"line {line_numbers[i]}")

@@ -26,8 +26,8 @@ import numpy as np
 
 from ..errors import TraceError
 from .assemble import assemble, settle_scale
-from .csv_read import _find_header, _is_number, _split_header, csv_number, csv_records
-from .files import MAX_VALUES, check_line_count, checked_lines, read_text, short_name, short_repr
+from .csv_read import _find_header, _is_number, _split_header, csv_number, csv_records, open_csv
+from .files import MAX_VALUES, checked_lines, short_name, short_repr
 from .model import MAX_TRACE_SAMPLES, Trace
 
 DIMENSION_NAMES = ("dimension", "dim", "measure", "variable", "axis", "emotion")
@@ -72,12 +72,7 @@ def _rows(path: str, text: str | None, item: str) -> tuple[list[str], int, dict[
                                                             list[str]]:
     """(header, first time column, {dimension or "": (line, cells)} of the item, ids seen)."""
     where = str(path)
-    if text is None:
-        text = read_text(path)
-    check_line_count(text, where)
-    lines = checked_lines(text, where)
-    _, header_at, header_line = _find_header(lines, where)
-    delim, header = _split_header(header_line, where, header_at)
+    lines, _, header_at, delim, header = open_csv(path, text)
     found = wide_times(header)
     if found is None:
         raise TraceError(f"{where}: line {header_at}: not a wide CSV: the header must be an id column, "
