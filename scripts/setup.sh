@@ -18,6 +18,10 @@ if [ "$want_test" = 1 ]; then
   # PulseAudio plugin and a PulseAudio server whose null sink the output tests play into and record.
   pkgs="amsynth dpf-plugins-vst zynaddsubfx-vst lsp-plugins-vst gcc libc6-dev"
   pkgs="$pkgs libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils"
+  # The studio under a virtual X server, the web player in a real browser, and an independent
+  # loudness meter (ffmpeg's ebur128) for exported packages.
+  pkgs="$pkgs xvfb xauth fonts-dejavu-core libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libgl1"
+  pkgs="$pkgs chromium ffmpeg"
   missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then
@@ -39,7 +43,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv --system-site-packages .venv
   fi
 fi
-extras=""
-[ "$want_test" = 1 ] && extras="[test]"
+extras="[app]"
+[ "$want_test" = 1 ] && extras="[app,test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "^WARNING: Running pip as" >&2 || true
 .venv/bin/python -c "import composer_assist, dawdreamer" || { echo "setup: installation failed" >&2; exit 1; }
