@@ -7,4 +7,6 @@ bash scripts/setup.sh --test
 export QT_QPA_PLATFORM=offscreen
 # The layering (pyproject.toml [tool.importlinter]) holds before any test runs.
 .venv/bin/lint-imports --no-cache
-exec .venv/bin/python -m pytest -q "$@"
+# Two workers (pytest-xdist): many tests wait on subprocesses, real-time playback or the audio
+# server, so two run side by side in well under the time of one after the other.
+exec .venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-2}" -p no:benchmark "$@"
