@@ -31,6 +31,7 @@ class Command:
     """One undoable change of a project (``text`` labels it on an undo stack)."""
 
     text: str = ""
+    warnings: tuple[str, ...] = ()  # what the author should know (e.g. notes past the cue's end)
 
     def apply(self, project: Project) -> None:
         raise NotImplementedError

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import ComposerAssistError
 from ..midi import read_midi
 from ..project.model import Clip, Note, Project
-from .base import Command, EditError, Loc, SetAttr, find_layer
+from .base import Command, EditError, Loc, SetAttr, find_cue, find_layer
 
 
 @dataclass
@@ -77,7 +77,13 @@ def import_clip(project: Project, loc: Loc, midi_path: str | Path, start: float 
         raise EditError(f"{loc}: {exc}") from None
     if not notes:
         raise EditError(f"{loc}: {midi_path} has no notes{'' if track is None else f' in track {track}'}")
-    return InsertClip(loc, Clip(start=start, notes=notes), len(layer.clips)).checked(project)  # type: ignore
+    cmd = InsertClip(loc, Clip(start=start, notes=notes), len(layer.clips)).checked(project)
+    cue = find_cue(project, loc)
+    end = start + max(n.start + n.duration for n in notes)
+    if end > cue.length_beats + 1e-6:
+        cmd.warnings = (f"the clip ends at beat {end:g}, after the cue's end ({cue.length_beats:g} beats, "
+                        f"{cue.length_bars} bars): notes past the end are not rendered",)
+    return cmd  # type: ignore[return-value]
 
 
 def remove_clip(project: Project, loc: Loc, index: int) -> RemoveClip:

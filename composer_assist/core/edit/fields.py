@@ -117,7 +117,7 @@ def set_field(project: Project, loc: Loc, name: str, value: Any) -> Command:
     """Set field ``name`` of the cue, variant or layer at ``loc`` to ``value`` (validated now)."""
     find(project, loc)
     spec = field_spec(loc, name)
-    label = f"{loc}.{name} = {_shown(value)}"
+    label = f"{loc}.{name} = {shown(value)}"
     if name == "emotion":
         valence, arousal = value
         cmd: Command = Batch(label, [SetAttr(loc, ("valence",), float(valence)),
@@ -129,9 +129,9 @@ def set_field(project: Project, loc: Loc, name: str, value: Any) -> Command:
     return cmd.checked(project)
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     if isinstance(value, TempoMap):
         return f"{value.initial_bpm:g}"
     if isinstance(value, (tuple, list)):
-        return ",".join(_shown(v) for v in value)
+        return ",".join(shown(v) for v in value)
     return f"{value:g}" if isinstance(value, float) else str(value)
