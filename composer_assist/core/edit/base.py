@@ -184,6 +184,7 @@ def check_name(name: str, taken: list[str], where: str, what: str) -> None:
         raise EditError(f"{where}: there is already a {what} named {name!r}")
 
 
+_RULE = re.compile(r"^\.transitions\[(\d+)\]")
 _WHERE = re.compile(r"^cues\[(\d+)\](?:\.variants\[(\d+)\](?:\.layers\[(\d+)\])?)?")
 
 
@@ -202,7 +203,12 @@ def edit_path(project: Project, where: str) -> str:
                 parts.append(variant.layers[int(m[3])].name)
     except IndexError:
         return where
-    return "/".join(parts) + where[m.end():]
+    rest = where[m.end():]
+    rule = _RULE.match(rest)
+    if rule and m[2] is None and int(rule[1]) < len(cue.transitions):
+        r = cue.transitions[int(rule[1])]
+        rest = f".transitions[{r.source} -> {r.target}]" + rest[rule.end():]
+    return "/".join(parts) + rest
 
 
 _SOURCE = "<edit>"
