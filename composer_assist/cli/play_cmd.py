@@ -62,7 +62,7 @@ def parse_start(text: str | None) -> tuple[str, float, float] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.cli.adapt_cmd import _profile
+    from composer_assist.services.listeners import profile_from_file
     from composer_assist.cli.progress import progress_bar
     from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
     trace = load_trace(args.trace, **trace_input(args)) if args.trace else None
-    profile = _profile(args.profiles, args.listener_cluster)
+    profile = profile_from_file(args.profiles, args.listener_cluster)
     output = open_output(args.device, null=args.null, block=args.block, sample_rate=project.sample_rate,
                          latency=args.latency)  # a bad device fails before rendering
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
