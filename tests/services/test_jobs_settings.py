@@ -142,3 +142,17 @@ def test_the_render_plan_refuses_before_any_work(tmp_path):
     with pytest.raises(RenderError, match="would both be written"):
         plan_render(project, None, None, tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_settings_command_changes_and_every_command_uses_the_cache_folder(tmp_path, monkeypatch, capsys):
+    from composer_assist.cli.main import main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.delenv("COMPOSER_ASSIST_CACHE")
+    assert main(["settings", "cache_dir", str(tmp_path / "mycache")]) == 0
+    assert f"cache_dir     {tmp_path / 'mycache'}" in capsys.readouterr().out
+    assert main(["settings", "block_size", "300"]) == 2
+    assert capsys.readouterr().err == "error: settings: block_size: 300 is not one of 64, 128, 256, 512, 1024, 2048, 4096\n"
+    assert main(["validate", str(ROOT / "projects" / "demo")]) == 0
+    from composer_assist.core.plugins.scan_cache import cache_dir
+    assert cache_dir() == tmp_path / "mycache"  # what the scan and the stem cache will use
