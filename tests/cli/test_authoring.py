@@ -104,6 +104,8 @@ BAD = [
     (["transition", "{p}", "chase", "calm", "tense"], "error: chase.transitions calm -> tense: to: no variant 'tense'"),
     (["set", "{missing}", "chase/calm.valence", "0"], "no project here (create one with: composer-assist new"),
     (["new", "{p}"], "a project already exists here"),
+    (["import-midi", "{p}/../a.mid", "{p}", "--cue", "chase", "--variant", "calm", "--layer", "keys", "--instrument",
+      "room"], "error: --instrument: room is an effect, not an instrument"),
 ]
 
 
@@ -158,3 +160,11 @@ def test_a_bad_vst_parameter_is_refused_at_set_time(tmp_path):
     assert saved["cues"][0]["variants"][0]["layers"][0]["instrument"]["params"] == {"filter_cutoff": 0.3}
     r = _run(["add", "layer", p, "chase/calm/verb", "--instrument", "MVerb-vst.so"], env)
     assert r.returncode == 2 and "MVerb-vst.so is an effect, not an instrument" in r.stderr
+    # A hand-edited file: `validate` checks the VST parameters against the same scan.
+    assert "not scanned" not in ok("validate", p, env=env)
+    saved["cues"][0]["variants"][0]["layers"][0]["instrument"]["params"] = {"filter_cutof": 0.3}
+    (p / "project.json").write_text(json.dumps(saved))
+    r = _run(["validate", p], env)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith(f"error: {p / 'project.json'}: chase/calm/synth.instrument.params.filter_cutof: "
+                               f"amsynth_vst.so has no parameter 'filter_cutof'; did you mean 'filter_cutoff'")

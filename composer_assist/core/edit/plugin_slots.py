@@ -135,3 +135,25 @@ def set_param(project: Project, loc: Loc, slot: Slot, name: str, value: float | 
     steps = ("instrument", "params") if slot == "instrument" else ("effects", slot, "params")
     shown = "default" if value is None else f"{value:g}"
     return SetAttr(loc, steps, params, text=f"{where} = {shown}").checked(project)  # type: ignore
+
+
+def check_against_scan(project: Project, uses: list, scan: dict[str, dict] | None = None) -> list[str]:
+    """Check every slot of ``uses`` (``check_plugins``' answer) as an edit would: roles, and VST
+    parameters against the scan.  Raises ``EditError`` naming the edit path; returns the VSTs with
+    parameters set that were never scanned (their parameters could not be checked)."""
+    from .base import edit_path
+
+    scan = read_scan_cache() if scan is None else scan
+    unscanned: list[str] = []
+    for use in uses:
+        where = edit_path(project, use.where)
+        role = "effect" if ".effects[" in use.where else "instrument"
+        check_plugin_role(project, use.ref.plugin, role, where, scan)
+        if use.resolved.kind == "faust" or not use.ref.params:
+            continue
+        if scanned_entry(use.resolved.path, scan) is None:
+            unscanned.append(use.resolved.name)
+            continue
+        for name, value in use.ref.params.items():
+            check_param(project, use.ref, name, value, f"{where}.params.{name}", scan)
+    return sorted(set(unscanned))
