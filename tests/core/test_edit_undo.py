@@ -166,3 +166,17 @@ def test_the_last_variant_of_a_cue_cannot_be_removed():
         history.push(edit.remove(project, Loc("night_chase", name)))
     with pytest.raises(EditError, match="a cue needs at least one variant; remove the cue 'night_chase' instead"):
         edit.remove(project, CALM)
+
+
+def test_affected_names_where_a_command_changes_the_project():
+    project = load_project(ROOT / "projects" / "demo")
+    assert edit.affected(edit.set_command(project, "night_chase/calm/bass.gain_db", "-3")) == [BASS]
+    assert edit.affected(edit.set_command(project, "night_chase/calm.emotion", "0,0")) == [CALM, CALM]
+    assert edit.affected(edit.set_rule(project, "night_chase", "calm", "sad")) == [Loc("night_chase")]
+
+
+def test_plugin_params_for_an_inspector():
+    project = load_project(ROOT / "projects" / "demo")
+    params = {p["name"]: p for p in edit.plugin_params(project, "bass")}
+    assert params["cutoff"]["min"] == 60 and params["cutoff"]["max"] == 5000 and params["cutoff"]["unit"] == "Hz"
+    assert edit.plugin_params(project, "amsynth_vst.so", scan={}) is None  # a VST never scanned: unknown

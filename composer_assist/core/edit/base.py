@@ -130,6 +130,17 @@ class SetAttr(Command):
         return owner[last] if isinstance(last, int) else getattr(owner, last)
 
 
+def affected(command: Command) -> list[Loc]:
+    """Where a command changes the project (for a view to refresh, or the stems to re-render)."""
+    if isinstance(command, Batch):
+        return [loc for c in command.commands for loc in affected(c)]
+    loc = getattr(command, "loc", None)
+    if isinstance(loc, Loc):
+        return [loc]
+    cue = getattr(command, "cue", None)
+    return [Loc(cue)] if isinstance(cue, str) else []
+
+
 def _pick(items: list, name: str, what: str, where: str):
     for item in items:
         if item.name == name:

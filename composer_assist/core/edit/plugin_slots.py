@@ -157,3 +157,20 @@ def check_against_scan(project: Project, uses: list, scan: dict[str, dict] | Non
         for name, value in use.ref.params.items():
             check_param(project, use.ref, name, value, f"{where}.params.{name}", scan)
     return sorted(set(unscanned))
+
+
+def plugin_params(project: Project, ref: str, scan: dict[str, dict] | None = None) -> list[dict] | None:
+    """The parameters ``ref`` takes (name, min, max, default, unit; VSTs also min_text/max_text), for an
+    inspector's sliders: from the Faust metadata or the scan; None when unknown (a VST not scanned)."""
+    resolved = _resolve(project, ref, ref)
+    if resolved.kind == "faust":
+        try:
+            params = faust_meta(resolved.path)["params"]
+        except PluginError as exc:
+            raise EditError(f"{ref}: {exc}") from None
+        return [{"name": k, **v} for k, v in params.items()]
+    entry = _scan_entry(resolved, scan)
+    if entry is None:
+        return None
+    keys = ("name", "min", "max", "default", "unit", "min_text", "max_text")
+    return [{k: p[k] for k in keys if k in p} for p in entry.get("params", []) if isinstance(p, dict)]
