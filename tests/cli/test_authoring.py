@@ -39,6 +39,8 @@ def build(project: Path, tmp: Path) -> None:
     ok("new", project)
     ok("add", "cue", project, "chase", "--variant", "calm", "--tempo", "120", "--bars", "2", "--key", "C major")
     ok("set", project, "chase/calm.emotion", "0.5,-0.5")
+    ok("set", project, "chase/calm.emotion", "-0.5,-0.5")  # a value starting with '-' is no option
+    ok("set", project, "chase/calm.valence", "0.5")
     ok("set", project, "chase/calm.tags", "calm,warm")
     ok("add", "layer", project, "chase/calm/keys", "--instrument", "keys")
     ok("clip", "import", project, "chase/calm/keys", calm_mid)
@@ -104,6 +106,9 @@ BAD = [
     (["transition", "{p}", "chase", "calm", "tense"], "error: chase.transitions calm -> tense: to: no variant 'tense'"),
     (["set", "{missing}", "chase/calm.valence", "0"], "no project here (create one with: composer-assist new"),
     (["new", "{p}"], "a project already exists here"),
+    (["set", "{p}", "chase/calm.valence"], "error: chase/calm.valence: give one VALUE"),
+    (["set", "{p}", "chase/calm.valence", "0.1", "0.2"], "error: chase/calm.valence: give one VALUE, got 2: 0.1 0.2"),
+    (["set", "{p}", "chase/calm.intensity", "-0.5,0.3"], "error: chase/calm.intensity[0]: -0.5 is outside [0, 1]"),
     (["import-midi", "{p}/../a.mid", "{p}", "--cue", "chase", "--variant", "calm", "--layer", "keys", "--instrument",
       "room"], "error: --instrument: room is an effect, not an instrument"),
 ]
