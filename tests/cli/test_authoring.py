@@ -173,3 +173,25 @@ def test_a_bad_vst_parameter_is_refused_at_set_time(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert r.stderr.startswith(f"error: {p / 'project.json'}: chase/calm/synth.instrument.params.filter_cutof: "
                                f"amsynth_vst.so has no parameter 'filter_cutof'; did you mean 'filter_cutoff'")
+
+
+def test_concurrent_edits_take_turns_and_none_is_lost(tmp_path):
+    """Eight `add variant` runs at once on one project: each waits for the project's lock, loads what
+    the previous saved, and all eight variants are there at the end."""
+    import subprocess
+    import sys
+
+    from tests.core.project_testkit import cli_env
+
+    p = tmp_path / "p"
+    ok("new", p)
+    ok("add", "cue", p, "chase", "--bars", "2")
+    procs = [subprocess.Popen([sys.executable, "-m", "composer_assist", "add", "variant", str(p), f"chase/v{i}",
+                               "--valence", f"{i / 10:g}"], env=cli_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(8)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    variants = json.loads((p / "project.json").read_text())["cues"][0]["variants"]
+    assert sorted(v["name"] for v in variants) == ["main"] + [f"v{i}" for i in range(8)]
+    assert {v["name"]: v["valence"] for v in variants}["v7"] == 0.7

@@ -180,3 +180,12 @@ def test_plugin_params_for_an_inspector():
     params = {p["name"]: p for p in edit.plugin_params(project, "bass")}
     assert params["cutoff"]["min"] == 60 and params["cutoff"]["max"] == 5000 and params["cutoff"]["unit"] == "Hz"
     assert edit.plugin_params(project, "amsynth_vst.so", scan={}) is None  # a VST never scanned: unknown
+
+
+def test_parse_path_splits_at_the_first_dot():
+    assert edit.parse_path("night_chase/calm.valence") == (CALM, "valence")
+    assert edit.parse_path("night_chase.adaptive.dwell_bars") == (Loc("night_chase"), "adaptive.dwell_bars")
+    assert edit.parse_path("a/b/c.instrument.params.LFO Rate/Sync") == (Loc("a", "b", "c"), "instrument.params.LFO Rate/Sync")
+    assert edit.parse_path("night_chase/calm") == (CALM, "")
+    with pytest.raises(EditError, match="nothing after the '.'"):
+        edit.parse_path("night_chase/calm.")
