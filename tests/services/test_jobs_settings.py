@@ -156,3 +156,18 @@ def test_the_settings_command_changes_and_every_command_uses_the_cache_folder(tm
     assert main(["validate", str(ROOT / "projects" / "demo")]) == 0
     from composer_assist.core.plugins.scan_cache import cache_dir
     assert cache_dir() == tmp_path / "mycache"  # what the scan and the stem cache will use
+
+
+def test_play_uses_the_audio_device_the_settings_name(tmp_path, monkeypatch, capsys, pulse_server):
+    """The device chosen once in the settings (as the app does) is the one `play` opens: a device that
+    does not exist is refused by name, before any rendering."""
+    from composer_assist.cli.main import main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    assert main(["settings", "audio_device", "no-such-device"]) == 0
+    capsys.readouterr()
+    t0 = time.monotonic()
+    assert main(["play", str(ROOT / "projects" / "demo"), "--cue", "night_chase", "--duration", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-device" in err and err.count("\n") == 1, err
+    assert time.monotonic() - t0 < 10
