@@ -145,6 +145,7 @@ def test_bad_edits_name_the_path_and_leave_the_project_alone(path, value, messag
     (lambda p: edit.transpose_clip(p, BASS, 0, 100), "outside MIDI's 0..127"),
     (lambda p: edit.move_clip(p, BASS, 3, 0), "night_chase/calm/bass.clips[3]: the layer has 1 clip (0 .. 0)"),
     (lambda p: edit.trim_clip(p, BASS, 0, 8, 4), "trim needs 0 <= BEGIN < END"),
+    (lambda p: edit.move_clip(p, BASS, 0, 2e6), "night_chase/calm/bass.clips[0].start: 2e+06 is outside [0, 1e+06]"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tens"), "to: no variant 'tens'; did you mean 'tense'?"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tense", leave="later"), "'later' is not one of"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tense", stinger="boom"), "unknown stinger 'boom'"),

@@ -11,7 +11,7 @@ right whatever the stack did in between.  The limits of every field live once, i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ProjectError
@@ -39,11 +39,16 @@ class Command:
     def undo(self, project: Project) -> None:
         raise NotImplementedError
 
+    def touches_clips(self) -> bool:
+        """Whether the notes of the layers it changes need checking (other edits skip every note)."""
+        return False
+
     def checked(self, project: Project) -> "Command":
         """Validate against ``project`` (apply, read back, undo); returns self, raises ``EditError``."""
         self.apply(project)
         try:
-            verify(project)
+            locs = affected(self)
+            verify(project, {loc.cue for loc in locs} or None, set(locs) if self.touches_clips() else set())
         finally:
             self.undo(project)
         return self
@@ -88,6 +93,9 @@ class Batch(Command):
         for c in reversed(self.commands):
             c.undo(project)
 
+    def touches_clips(self) -> bool:
+        return any(c.touches_clips() for c in self.commands)
+
 
 Step = str | int  # an attribute name, or an index into a list
 
@@ -117,6 +125,9 @@ class SetAttr(Command):
             old = getattr(owner, last)
             setattr(owner, last, value)
         return old
+
+    def touches_clips(self) -> bool:
+        return self.steps[0] == "clips"
 
     def apply(self, project: Project) -> None:
         self._old = self._swap(project, self.value)
@@ -225,8 +236,18 @@ def edit_path(project: Project, where: str) -> str:
 _SOURCE = "<edit>"
 
 
-def verify(project: Project) -> None:
-    """Refuse (``EditError`` naming the edit path) a project that would not load again."""
+def verify(project: Project, cues: set[str] | None = None, notes_of: set[Loc] | None = None) -> None:
+    """Refuse (``EditError`` naming the edit path) a project that would not load again.
+
+    An editor checks what an edit changed, not a long score's every note: with ``cues`` only those
+    cues, and with ``notes_of`` only the clips of those layers (every other layer's clips were
+    checked when they were made, and nothing outside a layer depends on them).
+    """
+    if cues is not None:
+        # Names are checked by the commands that give them; each cue is checked on its own.
+        keep = notes_of or set()
+        project = Project(project.name, project.sample_rate,
+                          [_without_notes(c, keep) for c in project.cues if c.name in cues], path=project.path)
     try:
         project_from_json(project_to_json(project), source=_SOURCE, project_dir=project.folder, check_files=False)
     except ProjectError as exc:
@@ -235,3 +256,10 @@ def verify(project: Project) -> None:
             where, _, message = text[len(_SOURCE) + 2:].partition(": ")
             text = f"{edit_path(project, where)}: {message}"
         raise EditError(text) from None
+
+
+def _without_notes(cue: Cue, keep: set[Loc]) -> Cue:
+    """A shallow copy of ``cue`` whose layers have no clips, except the layers in ``keep``."""
+    variants = [replace(v, layers=[layer if Loc(cue.name, v.name, layer.name) in keep else replace(layer, clips=[])
+                                   for layer in v.layers]) for v in cue.variants]
+    return replace(cue, variants=variants)
