@@ -126,13 +126,15 @@ def small_project(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("args, message", BAD, ids=[" ".join(a[:3]) + f" {i}" for i, (a, _) in enumerate(BAD)])
-def test_bad_paths_and_values_are_one_line_and_exit_2(small_project, args, message, tmp_path):
+def test_bad_paths_and_values_are_one_line_and_exit_2(small_project, args, message, tmp_path, capsys):
+    from composer_assist.cli.main import main  # in-process: the same main() the console script runs
+
     before = (small_project / "project.json").read_bytes()
-    r = run_cli(*[a.format(p=small_project, missing=tmp_path / "none") for a in args])
-    assert r.returncode == 2, (r.stdout, r.stderr)
-    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: "), r.stderr
-    assert message in r.stderr, r.stderr
-    assert "Traceback" not in r.stderr
+    code = main([a.format(p=small_project, missing=tmp_path / "none") for a in args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert message in err, err
     assert (small_project / "project.json").read_bytes() == before
 
 
@@ -176,8 +178,8 @@ def test_a_bad_vst_parameter_is_refused_at_set_time(tmp_path):
 
 
 def test_concurrent_edits_take_turns_and_none_is_lost(tmp_path):
-    """Eight `add variant` runs at once on one project: each waits for the project's lock, loads what
-    the previous saved, and all eight variants are there at the end."""
+    """Four `add variant` runs at once on one project: each waits for the project's lock, loads what
+    the previous saved, and all four variants are there at the end."""
     import subprocess
     import sys
 
@@ -188,10 +190,10 @@ def test_concurrent_edits_take_turns_and_none_is_lost(tmp_path):
     ok("add", "cue", p, "chase", "--bars", "2")
     procs = [subprocess.Popen([sys.executable, "-m", "composer_assist", "add", "variant", str(p), f"chase/v{i}",
                                "--valence", f"{i / 10:g}"], env=cli_env(), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(8)]
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     variants = json.loads((p / "project.json").read_text())["cues"][0]["variants"]
-    assert sorted(v["name"] for v in variants) == ["main"] + [f"v{i}" for i in range(8)]
-    assert {v["name"]: v["valence"] for v in variants}["v7"] == 0.7
+    assert sorted(v["name"] for v in variants) == ["main"] + [f"v{i}" for i in range(4)]
+    assert {v["name"]: v["valence"] for v in variants}["v3"] == 0.3
