@@ -106,7 +106,7 @@ def apply_edit(args: argparse.Namespace, make: Callable[[Any], Any]) -> int:
     from composer_assist.services.editing import edit_project
 
     project, command = edit_project(args.project, make)
-    was = f" (was {shown(command._old)})" if isinstance(command, SetAttr) and _plain(command._old) else ""
+    was = f" (was {shown(command.previous)})" if isinstance(command, SetAttr) and _plain(command.previous) else ""
     print(f"{command.text}{was}; saved {project.path}")
     for w in command.warnings:
         print(f"  warning: {w}")
