@@ -114,7 +114,10 @@ def apply_edit(args: argparse.Namespace, make: Callable[[Any], Any]) -> int:
 
 
 def _plain(value: Any) -> bool:
-    return isinstance(value, (int, float, str, tuple, list)) and not isinstance(value, bool)
+    """A value worth printing as "was ..." (numbers, text, lists, tempo, meter; not a plugin or clip)."""
+    from composer_assist.core.timing import Meter, TempoMap
+
+    return value is None or isinstance(value, (int, float, str, tuple, list, TempoMap, Meter))
 
 
 def run_new(args: argparse.Namespace) -> int:
