@@ -53,6 +53,8 @@ def build(project: Path, tmp: Path) -> None:
     ok("clip", "import", project, "chase/tense/strings", calm_mid, "--start", "0")
     ok("set", project, "chase/tense/strings.effects", "room")
     ok("transition", project, "chase", "*", "*", "--leave", "beat", "--fade-beats", "1")
+    ok("marker", project, "chase", "half", "4")
+    ok("transition", project, "chase", "tense", "calm", "--leave", "marker", "--leave-marker", "half")
 
 
 @pytest.mark.slow
@@ -106,6 +108,8 @@ BAD = [
     (["transition", "{p}", "chase", "calm", "tense"], "error: chase.transitions calm -> tense: to: no variant 'tense'"),
     (["set", "{missing}", "chase/calm.valence", "0"], "no project here (create one with: composer-assist new"),
     (["new", "{p}"], "a project already exists here"),
+    (["marker", "{p}", "chase", "end", "9"], "error: chase.markers[0].beat: beat 9 is past the cue end (8)"),
+    (["marker", "{p}", "chase", "end"], "error: chase.markers.end: give a BEAT (or --remove)"),
     (["set", "{p}", "chase/calm.valence"], "error: chase/calm.valence: give one VALUE"),
     (["set", "{p}", "chase/calm.valence", "0.1", "0.2"], "error: chase/calm.valence: give one VALUE, got 2: 0.1 0.2"),
     (["set", "{p}", "chase/calm.intensity", "-0.5,0.3"], "error: chase/calm.intensity[0]: -0.5 is outside [0, 1]"),
