@@ -72,9 +72,15 @@ class RunningCalibration:
         self.m2_a += da * (arousal - self.mean_a)
         warm = min(1.0, self.n / (self.rate * WARMUP_S))
         cv, sv, ca, sa = self.plane
-        v = _map(valence, self.mean_v, math.sqrt(self.m2_v / self.n), cv, sv, warm)
-        a = _map(arousal, self.mean_a, math.sqrt(self.m2_a / self.n), ca, sa, warm)
-        return float(v), float(a)
+        return (_map_one(valence, self.mean_v, math.sqrt(self.m2_v / self.n), cv, sv, warm),
+                _map_one(arousal, self.mean_a, math.sqrt(self.m2_a / self.n), ca, sa, warm))
+
+
+def _map_one(x: float, m: float, s: float, c: float, spread: float, weight: float) -> float:
+    """``_map`` of one float in plain arithmetic (no numpy scalars made per control tick)."""
+    w = weight * s * s / (s * s + TAU * TAU)
+    y = (1.0 - w) * x + w * (c + spread / max(s, S_MIN) * (x - m))
+    return min(1.0, max(-1.0, y))
 
 
 def calibrate_running(valence: np.ndarray, arousal: np.ndarray, plane: tuple[float, float, float, float],
