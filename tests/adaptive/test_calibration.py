@@ -81,3 +81,20 @@ def test_reports_give_raw_and_calibrated_congruence():
     np.testing.assert_array_equal(on.reference.read_valence, np.interp(on.reference.times, tr.times, tr.valence))
     live = run_adaptive(project, cue.name, tr, render=stems, mode="live", config=PolicyConfig(calibrate=True))
     assert live.quality.raw_congruence is not None and live.track.read_valence is not None
+
+
+@pytest.mark.slow
+def test_calibrated_congruence_rises_on_real_traces(realdata, root):
+    """Planned mode on real viewers (studyforrest excerpt, PMEmo 683), the demo cue: calibrated
+    congruence above raw (the same music against the curve as read), printed."""
+    from composer_assist.core.project import load_project
+    from composer_assist.core.trace import load_trace
+
+    project = load_project(root / "projects" / "demo")
+    cue = project.cue("night_chase")
+    stems = StemSet.from_arrays(cue, 8000, synthetic_stems(cue, 8000))  # decisions do not hear the audio
+    for path in (root / "projects" / "traces" / "forrest_excerpt_3540-3780.csv",
+                 realdata / "pmemo_samples" / "683.DERIVED.json"):
+        q = run_adaptive(project, cue.name, load_trace(path), render=stems, config=PolicyConfig(calibrate=True)).quality
+        print(f"{path.name}: calibrated {q.congruence:.0%}, raw {q.raw_congruence:.0%}")
+        assert q.congruence > q.raw_congruence + 0.02, path.name
