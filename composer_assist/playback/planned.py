@@ -61,7 +61,8 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
                       f"{names[target]} than {names[playing]} any more; the switch is cancelled", frm=playing,
                       to=target)
             continue
-        bld.switch_entry(track.tick(k), best, "switch", "planned", _detail(names, playing, target, c, best, late, lower, sr))
+        bld.switch_entry(track.tick(k), best, "switch", "planned",
+                         _detail(names, playing, target, c, best, late, lower, sr))
         sched.switches.append(best)
         bld.head.move(best)
         playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival

@@ -10,7 +10,7 @@ from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
 from composer_assist.playback import calibration as K
-from composer_assist.playback.policy import LivePolicy, PolicyConfig, TraceFeed, control_track
+from composer_assist.playback.policy import LivePolicy, PolicyConfig, TraceFeed
 from composer_assist.playback.stems import StemSet
 
 SR = 4000
@@ -46,8 +46,9 @@ def test_live_calibration_is_causal_and_warms_up_from_the_identity():
     cfg = PolicyConfig(calibrate=True)
     base = _viewer()
     other = Trace(base.times, np.where(base.times >= 50, 0.9, base.valence), base.arousal, name="other")
+    runs = ((TraceFeed(base), LivePolicy(cue, None, cfg)), (TraceFeed(other), LivePolicy(cue, None, cfg)))
     ticks = [np.array([(tk.valence, tk.arousal) for tk in (f.tick(p, t) for t in np.arange(0, 70, 0.1))])
-             for f, p in ((TraceFeed(base), LivePolicy(cue, None, cfg)), (TraceFeed(other), LivePolicy(cue, None, cfg)))]
+             for f, p in runs]
     k50 = 500
     np.testing.assert_array_equal(ticks[0][:k50], ticks[1][:k50])  # the same past, the same values
     assert not np.allclose(ticks[0][k50:], ticks[1][k50:])
