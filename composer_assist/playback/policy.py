@@ -20,6 +20,8 @@ from composer_assist.core.errors import TraceError
 from composer_assist.core.project import Cue
 from composer_assist.core.profile import ClusterProfile
 
+from .calibration import RunningCalibration, calibrate_whole, cue_plane
+
 MODES = ("live", "planned")
 # A recorded trace is known whole, so by default transitions are planned to land when the scene turns.
 DEFAULT_MODE = "planned"
@@ -35,6 +37,9 @@ class PolicyConfig:
     heart_rate_weight: float = 0.3  # share of heart-rate arousal in the intensity, when present
     heart_rate_baseline_s: float = 30.0
     heart_rate_scale_bpm: float = 20.0
+    # map the viewer's baseline and range onto the cue's plane (playback/calibration.py): live
+    # from running statistics, planned from the whole trace
+    calibrate: bool = False
 
 
 @dataclass
@@ -54,13 +59,20 @@ class ControlTrack:
     intensity: np.ndarray  # 0..1
     scores: np.ndarray  # (ticks, variants): weighted distance minus profile tag bonus (lower wins)
     heart_rate_arousal: np.ndarray | None = None
+    # the same scores on the trace as read (unsmoothed, the tick's profile shift applied): what
+    # the viewer's curve says at that instant (the opening variant, re-checks, planned onsets)
+    raw_scores: np.ndarray | None = None
+    # the trace as read before calibration (None: not calibrated, the same as valence/arousal)
+    read_valence: np.ndarray | None = None
+    read_arousal: np.ndarray | None = None
 
     def tick(self, k: int) -> "PolicyTick":
         hr = None if self.heart_rate_arousal is None else float(self.heart_rate_arousal[k])
+        raw = self.scores[k] if self.raw_scores is None else self.raw_scores[k]
         return PolicyTick(float(self.times[k]), float(self.valence[k]), float(self.arousal[k]),
                           float(self.smooth_valence[k]), float(self.smooth_arousal[k]), float(self.want_valence[k]),
                           float(self.want_arousal[k]), float(self.intensity[k]), self.scores[k], hr,
-                          self.trace_start)
+                          self.trace_start, raw)
 
 
 def ema(x: np.ndarray, alpha: float, backward: bool = False) -> np.ndarray:
@@ -112,6 +124,10 @@ class PolicyTick:
     scores: np.ndarray  # per variant (lower wins)
     heart_rate_arousal: float | None = None
     trace_start: float = 0.0
+    raw_scores: np.ndarray | None = None  # per variant, on the unsmoothed emotion (see ControlTrack)
+    jump: bool = False  # a manual override jumped the emotion here: act on it without confirming
+    read_valence: float | None = None  # the reading before calibration (None: not calibrated)
+    read_arousal: float | None = None
 
 
 class LivePolicy:
@@ -127,6 +143,9 @@ class LivePolicy:
         self.tags = [v.tags for v in cue.variants]
         self._hr_seen: list[float] = []  # heart-rate samples inside the baseline window
         self._hr_base: float | None = None
+        self._jumped = False
+        self.calibration = (RunningCalibration(cue_plane(self.tv, self.ta), self.rate)
+                            if self.cfg.calibrate else None)
 
     def heart_rate_sample(self, t: float, bpm: float) -> None:
         """A heart-rate reading at ``t`` s from the start: feeds the baseline (median of the first
@@ -138,10 +157,16 @@ class LivePolicy:
         """Jump the smoothed emotion to (valence, arousal): the next tick acts on it at once."""
         self.sv.jump(valence)
         self.sa.jump(arousal)
+        self._jumped = True
 
     def step(self, time: float, valence: float, arousal: float, heart_rate: float | None = None,
-             intensity: float | None = None) -> PolicyTick:
-        """One tick: smoothing, listener profile, distances to every variant, intensity."""
+             intensity: float | None = None, calibrate: bool = True) -> PolicyTick:
+        """One tick: calibration (a viewer's reading, not a manual override: ``calibrate``),
+        smoothing, listener profile, distances to every variant, intensity."""
+        read: tuple[float | None, float | None] = (None, None)
+        if self.calibration is not None and calibrate:
+            read = (valence, arousal)
+            valence, arousal = self.calibration.step(valence, arousal)
         sv, sa = self.sv.step(valence), self.sa.step(arousal)
         wv, wa, bonus = sv, sa, None
         if self.profile is not None:
@@ -149,16 +174,19 @@ class LivePolicy:
             wv = min(1.0, max(-1.0, sv + pref.valence_shift))
             wa = min(1.0, max(-1.0, sa + pref.arousal_shift))
             bonus = np.array([self.profile.tag_bonus(pref, tags) for tags in self.tags])
-        scores = np.sqrt(self.cfg.valence_weight * (wv - self.tv) ** 2 + self.cfg.arousal_weight * (wa - self.ta) ** 2)
-        if bonus is not None:
-            scores -= bonus
+        scores = distances(self.cfg, self.tv, self.ta, wv, wa, bonus)
+        # The profile's shift of this tick applied to the emotion as read, unsmoothed.
+        raw = distances(self.cfg, self.tv, self.ta, min(1.0, max(-1.0, valence + wv - sv)),
+                        min(1.0, max(-1.0, arousal + wa - sa)), bonus)
         drive, hr_a = wa, None
         if heart_rate is not None and self.cfg.heart_rate_weight > 0:
             hr_a = self._heart_rate_arousal(time, heart_rate)
             drive = (1.0 - self.cfg.heart_rate_weight) * wa + self.cfg.heart_rate_weight * hr_a
         if intensity is None:
             intensity = min(1.0, max(0.0, (drive + 1.0) / 2.0))
-        return PolicyTick(time, valence, arousal, sv, sa, wv, wa, float(intensity), scores, hr_a)
+        jump, self._jumped = self._jumped, False
+        return PolicyTick(time, valence, arousal, sv, sa, wv, wa, float(intensity), scores, hr_a,
+                          raw_scores=raw, jump=jump, read_valence=read[0], read_arousal=read[1])
 
     def _heart_rate_arousal(self, time: float, bpm: float) -> float:
         h = self.hr.step(bpm)
@@ -166,6 +194,13 @@ class LivePolicy:
             self._hr_base = float(np.median(self._hr_seen))  # the window is full: freeze it
         base = self._hr_base if self._hr_base is not None else float(np.median(self._hr_seen or [bpm]))
         return min(1.0, max(-1.0, (h - base) / self.cfg.heart_rate_scale_bpm))
+
+
+def distances(cfg: PolicyConfig, tv: np.ndarray, ta: np.ndarray, wv, wa, bonus=None) -> np.ndarray:
+    """Weighted distance of the emotion (wv, wa) to each variant's target, less the tag bonus
+    (scalars give one row, (ticks, 1) columns give a table)."""
+    d = np.sqrt(cfg.valence_weight * (wv - tv) ** 2 + cfg.arousal_weight * (wa - ta) ** 2)
+    return d if bonus is None else d - bonus
 
 
 def smoothing_alpha(rate: float, smoothing_s: float) -> float:
@@ -215,7 +250,17 @@ def _live_track(trace, cue, profile, config, ticks, rel, t0) -> ControlTrack:
     hr_a = col("heart_rate_arousal") if rows[0].heart_rate_arousal is not None else None
     return ControlTrack("live", policy.rate, ticks, t0, col("valence"), col("arousal"), col("smooth_valence"),
                         col("smooth_arousal"), col("want_valence"), col("want_arousal"), col("intensity"),
-                        np.array([r.scores for r in rows]), hr_a)
+                        np.array([r.scores for r in rows]), hr_a, np.array([r.raw_scores for r in rows]),
+                        *_read_columns(rows))
+
+
+def _read_columns(rows: list[PolicyTick]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The readings before calibration, when the policy calibrated them."""
+    if all(r.read_valence is None for r in rows):
+        return None, None
+    v = np.array([r.valence if r.read_valence is None else r.read_valence for r in rows])
+    a = np.array([r.arousal if r.read_arousal is None else r.read_arousal for r in rows])
+    return v, a
 
 
 class TraceFeed:
@@ -231,9 +276,10 @@ class TraceFeed:
         self.hr = None if hr is None else hr.tolist()
         self.i = -1  # the latest row given so far
 
-    def tick(self, policy: LivePolicy, t: float, **override: Any) -> PolicyTick:
+    def tick(self, policy: LivePolicy, t: float, calibrate: bool = True, **override: Any) -> PolicyTick:
         """Step ``policy`` at audio time ``t`` (seconds from the trace's first row); ``override``
-        replaces any of valence, arousal, intensity, heart_rate from the trace."""
+        replaces any of valence, arousal, intensity, heart_rate from the trace (``calibrate``
+        False: a manual override, not a viewer's reading)."""
         live_hr = override.get("heart_rate")
         while self.i + 1 < len(self.rel) and self.rel[self.i + 1] <= t:
             self.i += 1
@@ -242,7 +288,7 @@ class TraceFeed:
         i = max(self.i, 0)
         hr = live_hr if live_hr is not None else (self.hr[i] if self.hr is not None else None)
         tick = policy.step(t, override.get("valence", self.valence[i]), override.get("arousal", self.arousal[i]),
-                           hr, override.get("intensity"))
+                           hr, override.get("intensity"), calibrate)
         tick.trace_start = self.start
         return tick
 
@@ -257,6 +303,10 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
     alpha = smoothing_alpha(rate, cfg.smoothing_s)
     v = np.interp(ticks, rel, np.asarray(trace.valence, dtype=np.float64))
     a = np.interp(ticks, rel, np.asarray(trace.arousal, dtype=np.float64))
+    read_v, read_a = v, a
+    if cfg.calibrate:
+        v, a = calibrate_whole(v, a, cue_plane(np.array([x.valence for x in cue.variants]),
+                                               np.array([x.arousal for x in cue.variants])))
     sv, sa = ema(ema(v, alpha), alpha, True), ema(ema(a, alpha), alpha, True)
     wv, wa = sv.copy(), sa.copy()
     n_var = len(cue.variants)
@@ -271,8 +321,9 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
                 bonus[k, j] = profile.tag_bonus(pref, var.tags)
     tv = np.array([var.valence for var in cue.variants])
     ta = np.array([var.arousal for var in cue.variants])
-    scores = np.sqrt(cfg.valence_weight * (wv[:, None] - tv) ** 2
-                     + cfg.arousal_weight * (wa[:, None] - ta) ** 2) - bonus
+    scores = distances(cfg, tv, ta, wv[:, None], wa[:, None], bonus)
+    raw_scores = distances(cfg, tv, ta, np.clip(v + wv - sv, -1.0, 1.0)[:, None],
+                           np.clip(a + wa - sa, -1.0, 1.0)[:, None], bonus)
     drive, hr_a = wa, None
     hr = heart_rate_of(trace)
     if hr is not None and cfg.heart_rate_weight > 0:
@@ -281,4 +332,5 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
         hr_a = np.clip((h - base) / cfg.heart_rate_scale_bpm, -1.0, 1.0)
         drive = (1.0 - cfg.heart_rate_weight) * wa + cfg.heart_rate_weight * hr_a
     intensity = np.clip((drive + 1.0) / 2.0, 0.0, 1.0)
-    return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a)
+    return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a, raw_scores,
+                        read_v if cfg.calibrate else None, read_a if cfg.calibrate else None)
