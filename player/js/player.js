@@ -1,0 +1,121 @@
+// The page's controller: loads a package (checked), decodes its stems, plays them through the
+// AudioWorklet engine, renders offline with an OfflineAudioContext, and gives the decisions of a
+// trace.  `window.cuePlayer` is this object (the browser tests drive it).
+
+import { Engine, scheduleFor } from './engine.js';
+import { PackageError, cueOf, decodeStems, fetchPackage, stemSetOf } from './package.js';
+import { parseTrace } from './trace.js';
+
+const BLOCK = 512; // the Python runtime's block: gain ramps split alike
+
+export class CuePlayer {
+  constructor() {
+    this.pkg = null; this.decoded = null; this.stems = null; this.codec = 'opus';
+    this.ctx = null; this.node = null; this.trace = null; this.scene = null;
+    this.mode = 'off'; this.onStatus = () => {};
+  }
+
+  /** Load and check the package at `url`; a refused package throws PackageError. */
+  async load(url, { codec = 'opus', onProgress } = {}) {
+    this.stop();
+    this.pkg = null;
+    const pkg = await fetchPackage(url, onProgress);
+    const sr = pkg.manifest.sample_rate;
+    const ctx = new OfflineAudioContext(2, 1, sr); // decodes at the package's rate, no resampling
+    this.decoded = await decodeStems(pkg, ctx, codec);
+    this.stems = stemSetOf(pkg.manifest, this.decoded);
+    this.pkg = pkg; this.codec = codec;
+    this.scene = this.sceneCurve();
+    return pkg.manifest;
+  }
+
+  get cue() { return this.stems.cue; }
+
+  /** The package's scene emotion curve (planned mode without sensors), or null. */
+  sceneCurve() {
+    const ref = this.pkg.manifest.scene_curve;
+    if (!ref) return null;
+    const bytes = this.pkg.files.get(ref.path);
+    if (!bytes) throw new PackageError(`${ref.path}: the scene curve is not listed in the manifest's files`);
+    return parseTrace(new TextDecoder().decode(bytes), ref.path);
+  }
+
+  /** A trace file's text (from a file the viewer picked, or one in the package). */
+  setTrace(text, name) { this.trace = parseTrace(text, name); return this.trace; }
+
+  traceFromPackage(path) {
+    const bytes = this.pkg.files.get(path);
+    if (!bytes) throw new PackageError(`${path}: not a file of the package`);
+    return this.setTrace(new TextDecoder().decode(bytes), path);
+  }
+
+  defaultVariant() {
+    const name = this.pkg.manifest.default_variant;
+    const i = name ? this.stems.variantNames.indexOf(name) : -1;
+    return i >= 0 ? i : 0;
+  }
+
+  engineOptions(mode) {
+    return { block: BLOCK, defaultVariant: this.defaultVariant(), mode, trace: this.trace, scene: this.scene };
+  }
+
+  /** The decisions for a trace: start, switches and intensity targets, in samples. */
+  decisions(mode = 'sensed', trace = this.trace) {
+    const s = scheduleFor(this.stems, trace, mode);
+    const names = this.stems.variantNames;
+    return {
+      mode: s.mode, start_variant: names[s.startVariant], start_intensity: s.startIntensity,
+      switches: s.switches.map((w) => ({ sample: w.sample, from: names[w.source], to: names[w.target], fade: w.fade,
+        enter_pos: w.enterPos })),
+      intensity: s.intensity.map(([sample, value]) => [sample, value]),
+    };
+  }
+
+  /** Render `seconds` of `mode` with an OfflineAudioContext and the worklet: [L, R]. */
+  async renderOffline(mode, seconds) {
+    const sr = this.pkg.manifest.sample_rate;
+    const ctx = new OfflineAudioContext(2, Math.round(seconds * sr), sr);
+    const node = await this.workletNode(ctx, mode);
+    node.connect(ctx.destination);
+    const buf = await ctx.startRendering();
+    return [buf.getChannelData(0), buf.getChannelData(1)];
+  }
+
+  /** The same samples without the audio graph (the engine called block by block). */
+  renderDirect(mode, seconds) {
+    const engine = new Engine(this.stems, this.engineOptions(mode));
+    engine.begin(mode, { trace: this.trace, scene: this.scene });
+    const frames = Math.round(seconds * this.pkg.manifest.sample_rate), out = new Float32Array(2 * frames);
+    for (let i = 0; i < frames; i += BLOCK) engine.render(out.subarray(2 * i, 2 * Math.min(frames, i + BLOCK)));
+    return out;
+  }
+
+  async workletNode(ctx, mode) {
+    await ctx.audioWorklet.addModule(new URL('./worklet.js', import.meta.url));
+    const node = new AudioWorkletNode(ctx, 'cue-player', { numberOfInputs: 0, outputChannelCount: [2] });
+    const ready = new Promise((res) => { node.port.onmessage = (e) => { if (e.data.type === 'ready') res(); }; });
+    node.port.postMessage({ type: 'init', manifest: this.pkg.manifest, decoded: this.decoded, options: this.engineOptions(mode) });
+    await ready;
+    return node;
+  }
+
+  /** Play from the start in `mode` on the speakers. */
+  async play(mode) {
+    this.stop();
+    this.mode = mode;
+    this.ctx = new AudioContext({ sampleRate: this.pkg.manifest.sample_rate, latencyHint: 'playback' });
+    this.node = await this.workletNode(this.ctx, mode);
+    this.node.port.onmessage = (e) => { if (e.data.type === 'status') this.onStatus(e.data.status); };
+    this.node.connect(this.ctx.destination);
+    await this.ctx.resume();
+  }
+
+  setMode(mode) { this.mode = mode; if (this.node) this.node.port.postMessage({ type: 'mode', mode }); }
+  setPad(va) { if (this.node) this.node.port.postMessage({ type: 'pad', va }); }
+
+  stop() {
+    if (this.ctx) { this.ctx.close(); this.ctx = null; this.node = null; }
+  }
+
+  manifestCue() { return cueOf(this.pkg.manifest); }
+}
