@@ -37,6 +37,8 @@ class LevelMatch:
     reference_lufs: float | None = None  # after any lowering; a variant's target adds its offset
     lowered_db: float = 0.0  # how far the reference was lowered to stay under CEILING_DBTP
     messages: list[str] = field(default_factory=list)  # one line each: lowering, layers that clip
+    # per variant, before its gain: the higher true peak (dBTP) of its nominal and its full mix
+    true_peaks_dbtp: dict[str, float] = field(default_factory=dict)
 
     def gain_db(self, variant: str) -> float:
         return self.gains_db.get(variant, 0.0)
@@ -103,5 +105,5 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
         reference -= over
         m.messages.append(f"levels: lowered the common target by {over:.1f} dB to {reference:.1f} LUFS so "
                           f"no variant peaks above {CEILING_DBTP:.0f} dBTP")
-    m.gains_db, m.reference_lufs = gains, reference
+    m.gains_db, m.reference_lufs, m.true_peaks_dbtp = gains, reference, peaks
     return m
