@@ -9,7 +9,7 @@
 import { pyRound, ruleFor } from './clock.js';
 import { INTENSITY, Mixer, intensityEvent, switchEvent } from './mixer.js';
 import { schedulePlanned } from './planned.js';
-import { DEFAULT_CONFIG, LivePolicy, TraceFeed, liveTrack, plannedTrack } from './policy.js';
+import { LivePolicy, TraceFeed, configOf, liveTrack, plannedTrack } from './policy.js';
 import { LiveScheduler, Playhead, intensityAt, playheadAt, scheduleLive } from './schedule.js';
 
 export const MODES = ['sensed', 'scene', 'off'];
@@ -22,18 +22,19 @@ export function scheduleEvents(sched, stems, after = -1) {
 }
 
 /** The schedule of a whole trace: live (sensed) or planned (scene), as the Python runtime makes it. */
-export function scheduleFor(stems, trace, mode, profile = null, config = DEFAULT_CONFIG) {
+export function scheduleFor(stems, trace, mode, profile = null, config = null) {
   const cue = stems.cue;
+  config = config || configOf(cue);
   if (mode === 'scene' || mode === 'planned') return schedulePlanned(cue, stems.clock, plannedTrack(trace, cue, profile, config));
   return scheduleLive(cue, stems.clock, liveTrack(trace, cue, profile, config));
 }
 
 export class Engine {
-  constructor(stems, { block = 512, defaultVariant = 0, profile = null, config = DEFAULT_CONFIG } = {}) {
+  constructor(stems, { block = 512, defaultVariant = 0, profile = null, config = null } = {}) {
     this.stems = stems; this.cue = stems.cue; this.sr = stems.sampleRate;
     this.mixer = new Mixer(stems, block);
     this.rate = this.cue.adaptive.control_rate;
-    this.defaultVariant = defaultVariant; this.profile = profile; this.config = config;
+    this.defaultVariant = defaultVariant; this.profile = profile; this.config = config || configOf(this.cue);
     this.mode = 'off'; this.ctl = null; this.plan = null; this.k = 0;
     this.trace = null; this.scene = null; this.pad = null;
   }

@@ -28,8 +28,19 @@ async function fetchBytes(base, path) {
   return res.arrayBuffer();
 }
 
-/** The manifest and every file it lists, checked; throws PackageError naming the first bad file. */
-export async function fetchPackage(baseUrl, onProgress = () => {}) {
+/** The paths a player in `codec` reads: its stems, the stingers, the scene curve. */
+export function neededPaths(manifest, codec) {
+  const stems = manifest.variants.flatMap((v) => v.layers.map((l) => l.stem)).concat(manifest.stingers.map((s) => s.stem));
+  const paths = stems.map((st) => (codec === 'opus' && st.opus ? st.opus : st.flac).path);
+  if (manifest.scene_curve) paths.push(manifest.scene_curve.path);
+  return paths;
+}
+
+/**
+ * The manifest and every file the player needs (`codec` 'opus' or 'flac'), each checked against
+ * the manifest's size and SHA-256 before use; throws PackageError naming the first bad file.
+ */
+export async function fetchPackage(baseUrl, codec = 'opus', onProgress = () => {}) {
   const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, location.href);
   let manifest;
   try {
@@ -41,17 +52,20 @@ export async function fetchPackage(baseUrl, onProgress = () => {}) {
   if (!FORMAT_VERSIONS.includes(manifest.format_version)) {
     throw new PackageError(`manifest.json: format_version ${manifest.format_version} is not supported (this player reads ${FORMAT_VERSIONS.join(', ')})`);
   }
+  const listed = new Map((manifest.files || []).map((f) => [f.path, f]));
+  const needed = neededPaths(manifest, codec);
   const files = new Map();
-  const listed = manifest.files || [];
-  for (const [i, f] of listed.entries()) {
-    const bytes = await fetchBytes(base, safePath(f.path));
+  for (const [i, path] of needed.entries()) {
+    const f = listed.get(safePath(path));
+    if (!f) throw new PackageError(`${path}: referenced by the manifest but not in its files (no checksum): package refused`);
+    const bytes = await fetchBytes(base, path);
     if (bytes.byteLength !== f.size) {
-      throw new PackageError(`${f.path}: ${bytes.byteLength} bytes, the manifest says ${f.size}: package refused`);
+      throw new PackageError(`${path}: ${bytes.byteLength} bytes, the manifest says ${f.size}: package refused`);
     }
     const sum = hex(await crypto.subtle.digest('SHA-256', bytes));
-    if (sum !== f.sha256) throw new PackageError(`${f.path}: SHA-256 does not match the manifest (tampered or damaged): package refused`);
-    files.set(f.path, bytes);
-    onProgress(i + 1, listed.length, f.path);
+    if (sum !== f.sha256) throw new PackageError(`${path}: SHA-256 does not match the manifest (tampered or damaged): package refused`);
+    files.set(path, bytes);
+    onProgress(i + 1, needed.length, path);
   }
   return { base, manifest, files };
 }
@@ -104,7 +118,6 @@ export async function decodeStems(pkg, ctx, codec = 'opus') {
   const one = async (stem) => {
     const file = codec === 'opus' && stem.opus ? stem.opus : stem.flac;
     const bytes = pkg.files.get(file.path);
-    if (!bytes) throw new PackageError(`${file.path}: referenced by the manifest but not listed in its files`);
     const buffer = await ctx.decodeAudioData(bytes.slice(0));
     return splitStem(buffer, stem, file);
   };

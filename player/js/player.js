@@ -19,7 +19,7 @@ export class CuePlayer {
   async load(url, { codec = 'opus', onProgress } = {}) {
     this.stop();
     this.pkg = null;
-    const pkg = await fetchPackage(url, onProgress);
+    const pkg = await fetchPackage(url, codec, onProgress);
     const sr = pkg.manifest.sample_rate;
     const ctx = new OfflineAudioContext(2, 1, sr); // decodes at the package's rate, no resampling
     this.decoded = await decodeStems(pkg, ctx, codec);

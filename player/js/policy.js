@@ -8,6 +8,9 @@ export const DEFAULT_CONFIG = Object.freeze({
   heart_rate_baseline_s: 30.0, heart_rate_scale_bpm: 20.0,
 });
 
+/** The policy settings the package ships (adaptive.policy), over the defaults. */
+export const configOf = (cue) => ({ ...DEFAULT_CONFIG, ...((cue.adaptive && cue.adaptive.policy) || {}) });
+
 const clip = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
 export function smoothingAlpha(rate, smoothingS) {
