@@ -36,7 +36,7 @@ export class Engine {
     this.rate = this.cue.adaptive.control_rate;
     this.defaultVariant = defaultVariant; this.profile = profile; this.config = config || configOf(this.cue);
     this.mode = 'off'; this.ctl = null; this.plan = null; this.k = 0;
-    this.trace = null; this.scene = null; this.pad = null;
+    this.trace = null; this.scene = null; this.pad = null; this.dry = false;
   }
 
   tickSample(k) { return pyRound(k / this.rate * this.sr); }
@@ -73,7 +73,7 @@ export class Engine {
     const t = this.mixer.t;
     const policy = new LivePolicy(this.cue, this.profile, this.config);
     const feed = this.trace ? new TraceFeed(this.trace) : null;
-    if (feed) feed.i = Math.max(-1, feed.rel.filter((x) => x <= t / this.sr).length - 1);
+    if (feed && !atStart) feed.i = Math.max(-1, feed.rel.filter((x) => x <= t / this.sr).length - 1);
     this.ctl = { policy, feed, last: null, scheduler: null };
     this.k = atStart ? 0 : Math.ceil(t * this.rate / this.sr);
     const first = this.emotion(this.k / this.rate);
@@ -137,7 +137,8 @@ export class Engine {
       const end = this.mixer.t + (out.length >> 1);
       while (this.tickSample(this.k) < end) { this.step(this.k); this.k += 1; }
     }
-    this.mixer.process(out);
+    if (this.dry) this.mixer.t += out.length >> 1; // decisions only (see CuePlayer.decisions)
+    else this.mixer.process(out);
   }
 
   /** What the screen shows. */

@@ -2,7 +2,8 @@
 // AudioWorklet engine, renders offline with an OfflineAudioContext, and gives the decisions of a
 // trace.  `window.cuePlayer` is this object (the browser tests drive it).
 
-import { Engine, scheduleFor } from './engine.js';
+import { pyRound } from './clock.js';
+import { Engine } from './engine.js';
 import { PackageError, cueOf, decodeStems, fetchPackage, stemSetOf } from './package.js';
 import { parseTrace } from './trace.js';
 
@@ -59,16 +60,28 @@ export class CuePlayer {
     return { block: BLOCK, defaultVariant: this.defaultVariant(), mode, trace: this.trace, scene: this.scene };
   }
 
-  /** The decisions for a trace: start, switches and intensity targets, in samples. */
-  decisions(mode = 'sensed', trace = this.trace) {
-    const s = scheduleFor(this.stems, trace, mode);
-    const names = this.stems.variantNames;
-    return {
-      mode: s.mode, start_variant: names[s.startVariant], start_intensity: s.startIntensity,
-      switches: s.switches.map((w) => ({ sample: w.sample, from: names[w.source], to: names[w.target], fade: w.fade,
-        enter_pos: w.enterPos })),
-      intensity: s.intensity.map(([sample, value]) => [sample, value]),
-    };
+  /**
+   * The decisions the engine makes over `seconds` of `mode` (default: the trace's span), in the
+   * shared test vector's form (runtime.decisions_vector): start, switches and intensity targets.
+   */
+  decisions(mode = 'sensed', seconds = null) {
+    const sr = this.pkg.manifest.sample_rate, curve = mode === 'scene' ? (this.scene || this.trace) : this.trace;
+    const span = seconds ?? (curve.times[curve.times.length - 1] - curve.times[0]);
+    const engine = new Engine(this.stems, this.engineOptions(mode));
+    engine.dry = true; // decisions only: the mixer's clock runs, nothing is mixed
+    engine.begin(mode, { trace: this.trace, scene: this.scene });
+    const frames = Math.max(1, pyRound(span * sr)), buf = new Float32Array(2 * BLOCK);
+    for (let i = 0; i < frames; i += BLOCK) engine.render(buf.subarray(0, 2 * Math.min(BLOCK, frames - i)));
+    const s = engine.ctl ? engine.ctl.scheduler.schedule : engine.plan, names = this.stems.variantNames;
+    const r6 = (x) => Math.round(x * 1e6) / 1e6;
+    const out = [{ kind: 'start', sample: 0, variant: names[s.startVariant], intensity: r6(s.startIntensity) }];
+    for (const w of s.switches) {
+      out.push({ kind: 'switch', sample: w.sample, from: names[w.source], to: names[w.target], fade_samples: w.fade,
+        leave_sample: w.leavePos, enter_sample: w.enterPos, decided_at: r6(w.decidedAt) });
+    }
+    for (const [sample, v] of s.intensity) out.push({ kind: 'intensity', sample, target: r6(v) });
+    const rank = (e) => (e.kind === 'start' ? 0 : 1);
+    return out.sort((a, b) => a.sample - b.sample || rank(a) - rank(b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
   }
 
   /** Render `seconds` of `mode` with an OfflineAudioContext and the worklet: [L, R]. */
