@@ -17,11 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "composer-assist-cue-package"
-FORMAT_VERSION = 1
-MANIFEST_NAME = "manifest.json"
-SCHEMA_NAME = "manifest.schema.json"
-LISTENERS_NAME = "listeners.json"
+from composer_assist.runtime.format import FORMAT, FORMAT_VERSION, LISTENERS_NAME, MANIFEST_NAME, SCHEMA_NAME
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "LISTENERS_NAME", "MANIFEST_NAME", "SCHEMA_NAME", "Manifest"]
 
 
 class _Model(BaseModel):
