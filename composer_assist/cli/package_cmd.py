@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--profiles", default=None, help="listener profiles and tables (`learn export-profiles` JSON)")
     e.add_argument("--listener-model", default=None, help="or a listener model in the store (`learn fit`)")
     e.add_argument("--store", default=None, help="model store of --listener-model")
+    e.add_argument("--scene-curve", default=None,
+                   help="the title's scene emotion curve (a trace file): the player follows it with sensing off")
     e.add_argument("--jobs", type=positive_int, default=2, help="render and encoding workers (default 2)")
     e.add_argument("--no-cache", action="store_true", help="re-render every stem")
     e.set_defaults(func=run_export)
@@ -67,9 +69,15 @@ def run_export(args: argparse.Namespace) -> int:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
     listeners = listeners_json(args.profiles, args.listener_model, args.store, args.project)
     out = _zip_path(args.out, args.zip)
+    scene = None
+    if args.scene_curve:
+        from composer_assist.core.trace import load_trace
+
+        scene = load_trace(args.scene_curve)
     with progress_bar(f"export {args.cue}", unit="stem") as progress:
         r = export_package(project, args.cue, out, zip=args.zip, web=args.web, listeners=listeners,
-                           jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+                           jobs=args.jobs, use_cache=not args.no_cache, progress=progress,
+                           scene_curve=scene)
     m, loud = r.manifest, r.manifest.loudness
     print(f"wrote {out}: {len(m.files) + 1} files, {r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s "
           f"(cue {m.cue.name!r}, {len(m.variants)} variants, {sum(len(v.layers) for v in m.variants)} stems"

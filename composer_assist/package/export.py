@@ -33,6 +33,7 @@ from .describe import adaptive_part, cue_part, slug, transitions_part
 from .encode import dequantise, quantise, stem_scale, write_flac, write_opus
 from .layout import file_entry, publish_folder, staging_dir, write_zip
 from .loudness import delivery_loudness
+from .webplayer import copy_player, write_scene_curve
 
 
 @dataclass
@@ -126,7 +127,7 @@ def _listeners(stage: Path, listeners: Any | None) -> M.Listeners | None:
 
 def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, zip: bool = False, web: bool = False,
                    render: Any = None, listeners: Any | None = None, config: PolicyConfig | None = None,
-                   jobs: int = 2, use_cache: bool = True,
+                   jobs: int = 2, use_cache: bool = True, scene_curve: Any | None = None,
                    progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """Export ``cue_name`` to ``out`` (a folder, or a zip file with ``zip``); see the module docstring.
 
@@ -141,7 +142,8 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     out = Path(out)
     stage = staging_dir(out)
     try:
-        result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress)
+        result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
+                        scene_curve)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -149,7 +151,8 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     return result
 
 
-def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress) -> ExportResult:
+def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
+           scene_curve=None) -> ExportResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if render is None:
@@ -174,6 +177,9 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     info, loop, markers = cue_part(cue, clock)
     rules, table = transitions_part(cue, clock)
     people = _listeners(stage, listeners)
+    scene = write_scene_curve(stage, scene_curve) if scene_curve is not None else None
+    if web:
+        copy_player(stage)
     (stage / M.SCHEMA_NAME).write_text(M.schema_json(), encoding="utf-8")
     t0 = time.perf_counter()
     members = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
@@ -182,7 +188,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     manifest = M.Manifest(generator=f"composer-assist {__version__}", sample_rate=render.sample_rate, cue=info,
                           loop=loop, markers=markers, variants=variants, rules=rules, transitions=table,
                           stingers=stingers, adaptive=adaptive_part(cue, config), loudness=loudness,
-                          listeners=people, files=files)
+                          listeners=people, scene_curve=scene, files=files)
     (stage / M.MANIFEST_NAME).write_text(M.manifest_json(manifest), encoding="utf-8")
     size = sum(f.size for f in files) + (stage / M.MANIFEST_NAME).stat().st_size
     t0 = time.perf_counter()
