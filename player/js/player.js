@@ -66,13 +66,15 @@ export class CuePlayer {
    */
   decisions(mode = 'sensed', seconds = null) {
     const sr = this.pkg.manifest.sample_rate, curve = mode === 'scene' ? (this.scene || this.trace) : this.trace;
-    const span = seconds ?? (curve.times[curve.times.length - 1] - curve.times[0]);
+    const span = seconds ?? (curve ? curve.times[curve.times.length - 1] - curve.times[0] : 0);
     const engine = new Engine(this.stems, this.engineOptions(mode));
     engine.dry = true; // decisions only: the mixer's clock runs, nothing is mixed
     engine.begin(mode, { trace: this.trace, scene: this.scene });
     const frames = Math.max(1, pyRound(span * sr)), buf = new Float32Array(2 * BLOCK);
     for (let i = 0; i < frames; i += BLOCK) engine.render(buf.subarray(0, 2 * Math.min(BLOCK, frames - i)));
-    const s = engine.ctl ? engine.ctl.scheduler.schedule : engine.plan, names = this.stems.variantNames;
+    const off = { startVariant: engine.defaultVariant, startIntensity: engine.nominal(engine.defaultVariant),
+      switches: [], intensity: [] };
+    const s = engine.ctl ? engine.ctl.scheduler.schedule : (engine.plan || off), names = this.stems.variantNames;
     const r6 = (x) => Math.round(x * 1e6) / 1e6;
     const out = [{ kind: 'start', sample: 0, variant: names[s.startVariant], intensity: r6(s.startIntensity) }];
     for (const w of s.switches) {

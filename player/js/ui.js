@@ -116,7 +116,10 @@ function bindPad() {
     return [clip(((e.clientX - r.left - m) / (r.width - 2 * m)) * 2 - 1), clip(1 - ((e.clientY - r.top - m) / (r.height - 2 * m)) * 2)];
   };
   let down = false;
-  cv.addEventListener('pointerdown', (e) => { down = true; cv.setPointerCapture(e.pointerId); view.pad = at(e); player.setPad(view.pad); drawPad(); });
+  cv.addEventListener('pointerdown', (e) => {
+    down = true; cv.setPointerCapture(e.pointerId); view.pad = at(e); player.setPad(view.pad);
+    drawPad();
+  });
   cv.addEventListener('pointermove', (e) => { if (down) { view.pad = at(e); player.setPad(view.pad); drawPad(); } });
   cv.addEventListener('pointerup', () => { down = false; });
 }
@@ -134,7 +137,10 @@ function bindControls() {
     if (!f) return;
     try {
       player.setTrace(await f.text(), f.name); // read locally: the file is never uploaded
-      $('trace-name').textContent = f.name; message('');
+      $('trace-name').textContent = `following ${f.name}`; message('');
+      $('mode').querySelector('[value=scene]').disabled = false;
+      $('mode').value = 'sensed'; // the viewer's own trace is what sensing gives
+      player.setMode('sensed');
       replan();
     } catch (err) { message(err.message); }
   });
@@ -152,7 +158,7 @@ async function main() {
     if (q.get('trace')) { player.traceFromPackage(q.get('trace')); $('trace-name').textContent = q.get('trace'); }
     $('cue-name').textContent = m.cue.name;
     $('package-info').textContent = `${m.variants.length} variants, ${m.cue.tempo[0].bpm} BPM ${m.cue.meter.numerator}/${m.cue.meter.denominator}, `
-      + `${m.files.length} files checked (SHA-256), ${player.codec.toUpperCase()} stems`
+      + `${player.pkg.files.size} files checked (SHA-256), ${player.codec === 'opus' ? 'Opus' : 'FLAC'} stems`
       + (player.scene ? ', scene curve included' : ', no scene curve');
     const mode = q.get('mode') || (player.trace ? 'sensed' : player.scene ? 'scene' : 'sensed');
     $('mode').value = mode;

@@ -1,0 +1,182 @@
+"""The web player in a real browser (Debian's chromium, headless, through Playwright): its decisions
+equal the Python runtime's test vector, its OfflineAudioContext render matches the runtime's
+output (FLAC: to float rounding; Opus: within the codec), a tampered package is refused on the
+page, the page fetches nothing but the package's own files, and a screenshot is written."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# The page returns audio as base64 of interleaved float32 (a JSON array of 2M numbers is slow).
+RENDER_JS = """async ([mode, seconds]) => {
+  const [L, R] = await cuePlayer.renderOffline(mode, seconds);
+  const x = new Float32Array(2 * L.length);
+  for (let i = 0; i < L.length; i++) { x[2 * i] = L[i]; x[2 * i + 1] = R[i]; }
+  const u = new Uint8Array(x.buffer); let s = '';
+  for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000));
+  return btoa(s);
+}"""
+
+
+@pytest.fixture(scope="module")
+def pages(browser, http_root, web_package):
+    """open(codec, package) -> a loaded page; every request any page made is in ``requests``."""
+    requests: list[str] = []
+    opened = []
+
+    def open_page(codec: str = "opus", package: str = "pkg"):
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{http_root}/{package}/player/index.html?codec={codec}")
+        page.wait_for_selector("body[data-state]", state="attached", timeout=30000)
+        opened.append(page)
+        return page
+
+    open_page.requests = requests
+    yield open_page
+    for p in opened:
+        p.close()
+
+
+def _until(page, expr: str, timeout_s: float = 20.0) -> None:
+    """Wait until ``expr`` is true in the page (polled: the page's CSP forbids the eval that
+    Playwright's wait_for_function uses)."""
+    import time
+
+    end = time.monotonic() + timeout_s
+    while not page.evaluate(expr):
+        assert time.monotonic() < end, f"timed out waiting for {expr}"
+        page.wait_for_timeout(100)
+
+
+def _pick_trace(page, path) -> None:
+    """The viewer picks a trace file: read in the page, never uploaded."""
+    page.set_input_files("#trace-file", str(path))
+    _until(page, "cuePlayer.trace !== null")
+
+
+def _trace(path):
+    from composer_assist.core.trace import load_trace
+
+    return load_trace(path)
+
+
+def _render(page, mode: str, seconds: float) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(page.evaluate(RENDER_JS, [mode, seconds])), dtype=np.float32).reshape(-1, 2)
+
+
+def _rel_db(x: np.ndarray, ref: np.ndarray) -> float:
+    """RMS of the difference relative to the reference's RMS, in dB."""
+    n = min(len(x), len(ref))
+    d = x[:n].astype(np.float64) - ref[:n]
+    return 20 * np.log10(max(np.sqrt(np.mean(d ** 2)), 1e-30) / np.sqrt(np.mean(ref[:n].astype(np.float64) ** 2)))
+
+
+def test_decisions_equal_the_runtime_vector(pages, web_package):
+    from composer_assist.runtime.package import decisions_vector, open_package
+
+    _, pkg_dir, sensed, scene = web_package
+    pkg = open_package(pkg_dir)
+    page = pages("flac")
+    assert page.evaluate("document.body.dataset.state") == "ready"
+    _pick_trace(page, sensed)
+    live = page.evaluate("cuePlayer.decisions('sensed')")
+    assert live == decisions_vector(pkg, _trace(sensed), mode="live")
+    assert [e["to"] for e in live if e["kind"] == "switch"] == ["tense", "calm"]
+    planned = page.evaluate("cuePlayer.decisions('scene')")  # the package's own scene curve
+    assert planned == decisions_vector(pkg, _trace(scene), mode="planned")
+    assert [e["to"] for e in planned if e["kind"] == "switch"] == ["tense"]
+
+
+def test_offline_render_matches_the_runtime(pages, web_package):
+    """FLAC stems: the same samples to float32 rounding; Opus: the codec's error, measured."""
+    from composer_assist.runtime.package import open_package
+
+    _, pkg_dir, sensed, _ = web_package
+    trace = _trace(sensed)
+    seconds = float(trace.times[-1] - trace.times[0])
+    ref, _ = open_package(pkg_dir, codec="flac").render(trace, mode="live")
+    page = pages("flac")
+    _pick_trace(page, sensed)
+    flac = _render(page, "sensed", seconds)
+    assert flac.shape == ref.shape
+    assert _rel_db(flac, ref) < -100.0
+
+    page = pages("opus")
+    _pick_trace(page, sensed)
+    opus = _render(page, "sensed", seconds)
+    codec_db = _rel_db(opus, ref)  # what Opus at 160 kb/s costs against the lossless stems
+    corr = float(np.corrcoef(opus.ravel(), ref.ravel())[0, 1])
+    print(f"web player vs runtime (FLAC): FLAC stems {_rel_db(flac, ref):.1f} dB, Opus stems {codec_db:.1f} dB "
+          f"(correlation {corr:.5f})")
+    assert codec_db < -20.0 and corr > 0.995
+
+
+def test_scene_curve_and_off_modes_render_and_differ(pages):
+    page = pages("flac")
+    scene = _render(page, "scene", 14.0)
+    off = _render(page, "off", 14.0)
+    assert page.evaluate("cuePlayer.decisions('off', 14).filter((e) => e.kind === 'switch').length") == 0
+    late = slice(12 * 48000, 14 * 48000)  # after the scene turned tense
+    assert np.sqrt(np.mean(off[late] ** 2)) > 0.01
+    assert _rel_db(scene[late], off[late]) > -3.0  # a different variant, not the same music
+
+
+def test_tampered_package_is_refused_on_the_page(pages, web_package):
+    served, pkg_dir, _, _ = web_package
+    bad = served / "tampered"
+    if not bad.exists():
+        shutil.copytree(pkg_dir, bad)
+        stem = bad / "stems" / "01-tense" / "00-pad.opus"
+        data = bytearray(stem.read_bytes())
+        data[len(data) // 2] ^= 0x40  # one bit: same size, another SHA-256
+        stem.write_bytes(bytes(data))
+    page = pages("opus", "tampered")
+    assert page.evaluate("document.body.dataset.state") == "refused"
+    msg = page.inner_text("#message")
+    assert page.is_visible("#message")
+    assert "stems/01-tense/00-pad.opus" in msg and "SHA-256" in msg and "refused" in msg
+    assert page.evaluate("cuePlayer.pkg") is None and page.is_disabled("#play")
+
+
+def test_page_plays_shows_and_requests_only_package_files(pages, web_package, root, served_paths):
+    served, pkg_dir, sensed, _ = web_package
+    page = pages("opus")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _pick_trace(page, sensed)
+    page.click("#play")
+    _until(page, "parseFloat(document.getElementById('st-time').textContent) > 3")
+    box = page.locator("#pad").bounding_box()  # the viewer takes over with the pad
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15)
+    page.wait_for_timeout(300)
+    shot = root / "out" / "web" / "web-player.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    page.mouse.up()
+    assert shot.stat().st_size > 20000
+    assert page.inner_text("#st-variant") in ("calm", "tense")
+
+    # What the pages asked for (page.on('request')) and what the server was asked for (worklet
+    # modules load outside the page's request events): only the package's own files.
+    manifest = json.loads((pkg_dir / "manifest.json").read_text())
+    allowed = {"manifest.json"} | {f["path"] for f in manifest["files"]}
+    seen = set()
+    for url in pages.requests + [f"http://127.0.0.1{p}" for p in served_paths]:
+        u = urlparse(url)
+        if u.scheme == "data":  # inline, e.g. the empty favicon: no request leaves the page
+            continue
+        assert u.hostname == "127.0.0.1", url
+        path = u.path.lstrip("/").split("/", 1)
+        assert path[0] in ("pkg", "tampered") and path[1] in allowed, url
+        seen.add(path[1])
+    assert {"player/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.csv"} <= seen
