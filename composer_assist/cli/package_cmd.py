@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--cue", required=True, help="cue name")
     e.add_argument("-o", "--out", required=True, help="package folder (or zip file with --zip)")
     e.add_argument("--zip", action="store_true", help="write OUT.zip instead of a folder")
-    e.add_argument("--web", action="store_true", help="also Ogg/Opus 48 kHz stems for browsers")
+    e.add_argument("--web", action="store_true", help="also Ogg/Opus 48 kHz stems and the web player (web/) for browsers")
     e.add_argument("--profiles", default=None, help="listener profiles and tables (`learn export-profiles` JSON)")
     e.add_argument("--listener-model", default=None, help="or a listener model in the store (`learn fit`)")
     e.add_argument("--store", default=None, help="model store of --listener-model")
@@ -59,7 +59,7 @@ def run_export(args: argparse.Namespace) -> int:
     from composer_assist.cli.progress import progress_bar
     from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
-    from composer_assist.package.export import export_package
+    from composer_assist.package.export import default_web_player, export_package
     from composer_assist.services.package import listeners_json
 
     project = load_project(args.project)
@@ -77,7 +77,7 @@ def run_export(args: argparse.Namespace) -> int:
     with progress_bar(f"export {args.cue}", unit="stem") as progress:
         r = export_package(project, args.cue, out, zip=args.zip, web=args.web, listeners=listeners,
                            jobs=args.jobs, use_cache=not args.no_cache, progress=progress,
-                           scene_curve=scene)
+                           web_player=default_web_player() if args.web else None, scene_curve=scene)
     m, loud = r.manifest, r.manifest.loudness
     print(f"wrote {out}: {len(m.files) + 1} files, {r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s "
           f"(cue {m.cue.name!r}, {len(m.variants)} variants, {sum(len(v.layers) for v in m.variants)} stems"

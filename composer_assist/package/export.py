@@ -33,7 +33,7 @@ from .describe import adaptive_part, cue_part, slug, transitions_part
 from .encode import dequantise, quantise, stem_scale, write_flac, write_opus
 from .layout import file_entry, publish_folder, staging_dir, write_zip
 from .loudness import delivery_loudness
-from .webplayer import copy_player, write_scene_curve
+from .scene_curve import write_scene_curve
 
 
 @dataclass
@@ -125,14 +125,38 @@ def _listeners(stage: Path, listeners: Any | None) -> M.Listeners | None:
     return M.Listeners(path=M.LISTENERS_NAME, clusters=[p.name for p in sorted(profiles, key=lambda p: p.cluster)])
 
 
+WEB_FOLDER = "web"  # the web player's files inside a package exported with ``web``
+
+
+def default_web_player() -> Path | None:
+    """The static web player beside the package source (the repository's ``player/``), if present."""
+    folder = Path(__file__).resolve().parents[2] / "player"
+    return folder if (folder / "index.html").is_file() else None
+
+
+def _copy_web_player(stage: Path, source: Path | None) -> None:
+    """Copy the page's plain files into ``web/`` (no links, no hidden files), to be checksummed like stems."""
+    if source is None:
+        return
+    for p in sorted(source.rglob("*")):
+        rel = p.relative_to(source)
+        if p.is_symlink() or not p.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        dst = stage / WEB_FOLDER / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dst)
+
+
 def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, zip: bool = False, web: bool = False,
                    render: Any = None, listeners: Any | None = None, config: PolicyConfig | None = None,
-                   jobs: int = 2, use_cache: bool = True, scene_curve: Any | None = None,
+                   jobs: int = 2, use_cache: bool = True, web_player: Path | None = None,
+                   scene_curve: Any | None = None,
                    progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """Export ``cue_name`` to ``out`` (a folder, or a zip file with ``zip``); see the module docstring.
 
     ``render`` defaults to ``render_cue(project, cue_name)`` (stems from the cache when unchanged);
-    ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables).
+    ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables);
+    with ``web``, the files of ``web_player`` (a folder holding the static page) go to ``web/``.
     """
     t_start = time.perf_counter()
     try:
@@ -142,6 +166,8 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     out = Path(out)
     stage = staging_dir(out)
     try:
+        if web:
+            _copy_web_player(stage, web_player)
         result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
                         scene_curve)
     except BaseException:
@@ -178,8 +204,6 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     rules, table = transitions_part(cue, clock)
     people = _listeners(stage, listeners)
     scene = write_scene_curve(stage, scene_curve) if scene_curve is not None else None
-    if web:
-        copy_player(stage)
     (stage / M.SCHEMA_NAME).write_text(M.schema_json(), encoding="utf-8")
     t0 = time.perf_counter()
     members = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())

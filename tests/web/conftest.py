@@ -34,7 +34,7 @@ def web_package(tmp_path_factory, root):
     """(served folder, package folder, sensed trace path, scene trace path)."""
     from composer_assist.core.project.files import load_project
     from composer_assist.core.trace import load_trace
-    from composer_assist.package.export import export_package
+    from composer_assist.package.export import default_web_player, export_package
 
     base = tmp_path_factory.mktemp("web")
     sensed = _trace_csv(base / SENSED, [(0, 0.5, -0.5), (5, 0.5, -0.5), (7, -0.6, 0.7), (13, -0.6, 0.7),
@@ -46,7 +46,8 @@ def web_package(tmp_path_factory, root):
     cue.length_bars, cue.loop = 4, (0.0, 16.0)  # 10 s of music: a quick real render
     cue.variants = [v for v in cue.variants if v.name in ("calm", "tense")]
     served = base / "site"
-    export_package(project, "night_chase", served / "pkg", web=True, scene_curve=load_trace(scene))
+    export_package(project, "night_chase", served / "pkg", web=True, web_player=default_web_player(),
+                   scene_curve=load_trace(scene))
     return served, served / "pkg", sensed, scene
 
 

@@ -35,7 +35,7 @@ def pages(browser, http_root, web_package):
     def open_page(codec: str = "opus", package: str = "pkg"):
         page = browser.new_page()
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(f"{http_root}/{package}/player/index.html?codec={codec}")
+        page.goto(f"{http_root}/{package}/web/index.html?codec={codec}")
         page.wait_for_selector("body[data-state]", state="attached", timeout=30000)
         opened.append(page)
         return page
@@ -179,4 +179,4 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
         path = u.path.lstrip("/").split("/", 1)
         assert path[0] in ("pkg", "tampered") and path[1] in allowed, url
         seen.add(path[1])
-    assert {"player/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.csv"} <= seen
+    assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.csv"} <= seen
