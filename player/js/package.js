@@ -95,7 +95,8 @@ export function cueOf(manifest) {
 function splitStem(buffer, stem, file) {
   const total = stem.frames + stem.tail_frames;
   // A decoder that ignores the Opus pre-skip returns it in front of the samples: drop it here.
-  const skip = file.codec === 'opus' && buffer.length >= total + file.pre_skip ? file.pre_skip : 0;
+  const n = buffer.length, pre = file.pre_skip || 0;
+  const skip = file.codec === 'opus' && pre && (n === total + pre || n === total + pre + (file.padding || 0)) ? pre : 0;
   if (buffer.length < total) {
     throw new PackageError(`${file.path}: decoded ${buffer.length} samples, the manifest says ${total}`);
   }
