@@ -72,20 +72,30 @@ export function blendedPreference(profile, valence, arousal, width = PROFILE_BLE
 
 const tagBonus = (pref, tags) => tags.reduce((s, t) => s + (pref.tag_weights[t] || 0.0), 0.0);
 
-/** Scores (lower wins) of every variant for the wanted emotion, and that emotion. */
-function score(cue, profile, cfg, sv, sa) {
+/** Weighted distance of (wv, wa) to every variant's target, less the tag bonus (lower wins). */
+function distances(cue, cfg, wv, wa, pref) {
+  return cue.variants.map((v) => {
+    const dv = wv - v.valence, da = wa - v.arousal;
+    const s = Math.sqrt(cfg.valence_weight * (dv * dv) + cfg.arousal_weight * (da * da));
+    return pref ? s - tagBonus(pref, v.tags) : s;
+  });
+}
+
+/**
+ * Scores of every variant for the wanted emotion (the smoothed one, shifted by the profile), and
+ * the same on the emotion as read (unsmoothed, the tick's profile shift applied): what the
+ * viewer's curve says at that instant (the opening variant, re-checks, planned onsets).
+ */
+function score(cue, profile, cfg, sv, sa, v, a) {
   let wv = sv, wa = sa, pref = null;
   if (profile) {
     pref = blendedPreference(profile, sv, sa);
     wv = clip(sv + pref.valence_shift, -1, 1);
     wa = clip(sa + pref.arousal_shift, -1, 1);
   }
-  const scores = cue.variants.map((v) => {
-    const dv = wv - v.valence, da = wa - v.arousal;
-    const s = Math.sqrt(cfg.valence_weight * (dv * dv) + cfg.arousal_weight * (da * da));
-    return pref ? s - tagBonus(pref, v.tags) : s;
-  });
-  return { wv, wa, scores };
+  const scores = distances(cue, cfg, wv, wa, pref);
+  const rawScores = distances(cue, cfg, clip(v + wv - sv, -1, 1), clip(a + wa - sa, -1, 1), pref);
+  return { wv, wa, scores, rawScores };
 }
 
 /** The live policy, stepped once per control tick with the emotion of that moment only. */
@@ -95,24 +105,27 @@ export class LivePolicy {
     this.rate = cue.adaptive.control_rate;
     this.alpha = smoothingAlpha(this.rate, this.cfg.smoothing_s);
     this.sv = null; this.sa = null; this.hr = null;
-    this.hrSeen = []; this.hrBase = null;
+    this.hrSeen = []; this.hrBase = null; this.jumped = false;
   }
   heartRateSample(t, bpm) { if (t <= this.cfg.heart_rate_baseline_s) this.hrSeen.push(bpm); }
-  override(v, a) { this.sv = v; this.sa = a; }
+  /** Jump the smoothed emotion (a manual override): the next tick acts on it at once. */
+  override(v, a) { this.sv = v; this.sa = a; this.jumped = true; }
 
   step(time, valence, arousal, heartRate = null, intensity = null) {
     const a = this.alpha;
     this.sv = this.sv === null ? valence : this.sv; this.sv += a * (valence - this.sv);
     this.sa = this.sa === null ? arousal : this.sa; this.sa += a * (arousal - this.sa);
-    const { wv, wa, scores } = score(this.cue, this.profile, this.cfg, this.sv, this.sa);
+    const { wv, wa, scores, rawScores } = score(this.cue, this.profile, this.cfg, this.sv, this.sa, valence, arousal);
     let drive = wa, hrA = null;
     if (heartRate !== null && this.cfg.heart_rate_weight > 0) {
       hrA = this.heartRateArousal(time, heartRate);
       drive = (1.0 - this.cfg.heart_rate_weight) * wa + this.cfg.heart_rate_weight * hrA;
     }
     if (intensity === null) intensity = clip((drive + 1.0) / 2.0, 0, 1);
+    const jump = this.jumped;
+    this.jumped = false;
     return { time, valence, arousal, smoothValence: this.sv, smoothArousal: this.sa, wantValence: wv,
-      wantArousal: wa, intensity, scores, heartRateArousal: hrA, traceStart: 0 };
+      wantArousal: wa, intensity, scores, rawScores, heartRateArousal: hrA, traceStart: 0, jump };
   }
 
   heartRateArousal(time, bpm) {
@@ -179,10 +192,10 @@ export function plannedTrack(trace, cue, profile = null, cfg = DEFAULT_CONFIG, d
     hrA = Array.from(h, (x) => clip((x - base) / cfg.heart_rate_scale_bpm, -1, 1));
   }
   return Array.from(ticks, (t, k) => {
-    const { wv, wa, scores } = score(cue, profile, cfg, sv[k], sa[k]);
+    const { wv, wa, scores, rawScores } = score(cue, profile, cfg, sv[k], sa[k], v[k], a[k]);
     const drive = hrA ? (1.0 - w) * wa + w * hrA[k] : wa;
     return { time: t, valence: v[k], arousal: a[k], smoothValence: sv[k], smoothArousal: sa[k], wantValence: wv,
-      wantArousal: wa, intensity: clip((drive + 1.0) / 2.0, 0, 1), scores,
+      wantArousal: wa, intensity: clip((drive + 1.0) / 2.0, 0, 1), scores, rawScores,
       heartRateArousal: hrA ? hrA[k] : null, traceStart: trace.times[0] };
   });
 }

@@ -1,12 +1,19 @@
 // Schedules: sample-stamped switches and intensity targets for the mixer, and the live scheduler
-// (hysteresis, dwell, quantisation to the transition rule's boundary, retarget and cancel).
+// (hysteresis, dwell, quantisation to the transition rule's boundary, retarget and cancel; a
+// switch waits until the trace as read has stayed near its target for `confirm`, and is
+// re-checked at the last tick before its boundary, so a short blip never makes a switch and a
+// return).
 // A port of composer_assist/playback/schedule.py and scheduler.py; the log keeps the decision
 // kinds and variants, not the Python log's sentences.
 
 import { pyRound, ruleFor } from './clock.js';
 
 export const INTENSITY_EPS = 0.002; // smaller target changes are not sent to the mixer
+// How long the trace as read must stay nearest a new variant before the music leaves for it, as a
+// share of the dwell.
+export const CONFIRM_SHARE_OF_DWELL = 0.5;
 const FAR_PAST = -(2 ** 40);
+const NOT_NEAR = Number.MAX_SAFE_INTEGER; // a variant the trace as read is not near now
 
 export const argmin = (row) => row.reduce((best, x, i) => (x < row[best] ? i : best), 0);
 
@@ -40,7 +47,8 @@ export class Builder {
     this.cue = cue; this.clock = clock; this.sr = clock.sr;
     this.names = cue.variants.map((v) => v.name);
     this.head = new Playhead(clock);
-    const start = argmin(first.scores);
+    // The variant nearest the trace's opening as read (a zero-phase view mixes in what follows).
+    const start = argmin(first.rawScores || first.scores);
     this.sched = { mode, sampleRate: this.sr, startVariant: start, startIntensity: first.intensity,
       switches: [], intensity: [], log: [] };
     this.entry(first, 'start', { to: start });
@@ -79,6 +87,11 @@ export class LiveScheduler {
     if (startVariant !== null) this.bld.sched.startVariant = startVariant;
     this.cue = cue; this.clock = clock; this.sr = clock.sr;
     this.hyst = cue.adaptive.hysteresis;
+    this.tickS = 1.0 / cue.adaptive.control_rate;
+    this.confirm = pyRound(CONFIRM_SHARE_OF_DWELL * dwellSamples(cue, clock.sr));
+    // Per variant, the sample since which the trace as read has been near it, NOT_NEAR while not.
+    this.nearSince = cue.variants.map(() => NOT_NEAR);
+    this.near(first, 0);
     this.playing = this.bld.sched.startVariant;
     this.heldUntil = FAR_PAST; this.fadeEnd = 0;
     this.pending = null; this.hold = null;
@@ -102,9 +115,47 @@ export class LiveScheduler {
       this.bld.head.move(p);
       this.pending = null;
     }
-    const out = this.decide(tick, s);
+    this.near(tick, s);
+    let out = this.decide(tick, s);
+    const pending = this.pending;
+    if (pending !== null && !out.switch && pending.sample <= pyRound((tick.time + this.tickS) * this.sr)) {
+      out = this.recheck(tick, pending); // the last tick before its boundary
+    }
     out.intensity = this.targets.step(tick);
     return out;
+  }
+
+  /** Update the runs in which the trace as read is near (within half the hysteresis of) each variant. */
+  near(tick, s) {
+    const raw = tick.rawScores || tick.scores, lim = Math.min(...raw) + 0.5 * this.hyst;
+    raw.forEach((x, i) => {
+      if (x > lim) this.nearSince[i] = NOT_NEAR;
+      else if (this.nearSince[i] === NOT_NEAR) this.nearSince[i] = tick.jump ? FAR_PAST : s; // an override needs no confirming
+    });
+  }
+
+  /** The first sample a switch to `target` may leave on, or null when the trace is not near it now. */
+  ready(target) {
+    const since = this.nearSince[target];
+    return since === NOT_NEAR ? null : since + this.confirm;
+  }
+
+  /** A pending switch at its boundary: cancelled if the trace as read has left its target, moved
+   * to a later boundary if it has not been near it for `confirm`. */
+  recheck(tick, p) {
+    const ready = this.ready(p.target), sched = this.schedule;
+    if (ready !== null && ready <= p.sample) return {};
+    if (ready === null) {
+      this.bld.entry(tick, 'cancel', { from: this.playing, to: p.target });
+      sched.switches = sched.switches.filter((x) => x !== p);
+      this.pending = null;
+      return { cancel: p };
+    }
+    const sw = this.bld.planSwitch(Math.max(ready, p.sample + 1), this.playing, p.target, tick.time);
+    this.bld.entry(tick, 'retarget', { from: this.playing, to: p.target, sample: sw.sample });
+    this.pending = sw;
+    sched.switches = sched.switches.filter((x) => x !== p).concat([sw]);
+    return { switch: sw, cancel: p };
   }
 
   decide(tick, s) {
@@ -115,7 +166,7 @@ export class LiveScheduler {
     if (best === cur) { this.hold = null; return {}; }
     const margin = row[cur] - row[best];
     if (margin < this.hyst) {
-      if (this.hold !== best) { bld.entry(tick, 'hold', { from: cur, to: best }); this.hold = best; }
+      if (this.hold !== `h${best}`) { bld.entry(tick, 'hold', { from: cur, to: best }); this.hold = `h${best}`; }
       return {};
     }
     this.hold = null;
@@ -126,7 +177,12 @@ export class LiveScheduler {
       this.pending = null;
       return { cancel: pending };
     }
-    const earliest = Math.max(s, this.heldUntil, this.fadeEnd);
+    const ready = this.ready(best);
+    if (ready === null) { // the smoothing still leans to it; the trace itself has left it
+      if (this.hold !== `c${best}`) { bld.entry(tick, 'hold', { from: cur, to: best }); this.hold = `c${best}`; }
+      return {};
+    }
+    const earliest = Math.max(s, this.heldUntil, this.fadeEnd, ready);
     const sw = bld.planSwitch(earliest, playing, best, tick.time);
     bld.entry(tick, pending !== null ? 'retarget' : 'switch', { from: playing, to: best, sample: sw.sample });
     this.pending = sw;
