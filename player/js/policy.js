@@ -1,11 +1,15 @@
 // The policy: at every control tick, how near each variant is and how intense the music should be.
 // A port of composer_assist/playback/policy.py (live: causal, one tick at a time; planned: the
 // whole curve interpolated and smoothed forward and backward) and of core/profile.py's blending.
+// With `calibrate` in the package's policy settings, a viewer's readings are first mapped onto
+// the cue's plane (calibration.js).
+
+import { RunningCalibration, calibrateWhole, cuePlane } from './calibration.js';
 
 export const PROFILE_BLEND_WIDTH = 0.15;
 export const DEFAULT_CONFIG = Object.freeze({
   smoothing_s: 0.75, valence_weight: 1.0, arousal_weight: 1.0, heart_rate_weight: 0.3,
-  heart_rate_baseline_s: 30.0, heart_rate_scale_bpm: 20.0,
+  heart_rate_baseline_s: 30.0, heart_rate_scale_bpm: 20.0, calibrate: false,
 });
 
 /** The policy settings the package ships (adaptive.policy), over the defaults. */
@@ -106,12 +110,16 @@ export class LivePolicy {
     this.alpha = smoothingAlpha(this.rate, this.cfg.smoothing_s);
     this.sv = null; this.sa = null; this.hr = null;
     this.hrSeen = []; this.hrBase = null; this.jumped = false;
+    this.calibration = this.cfg.calibrate ? new RunningCalibration(cuePlane(cue), this.rate) : null;
   }
   heartRateSample(t, bpm) { if (t <= this.cfg.heart_rate_baseline_s) this.hrSeen.push(bpm); }
   /** Jump the smoothed emotion (a manual override): the next tick acts on it at once. */
   override(v, a) { this.sv = v; this.sa = a; this.jumped = true; }
 
-  step(time, valence, arousal, heartRate = null, intensity = null) {
+  /** One tick: calibration (a viewer's reading, not a manual override), smoothing, profile,
+   * distances to every variant, intensity. */
+  step(time, valence, arousal, heartRate = null, intensity = null, calibrate = true) {
+    if (this.calibration && calibrate) [valence, arousal] = this.calibration.step(valence, arousal);
     const a = this.alpha;
     this.sv = this.sv === null ? valence : this.sv; this.sv += a * (valence - this.sv);
     this.sa = this.sa === null ? arousal : this.sa; this.sa += a * (arousal - this.sa);
@@ -183,7 +191,8 @@ export function plannedTrack(trace, cue, profile = null, cfg = DEFAULT_CONFIG, d
   const { ticks, rel } = controlTicks(trace, cue, duration);
   const alpha = smoothingAlpha(cue.adaptive.control_rate, cfg.smoothing_s);
   const zp = (x) => ema(ema(x, alpha), alpha, true);
-  const v = interp(ticks, rel, trace.valence), a = interp(ticks, rel, trace.arousal);
+  let v = interp(ticks, rel, trace.valence), a = interp(ticks, rel, trace.arousal);
+  if (cfg.calibrate) [v, a] = calibrateWhole(v, a, cuePlane(cue));
   const sv = zp(v), sa = zp(a);
   let hrA = null, w = cfg.heart_rate_weight;
   if (trace.heartRate && w > 0) {
