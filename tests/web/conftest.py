@@ -1,5 +1,5 @@
 """Fixtures of the web player tests: a real cue package (the demo's night_chase cut to 4 bars and
-two variants, rendered by DawDreamer and exported with --web and a scene curve), served by a
+two variants plus a stinger, rendered by DawDreamer and exported with --web and a scene curve), served by a
 local http.server on 127.0.0.1, and Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def _trace_csv(path: Path, points: list[tuple[float, float, float]], heart_rate:
 @pytest.fixture(scope="session")
 def web_package(tmp_path_factory, root):
     """(served folder, package folder, sensed trace path, scene trace path)."""
+    from composer_assist.core.project import Clip, Layer, Note, PluginRef
     from composer_assist.core.project.files import load_project
     from composer_assist.core.trace import load_trace
     from composer_assist.package.export import default_web_player, export_package
@@ -45,6 +46,10 @@ def web_package(tmp_path_factory, root):
     cue = project.cue("night_chase")
     cue.length_bars, cue.loop = 4, (0.0, 16.0)  # 10 s of music: a quick real render
     cue.variants = [v for v in cue.variants if v.name in ("calm", "tense")]
+    # A stinger on the way into tense, so the page's stinger voices are compared too.
+    cue.stingers = [Layer(name="hit", instrument=PluginRef("keys"), gain_db=-6.0,
+                          clips=[Clip(notes=[Note(0.0, 0.5, 81, 100), Note(0.0, 0.5, 86, 100)])])]
+    next(r for r in cue.transitions if r.target == "tense").stinger = "hit"
     served = base / "site"
     export_package(project, "night_chase", served / "pkg", web=True, web_player=default_web_player(),
                    scene_curve=load_trace(scene))

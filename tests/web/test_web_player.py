@@ -145,20 +145,40 @@ def test_scene_curve_and_off_modes_render_and_differ(pages):
     assert _rel_db(scene[late], off[late]) > -3.0  # a different variant, not the same music
 
 
-def test_tampered_package_is_refused_on_the_page(pages, web_package):
+def _flip_bit(pkg):
+    stem = pkg / "stems" / "01-tense" / "00-pad.opus"
+    data = bytearray(stem.read_bytes())
+    data[len(data) // 2] ^= 0x40  # one bit: same size, another SHA-256
+    stem.write_bytes(bytes(data))
+
+
+def _truncate(pkg):
+    stem = pkg / "stems" / "00-calm" / "01-keys.opus"
+    stem.write_bytes(stem.read_bytes()[:-100])
+
+
+def _escape(pkg):
+    m = json.loads((pkg / "manifest.json").read_text())
+    m["variants"][0]["layers"][0]["stem"]["opus"]["path"] = "../pkg/stems/00-calm/00-pad.opus"
+    (pkg / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize("name, tamper, expect", [
+    ("flipped", _flip_bit, ["stems/01-tense/00-pad.opus", "SHA-256", "refused"]),
+    ("truncated", _truncate, ["stems/00-calm/01-keys.opus", "bytes, the manifest says", "refused"]),
+    ("escaping", _escape, ["../pkg/stems/00-calm/00-pad.opus", "leaves the package"]),
+])
+def test_tampered_package_is_refused_on_the_page(pages, web_package, name, tamper, expect):
     served, pkg_dir, _, _ = web_package
-    bad = served / "tampered"
+    bad = served / name
     if not bad.exists():
         shutil.copytree(pkg_dir, bad)
-        stem = bad / "stems" / "01-tense" / "00-pad.opus"
-        data = bytearray(stem.read_bytes())
-        data[len(data) // 2] ^= 0x40  # one bit: same size, another SHA-256
-        stem.write_bytes(bytes(data))
-    page = pages("opus", "tampered")
+        tamper(bad)
+    page = pages("opus", name)
     assert page.evaluate("document.body.dataset.state") == "refused"
-    msg = page.inner_text("#message")
     assert page.is_visible("#message")
-    assert "stems/01-tense/00-pad.opus" in msg and "SHA-256" in msg and "refused" in msg
+    msg = page.inner_text("#message")
+    assert msg.startswith("Package refused: ") and all(e in msg for e in expect), msg
     assert page.evaluate("cuePlayer.pkg") is None and page.is_disabled("#play")
 
 
@@ -192,6 +212,6 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
             continue
         assert u.hostname == "127.0.0.1", url
         path = u.path.lstrip("/").split("/", 1)
-        assert path[0] in ("pkg", "tampered") and path[1] in allowed, url
+        assert path[0] in ("pkg", "flipped", "truncated", "escaping") and path[1] in allowed, url
         seen.add(path[1])
     assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.csv"} <= seen
