@@ -10,7 +10,7 @@ export const S_MIN = 0.05;
 export const WARMUP_S = 20.0;
 
 /** numpy's pairwise sum (blocks of 128, eight partial sums), for the same rounding. */
-function pairwiseSum(a, lo, n) {
+export function pairwiseSum(a, lo, n) {
   if (n < 8) {
     let s = -0.0;
     for (let i = lo; i < lo + n; i++) s += a[i];

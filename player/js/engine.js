@@ -64,6 +64,14 @@ export class Engine {
     else this.goTo(this.defaultVariant, -1, 0, this.nominal(this.defaultVariant));
   }
 
+  /** A listener cluster's profile (null: none) from now on: live control takes it at the next
+   * tick; scene-curve mode plans again and carries on from where the music is. */
+  setProfile(profile) {
+    this.profile = profile;
+    if (this.ctl) this.ctl.policy.profile = profile;
+    else if (this.mode === 'scene') { this.dropQueued(); this.followPlan(false); }
+  }
+
   /** The viewer's pad: [valence, arousal] replaces the trace until released (null). */
   setPad(va) { this.pad = va; }
 

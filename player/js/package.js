@@ -28,11 +28,12 @@ async function fetchBytes(base, path) {
   return res.arrayBuffer();
 }
 
-/** The paths a player in `codec` reads: its stems, the stingers, the scene curve. */
+/** The paths a player in `codec` reads: its stems, the stingers, the scene curve, the listener tables. */
 export function neededPaths(manifest, codec) {
   const stems = manifest.variants.flatMap((v) => v.layers.map((l) => l.stem)).concat(manifest.stingers.map((s) => s.stem));
   const paths = stems.map((st) => (codec === 'opus' && st.opus ? st.opus : st.flac).path);
   if (manifest.scene_curve) paths.push(manifest.scene_curve.path);
+  if (manifest.listeners) paths.push(manifest.listeners.path);
   return paths;
 }
 

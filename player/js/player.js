@@ -4,6 +4,7 @@
 
 import { pyRound } from './clock.js';
 import { Engine } from './engine.js';
+import { assignCluster, parseFeedback, parseListeners } from './listeners.js';
 import { PackageError, cueOf, decodeStems, fetchPackage, stemSetOf } from './package.js';
 import { parseTrace } from './trace.js';
 
@@ -14,6 +15,7 @@ export class CuePlayer {
     this.pkg = null; this.decoded = null; this.stems = null; this.codec = 'opus';
     this.ctx = null; this.node = null; this.trace = null; this.scene = null;
     this.mode = 'off'; this.onStatus = () => {};
+    this.listeners = null; this.profile = null;
   }
 
   /** Load and check the package at `url`; a refused package throws PackageError. */
@@ -27,6 +29,9 @@ export class CuePlayer {
     this.stems = stemSetOf(pkg.manifest, this.decoded);
     this.pkg = pkg; this.codec = codec;
     this.scene = this.sceneCurve();
+    const people = pkg.manifest.listeners;
+    this.listeners = people ? parseListeners(new TextDecoder().decode(pkg.files.get(people.path)), people.path) : null;
+    this.profile = null;
     return pkg.manifest;
   }
 
@@ -50,6 +55,21 @@ export class CuePlayer {
     return this.setTrace(new TextDecoder().decode(bytes), path);
   }
 
+  /** Listen as cluster `index` (in the package's cluster order), or as nobody in particular (null). */
+  setCluster(index) {
+    this.profile = index === null ? null : this.listeners.profiles[index];
+    if (this.node) this.node.port.postMessage({ type: 'profile', profile: this.profile });
+    return this.profile;
+  }
+
+  /** The viewer's own feedback log (read in the page, never sent): assigned to a cluster, which is then used. */
+  assignFromFeedback(text, name, listener = null) {
+    if (!this.listeners) throw new PackageError('this package has no listener clusters');
+    const a = assignCluster(this.listeners, parseFeedback(text, name, listener));
+    this.setCluster(a.index);
+    return { cluster: a.profile.cluster, name: a.profile.name, posterior: a.posterior };
+  }
+
   defaultVariant() {
     const name = this.pkg.manifest.default_variant;
     const i = name ? this.stems.variantNames.indexOf(name) : -1;
@@ -57,7 +77,8 @@ export class CuePlayer {
   }
 
   engineOptions(mode) {
-    return { block: BLOCK, defaultVariant: this.defaultVariant(), mode, trace: this.trace, scene: this.scene };
+    return { block: BLOCK, defaultVariant: this.defaultVariant(), mode, trace: this.trace, scene: this.scene,
+      profile: this.profile };
   }
 
   /**

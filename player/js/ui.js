@@ -22,7 +22,7 @@ function curveOf(mode) { return mode === 'scene' ? (player.scene || player.trace
 /** The schedule to draw: the decisions for the curve the mode follows (none for the pad or off). */
 function replan() {
   const mode = $('mode').value, curve = curveOf(mode);
-  view.plan = curve ? scheduleFor(player.stems, curve, mode) : null;
+  view.plan = curve ? scheduleFor(player.stems, curve, mode, player.profile) : null;
   view.duration = curve ? curve.times[curve.times.length - 1] - curve.times[0] : 60;
   view.history = [];
   draw();
@@ -145,6 +145,39 @@ function bindControls() {
     } catch (err) { message(err.message); }
   });
   player.onStatus = (st) => { showStatus(st); draw(); };
+  bindListeners();
+}
+
+/** The listener cluster: chosen, or assigned from the viewer's own feedback log, in the page. */
+function bindListeners() {
+  $('cluster').addEventListener('change', () => {
+    const v = $('cluster').value;
+    player.setCluster(v === '' ? null : Number(v));
+    $('cluster-note').textContent = '';
+    replan();
+  });
+  $('feedback-file').addEventListener('change', async (e) => {
+    const f = e.target.files[0];
+    if (!f) return;
+    try {
+      const a = player.assignFromFeedback(await f.text(), f.name); // read here, never uploaded
+      $('cluster').value = String(player.listeners.profiles.findIndex((p) => p.cluster === a.cluster));
+      const p = Math.max(...a.posterior);
+      $('cluster-note').textContent = `assigned on this device: ${a.name} (posterior ${p.toFixed(2)})`;
+      message('');
+      replan();
+    } catch (err) { message(err.message); }
+  });
+}
+
+function showListeners() {
+  if (!player.listeners) { $('cluster-note').textContent = 'this package has no listener clusters'; return; }
+  player.listeners.profiles.forEach((p, i) => {
+    const o = document.createElement('option');
+    o.value = String(i); o.textContent = p.label || p.name;
+    $('cluster').append(o);
+  });
+  $('cluster').disabled = false; $('feedback-file').disabled = false;
 }
 
 async function main() {
@@ -164,6 +197,7 @@ async function main() {
     $('mode').value = mode;
     for (const id of ['play', 'stop', 'mode']) $(id).disabled = false;
     if (!player.scene && !player.trace) $('mode').querySelector('[value=scene]').disabled = true;
+    showListeners();
     message('');
     replan();
     document.body.dataset.state = 'ready';

@@ -27,6 +27,7 @@ class CuePlayerProcessor extends AudioWorkletProcessor {
       // nothing to steer yet
     } else if (msg.type === 'mode') this.engine.setMode(msg.mode);
     else if (msg.type === 'pad') this.engine.setPad(msg.va);
+    else if (msg.type === 'profile') this.engine.setProfile(msg.profile);
   }
 
   process(inputs, outputs) {

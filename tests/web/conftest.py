@@ -29,6 +29,40 @@ def _trace_csv(path: Path, points: list[tuple[float, float, float]], heart_rate:
     return path
 
 
+CONTEXTS = ["high_arousal_positive", "high_arousal_negative", "low_arousal_positive", "low_arousal_negative"]
+
+
+def _listeners() -> dict:
+    """Two listener clusters (the `learn export-profiles` JSON): one drawn to tense music, one to calm.
+
+    Written out rather than fitted (a fit of the demo log takes ~10 s); the runtime reads the same
+    file, so both sides assign and steer from identical numbers."""
+    import math
+
+    def profile(cluster, name, v_shift, a_shift, likes):
+        ctx = {c: {"valence_shift": v_shift, "arousal_shift": a_shift, "tag_weights": {likes: 0.4}} for c in CONTEXTS}
+        return {"cluster": cluster, "name": name, "label": name.replace("-", " "), "size": 60, "share": 0.5,
+                "contexts": ctx, "description": []}
+
+    keep = {0: {"calm": 0.3, "tense": 0.85}, 1: {"calm": 0.8, "tense": 0.25}}  # P(kept) by cluster, variant
+    log_keep = [[[[math.log(1 - keep[k][v]), math.log(keep[k][v])] for v in ("calm", "tense")] for _ in CONTEXTS]
+                for k in (0, 1)]
+    log_rating = [[[[math.log(1 / 6)] * 6 for _ in range(2)] for _ in CONTEXTS] for _ in (0, 1)]
+    return {"schema_version": 1,
+            "profiles": [profile(0, "suspense-lovers", -0.2, 0.3, "tense"), profile(1, "comfort-seekers", 0.2, -0.3, "calm")],
+            "assignment": {"schema_version": 1, "contexts": CONTEXTS, "rating_levels": 6,
+                           "variants": [{"cue": "night_chase", "variant": "calm"}, {"cue": "night_chase", "variant": "tense"}],
+                           "log_prior": [math.log(0.5), math.log(0.5)], "log_keep": log_keep, "log_rating": log_rating}}
+
+
+def _feedback(path: Path) -> Path:
+    """A viewer's own feedback log: skips calm, keeps tense (a suspense lover)."""
+    rows = [f"V1,{1700000000 + i},night_chase,{v},0.3,0.4,{k},5.0,," for i, (v, k) in
+            enumerate([("calm", 0), ("tense", 1), ("calm", 0), ("tense", 1), ("tense", 1), ("calm", 1)])]
+    path.write_text("listener,timestamp,cue,variant,valence,arousal,kept,dwell,rating,physio\n" + "\n".join(rows) + "\n")
+    return path
+
+
 @pytest.fixture(scope="session")
 def web_package(tmp_path_factory, root):
     """(served folder, package folder, sensed trace path, scene trace path)."""
@@ -52,7 +86,8 @@ def web_package(tmp_path_factory, root):
     next(r for r in cue.transitions if r.target == "tense").stinger = "hit"
     served = base / "site"
     export_package(project, "night_chase", served / "pkg", web=True, web_player=default_web_player(),
-                   scene_curve=load_trace(scene))
+                   scene_curve=load_trace(scene), listeners=_listeners())
+    _feedback(base / "feedback.csv")
     return served, served / "pkg", sensed, scene
 
 

@@ -111,6 +111,28 @@ def test_decisions_equal_the_runtime_vector(pages, web_package):
 
 
 @needs_same_core
+def test_viewer_cluster_assigned_on_the_page_steers_as_in_the_runtime(pages, web_package):
+    """The viewer's feedback log is read in the page and assigned with the package's tables; the
+    cluster's decisions equal the runtime's for that cluster (issue 13: on-device adaptation)."""
+    from composer_assist.runtime.package import decisions_vector, open_package
+    from composer_assist.services.package import listener_events
+
+    _, pkg_dir, sensed, scene = web_package
+    pkg = open_package(pkg_dir)
+    log = sensed.parent / "feedback.csv"
+    expected, post = pkg.listeners.assign(listener_events(log, "V1"))
+    page = pages("flac")
+    _pick_trace(page, sensed)
+    got = page.evaluate("([t, n]) => cuePlayer.assignFromFeedback(t, n, 'V1')", [log.read_text(), log.name])
+    assert got["name"] == expected.name == "suspense-lovers"
+    assert np.allclose(got["posterior"], post, rtol=0, atol=1e-12)
+    for js_mode, mode, trace in (("sensed", "live", sensed), ("scene", "planned", scene)):
+        vec = decisions_vector(pkg, _trace(trace), mode=mode, profile=expected)
+        assert page.evaluate(f"cuePlayer.decisions('{js_mode}')") == vec
+    assert page.evaluate("cuePlayer.decisions('sensed')") != decisions_vector(pkg, _trace(sensed), mode="live")
+
+
+@needs_same_core
 def test_offline_render_matches_the_runtime(pages, web_package):
     """FLAC stems: the same samples to float32 rounding; Opus: the codec's error, measured."""
     from composer_assist.runtime.package import open_package
