@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
     p.add_argument("--duration", type=positive_seconds, default=None, help="seconds (default: the trace's)")
     p.add_argument("--block", type=positive_int, default=512, help="frames per block (default 512)")
+    p.add_argument("--decisions", default=None, metavar="FILE.json",
+                   help="write the runtime's decisions for the trace (start, switches, intensity targets in "
+                        "samples: the test vector the web player is checked against); alone, or with an output")
     p.set_defaults(func=run_play)
 
 
@@ -95,8 +98,9 @@ def run_play(args: argparse.Namespace) -> int:
     from composer_assist.runtime.package import open_package
     from composer_assist.services.package import listener_events, play_package_live, render_package_to_wav
 
-    if (args.out is not None) + (args.device is not None) + bool(args.null) != 1:
-        raise PackageError("give one of -o OUT.wav, --device D or --null")
+    outputs = (args.out is not None) + (args.device is not None) + bool(args.null)
+    if outputs > 1 or (outputs == 0 and args.decisions is None):
+        raise PackageError("give one of -o OUT.wav, --device D or --null (or --decisions FILE.json)")
     if args.cluster is not None and args.feedback is not None:
         raise PackageError("give either --cluster or --feedback/--listener, not both")
     if (args.feedback is None) != (args.listener is None):
@@ -106,6 +110,10 @@ def run_play(args: argparse.Namespace) -> int:
     events = listener_events(args.feedback, args.listener) if args.feedback else None
     profile = pkg.profile(args.cluster, events, args.listener)
     who = f", listener cluster {profile.cluster} {profile.name}" if profile is not None else ""
+    if args.decisions is not None:
+        _write_decisions(pkg, trace, args, profile)
+    if outputs == 0:
+        return 0
     if args.out is not None:
         from composer_assist.cli.progress import progress_bar
 
@@ -121,3 +129,15 @@ def run_play(args: argparse.Namespace) -> int:
     play_package_live(pkg, player, args.device, args.null, args.block, end)
     print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches")
     return 0
+
+
+def _write_decisions(pkg, trace, args: argparse.Namespace, profile) -> None:
+    from composer_assist.core.atomic import atomic_write_json
+    from composer_assist.runtime.package import decisions_vector
+
+    vec = decisions_vector(pkg, trace, args.mode, profile, args.duration, args.block)
+    atomic_write_json(args.decisions, {"package_cue": pkg.cue.name, "trace": Path(args.trace).name,
+                                       "mode": args.mode or pkg.mode, "block": args.block,
+                                       "cluster": profile.cluster if profile is not None else None,
+                                       "decisions": vec})
+    print(f"wrote {len(vec)} decisions -> {args.decisions}")

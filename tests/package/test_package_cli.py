@@ -60,7 +60,7 @@ def test_play_package_for_a_cluster_and_for_a_listeners_feedback(short_package, 
 
 
 @pytest.mark.parametrize("extra, message", [
-    ([], "give one of -o OUT.wav, --device D or --null"),
+    ([], "give one of -o OUT.wav, --device D or --null (or --decisions FILE.json)"),
     (["--null", "-o", "x.wav"], "give one of -o OUT.wav, --device D or --null"),
     (["-o", "x.wav", "--listener", "L1"], "--feedback and --listener go together"),
     (["-o", "x.wav", "--cluster", "nobody"], "no listener cluster nobody"),
@@ -81,3 +81,26 @@ def test_cluster_of_a_package_without_listeners_is_refused(short_project, short_
     code = main(["play-package", str(tmp_path / "plain"), "--trace", str(trace_file), "--cluster", "0",
                  "-o", str(tmp_path / "x.wav")])
     assert code == 2 and "has no listener profiles" in capsys.readouterr().err
+
+
+def test_decisions_file_is_the_runtime_vector(short_package, trace_file, tmp_path, capsys):
+    import json
+
+    from composer_assist.runtime.package import decisions_vector
+
+    out = tmp_path / "d.json"
+    assert main(["play-package", str(short_package[0]), "--trace", str(trace_file), "--mode", "live",
+                 "--decisions", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["mode"] == "live" and data["block"] == 512
+    assert data["decisions"] == decisions_vector(short_package[0], swinging_trace(), mode="live")
+    assert [e["to"] for e in data["decisions"] if e["kind"] == "switch"] == ["tense", "calm"]
+
+
+def test_play_package_with_no_device_is_paced(short_package, trace_file, capsys):
+    import time
+
+    t0 = time.perf_counter()
+    assert main(["play-package", str(short_package[0]), "--trace", str(trace_file), "--null", "--duration", "1"]) == 0
+    assert time.perf_counter() - t0 >= 0.9  # real time, not as fast as possible
+    assert "played 'short'" in capsys.readouterr().out
