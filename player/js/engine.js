@@ -161,3 +161,31 @@ export class Engine {
       valence: last ? last.smoothValence : null, arousal: last ? last.smoothArousal : null };
   }
 }
+
+/**
+ * The decisions the engine makes over `seconds` of `mode` (default: the followed curve's span), in
+ * the shared test vector's form (runtime.decisions_vector): start, switches, intensity targets.
+ * The engine runs dry: its clock and control ticks advance block by block, nothing is mixed.
+ */
+export function decisionsVector(stems, { mode = 'sensed', trace = null, scene = null, profile = null,
+  defaultVariant = 0, block = 512, seconds = null } = {}) {
+  const curve = mode === 'scene' ? (scene || trace) : trace;
+  const span = seconds ?? (curve ? curve.times[curve.times.length - 1] - curve.times[0] : 0);
+  const engine = new Engine(stems, { block, defaultVariant, profile });
+  engine.dry = true;
+  engine.begin(mode, { trace, scene });
+  const frames = Math.max(1, pyRound(span * stems.sampleRate)), buf = new Float32Array(2 * block);
+  for (let i = 0; i < frames; i += block) engine.render(buf.subarray(0, 2 * Math.min(block, frames - i)));
+  const off = { startVariant: engine.defaultVariant, startIntensity: engine.nominal(engine.defaultVariant),
+    switches: [], intensity: [] };
+  const s = engine.ctl ? engine.ctl.scheduler.schedule : (engine.plan || off), names = stems.variantNames;
+  const r6 = (x) => Math.round(x * 1e6) / 1e6;
+  const out = [{ kind: 'start', sample: 0, variant: names[s.startVariant], intensity: r6(s.startIntensity) }];
+  for (const w of s.switches) {
+    out.push({ kind: 'switch', sample: w.sample, from: names[w.source], to: names[w.target], fade_samples: w.fade,
+      leave_sample: w.leavePos, enter_sample: w.enterPos, decided_at: r6(w.decidedAt) });
+  }
+  for (const [sample, v] of s.intensity) out.push({ kind: 'intensity', sample, target: r6(v) });
+  const rank = (e) => (e.kind === 'start' ? 0 : 1);
+  return out.sort((a, b) => a.sample - b.sample || rank(a) - rank(b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+}

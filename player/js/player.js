@@ -2,8 +2,7 @@
 // AudioWorklet engine, renders offline with an OfflineAudioContext, and gives the decisions of a
 // trace.  `window.cuePlayer` is this object (the browser tests drive it).
 
-import { pyRound } from './clock.js';
-import { Engine } from './engine.js';
+import { Engine, decisionsVector } from './engine.js';
 import { assignCluster, parseFeedback, parseListeners } from './listeners.js';
 import { PackageError, cueOf, decodeStems, fetchPackage, stemSetOf } from './package.js';
 import { parseTrace } from './trace.js';
@@ -81,30 +80,10 @@ export class CuePlayer {
       profile: this.profile };
   }
 
-  /**
-   * The decisions the engine makes over `seconds` of `mode` (default: the trace's span), in the
-   * shared test vector's form (runtime.decisions_vector): start, switches and intensity targets.
-   */
+  /** The decisions the engine makes over `seconds` of `mode` (default: the curve's span), in the
+   * shared test vector's form (runtime.decisions_vector). */
   decisions(mode = 'sensed', seconds = null) {
-    const sr = this.pkg.manifest.sample_rate, curve = mode === 'scene' ? (this.scene || this.trace) : this.trace;
-    const span = seconds ?? (curve ? curve.times[curve.times.length - 1] - curve.times[0] : 0);
-    const engine = new Engine(this.stems, this.engineOptions(mode));
-    engine.dry = true; // decisions only: the mixer's clock runs, nothing is mixed
-    engine.begin(mode, { trace: this.trace, scene: this.scene });
-    const frames = Math.max(1, pyRound(span * sr)), buf = new Float32Array(2 * BLOCK);
-    for (let i = 0; i < frames; i += BLOCK) engine.render(buf.subarray(0, 2 * Math.min(BLOCK, frames - i)));
-    const off = { startVariant: engine.defaultVariant, startIntensity: engine.nominal(engine.defaultVariant),
-      switches: [], intensity: [] };
-    const s = engine.ctl ? engine.ctl.scheduler.schedule : (engine.plan || off), names = this.stems.variantNames;
-    const r6 = (x) => Math.round(x * 1e6) / 1e6;
-    const out = [{ kind: 'start', sample: 0, variant: names[s.startVariant], intensity: r6(s.startIntensity) }];
-    for (const w of s.switches) {
-      out.push({ kind: 'switch', sample: w.sample, from: names[w.source], to: names[w.target], fade_samples: w.fade,
-        leave_sample: w.leavePos, enter_sample: w.enterPos, decided_at: r6(w.decidedAt) });
-    }
-    for (const [sample, v] of s.intensity) out.push({ kind: 'intensity', sample, target: r6(v) });
-    const rank = (e) => (e.kind === 'start' ? 0 : 1);
-    return out.sort((a, b) => a.sample - b.sample || rank(a) - rank(b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+    return decisionsVector(this.stems, { ...this.engineOptions(mode), seconds });
   }
 
   /** Render `seconds` of `mode` with an OfflineAudioContext and the worklet: [L, R]. */
