@@ -167,6 +167,33 @@ def test_scene_curve_and_off_modes_render_and_differ(pages):
     assert _rel_db(scene[late], off[late]) > -3.0  # a different variant, not the same music
 
 
+MODES_JS = """async () => {
+  const { Engine } = await import(new URL('js/engine.js', location.href).href);
+  const p = cuePlayer, sr = p.stems.sampleRate, blk = 512, buf = new Float32Array(2 * blk);
+  const e = new Engine(p.stems, p.engineOptions('sensed'));
+  e.begin('sensed', { trace: p.trace, scene: p.scene });
+  const run = (s) => { for (let i = 0; i < s * sr; i += blk) e.render(buf); return e.status(); };
+  const out = { sensed: run(11) };                 // the trace turned tense at ~6 s
+  e.setMode('off'); out.off = run(6);              // back to the composer's default
+  e.setMode('scene'); out.scene = run(6);          // where the scene curve is (tense after 10 s)
+  e.setMode('sensed'); e.setPad([0.6, -0.6]); out.pad = run(8);  // the viewer drags the pad to calm
+  return out;
+}"""
+
+
+def test_one_control_switches_modes_while_playing_and_the_pad_steers(pages, web_package):
+    """Sensed -> off -> scene curve -> sensed with the pad, on one running engine: each mode takes
+    over from where the music is."""
+    page = pages("flac")
+    _pick_trace(page, web_package[2])
+    st = page.evaluate(MODES_JS)
+    assert [st[k]["mode"] for k in ("sensed", "off", "scene", "pad")] == ["sensed", "off", "scene", "sensed"]
+    assert st["sensed"]["variant"] == "tense"
+    assert st["off"]["variant"] == "calm" and abs(st["off"]["intensity"] - 0.3) < 1e-9  # calm's nominal
+    assert st["scene"]["variant"] == "tense"
+    assert st["pad"]["variant"] == "calm" and st["pad"]["valence"] > 0.5
+
+
 def _flip_bit(pkg):
     stem = pkg / "stems" / "01-tense" / "00-pad.opus"
     data = bytearray(stem.read_bytes())
