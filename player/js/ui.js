@@ -122,6 +122,8 @@ function bindPad() {
   });
   cv.addEventListener('pointermove', (e) => { if (down) { view.pad = at(e); player.setPad(view.pad); drawPad(); } });
   cv.addEventListener('pointerup', () => { down = false; });
+  // A double click hands sensing back to the trace (the pad held the emotion until then).
+  cv.addEventListener('dblclick', () => { view.pad = null; player.setPad(null); drawPad(); });
 }
 
 function bindControls() {
