@@ -41,21 +41,24 @@ RENDER_JS = """async ([mode, seconds]) => {
 
 @pytest.fixture(scope="module")
 def pages(browser, http_root, web_package):
-    """open(codec, package) -> a loaded page; every request any page made is in ``requests``."""
+    """open(codec, package) -> a loaded page (one per codec and package, reused: loading costs a
+    second or two); every request any page made is in ``requests``."""
     requests: list[str] = []
-    opened = []
+    opened: dict[tuple[str, str], object] = {}
 
     def open_page(codec: str = "opus", package: str = "pkg"):
+        if (codec, package) in opened:
+            return opened[codec, package]
         page = browser.new_page()
         page.on("request", lambda r: requests.append(r.url))
         page.goto(f"{http_root}/{package}/web/index.html?codec={codec}")
         page.wait_for_selector("body[data-state]", state="attached", timeout=30000)
-        opened.append(page)
+        opened[codec, package] = page
         return page
 
     open_page.requests = requests
     yield open_page
-    for p in opened:
+    for p in opened.values():
         p.close()
 
 
@@ -73,7 +76,7 @@ def _until(page, expr: str, timeout_s: float = 20.0) -> None:
 def _pick_trace(page, path) -> None:
     """The viewer picks a trace file: read in the page, never uploaded."""
     page.set_input_files("#trace-file", str(path))
-    _until(page, "cuePlayer.trace !== null")
+    _until(page, f"cuePlayer.trace !== null && cuePlayer.trace.name === {json.dumps(path.name)}")
 
 
 def _trace(path):
@@ -126,10 +129,13 @@ def test_viewer_cluster_assigned_on_the_page_steers_as_in_the_runtime(pages, web
     got = page.evaluate("([t, n]) => cuePlayer.assignFromFeedback(t, n, 'V1')", [log.read_text(), log.name])
     assert got["name"] == expected.name == "suspense-lovers"
     assert np.allclose(got["posterior"], post, rtol=0, atol=1e-12)
-    for js_mode, mode, trace in (("sensed", "live", sensed), ("scene", "planned", scene)):
-        vec = decisions_vector(pkg, _trace(trace), mode=mode, profile=expected)
-        assert page.evaluate(f"cuePlayer.decisions('{js_mode}')") == vec
-    assert page.evaluate("cuePlayer.decisions('sensed')") != decisions_vector(pkg, _trace(sensed), mode="live")
+    try:
+        for js_mode, mode, trace in (("sensed", "live", sensed), ("scene", "planned", scene)):
+            vec = decisions_vector(pkg, _trace(trace), mode=mode, profile=expected)
+            assert page.evaluate(f"cuePlayer.decisions('{js_mode}')") == vec
+        assert page.evaluate("cuePlayer.decisions('sensed')") != decisions_vector(pkg, _trace(sensed), mode="live")
+    finally:
+        page.evaluate("cuePlayer.setCluster(null)")  # the page is reused by the other tests
 
 
 @needs_same_core
@@ -237,7 +243,7 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
     page.set_viewport_size({"width": 1280, "height": 900})
     _pick_trace(page, sensed)
     page.click("#play")
-    _until(page, "parseFloat(document.getElementById('st-time').textContent) > 3")
+    _until(page, "parseFloat(document.getElementById('st-time').textContent) > 2")
     box = page.locator("#pad").bounding_box()  # the viewer takes over with the pad
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
     page.mouse.down()
