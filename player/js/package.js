@@ -15,7 +15,8 @@ const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padSt
 
 /** A path inside the package: relative, no '..', no scheme, no absolute path. */
 function safePath(p) {
-  if (typeof p !== 'string' || !p || p.startsWith('/') || p.includes('\\') || /^[a-z]+:/i.test(p)
+  // '%', '?' and '#' too: URL parsing would decode %2e%2e into '..' or cut the path short.
+  if (typeof p !== 'string' || !p || p.startsWith('/') || /[\\%?#]/.test(p) || /^[a-z]+:/i.test(p)
       || p.split('/').some((s) => s === '..' || s === '.' || s === '')) {
     throw new PackageError(`manifest.json: file path ${JSON.stringify(p)} leaves the package`);
   }

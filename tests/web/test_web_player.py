@@ -218,10 +218,17 @@ def _escape(pkg):
     (pkg / "manifest.json").write_text(json.dumps(m))
 
 
+def _encoded_escape(pkg):
+    m = json.loads((pkg / "manifest.json").read_text())
+    m["variants"][1]["layers"][0]["stem"]["opus"]["path"] = "stems/%2e%2e/%2e%2e/pkg/stems/01-tense/00-pad.opus"
+    (pkg / "manifest.json").write_text(json.dumps(m))
+
+
 @pytest.mark.parametrize("name, tamper, expect", [
     ("flipped", _flip_bit, ["stems/01-tense/00-pad.opus", "SHA-256", "refused"]),
     ("truncated", _truncate, ["stems/00-calm/01-keys.opus", "bytes, the manifest says", "refused"]),
     ("escaping", _escape, ["../pkg/stems/00-calm/00-pad.opus", "leaves the package"]),
+    ("encoded", _encoded_escape, ["%2e%2e", "leaves the package"]),
 ])
 def test_tampered_package_is_refused_on_the_page(pages, web_package, name, tamper, expect):
     served, pkg_dir, _, _ = web_package
@@ -267,6 +274,6 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
             continue
         assert u.hostname == "127.0.0.1", url
         path = u.path.lstrip("/").split("/", 1)
-        assert path[0] in ("pkg", "flipped", "truncated", "escaping") and path[1] in allowed, url
+        assert path[0] in ("pkg", "flipped", "truncated", "escaping", "encoded") and path[1] in allowed, url
         seen.add(path[1])
     assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.csv"} <= seen
