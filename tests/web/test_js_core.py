@@ -17,7 +17,7 @@ from composer_assist.core.project import AdaptiveSettings, Marker, TransitionRul
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 from composer_assist.playback.clock import CueClock
 from composer_assist.playback.planned import schedule_planned
-from composer_assist.playback.policy import PolicyTick, control_track
+from composer_assist.playback.policy import PolicyConfig, PolicyTick, control_track
 from composer_assist.playback.scheduler import schedule_live
 
 pytestmark = pytest.mark.skipif("raw_scores" not in PolicyTick.__dataclass_fields__,
@@ -123,21 +123,27 @@ def test_js_schedules_equal_the_python_core(browser, player_url, root):
                "heartRate": t.channels["heart_rate"].tolist() if "heart_rate" in t.channels else None}
               for t in sample] + _random_traces(6)
     items, expected = [], []
-    for cue in (demo, _odd_cue()):
+    # Viewer calibration (wt-thrash's playback/calibration.py) on the demo cue as well.
+    calibrated = "calibrate" in PolicyConfig.__dataclass_fields__
+    cases = [(demo, False), (_odd_cue(), False)] + ([(demo, True)] if calibrated else [])
+    for cue, cal in cases:
         clock = CueClock(cue, 48000)
+        config = PolicyConfig(calibrate=True) if cal else None
         for d in traces:
             for mode in ("live", "planned"):
-                track = control_track(_Trace(d), cue, mode)
+                track = control_track(_Trace(d), cue, mode, config=config)
                 s = (schedule_live if mode == "live" else schedule_planned)(cue, clock, track)
                 expected.append({"start": s.start_variant,
                                  "switches": [[w.sample, w.source, w.target, w.fade, w.leave_pos, w.enter_pos,
                                                w.enter_passes] for w in s.switches],
                                  "intensity": [[a, b] for a, b in s.intensity]})
-                items.append({"manifest": _manifest(cue, 48000), "length": clock.length, "trace": d, "mode": mode})
+                manifest = _manifest(cue, 48000)
+                manifest["adaptive"]["policy"] = {"calibrate": cal}
+                items.append({"manifest": manifest, "length": clock.length, "trace": d, "mode": mode})
     page = browser.new_page()
     page.goto(f"{player_url}/style.css")  # any page of the origin: the modules are imported into it
     got = page.evaluate(COMPARE_JS, [player_url, items])
     page.close()
     assert sum(len(e["switches"]) for e in expected) > 150  # the traces do switch, on every rule
     for i, (g, e) in enumerate(zip(got, expected)):
-        assert g == e, f"case {i}: {items[i]['manifest']['cue']['tempo']} {items[i]['mode']}"
+        assert g == e, f"case {i}: {items[i]['manifest']['cue']['tempo']} {items[i]['mode']} {items[i]['manifest']['adaptive']}"
