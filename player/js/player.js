@@ -26,7 +26,9 @@ export class CuePlayer {
     const ctx = new OfflineAudioContext(2, 1, sr); // decodes at the package's rate, no resampling
     this.decoded = await decodeStems(pkg, ctx, codec);
     this.stems = stemSetOf(pkg.manifest, this.decoded);
-    this.pkg = pkg; this.codec = codec;
+    this.pkg = pkg;
+    // A package exported without --web has FLAC stems only: those are what played.
+    this.codec = codec === 'opus' && pkg.manifest.variants.every((v) => v.layers.every((l) => l.stem.opus)) ? 'opus' : 'flac';
     this.scene = this.sceneCurve();
     const people = pkg.manifest.listeners;
     this.listeners = people ? parseListeners(new TextDecoder().decode(pkg.files.get(people.path)), people.path) : null;
