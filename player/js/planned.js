@@ -55,8 +55,12 @@ function tickAt(track, t) {
   return Math.min(track.length - 1, i);
 }
 
-/** A late switch re-checked at its boundary: is its target still the nearest variant then? */
-const stillBest = (track, sw, target, sr) => argminRow(track[tickAt(track, sw.sample / sr)].scores) === target;
+/** A late switch re-checked at its boundary: is its target still nearer than what plays?  (The
+ * scene may have drifted back within the hysteresis, where no change is registered.) */
+function stillWanted(track, sw, playing, target, sr) {
+  const row = track[tickAt(track, sw.sample / sr)].scores;
+  return row[target] < row[playing];
+}
 
 /** When the curve as read (unsmoothed) moves over to `next` for the change committed at tick k:
  * the start of the run holding k in which `next` is nearer than `cur`, else the next such tick
@@ -133,7 +137,7 @@ export function schedulePlanned(cue, clock, track) {
       bld.entry(track[k], 'skip', { to: target });
       continue;
     }
-    if (late && !stillBest(track, best, target, sr)) {
+    if (late && !stillWanted(track, best, playing, target, sr)) {
       bld.entry(track[tickAt(track, best.sample / sr)], 'cancel', { from: playing, to: target });
       continue;
     }
