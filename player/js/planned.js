@@ -1,0 +1,152 @@
+// Planned scheduling (scene-curve mode): the whole curve is known, so each switch leaves on the
+// latest legal boundary whose crossfade has completed when the scene turns, but never more than
+// its fade and one bar before the curve as read moves towards the new variant; a visit shorter
+// than the dwell is not followed.  A port of composer_assist/playback/planned.py.
+
+import { DEFAULT_RULE, pyRound } from './clock.js';
+import { Builder, IntensityTargets, dwellEnd, dwellSamples } from './schedule.js';
+
+const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);
+
+/** The variant sequence the scene asks for: [landing time s, variant, tick] per change. */
+export function wantedChanges(track, hysteresis, dwellS, onHold = null) {
+  const nearest = track.map((t) => argminRow(t.scores));
+  const first = track[0].rawScores ? argminRow(track[0].rawScores) : nearest[0];
+  let cur = first, halfK = null, held = null;
+  const out = [];
+  for (let k = 1; k < track.length; k++) {
+    const best = nearest[k];
+    if (best !== nearest[k - 1]) halfK = null;
+    if (best === cur) { held = null; continue; }
+    const margin = track[k].scores[cur] - track[k].scores[best];
+    if (halfK === null && margin >= 0.5 * hysteresis) halfK = k;
+    if (margin < hysteresis) {
+      if (onHold && held !== best) onHold(k, 'hysteresis', cur, best);
+      held = best;
+      continue;
+    }
+    out.push([track[halfK !== null ? halfK : k].time, best, k]);
+    cur = best; held = null; halfK = null;
+  }
+  return dropShortVisits(out, first, dwellS, onHold);
+}
+
+/** Changes with every visit shorter than `dwellS` removed, shortest first: A -> B -> A with a
+ * short B stays on A; A -> B -> C with a short B goes from A to C.  The last visit is kept. */
+export function dropShortVisits(changes, first, dwellS, onHold = null) {
+  const out = [...changes];
+  for (;;) {
+    let i = -1;
+    for (let j = 0; j + 1 < out.length; j++) {
+      const d = out[j + 1][0] - out[j][0];
+      if (d < dwellS && (i < 0 || d < out[i + 1][0] - out[i][0])) i = j;
+    }
+    if (i < 0) return out;
+    const before = i ? out[i - 1][1] : first;
+    if (onHold) onHold(out[i][2], 'dwell', before, out[i][1]);
+    out.splice(i, out[i + 1][1] === before ? 2 : 1);
+  }
+}
+
+/** The first tick at or after time t (numpy.searchsorted), within the track. */
+function tickAt(track, t) {
+  let i = 0;
+  while (i < track.length && track[i].time < t - 1e-9) i++;
+  return Math.min(track.length - 1, i);
+}
+
+/** A late switch re-checked at its boundary: is its target still nearer than what plays?  (The
+ * scene may have drifted back within the hysteresis, where no change is registered.) */
+function stillWanted(track, sw, playing, target, sr) {
+  const row = track[tickAt(track, sw.sample / sr)].scores;
+  return row[target] < row[playing];
+}
+
+/** When the curve as read (unsmoothed) moves over to `next` for the change committed at tick k:
+ * the start of the run holding k in which `next` is nearer than `cur`, else the next such tick
+ * before kNext, else tick k. */
+export function curveMovesAt(track, cur, next, k, kNext = null) {
+  const raw = (i) => track[i].rawScores || track[i].scores;
+  const ahead = (i) => raw(i)[cur] - raw(i)[next] > 0;
+  if (ahead(k)) {
+    let j = k;
+    while (j > 0 && ahead(j - 1)) j--;
+    return track[j].time;
+  }
+  const stop = kNext === null ? track.length : kNext;
+  for (let i = k; i < stop; i++) if (ahead(i)) return track[i].time;
+  return track[k].time;
+}
+
+/** The switch for a change at c s whose curve moves at `moves` s: on the latest legal boundary
+ * at or after `lower` arriving by both, starting no earlier than its fade and one bar before
+ * `moves`; when none arrives in time, the earliest one at or after `lower`. */
+function inTime(bld, playing, target, lower, c, moves, fadeMax, decidedAt) {
+  const sr = bld.sr;
+  let sw = latestInTime(bld, playing, target, lower, Math.max(c, moves), fadeMax, decidedAt);
+  if (sw === null) return bld.planSwitch(lower, playing, target, decidedAt, c);
+  const m = bld.cue.meter;
+  const bar = bld.clock.samplesForBeats(sw.leavePos, m.numerator * 4.0 / m.denominator);
+  const floor = pyRound(moves * sr) - sw.fade - bar;
+  if (sw.sample < floor) sw = bld.planSwitch(Math.max(lower, floor), playing, target, decidedAt, c);
+  sw.movesAt = moves;
+  return sw;
+}
+
+/** The switch on the latest legal boundary at or after `lower` that arrives by `c` s, or null. */
+function latestInTime(bld, playing, target, lower, c, fadeMax, decidedAt) {
+  const g = pyRound(c * bld.sr);
+  let best = null;
+  // Boundaries recur at least once per loop pass, so the latest legal one lies within a pass
+  // and the longest fade before the goal: start probing there.
+  let probe = Math.max(lower, g - fadeMax - 2 * bld.clock.loopLen - 1);
+  for (;;) {
+    let sw = bld.planSwitch(probe, playing, target, decidedAt, c);
+    if (sw.arrival > g) return best;
+    best = sw;
+    if (sw.rule.leave === 'immediate') {
+      sw = bld.planSwitch(Math.max(probe, g - sw.fade), playing, target, decidedAt, c);
+      return sw.arrival <= g ? sw : best;
+    }
+    probe = sw.sample + 1;
+  }
+}
+
+/** Look-ahead scheduling on the whole (zero-phase smoothed) track of policy ticks. */
+export function schedulePlanned(cue, clock, track) {
+  const bld = new Builder(cue, clock, 'planned', track[0]);
+  const sched = bld.sched, sr = clock.sr, hyst = cue.adaptive.hysteresis;
+  const dwell = dwellSamples(cue, sr);
+  const onHold = (k, reason, cur, best) => bld.entry(track[k], 'hold', { from: cur, to: best });
+  const changes = wantedChanges(track, hyst, dwell / sr, onHold);
+  sched.changes = changes.map(([c, v]) => [c, v]);
+  const slowest = Math.min(...cue.tempoMap.points.map((p) => p.bpm));
+  const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
+  const fadeMax = Math.trunc(maxFadeBeats * 60.0 / slowest * sr);
+  let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0;
+  const t0 = track[0].time;
+  for (let i = 0; i < changes.length; i++) {
+    const [c, target, k] = changes[i];
+    if (target === playing) continue;
+    const lower = Math.max(1, heldUntil, fadeEnd);
+    const moves = curveMovesAt(track, playing, target, k, i + 1 < changes.length ? changes[i + 1][2] : null);
+    const best = inTime(bld, playing, target, lower, c, moves, fadeMax, t0);
+    const late = best.arrival > pyRound(Math.max(c, moves) * sr);
+    const nxt = i + 1 < changes.length ? changes[i + 1][0] : null;
+    if (late && nxt !== null && best.arrival / sr >= nxt) {
+      bld.entry(track[k], 'skip', { to: target });
+      continue;
+    }
+    if (late && !stillWanted(track, best, playing, target, sr)) {
+      bld.entry(track[tickAt(track, best.sample / sr)], 'cancel', { from: playing, to: target });
+      continue;
+    }
+    bld.entry(track[k], 'switch', { from: playing, to: target, sample: best.sample });
+    sched.switches.push(best);
+    bld.head.move(best);
+    playing = target; heldUntil = dwellEnd(cue, clock, best); fadeEnd = best.arrival;
+  }
+  const targets = new IntensityTargets(bld, track[0].intensity);
+  for (let k = 1; k < track.length; k++) targets.step(track[k]);
+  return sched;
+}

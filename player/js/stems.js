@@ -1,0 +1,106 @@
+// Decoded stems laid out for the mixer: per variant and layer an interleaved stereo Float32Array
+// with the layer's fader, pan and the variant's matched gain applied, the loop seams (what rings
+// past the loop end added onto the loop start) and the intensity-to-gain tables.
+// A port of composer_assist/playback/stems.py and core/mixmath.py.
+
+import { CueClock } from './clock.js';
+
+export const LUT_STEPS = 4096;
+const MAX_SEAM_S = 4.0;
+const DECLICK_S = 0.01;
+const f32 = Math.fround;
+
+export const dbToGain = (db) => 10.0 ** (db / 20.0);
+
+/** Constant-power pan for a stereo source, unity at centre: [left, right]. */
+export function panGains(pan) {
+  const theta = (Math.min(1.0, Math.max(-1.0, pan)) + 1.0) * Math.PI / 4.0;
+  return [Math.cos(theta) * Math.sqrt(2.0), Math.sin(theta) * Math.sqrt(2.0)];
+}
+
+/** Gain (0..1) of a layer whose range is [lo, hi], ramping over `fade` outside each edge. */
+export function layerGain(x, lo, hi, fade) {
+  if (fade <= 0) return x >= lo && x <= hi ? 1.0 : 0.0;
+  const up = Math.min(1, Math.max(0, (x - (lo - fade)) / fade));
+  const down = Math.min(1, Math.max(0, ((hi + fade) - x) / fade));
+  return up * down;
+}
+
+/** (LUT_STEPS + 1) x layers gains by intensity, flat: the variant's range, each layer's ramp. */
+function gainTable(variant, layers) {
+  const n = layers.length, lut = new Float32Array((LUT_STEPS + 1) * n);
+  const [vlo, vhi] = variant.intensity;
+  for (let k = 0; k <= LUT_STEPS; k++) {
+    const x = Math.min(vhi, Math.max(vlo, k * (1.0 / LUT_STEPS)));
+    layers.forEach((l, i) => { lut[k * n + i] = layerGain(x, l.intensity[0], l.intensity[1], l.fade); });
+  }
+  return lut;
+}
+
+/** One layer's interleaved body (gains applied) and what rings past the loop end into `wrap`. */
+function layerRows(layer, audio, tail, clock, length, seam, match) {
+  const g = panGains(layer.pan), gain = dbToGain(layer.gain_db);
+  const gl = f32(gain * g[0] * match), gr = f32(gain * g[1] * match);
+  const col = new Float32Array(2 * length), wrap = new Float32Array(2 * seam);
+  const [L, R] = audio;
+  for (let i = 0; i < L.length; i++) { col[2 * i] = L[i] * gl; col[2 * i + 1] = R[i] * gr; }
+  const declick = Math.max(1, Math.trunc(DECLICK_S * clock.sr));
+  if (clock.loopEnd >= length) {
+    if (tail) {
+      const k = Math.min(seam, tail[0].length);
+      for (let i = 0; i < k; i++) { wrap[2 * i] = tail[0][i] * gl; wrap[2 * i + 1] = tail[1][i] * gr; }
+      if (tail[0].length > seam) { // fade a tail longer than the seam out over its last DECLICK_S
+        const d = Math.min(declick, k);
+        for (let i = 0; i < d; i++) {
+          const r = d > 1 ? f32(1.0 - i / (d - 1)) : 1.0;
+          wrap[2 * (k - d + i)] *= r; wrap[2 * (k - d + i) + 1] *= r;
+        }
+      }
+    }
+  } else {
+    const k = Math.min(seam, length - clock.loopEnd, declick);
+    for (let i = 0; i < k; i++) {
+      const r = f32(1.0 - i / k);
+      wrap[2 * i] = col[2 * (clock.loopEnd + i)] * r; wrap[2 * i + 1] = col[2 * (clock.loopEnd + i) + 1] * r;
+    }
+  }
+  const o = 2 * clock.loopStart;
+  for (let i = 0; i < 2 * seam; i++) wrap[i] += col[o + i];
+  return { col, wrap };
+}
+
+/**
+ * The stem set of a cue: `audio[variant][layer]` and `tails[variant][layer]` are [L, R]
+ * Float32Arrays, `stingers[name]` likewise, `levels[variant]` the matched linear gain.
+ */
+export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, levels = {}) {
+  let length = 0;
+  for (const per of Object.values(audio)) for (const a of Object.values(per)) length = Math.max(length, a[0].length);
+  const clock = new CueClock(cue, sampleRate, length);
+  const seam = Math.min(Math.trunc(MAX_SEAM_S * sampleRate), clock.loopLen);
+  const out = { cue, sampleRate, length, clock, seam, variantNames: [], layerNames: [], stacks: [], seams: [],
+    luts: [], stingerNames: [], stingers: [] };
+  for (const v of cue.variants) {
+    const per = audio[v.name];
+    if (!per) throw new Error(`no stems for variant ${v.name}`);
+    const layers = v.layers.filter((l) => per[l.name]);
+    const match = levels[v.name] ?? 1.0;
+    const rows = layers.map((l) => layerRows(l, per[l.name], (tails[v.name] || {})[l.name], clock, length, seam, match));
+    out.variantNames.push(v.name);
+    out.layerNames.push(layers.map((l) => l.name));
+    out.stacks.push(rows.map((r) => r.col));
+    out.seams.push(rows.map((r) => r.wrap));
+    out.luts.push(gainTable(v, layers));
+  }
+  for (const s of cue.stingers || []) {
+    const a = stingers[s.name];
+    if (!a) continue;
+    const g = panGains(s.pan || 0), gain = dbToGain(s.gain_db || 0);
+    const gl = f32(gain * g[0]), gr = f32(gain * g[1]);
+    const flat = new Float32Array(2 * a[0].length);
+    for (let i = 0; i < a[0].length; i++) { flat[2 * i] = a[0][i] * gl; flat[2 * i + 1] = a[1][i] * gr; }
+    out.stingerNames.push(s.name);
+    out.stingers.push(flat);
+  }
+  return out;
+}
