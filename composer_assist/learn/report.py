@@ -52,12 +52,16 @@ def text_report(model: ListenerPreferenceModel, meta: dict[str, Any] | None = No
     saves them), and the model file's details when ``meta`` is a saved model's metadata."""
     meta = meta or {}
     lines = [f"{model.n_clusters_} listener clusters ({model.method}), "
-             f"{len(model.listener_ids_)} listeners, variants: "
+             f"{int(sum(model.cluster_sizes_))} listeners, variants: "
              + ", ".join(f"{v.cue}/{v.name}" for v in model.catalog_.variants)]
     for p in model.profiles_:
         lines.append("")
         lines.append(f"Cluster {p.cluster} [{p.name}]: {p.label} -- {p.size} listeners ({p.share:.0%})")
         lines += [f"  {s}" for s in p.description]
+    notes = list(getattr(model, "privacy_notes_", []))
+    if getattr(model, "min_cluster_size_", 0) > 1 or notes:
+        lines += ["", f"Privacy: every cluster has at least {getattr(model, 'min_cluster_size_', 1)} listeners"]
+        lines += [f"  {n}" for n in notes]
     lines.append("")
     lines += quality_lines(meta.get("quality") or {})
     if "created" in meta:
