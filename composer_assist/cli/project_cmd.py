@@ -6,17 +6,23 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check a project (every field, clip file and plugin) and list its plugins",
+    p = sub.add_parser("validate", help="check a project (every field, clip file and plugin) or a cue package",
                        description="Read PROJECT, check every field and clip file, resolve every plugin and "
                                    "check Faust parameters against the plugin's metadata, then list the "
                                    "plugins a render would load (and which lie outside the plugin folders, "
                                    "trusted or not). Exit status 2 with one line naming the file and field on the "
-                                   "first problem.")
-    p.add_argument("project", help="project folder or project.json")
+                                   "first problem. Given a cue package (a folder with manifest.json, or a .zip), check its schema, "
+                                   "references, sizes and SHA-256 checksums, and refuse unsafe paths, symlinks and "
+                                   "zip bombs, without extracting anything (docs/packages.md).")
+    p.add_argument("project", help="project folder or project.json, or a package folder or zip")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from composer_assist.package.check import is_package
+
+    if is_package(args.project):
+        return _run_package(args.project)
     from composer_assist.core.plugins.trust import in_plugin_folders, is_trusted
     from composer_assist.core.project import check_plugins, load_project
 
@@ -43,4 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if untrusted:
         print(f"{untrusted} plugin{'s' * (untrusted != 1)} would not run until trusted: "
               "composer-assist plugins trust PATH (a plugin is code: trust only what you know)")
+    return 0
+
+
+def _run_package(path: str) -> int:
+    from composer_assist.package.check import check_package
+
+    s = check_package(path)
+    m = s.manifest
+    print(f"{path}: valid cue package (format {m.format_version}, cue {m.cue.name!r}, {len(m.variants)} variants, "
+          f"{s.files} files, {s.bytes} bytes checked)")
     return 0

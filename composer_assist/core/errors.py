@@ -37,3 +37,7 @@ class ModelStoreError(ComposerAssistError):
 
 class AudioDeviceError(ComposerAssistError):
     """An audio output device is unknown, busy, missing or cannot play the requested format."""
+
+
+class PackageError(ComposerAssistError):
+    """A cue package is malformed, tampered with, unsafe to open, or cannot be written."""

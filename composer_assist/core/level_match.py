@@ -28,6 +28,9 @@ from .mixmath import db_to_gain, layer_gain, layer_gains
 from .project import Cue, Variant
 
 CEILING_DBTP = -1.0  # no matched variant mix peaks above this (true peak)
+# Bound of an oversampled value over the largest sample (sum of |taps| of the widest phase of the
+# 4x interpolation filter of levels.true_peak_dbtp is 2.24): a margin above it.
+MAX_INTERSAMPLE_GAIN = 2.3
 
 
 @dataclass
@@ -37,6 +40,8 @@ class LevelMatch:
     reference_lufs: float | None = None  # after any lowering; a variant's target adds its offset
     lowered_db: float = 0.0  # how far the reference was lowered to stay under CEILING_DBTP
     messages: list[str] = field(default_factory=list)  # one line each: lowering, layers that clip
+    # per variant, before its gain: the higher true peak (dBTP) of its nominal and its full mix
+    true_peaks_dbtp: dict[str, float] = field(default_factory=dict)
 
     def gain_db(self, variant: str) -> float:
         return self.gains_db.get(variant, 0.0)
@@ -68,6 +73,12 @@ def _mix(variant: Variant, stems: Mapping[str, np.ndarray], intensity: float | N
     return out
 
 
+def _all_full(variant: Variant, stems: Mapping[str, np.ndarray], intensity: float) -> bool:
+    """Whether every rendered layer plays at full gain at ``intensity``."""
+    return all(float(layer_gain(intensity, l.intensity[0], l.intensity[1], l.fade)) == 1.0
+               for l in variant.layers if l.name in stems)
+
+
 def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]]) -> LevelMatch:
     """Per-variant gains for ``stems[variant][layer]`` (2, n) arrays; see the module docstring."""
     m = LevelMatch()
@@ -78,7 +89,12 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
             if layer.name in per:
                 gl, gr = layer_gains(layer.gain_db, layer.pan)
                 a = np.asarray(per[layer.name], dtype=np.float64)
-                tp = true_peak_dbtp(np.stack([a[0] * gl, a[1] * gr]))
+                a = np.stack([a[0] * gl, a[1] * gr])
+                # Oversampled values never exceed the sample peak times the interpolation filter's
+                # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it.
+                if np.max(np.abs(a)) * MAX_INTERSAMPLE_GAIN <= 1.0:
+                    continue
+                tp = true_peak_dbtp(a)
                 if tp > 0.0:
                     m.messages.append(f"warning: variant {v.name!r} layer {layer.name!r} alone peaks at "
                                       f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
@@ -88,8 +104,9 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
             continue
         lufs = integrated_lufs(nominal, sample_rate)
         m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
-        full = _mix(v, per, None)
-        peaks[v.name] = max(true_peak_dbtp(full), true_peak_dbtp(nominal))
+        peaks[v.name] = true_peak_dbtp(nominal)
+        if not _all_full(v, per, nominal_intensity(v)):  # else the full mix is the nominal mix
+            peaks[v.name] = max(peaks[v.name], true_peak_dbtp(_mix(v, per, None)))
     measured = {k: x for k, x in m.loudness.items() if x is not None}
     if not measured:
         return m
@@ -103,5 +120,5 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
         reference -= over
         m.messages.append(f"levels: lowered the common target by {over:.1f} dB to {reference:.1f} LUFS so "
                           f"no variant peaks above {CEILING_DBTP:.0f} dBTP")
-    m.gains_db, m.reference_lufs = gains, reference
+    m.gains_db, m.reference_lufs, m.true_peaks_dbtp = gains, reference, peaks
     return m

@@ -20,6 +20,7 @@ import numpy as np
 
 from composer_assist.core.errors import FeedbackError, ProjectError
 from composer_assist.learn.feedback_log import kept_code, rating_code
+from composer_assist.core.assignment import log_posterior, normalise
 from composer_assist.core.fields import Fields
 from composer_assist.core.profile import CONTEXTS, ClusterProfile, context_of, profiles_from_json, profiles_to_json
 
@@ -28,23 +29,6 @@ from .jsonio import read_json
 from .min_size import MIN_CLUSTER_SIZE, with_min_cluster_size
 
 ASSIGNMENT_SCHEMA_VERSION = 1
-
-
-def log_posterior(log_prior: np.ndarray, log_keep: np.ndarray, log_rating: np.ndarray, context: np.ndarray,
-                  variant: np.ndarray, kept: np.ndarray, rating: np.ndarray) -> np.ndarray:
-    """Unnormalised log posterior over clusters of one listener's coded events (the one formula
-    shared by the model, ``OnlineAssigner`` and the JSON path, so all three agree exactly)."""
-    lp = np.array(log_prior, dtype=np.float64)
-    if len(context):
-        lp += log_keep[:, context, variant, kept].sum(axis=1)
-        lp += log_rating[:, context, variant, rating].sum(axis=1)
-    return lp
-
-
-def normalise(log_post: np.ndarray) -> np.ndarray:
-    """Probabilities from an unnormalised log posterior."""
-    p = np.exp(log_post - log_post.max())
-    return p / p.sum()
 
 
 @dataclass

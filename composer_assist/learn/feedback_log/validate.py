@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from composer_assist.core.assignment import kept_code, rating_code  # noqa: F401 (re-exported)
 from composer_assist.core.errors import FeedbackError
 
 from .log import MAX_REPORTED, FeedbackLog, summary
 
-_KEPT = {"1": 1, "0": 0, "keep": 1, "kept": 1, "skip": 0, "skipped": 0, "true": 1, "false": 0,
-         "yes": 1, "no": 0, "1.0": 1, "0.0": 0}
 
 
 class _Problems:
@@ -70,28 +69,6 @@ def build_log(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, f
 
 
 _BAD = object()
-
-
-def kept_code(value: Any) -> int:
-    """1 kept / 0 skipped from a bool, 0/1 or the log's words (keep/skip, true/false...); -1 if none of those."""
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value) if value in (0, 1) else -1
-    if isinstance(value, float):
-        return int(value) if value in (0.0, 1.0) else -1
-    if isinstance(value, str):
-        return _KEPT.get(value.strip().lower(), -1)
-    return -1
-
-
-def rating_code(value: Any) -> int:
-    """0 for no rating (None / NaN), else the whole number 1..5; -1 for anything else."""
-    if value is None or isinstance(value, (float, np.floating)) and math.isnan(value):
-        return 0
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return -1
-    return int(value) if value == int(value) and 1 <= value <= 5 else -1
 
 
 def _factorize(col: list[Any], from_json: bool, numbers_ok: bool = False

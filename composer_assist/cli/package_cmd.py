@@ -1,0 +1,115 @@
+"""Subcommands: ``export`` writes a cue package; ``play-package`` plays one with the reference runtime."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from composer_assist.cli.render_cmd import positive_int, positive_seconds
+from composer_assist.cli.trace_cmd import add_trace_input, trace_input
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    e = sub.add_parser("export", help="write a cue package (manifest, FLAC stems, profiles) for streaming",
+                       description="Render (cached) and export one cue as a package: manifest.json (format, tempo "
+                                   "map, variants and layers with intensity laws, loop and markers in samples, "
+                                   "transition table, adaptive settings, loudness, SHA-256 per file), FLAC 24-bit "
+                                   "stems at -14 LUFS delivery loudness, and listener profiles. See docs/packages.md.")
+    e.add_argument("project", help="project folder or project.json")
+    e.add_argument("--cue", required=True, help="cue name")
+    e.add_argument("-o", "--out", required=True, help="package folder (or zip file with --zip)")
+    e.add_argument("--zip", action="store_true", help="write OUT.zip instead of a folder")
+    e.add_argument("--web", action="store_true", help="also Ogg/Opus 48 kHz stems for browsers")
+    e.add_argument("--profiles", default=None, help="listener profiles and tables (`learn export-profiles` JSON)")
+    e.add_argument("--listener-model", default=None, help="or a listener model in the store (`learn fit`)")
+    e.add_argument("--store", default=None, help="model store of --listener-model")
+    e.add_argument("--jobs", type=positive_int, default=2, help="render and encoding workers (default 2)")
+    e.add_argument("--no-cache", action="store_true", help="re-render every stem")
+    e.set_defaults(func=run_export)
+
+    p = sub.add_parser("play-package", help="play a cue package with the reference runtime (file or device)",
+                       description="Load a package (every file checked), follow an emotion trace, optionally "
+                                   "for a listener cluster (--cluster) or a listener assigned from their feedback "
+                                   "(--feedback LOG --listener ID), and write OUT.wav or play on a device.")
+    p.add_argument("package", help="package folder or zip")
+    p.add_argument("--trace", required=True, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    add_trace_input(p, "trace ")
+    p.add_argument("--mode", choices=("live", "planned"), default=None,
+                   help="adaptive mode (default: the package's, as `adapt`)")
+    p.add_argument("--cluster", default=None, help="listener cluster: number or name")
+    p.add_argument("--feedback", default=None, help="feedback log (CSV/JSONL) holding --listener's events")
+    p.add_argument("--listener", default=None, help="with --feedback: the listener to assign")
+    p.add_argument("--codec", choices=("flac", "opus"), default="flac", help="which stems to play (default flac)")
+    p.add_argument("-o", "--out", default=None, help="write the soundtrack to this WAV (float32)")
+    p.add_argument("--device", default=None, help="play on this output device (see `devices`)")
+    p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
+    p.add_argument("--duration", type=positive_seconds, default=None, help="seconds (default: the trace's)")
+    p.add_argument("--block", type=positive_int, default=512, help="frames per block (default 512)")
+    p.set_defaults(func=run_play)
+
+
+def _zip_path(out: str, zip_: bool) -> Path:
+    p = Path(out)
+    return p if not zip_ or p.suffix.lower() == ".zip" else p.with_name(p.name + ".zip")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from composer_assist.cli.progress import progress_bar
+    from composer_assist.core.errors import ProjectError
+    from composer_assist.core.project import load_project
+    from composer_assist.package.export import export_package
+    from composer_assist.services.package import listeners_json
+
+    project = load_project(args.project)
+    try:
+        project.cue(args.cue)
+    except KeyError as exc:
+        raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+    listeners = listeners_json(args.profiles, args.listener_model, args.store, args.project)
+    out = _zip_path(args.out, args.zip)
+    with progress_bar(f"export {args.cue}", unit="stem") as progress:
+        r = export_package(project, args.cue, out, zip=args.zip, web=args.web, listeners=listeners,
+                           jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+    m, loud = r.manifest, r.manifest.loudness
+    print(f"wrote {out}: {len(m.files) + 1} files, {r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s "
+          f"(cue {m.cue.name!r}, {len(m.variants)} variants, {sum(len(v.layers) for v in m.variants)} stems"
+          f"{', Opus for the web' if args.web else ''}{', listener clusters ' + ', '.join(m.listeners.clusters) if m.listeners else ''})")
+    print(f"loudness at nominal intensity {loud.cue_lufs} LUFS (target {loud.target_lufs:g}), true peak "
+          f"{loud.true_peak_dbtp} dBTP (ceiling {loud.ceiling_dbtp:g}), delivery gain {loud.delivery_gain_db:+.2f} dB")
+    if not loud.target_met:
+        print(f"warning: {loud.note}")
+    return 0
+
+
+def run_play(args: argparse.Namespace) -> int:
+    from composer_assist.core.errors import PackageError
+    from composer_assist.core.trace import load_trace
+    from composer_assist.runtime.package import open_package
+    from composer_assist.services.package import listener_events, play_package_live, render_package_to_wav
+
+    if (args.out is not None) + (args.device is not None) + bool(args.null) != 1:
+        raise PackageError("give one of -o OUT.wav, --device D or --null")
+    if args.cluster is not None and args.feedback is not None:
+        raise PackageError("give either --cluster or --feedback/--listener, not both")
+    if (args.feedback is None) != (args.listener is None):
+        raise PackageError("--feedback and --listener go together (whose events, in which log)")
+    pkg = open_package(args.package, codec=args.codec)
+    trace = load_trace(args.trace, **trace_input(args))
+    events = listener_events(args.feedback, args.listener) if args.feedback else None
+    profile = pkg.profile(args.cluster, events, args.listener)
+    who = f", listener cluster {profile.cluster} {profile.name}" if profile is not None else ""
+    if args.out is not None:
+        from composer_assist.cli.progress import progress_bar
+
+        with progress_bar("play-package", unit="frames") as progress:
+            path, player, mix_s = render_package_to_wav(pkg, trace, args.out, args.mode, profile, args.duration,
+                                                        args.block, progress)
+        seconds = pkg.frames_for(trace, args.duration) / pkg.sample_rate
+        print(f"{pkg.cue.name!r} from {args.package} ({args.codec}){who}: {len(player.schedule.switches)} switches, "
+              f"{seconds:.1f} s mixed in {mix_s:.2f} s ({seconds / max(mix_s, 1e-9):.0f}x real time) -> {path}")
+        return 0
+    end = pkg.frames_for(trace, args.duration) / pkg.sample_rate
+    player = pkg.player(trace, args.mode, profile, args.block, args.duration)
+    play_package_live(pkg, player, args.device, args.null, args.block, end)
+    print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches")
+    return 0

@@ -1,0 +1,94 @@
+"""Encoding stems for a package: FLAC 24-bit (lossless, exact) and Ogg/Opus 48 kHz (browsers).
+
+FLAC: samples are quantised here to 24 bits (round(x * 2**23)), so decoding gives exactly
+q / 2**23 and two exports of the same stems are the same bytes.  Opus: ffmpeg's libopus with
+its bit-exact flags (libsndfile's Opus writer picks a random Ogg serial number, so its files
+differ run to run, and it is 3x slower); the OpusHead pre-skip and the final granule position
+make a conforming decoder return exactly the input's samples, at the input's positions.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from composer_assist.core.errors import PackageError
+
+from .manifest import AudioFile
+
+FULL_SCALE = 2 ** 23  # 24-bit
+OPUS_RATE = 48000
+OPUS_FRAME = 960  # 20 ms, ffmpeg's libopus default
+OPUS_BITRATE = 160_000
+OPUS_COMPLEXITY = 5  # of 0..10: libopus's quality/speed middle (export speed, benchmarks/export.py)
+
+
+def stem_scale(audio: np.ndarray) -> float:
+    """1, or the power of two that brings a stem over full scale back under it."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    return 1.0 if peak < 1.0 else float(2.0 ** math.ceil(math.log2(peak * (1.0 + 1e-6))))
+
+
+def quantise(audio: np.ndarray) -> np.ndarray:
+    """(frames, 2) int32 24-bit sample values of float audio in [-1, 1)."""
+    q = np.rint(np.asarray(audio, dtype=np.float64) * FULL_SCALE)
+    return np.clip(q, -FULL_SCALE, FULL_SCALE - 1).astype(np.int32)
+
+
+def dequantise(q: np.ndarray) -> np.ndarray:
+    """The float32 samples a decoder gives for 24-bit values ``q`` (exact)."""
+    return (q.astype(np.float32) / np.float32(FULL_SCALE)).astype(np.float32)
+
+
+def write_flac(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
+    """Write 24-bit values ``q`` (frames, 2) as FLAC (libsndfile takes 24-bit data left-justified in int32)."""
+    import soundfile as sf
+
+    sf.write(str(path), np.left_shift(q, 8), sample_rate, format="FLAC", subtype="PCM_24")
+    return AudioFile(path=rel, codec="flac", bits=24)
+
+
+def ffmpeg_path() -> str:
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise PackageError("--web needs ffmpeg (with libopus) to encode the Opus stems: apt-get install ffmpeg")
+    return exe
+
+
+def write_opus(path: Path, audio: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
+    """Encode float (frames, 2) audio at 48 kHz as Ogg/Opus, deterministically (bit-exact ffmpeg)."""
+    if sample_rate != OPUS_RATE:
+        raise PackageError(f"web stems are Opus at {OPUS_RATE} Hz; this project renders at {sample_rate} Hz")
+    frames = int(audio.shape[0])
+    cmd = [ffmpeg_path(), "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(OPUS_RATE), "-ac", "2",
+           "-i", "pipe:0", "-c:a", "libopus", "-b:a", str(OPUS_BITRATE), "-compression_level",
+           str(OPUS_COMPLEXITY), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1",
+           "-f", "ogg", str(path)]
+    data = np.ascontiguousarray(audio, dtype="<f4").tobytes()
+    done = subprocess.run(cmd, input=data, capture_output=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
+        raise PackageError(f"{path.name}: ffmpeg could not encode Opus: {last}")
+    pre_skip, granule = opus_header_and_end(path.read_bytes(), path.name)
+    if granule - pre_skip != frames:
+        raise PackageError(f"{path.name}: Opus stream holds {granule - pre_skip} samples, expected {frames}")
+    padding = (-(frames + pre_skip)) % OPUS_FRAME
+    return AudioFile(path=rel, codec="opus", bitrate=OPUS_BITRATE, pre_skip=pre_skip, padding=padding)
+
+
+def opus_header_and_end(data: bytes, name: str) -> tuple[int, int]:
+    """(pre-skip, final granule position) of an Ogg/Opus file."""
+    i = data.find(b"OpusHead")
+    if i < 0 or len(data) < i + 12:
+        raise PackageError(f"{name}: not an Ogg/Opus file (no OpusHead)")
+    pre_skip = struct.unpack_from("<H", data, i + 10)[0]
+    j = data.rfind(b"OggS")
+    if j < 0 or len(data) < j + 14:
+        raise PackageError(f"{name}: not an Ogg file (no page)")
+    granule = struct.unpack_from("<q", data, j + 6)[0]
+    return pre_skip, granule

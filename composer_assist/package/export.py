@@ -1,0 +1,210 @@
+"""Export a cue as a package: manifest, stems (FLAC 24-bit; with ``web`` also Ogg/Opus), stingers,
+listener profiles; built in a temporary folder and published in one step (``layout``).
+
+    result = export_package(project, "night_chase", "out/night_chase.pkg", web=True)
+
+Each stem is the rendered layer (body, then its release tail) times the layer's fader and pan, the
+variant's matched gain and the delivery gain (``loudness``), quantised to 24 bits: what the
+adaptive mixer reads, so the reference runtime's output is ``adapt``'s output times the delivery
+gain, to 24-bit rounding.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from composer_assist import __version__
+from composer_assist.core.errors import PackageError, ProjectError
+from composer_assist.core.mixmath import db_to_gain, layer_gains
+from composer_assist.core.project import Cue, Layer, Project
+from composer_assist.playback.clock import CueClock
+from composer_assist.playback.policy import PolicyConfig
+
+from . import manifest as M
+from .describe import adaptive_part, cue_part, slug, transitions_part
+from .encode import dequantise, quantise, stem_scale, write_flac, write_opus
+from .layout import file_entry, publish_folder, staging_dir, write_zip
+from .loudness import delivery_loudness
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    manifest: M.Manifest
+    seconds: float
+    bytes: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _StemJob:
+    rel: str  # path without extension
+    audio: np.ndarray  # (2, n) float32, raw render (body + tail)
+    frames: int
+    gains: tuple[float, float]  # baked left/right gain
+
+
+def _stem_job(rel: str, layer: Layer, body: np.ndarray, tail: np.ndarray | None, gain: float) -> _StemJob:
+    audio = body if tail is None or not tail.shape[-1] else np.concatenate([body, tail], axis=1)
+    gl, gr = layer_gains(layer.gain_db, layer.pan)
+    return _StemJob(rel, audio, int(body.shape[-1]), (gl * gain, gr * gain))
+
+
+def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> M.Stem:
+    """Bake, quantise and write one stem (thread-safe: encoders release the GIL)."""
+    baked = np.empty((job.audio.shape[1], 2), dtype=np.float64)
+    baked[:, 0] = job.audio[0] * job.gains[0]
+    baked[:, 1] = job.audio[1] * job.gains[1]
+    scale = stem_scale(baked)
+    q = quantise(baked / scale)
+    (stage / job.rel).parent.mkdir(parents=True, exist_ok=True)
+    flac = write_flac(stage / f"{job.rel}.flac", q, sample_rate, f"{job.rel}.flac")
+    opus = write_opus(stage / f"{job.rel}.opus", dequantise(q), sample_rate, f"{job.rel}.opus") if web else None
+    return M.Stem(frames=job.frames, tail_frames=baked.shape[0] - job.frames, scale=scale, flac=flac, opus=opus)
+
+
+def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:
+    """Variant descriptions (layers' stems filled in later) and the stem jobs they need."""
+    from composer_assist.core.level_match import nominal_intensity
+
+    out = []
+    for vi, v in enumerate(cue.variants):
+        stems, tails = render.stems.get(v.name, {}), render.tails.get(v.name, {})
+        layers = []
+        for li, layer in enumerate(v.layers):
+            if layer.name not in stems:
+                raise PackageError(f"cue {cue.name!r}: variant {v.name!r} layer {layer.name!r} has no stem")
+            job = _stem_job(f"stems/{slug(vi, v.name)}/{slug(li, layer.name)}", layer, stems[layer.name],
+                            tails.get(layer.name), levels.gain(v.name) * gain)
+            jobs.append(job)
+            layers.append(dict(name=layer.name, intensity=tuple(layer.intensity), fade=layer.fade,
+                               gain_db=layer.gain_db, pan=layer.pan, stem=len(jobs) - 1))
+        out.append(dict(name=v.name, valence=v.valence, arousal=v.arousal, tags=list(v.tags),
+                        intensity=tuple(v.intensity), nominal_intensity=nominal_intensity(v),
+                        level_offset_lu=v.level_offset_lu, level_gain_db=round(levels.gain_db(v.name), 6),
+                        layers=layers))
+    return out
+
+
+def _stingers(cue: Cue, render: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:
+    out = []
+    for si, s in enumerate(cue.stingers):
+        if s.name not in render.stingers:
+            continue
+        audio = np.asarray(render.stingers[s.name], dtype=np.float32)
+        jobs.append(_StemJob(f"stingers/{slug(si, s.name)}", audio, int(audio.shape[1]),
+                             tuple(g * gain for g in layer_gains(s.gain_db, s.pan))))
+        out.append(dict(name=s.name, gain_db=s.gain_db, pan=s.pan, stem=len(jobs) - 1))
+    return out
+
+
+def _fill(items: list[dict], stems: list[M.Stem]) -> None:
+    for item in items:
+        for layer in item.get("layers", [item]):
+            layer["stem"] = stems[layer["stem"]]
+
+
+def _listeners(stage: Path, listeners: Any | None) -> M.Listeners | None:
+    """Write the profiles and assignment tables (``learn export-profiles`` JSON) as listeners.json."""
+    if listeners is None:
+        return None
+    from composer_assist.core.atomic import dumps_json
+    from composer_assist.learn.tables import tables_from_export
+
+    profiles, _ = tables_from_export(listeners, "listener profiles")
+    (stage / M.LISTENERS_NAME).write_text(dumps_json(listeners), encoding="utf-8")
+    return M.Listeners(path=M.LISTENERS_NAME, clusters=[p.name for p in sorted(profiles, key=lambda p: p.cluster)])
+
+
+def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, zip: bool = False, web: bool = False,
+                   render: Any = None, listeners: Any | None = None, config: PolicyConfig | None = None,
+                   jobs: int = 2, use_cache: bool = True,
+                   progress: Callable[[int, int], None] | None = None) -> ExportResult:
+    """Export ``cue_name`` to ``out`` (a folder, or a zip file with ``zip``); see the module docstring.
+
+    ``render`` defaults to ``render_cue(project, cue_name)`` (stems from the cache when unchanged);
+    ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables).
+    """
+    t_start = time.perf_counter()
+    try:
+        cue = project.cue(cue_name)
+    except KeyError as exc:
+        raise ProjectError(exc.args[0]) from None
+    out = Path(out)
+    stage = staging_dir(out)
+    try:
+        result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    result.seconds = time.perf_counter() - t_start
+    return result
+
+
+def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress) -> ExportResult:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if render is None:
+        from composer_assist.audio.render import render_cue
+
+        render = render_cue(project, cue.name, jobs=jobs, use_cache=use_cache)
+    timings["render_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    levels = render.level_match()
+    loudness = delivery_loudness(cue, levels)
+    timings["levels_s"] = time.perf_counter() - t0
+    gain = db_to_gain(loudness.delivery_gain_db)
+    stem_jobs: list[_StemJob] = []
+    variants = _variants(cue, render, levels, gain, stem_jobs)
+    stingers = _stingers(cue, render, gain, stem_jobs)
+    t0 = time.perf_counter()
+    stems = _encode_all(stage, stem_jobs, render.sample_rate, web, jobs, progress)
+    timings["encode_s"] = time.perf_counter() - t0
+    _fill(variants, stems)
+    _fill(stingers, stems)
+    clock = CueClock(cue, render.sample_rate, render.length)
+    info, loop, markers = cue_part(cue, clock)
+    rules, table = transitions_part(cue, clock)
+    people = _listeners(stage, listeners)
+    (stage / M.SCHEMA_NAME).write_text(M.schema_json(), encoding="utf-8")
+    t0 = time.perf_counter()
+    members = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+    files = [file_entry(stage, rel) for rel in members]
+    timings["checksums_s"] = time.perf_counter() - t0
+    manifest = M.Manifest(generator=f"composer-assist {__version__}", sample_rate=render.sample_rate, cue=info,
+                          loop=loop, markers=markers, variants=variants, rules=rules, transitions=table,
+                          stingers=stingers, adaptive=adaptive_part(cue, config), loudness=loudness,
+                          listeners=people, files=files)
+    (stage / M.MANIFEST_NAME).write_text(M.manifest_json(manifest), encoding="utf-8")
+    size = sum(f.size for f in files) + (stage / M.MANIFEST_NAME).stat().st_size
+    t0 = time.perf_counter()
+    if zip:
+        write_zip(stage, out, [M.MANIFEST_NAME, *members])
+        shutil.rmtree(stage, ignore_errors=True)
+    else:
+        publish_folder(stage, out)
+    timings["publish_s"] = time.perf_counter() - t0
+    return ExportResult(out, manifest, 0.0, size, timings)
+
+
+def _encode_all(stage: Path, jobs: list[_StemJob], sample_rate: int, web: bool, workers: int,
+                progress: Callable[[int, int], None] | None) -> list[M.Stem]:
+    """Encode every stem on ``workers`` threads (FLAC and ffmpeg release the GIL), in a fixed order."""
+    done = 0
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        futures = [pool.submit(_encode, stage, j, sample_rate, web) for j in jobs]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            done += 1
+            if progress is not None:
+                progress(done, len(jobs))
+    return out

@@ -1,0 +1,81 @@
+"""Where an export is written: a temporary folder beside the output, then one rename into place.
+
+A half-written export never replaces a good one: the package is built in ``.NAME.export-XXXX``
+next to OUT and published only when complete (a folder by two renames, the old one removed after;
+a zip by ``core.atomic``).  Zips are deterministic: members in sorted order (the manifest first),
+fixed timestamps and permissions, audio stored (already compressed), JSON deflated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from composer_assist.core.atomic import atomic_file
+from composer_assist.core.errors import PackageError
+
+from .manifest import FileEntry, MANIFEST_NAME
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: the same bytes every export
+CHUNK = 1 << 20
+
+
+def staging_dir(out: Path) -> Path:
+    """A fresh temporary folder beside ``out`` (same file system, so the final rename is atomic)."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.exists() and out.is_dir() and out.suffix == ".zip":
+        raise PackageError(f"{out}: is a folder; a zip package needs a file name")
+    for p in [out.parent, *out.parent.parents]:
+        if p.exists() and not p.is_dir():
+            raise PackageError(f"{out}: cannot be written: {p} is a file")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=parent))
+    except OSError as exc:
+        raise PackageError(f"{out}: cannot write beside it: {exc.strerror or exc}") from None
+
+
+def file_entry(root: Path, rel: str) -> FileEntry:
+    """Size and SHA-256 of ``root/rel``."""
+    h = hashlib.sha256()
+    size = 0
+    with open(root / rel, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return FileEntry(path=rel, size=size, sha256=h.hexdigest())
+
+
+def publish_folder(stage: Path, out: Path) -> None:
+    """Replace ``out`` (a package folder, or nothing) with the finished ``stage``."""
+    if out.exists() and not out.is_dir():
+        raise PackageError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not (out / MANIFEST_NAME).exists():
+        raise PackageError(f"{out}: a folder that is not a package; refusing to replace it")
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / "pkg")
+    os.replace(stage, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_zip(stage: Path, out: Path, members: list[str]) -> None:
+    """Zip ``stage``'s ``members`` (manifest first) into ``out`` atomically and deterministically."""
+    if out.exists() and out.is_dir():
+        raise PackageError(f"{out}: is a folder; a zip package needs a file name")
+    order = [MANIFEST_NAME] + sorted(m for m in members if m != MANIFEST_NAME)
+    with atomic_file(out) as f, zipfile.ZipFile(f, "w") as z:
+        for rel in order:
+            info = zipfile.ZipInfo(rel, date_time=ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.create_system = 3  # unix, whatever the machine
+            info.compress_type = zipfile.ZIP_DEFLATED if rel.endswith(".json") else zipfile.ZIP_STORED
+            info.file_size = (stage / rel).stat().st_size  # zip64 decided up front for big stems
+            with open(stage / rel, "rb") as src, z.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, CHUNK)

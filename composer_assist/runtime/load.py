@@ -1,0 +1,105 @@
+"""From a package's manifest and stems to what the playback ``Player`` reads: a ``core`` Cue and a
+``StemSet``.
+
+The cue is rebuilt from the manifest in beats (tempo map, meter, loop, markers, rules, layers
+with their intensity laws), so the player's clock, scheduler and mixer compute the same samples
+as they do in ``adapt``.  Stems already carry fader, pan and level (the manifest says ``baked``):
+the rebuilt layers have unity gain and centre pan, and the level match is unity.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Callable
+
+import numpy as np
+
+from composer_assist.core.errors import PackageError
+from composer_assist.core.level_match import LevelMatch
+from composer_assist.core.project import AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule, Variant
+from composer_assist.core.timing import Meter, TempoMap, TempoPoint
+from composer_assist.playback.policy import PolicyConfig
+from composer_assist.playback.stems import StemSet
+
+CODECS = ("flac", "opus")
+_RUNTIME = PluginRef(plugin="(package stem)")  # layers play stems, never plugins
+
+
+def _layer(d: dict[str, Any]) -> Layer:
+    lo, hi = d.get("intensity", (0.0, 1.0))
+    return Layer(name=d["name"], instrument=_RUNTIME, gain_db=0.0, pan=0.0, intensity=(float(lo), float(hi)),
+                 fade=float(d.get("fade", 0.0)))
+
+
+def cue_from_manifest(m: dict[str, Any]) -> Cue:
+    """The ``core`` Cue a manifest describes (raises KeyError/TypeError/ValueError when malformed)."""
+    c, a = m["cue"], m["adaptive"]
+    tempo = TempoMap([TempoPoint(float(p["beat"]), float(p["bpm"])) for p in c["tempo"]])
+    variants = [Variant(name=v["name"], valence=float(v["valence"]), arousal=float(v["arousal"]),
+                        tags=[str(t) for t in v["tags"]], intensity=tuple(map(float, v["intensity"])),
+                        layers=[_layer(l) for l in v["layers"]], level_offset_lu=float(v["level_offset_lu"]))
+                for v in m["variants"]]
+    rules = [TransitionRule(source=r["source"], target=r["target"], leave=r["leave"], bars=int(r.get("bars", 1)),
+                            leave_marker=r.get("leave_marker"), enter=r["enter"], enter_marker=r.get("enter_marker"),
+                            fade_beats=float(r["fade_beats"]), curve=r["curve"], stinger=r.get("stinger"))
+             for r in m["rules"]]
+    stingers = [Layer(name=s["name"], instrument=_RUNTIME) for s in m["stingers"]]
+    loop = m["loop"]
+    settings = AdaptiveSettings(dwell_bars=float(a["dwell_bars"]), hysteresis=float(a["hysteresis"]),
+                                intensity_slew=float(a["intensity_slew"]), control_rate=float(a["control_rate"]),
+                                congruence_radius=float(a["congruence_radius"]))
+    return Cue(name=c["name"], tempo=tempo, meter=Meter(int(c["meter"]["numerator"]), int(c["meter"]["denominator"])),
+               key=c.get("key"), length_bars=int(c["length_bars"]),
+               loop=(float(loop["start_beat"]), float(loop["end_beat"])),
+               markers=[Marker(k["name"], float(k["beat"])) for k in m["markers"]], variants=variants,
+               transitions=rules, stingers=stingers, adaptive=settings)
+
+
+def policy_config(m: dict[str, Any]) -> PolicyConfig:
+    """The policy settings the package was exported with (unknown names are ignored: newer settings)."""
+    known = set(PolicyConfig.__dataclass_fields__)
+    values = {k: v for k, v in m["adaptive"].get("policy", {}).items() if k in known}
+    return PolicyConfig(**values)
+
+
+def decode(data: bytes, stem: dict[str, Any], codec: str, sample_rate: int, name: str) -> np.ndarray:
+    """(2, frames + tail_frames) float32 samples of an encoded stem, times its scale."""
+    import soundfile as sf
+
+    try:
+        audio, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError) as exc:
+        raise PackageError(f"{name}: cannot decode ({exc})") from None
+    want = int(stem["frames"]) + int(stem.get("tail_frames", 0))
+    if sr != sample_rate or audio.shape[1] != 2 or audio.shape[0] != want:
+        raise PackageError(f"{name}: {audio.shape[0]} frames x {audio.shape[1]} channels at {sr} Hz, expected "
+                           f"{want} x 2 at {sample_rate} Hz")
+    scale = float(stem.get("scale", 1.0))
+    out = np.ascontiguousarray(audio.T)
+    if scale != 1.0:
+        out *= np.float32(scale)
+    return out
+
+
+def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: str = "flac") -> StemSet:
+    """The StemSet of a package's stems (``read(path)`` gives a checked file's bytes)."""
+    if codec not in CODECS:
+        raise PackageError(f"codec {codec!r}: expected one of {', '.join(CODECS)}")
+    sr = int(m["sample_rate"])
+    stems: dict[str, dict[str, np.ndarray]] = {}
+    tails: dict[str, dict[str, np.ndarray]] = {}
+    for v in m["variants"]:
+        for layer in v["layers"]:
+            audio = _read_stem(layer["stem"], codec, sr, read)
+            n = int(layer["stem"]["frames"])
+            stems.setdefault(v["name"], {})[layer["name"]] = audio[:, :n]
+            tails.setdefault(v["name"], {})[layer["name"]] = audio[:, n:]
+    stingers = {s["name"]: _read_stem(s["stem"], codec, sr, read) for s in m["stingers"]}
+    return StemSet.from_arrays(cue, sr, stems, tails, stingers, LevelMatch())
+
+
+def _read_stem(stem: dict[str, Any], codec: str, sr: int, read: Callable[[str], bytes]) -> np.ndarray:
+    f = stem.get(codec)
+    if f is None:
+        raise PackageError(f"the package has no {codec} stems (export with --web for Opus)")
+    return decode(read(f["path"]), stem, codec, sr, f["path"])
