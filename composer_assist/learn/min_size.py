@@ -80,6 +80,35 @@ def merge_small_clusters(model: Any, k: int) -> list[str]:
     return notes
 
 
+def drop_small_exported(data: dict[str, Any], k: int, source: str = "<profiles>") -> dict[str, Any]:
+    """Exported profiles (``learn export-profiles`` JSON) without clusters of 1..k-1 listeners.
+
+    Without the model there is no nearest cluster to merge into, so small clusters are dropped:
+    their profiles and their rows of the assignment tables; the rest are numbered again and a
+    note per drop is added to ``"privacy"``.  A profile of size 0 was written by hand, not
+    learned from listeners, and is kept."""
+    k = check_min_size(k)
+    profiles = sorted(data["profiles"], key=lambda p: p["cluster"])
+    keep = [i for i, p in enumerate(profiles) if not 0 < int(p.get("size", 0)) < k]
+    if len(keep) == len(profiles):
+        return {**data, "privacy": {**data.get("privacy", {}), "min_cluster_size": max(
+            k, int(data.get("privacy", {}).get("min_cluster_size", 0)))}}
+    if not keep:
+        raise TooFewListenersError(f"{source}: every cluster has fewer than {k} listeners: none may be exported")
+    notes = [f"a cluster of {int(p['size'])} listeners (fewer than {k}) was dropped"
+             for i, p in enumerate(profiles) if i not in keep]
+    out = dict(data)
+    out["profiles"] = [{**profiles[i], "cluster": n} for n, i in enumerate(keep)]
+    table = dict(data["assignment"])
+    for key in ("log_prior", "log_keep", "log_rating"):
+        table[key] = [table[key][i] for i in keep]
+    out["assignment"] = table
+    old = data.get("privacy", {})
+    out["privacy"] = {"min_cluster_size": max(k, int(old.get("min_cluster_size", 0))),
+                      "notes": list(old.get("notes", [])) + notes}
+    return out
+
+
 def _merge(model: Any, victim: int) -> int:
     """Drop cluster ``victim`` from the clusterer and add its statistics to the nearest; returns
     the nearest's new index."""
@@ -120,5 +149,6 @@ def _merge(model: Any, victim: int) -> int:
     return target
 
 
-__all__ = ["MIN_CLUSTER_SIZE", "TooFewListenersError", "check_min_size", "merge_small_clusters", "small_clusters",
+__all__ = ["MIN_CLUSTER_SIZE", "TooFewListenersError", "check_min_size", "drop_small_exported", "merge_small_clusters",
+           "small_clusters",
            "with_min_cluster_size"]

@@ -124,14 +124,27 @@ def _listeners(stage: Path, listeners: Any | None) -> M.Listeners | None:
     return M.Listeners(path=M.LISTENERS_NAME, clusters=[p.name for p in sorted(profiles, key=lambda p: p.cluster)])
 
 
+def _scene(stage: Path, trace: Any) -> M.SceneCurve | None:
+    """Write the title's scene emotion curve as scene_curve.json (times, valence, arousal only)."""
+    if trace is None:
+        return None
+    from composer_assist.core.atomic import dumps_json
+    from composer_assist.runtime.scene import SCENE_CURVE_NAME, scene_curve_json
+
+    data = scene_curve_json(trace)
+    (stage / SCENE_CURVE_NAME).write_text(dumps_json(data), encoding="utf-8")
+    return M.SceneCurve(path=SCENE_CURVE_NAME, seconds=data["times"][-1], samples=len(data["times"]))
+
+
 def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, zip: bool = False, web: bool = False,
                    render: Any = None, listeners: Any | None = None, config: PolicyConfig | None = None,
                    jobs: int = 2, use_cache: bool = True,
-                   progress: Callable[[int, int], None] | None = None) -> ExportResult:
+                   progress: Callable[[int, int], None] | None = None, scene_curve: Any = None) -> ExportResult:
     """Export ``cue_name`` to ``out`` (a folder, or a zip file with ``zip``); see the module docstring.
 
     ``render`` defaults to ``render_cue(project, cue_name)`` (stems from the cache when unchanged);
-    ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables).
+    ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables);
+    ``scene_curve`` a Trace of the title's scene emotion (``runtime.scene``).
     """
     t_start = time.perf_counter()
     try:
@@ -141,7 +154,8 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     out = Path(out)
     stage = staging_dir(out)
     try:
-        result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress)
+        result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
+                        scene_curve)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -149,7 +163,8 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     return result
 
 
-def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress) -> ExportResult:
+def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
+           scene_curve=None) -> ExportResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if render is None:
@@ -174,6 +189,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     info, loop, markers = cue_part(cue, clock)
     rules, table = transitions_part(cue, clock)
     people = _listeners(stage, listeners)
+    scene = _scene(stage, scene_curve)
     (stage / M.SCHEMA_NAME).write_text(M.schema_json(), encoding="utf-8")
     t0 = time.perf_counter()
     members = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
@@ -182,7 +198,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     manifest = M.Manifest(generator=f"composer-assist {__version__}", sample_rate=render.sample_rate, cue=info,
                           loop=loop, markers=markers, variants=variants, rules=rules, transitions=table,
                           stingers=stingers, adaptive=adaptive_part(cue, config), loudness=loudness,
-                          listeners=people, files=files)
+                          listeners=people, scene_curve=scene, files=files)
     (stage / M.MANIFEST_NAME).write_text(M.manifest_json(manifest), encoding="utf-8")
     size = sum(f.size for f in files) + (stage / M.MANIFEST_NAME).stat().st_size
     t0 = time.perf_counter()

@@ -165,6 +165,13 @@ class Listeners(_Model):
     clusters: list[str] = Field(description="cluster names, in cluster order")
 
 
+class SceneCurve(_Model):
+    path: str = Field(description="the title's scene emotion curve (scene_curve.json: times, valence, arousal), "
+                                  "followed in planned mode when the viewer turns emotion sensing off")
+    seconds: float = Field(ge=0, description="the curve's span")
+    samples: int = Field(ge=2)
+
+
 class FileEntry(_Model):
     path: str = Field(description="relative, '/'-separated, inside the package")
     size: int = Field(ge=0)
@@ -196,6 +203,7 @@ class Manifest(_Model):
     adaptive: Adaptive
     loudness: Loudness
     listeners: Listeners | None = None
+    scene_curve: SceneCurve | None = None
     files: list[FileEntry]
 
     def referenced_paths(self) -> list[str]:
@@ -204,6 +212,8 @@ class Manifest(_Model):
         out = [f.path for s in stems for f in (s.flac, s.opus) if f is not None]
         if self.listeners is not None:
             out.append(self.listeners.path)
+        if self.scene_curve is not None:
+            out.append(self.scene_curve.path)
         return out
 
 
