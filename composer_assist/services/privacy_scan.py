@@ -47,8 +47,8 @@ def personal_fields(obj: Any, where: str, n_listeners: int | None = None) -> lis
         if isinstance(value, dict):
             for key, v in value.items():
                 name = str(key).lower().rstrip("_")
-                # a number under such a key is a count (aggregate), not a person's data
-                counted = isinstance(v, (int, float)) and not isinstance(v, bool)
+                # a whole number under "events" or "labels" is a count (aggregate), not a person's data
+                counted = name in ("event", "events", "labels") and isinstance(v, int) and not isinstance(v, bool)
                 if PERSONAL_KEYS.fullmatch(name) and not counted:
                     out.append(Finding(f"{path}.{key}", "a field that names a person or what they did"))
                 stack.append((v, f"{path}.{key}"))
