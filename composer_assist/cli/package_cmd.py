@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--cue", required=True, help="cue name")
     e.add_argument("-o", "--out", required=True, help="package folder (or zip file with --zip)")
     e.add_argument("--zip", action="store_true", help="write OUT.zip instead of a folder")
-    e.add_argument("--web", action="store_true", help="also Ogg/Opus 48 kHz stems for browsers")
+    e.add_argument("--web", action="store_true", help="also Ogg/Opus 48 kHz stems and the web player (web/) for browsers")
     e.add_argument("--profiles", default=None, help="listener profiles and tables (`learn export-profiles` JSON)")
     e.add_argument("--listener-model", default=None, help="or a listener model in the store (`learn fit`)")
     e.add_argument("--store", default=None, help="model store of --listener-model")
@@ -53,6 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
     p.add_argument("--duration", type=positive_seconds, default=None, help="seconds (default: the trace's)")
     p.add_argument("--block", type=positive_int, default=512, help="frames per block (default 512)")
+    p.add_argument("--decisions", default=None, metavar="FILE.json",
+                   help="write the runtime's decisions for the trace (start, switches, intensity targets in "
+                        "samples: the test vector the web player is checked against); alone, or with an output")
     p.set_defaults(func=run_play)
 
 
@@ -65,7 +68,7 @@ def run_export(args: argparse.Namespace) -> int:
     from composer_assist.cli.progress import progress_bar
     from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
-    from composer_assist.package.export import export_package
+    from composer_assist.package.export import default_web_player, export_package
     from composer_assist.services.package import listeners_json
 
     project = load_project(args.project)
@@ -82,7 +85,8 @@ def run_export(args: argparse.Namespace) -> int:
     out = _zip_path(args.out, args.zip)
     with progress_bar(f"export {args.cue}", unit="stem") as progress:
         r = export_package(project, args.cue, out, zip=args.zip, web=args.web, listeners=listeners,
-                           jobs=args.jobs, use_cache=not args.no_cache, progress=progress, scene_curve=scene)
+                           jobs=args.jobs, use_cache=not args.no_cache, progress=progress,
+                           web_player=default_web_player() if args.web else None, scene_curve=scene)
     m, loud = r.manifest, r.manifest.loudness
     print(f"wrote {out}: {len(m.files) + 1} files, {r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s "
           f"(cue {m.cue.name!r}, {len(m.variants)} variants, {sum(len(v.layers) for v in m.variants)} stems"
@@ -100,8 +104,9 @@ def run_play(args: argparse.Namespace) -> int:
     from composer_assist.runtime.package import open_package
     from composer_assist.services.package import listener_events, play_package_live, render_package_to_wav
 
-    if (args.out is not None) + (args.device is not None) + bool(args.null) != 1:
-        raise PackageError("give one of -o OUT.wav, --device D or --null")
+    outputs = (args.out is not None) + (args.device is not None) + bool(args.null)
+    if outputs > 1 or (outputs == 0 and args.decisions is None):
+        raise PackageError("give one of -o OUT.wav, --device D or --null (or --decisions FILE.json)")
     if args.cluster is not None and args.feedback is not None:
         raise PackageError("give either --cluster or --feedback/--listener, not both")
     if (args.feedback is None) != (args.listener is None):
@@ -114,6 +119,10 @@ def run_play(args: argparse.Namespace) -> int:
     profile = pkg.profile(args.cluster, events, args.listener)
     trace, args.mode, profile = pkg.follow(args.emotion, trace, args.mode, profile, args.duration)
     who = f", listener cluster {profile.cluster} {profile.name}" if profile is not None else ""
+    if args.decisions is not None:
+        _write_decisions(pkg, trace, args, profile)
+    if outputs == 0:
+        return 0
     if args.out is not None:
         from composer_assist.cli.progress import progress_bar
 
@@ -129,3 +138,15 @@ def run_play(args: argparse.Namespace) -> int:
     play_package_live(pkg, player, args.device, args.null, args.block, end)
     print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches")
     return 0
+
+
+def _write_decisions(pkg, trace, args: argparse.Namespace, profile) -> None:
+    from composer_assist.core.atomic import atomic_write_json
+    from composer_assist.runtime.package import decisions_vector
+
+    vec = decisions_vector(pkg, trace, args.mode, profile, args.duration, args.block)
+    atomic_write_json(args.decisions, {"package_cue": pkg.cue.name, "trace": Path(args.trace).name,
+                                       "mode": args.mode or pkg.mode, "block": args.block,
+                                       "cluster": profile.cluster if profile is not None else None,
+                                       "decisions": vec})
+    print(f"wrote {len(vec)} decisions -> {args.decisions}")

@@ -136,14 +136,37 @@ def _scene(stage: Path, trace: Any) -> M.SceneCurve | None:
     return M.SceneCurve(path=SCENE_CURVE_NAME, seconds=data["times"][-1], samples=len(data["times"]))
 
 
+WEB_FOLDER = "web"  # the web player's files inside a package exported with ``web``
+
+
+def default_web_player() -> Path | None:
+    """The static web player beside the package source (the repository's ``player/``), if present."""
+    folder = Path(__file__).resolve().parents[2] / "player"
+    return folder if (folder / "index.html").is_file() else None
+
+
+def _copy_web_player(stage: Path, source: Path | None) -> None:
+    """Copy the page's plain files into ``web/`` (no links, no hidden files), to be checksummed like stems."""
+    if source is None:
+        return
+    for p in sorted(source.rglob("*")):
+        rel = p.relative_to(source)
+        if p.is_symlink() or not p.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        dst = stage / WEB_FOLDER / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dst)
+
+
 def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, zip: bool = False, web: bool = False,
                    render: Any = None, listeners: Any | None = None, config: PolicyConfig | None = None,
-                   jobs: int = 2, use_cache: bool = True,
+                   jobs: int = 2, use_cache: bool = True, web_player: Path | None = None,
                    progress: Callable[[int, int], None] | None = None, scene_curve: Any = None) -> ExportResult:
     """Export ``cue_name`` to ``out`` (a folder, or a zip file with ``zip``); see the module docstring.
 
     ``render`` defaults to ``render_cue(project, cue_name)`` (stems from the cache when unchanged);
     ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables);
+    with ``web``, the files of ``web_player`` (a folder holding the static page) go to ``web/``;
     ``scene_curve`` a Trace of the title's scene emotion (``runtime.scene``).
     """
     t_start = time.perf_counter()
@@ -154,6 +177,8 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     out = Path(out)
     stage = staging_dir(out)
     try:
+        if web:
+            _copy_web_player(stage, web_player)
         result = _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
                         scene_curve)
     except BaseException:
