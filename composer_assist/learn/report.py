@@ -26,7 +26,11 @@ def _quality_lines(q: dict[str, Any]) -> list[str]:
     sel = q.get("selection", {})
     if sel.get("scores"):
         scores = ", ".join(f"{k}: {v:.4g}" for k, v in sorted(sel["scores"].items(), key=lambda kv: int(kv[0])))
-        out.append(f"  number of clusters chosen by {sel['criterion']}: {q['n_clusters']}  ({scores})")
+        pick = min if sel["criterion"] == "bic" else max
+        chosen = int(pick(sel["scores"].items(), key=lambda kv: kv[1])[0])
+        merged = f"; {q['n_clusters']} after merging clusters under the minimum size" \
+            if chosen != q["n_clusters"] else ""
+        out.append(f"  number of clusters chosen by {sel['criterion']}: {chosen}{merged}  ({scores})")
     if "ari" in q:
         out.append(f"  adjusted Rand index vs planted clusters: {q['ari']:.3f}")
     nc = q.get("next_choice")
