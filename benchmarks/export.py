@@ -7,6 +7,7 @@ case for FLAC; rendering is benchmarks/render.py's business).  Run: python bench
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -27,16 +28,21 @@ def main() -> None:
     project = Project("bench", cues=[cue])
     seconds = cue.length_seconds()
     print(f"cue {seconds:.0f} s, 4 variants x 4 stems, 48 kHz stereo: export FLAC + Opus, -14 LUFS")
-    times, parts = [], []
+    times, parts, cpu = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(RUNS):
             render = CueRender(cue, SR, cue.length_samples(SR), stems, {}, {}, [])  # levels measured each run
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), os.times()
             r = export_package(project, cue.name, Path(tmp) / f"run{i}", web=True, render=render)
             times.append(time.perf_counter() - t0)
+            c1 = os.times()
+            cpu.append(sum(c1[:4]) - sum(c0[:4]))  # this process and its ffmpeg children
             parts.append(r.timings)
     print(f"export: min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s "
           f"(target < 15 s); {r.bytes / 1e6:.0f} MB")
+    print(f"  CPU time per export (threads and ffmpeg processes): median {statistics.median(cpu):.1f} s, "
+          f"i.e. >= {statistics.median(cpu) / (os.cpu_count() or 1):.1f} s on {os.cpu_count()} idle cores; "
+          f"load average now {os.getloadavg()[0]:.1f}")
     best = parts[times.index(min(times))]
     print("  fastest run: " + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in best.items()))
 

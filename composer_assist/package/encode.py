@@ -30,26 +30,31 @@ OPUS_COMPLEXITY = 5  # of 0..10: libopus's quality/speed middle (export speed, b
 
 def stem_scale(audio: np.ndarray) -> float:
     """1, or the power of two that brings a stem over full scale back under it."""
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    peak = float(max(audio.max(initial=0.0), -audio.min(initial=0.0))) if audio.size else 0.0
     return 1.0 if peak < 1.0 else float(2.0 ** math.ceil(math.log2(peak * (1.0 + 1e-6))))
 
 
-def quantise(audio: np.ndarray) -> np.ndarray:
-    """(frames, 2) int32 24-bit sample values of float audio in [-1, 1)."""
-    q = np.rint(np.asarray(audio, dtype=np.float64) * FULL_SCALE)
-    return np.clip(q, -FULL_SCALE, FULL_SCALE - 1).astype(np.int32)
+def quantise(audio: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """(frames, 2) int32 holding the 24-bit values round(x / scale * 2**23), left-justified (x 256)
+    as libsndfile takes 24-bit data in int32 (float32 in place: a stem is large)."""
+    q = np.multiply(audio, np.float32(FULL_SCALE / scale), dtype=np.float32)
+    np.rint(q, out=q)
+    np.clip(q, -FULL_SCALE, FULL_SCALE - 1, out=q)
+    out = q.astype(np.int32)
+    np.left_shift(out, 8, out=out)
+    return out
 
 
 def dequantise(q: np.ndarray) -> np.ndarray:
-    """The float32 samples a decoder gives for 24-bit values ``q`` (exact)."""
-    return (q.astype(np.float32) / np.float32(FULL_SCALE)).astype(np.float32)
+    """The float32 samples a decoder gives for left-justified 24-bit values ``q`` (exact)."""
+    return (np.right_shift(q, 8).astype(np.float32) / np.float32(FULL_SCALE)).astype(np.float32)
 
 
 def write_flac(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
-    """Write 24-bit values ``q`` (frames, 2) as FLAC (libsndfile takes 24-bit data left-justified in int32)."""
+    """Write left-justified 24-bit values ``q`` (frames, 2) as FLAC."""
     import soundfile as sf
 
-    sf.write(str(path), np.left_shift(q, 8), sample_rate, format="FLAC", subtype="PCM_24")
+    sf.write(str(path), q, sample_rate, format="FLAC", subtype="PCM_24")
     return AudioFile(path=rel, codec="flac", bits=24)
 
 
@@ -60,17 +65,18 @@ def ffmpeg_path() -> str:
     return exe
 
 
-def write_opus(path: Path, audio: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
-    """Encode float (frames, 2) audio at 48 kHz as Ogg/Opus, deterministically (bit-exact ffmpeg)."""
+def write_opus(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
+    """Encode left-justified 24-bit (frames, 2) values at 48 kHz as Ogg/Opus, deterministically
+    (bit-exact ffmpeg): the same samples as the FLAC stem."""
     if sample_rate != OPUS_RATE:
         raise PackageError(f"web stems are Opus at {OPUS_RATE} Hz; this project renders at {sample_rate} Hz")
-    frames = int(audio.shape[0])
-    cmd = [ffmpeg_path(), "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(OPUS_RATE), "-ac", "2",
+    frames = int(q.shape[0])
+    cmd = [ffmpeg_path(), "-nostdin", "-v", "error", "-y", "-f", "s32le", "-ar", str(OPUS_RATE), "-ac", "2",
            "-i", "pipe:0", "-c:a", "libopus", "-b:a", str(OPUS_BITRATE), "-compression_level",
            str(OPUS_COMPLEXITY), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1",
            "-f", "ogg", str(path)]
-    data = np.ascontiguousarray(audio, dtype="<f4").tobytes()
-    done = subprocess.run(cmd, input=data, capture_output=True, check=False)
+    done = subprocess.run(cmd, input=memoryview(np.ascontiguousarray(q, dtype="<i4")).cast("B"),
+                          capture_output=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
         raise PackageError(f"{path.name}: ffmpeg could not encode Opus: {last}")

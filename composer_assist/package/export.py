@@ -30,7 +30,7 @@ from composer_assist.playback.policy import PolicyConfig
 
 from . import manifest as M
 from .describe import adaptive_part, cue_part, slug, transitions_part
-from .encode import dequantise, quantise, stem_scale, write_flac, write_opus
+from .encode import quantise, stem_scale, write_flac, write_opus
 from .layout import file_entry, publish_folder, staging_dir, write_zip
 from .loudness import delivery_loudness
 
@@ -59,16 +59,20 @@ def _stem_job(rel: str, layer: Layer, body: np.ndarray, tail: np.ndarray | None,
 
 
 def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> M.Stem:
-    """Bake, quantise and write one stem (thread-safe: encoders release the GIL)."""
-    baked = np.empty((job.audio.shape[1], 2), dtype=np.float64)
-    baked[:, 0] = job.audio[0] * job.gains[0]
-    baked[:, 1] = job.audio[1] * job.gains[1]
+    """Bake, quantise and write one stem (thread-safe: encoders release the GIL).
+
+    Baked in float32 as the adaptive mixer's stem set computes its columns (``playback.stems``).
+    """
+    baked = np.empty((job.audio.shape[1], 2), dtype=np.float32)
+    np.multiply(job.audio[0], np.float32(job.gains[0]), out=baked[:, 0])
+    np.multiply(job.audio[1], np.float32(job.gains[1]), out=baked[:, 1])
     scale = stem_scale(baked)
-    q = quantise(baked / scale)
+    q = quantise(baked, scale)
+    del baked
     (stage / job.rel).parent.mkdir(parents=True, exist_ok=True)
     flac = write_flac(stage / f"{job.rel}.flac", q, sample_rate, f"{job.rel}.flac")
-    opus = write_opus(stage / f"{job.rel}.opus", dequantise(q), sample_rate, f"{job.rel}.opus") if web else None
-    return M.Stem(frames=job.frames, tail_frames=baked.shape[0] - job.frames, scale=scale, flac=flac, opus=opus)
+    opus = write_opus(stage / f"{job.rel}.opus", q, sample_rate, f"{job.rel}.opus") if web else None
+    return M.Stem(frames=job.frames, tail_frames=q.shape[0] - job.frames, scale=scale, flac=flac, opus=opus)
 
 
 def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:

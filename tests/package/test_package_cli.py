@@ -95,3 +95,12 @@ def test_decisions_file_is_the_runtime_vector(short_package, trace_file, tmp_pat
     assert data["mode"] == "live" and data["block"] == 512
     assert data["decisions"] == decisions_vector(short_package[0], swinging_trace(), mode="live")
     assert [e["to"] for e in data["decisions"] if e["kind"] == "switch"] == ["tense", "calm"]
+
+
+def test_play_package_with_no_device_is_paced(short_package, trace_file, capsys):
+    import time
+
+    t0 = time.perf_counter()
+    assert main(["play-package", str(short_package[0]), "--trace", str(trace_file), "--null", "--duration", "1"]) == 0
+    assert time.perf_counter() - t0 >= 0.9  # real time, not as fast as possible
+    assert "played 'short'" in capsys.readouterr().out

@@ -129,3 +129,13 @@ print(heavy, audio.shape)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[] (120000, 2)"
+
+
+def test_the_stored_decision_vector_still_holds(flac_pkg, root):
+    """tests/data/package/short_swing.decisions.json: the vector the web player is compared against."""
+    from composer_assist.core.trace import load_trace
+
+    data = json.loads((root / "tests/data/package/short_swing.decisions.json").read_text())
+    trace = load_trace(root / "tests/data/package" / data["trace"])
+    for mode, vec in data["modes"].items():
+        assert decisions_vector(flac_pkg, trace, mode=mode, block=data["block"]) == vec
