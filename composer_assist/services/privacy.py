@@ -180,6 +180,8 @@ def privacy_report(target: str, store: str | None = None, project: str | None = 
         return profiles_report(p, ids)
     if p.is_file() and p.suffix.lower() == ".npz":
         return model_report(p, ids)
+    if not p.exists() and (len(p.parts) > 1 or p.suffix):
+        raise ModelStoreError(f"{target}: no such package, model or profiles file")
     from composer_assist.learn.store import ModelStore, default_store_dir
 
     path = ModelStore(store if store else default_store_dir(project)).path_for(target)

@@ -83,3 +83,18 @@ def test_privacy_report_flags_listener_data(tmp_path, demo_export):
     assert {f.where for f in report.personal} >= {"bad.json.profiles[0].listener_ids", "bad.json.events",
                                                    "bad.json.events[0].listener", "bad.json.events[0].timestamp"}
     assert main(["privacy", str(bad)]) == 1
+
+
+def test_privacy_refuses_what_it_cannot_read_in_one_line(demo_export, tmp_path, capsys):
+    import shutil
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(demo_export.package, pkg)
+    data = bytearray((pkg / "listeners.json").read_bytes())
+    data[10] ^= 0x01  # same size, other bytes: a tampered profiles file
+    (pkg / "listeners.json").write_bytes(bytes(data))
+    for target, message in ((pkg, "listeners.json: SHA-256 differs from the manifest (tampered)"),
+                            (tmp_path / "none" / "x", "no such package, model or profiles file")):
+        assert main(["privacy", str(target)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.endswith(message) and "\n" not in err
