@@ -22,7 +22,7 @@ from .privacy_scan import PERSONAL_KEYS, Finding, find_ids, network_imports, per
 
 VIEWER_READS = [
     "the viewer's emotion stream, sample by sample (--emotion sensed only; a trace file, OSC on this "
-    "machine, or calls from code) -- used for this moment's decision and not kept",
+    "machine, or calls from code) -- used there to choose the music, written nowhere",
     "the viewer's own feedback events, or a chosen cluster, to pick their listener cluster on the "
     "device with the package's assignment tables",
 ]
@@ -116,7 +116,7 @@ def package_report(path: str | Path, ids: Iterable[str] | None = None) -> Privac
         src.close()
     stems = sum(f.endswith((".flac", ".opus")) for f in files)
     report.reads = [f"the package: manifest.json and its {len(files)} files ({stems} stems), each checked "
-                    f"against its SHA-256"] + VIEWER_READS
+                    f"against its SHA-256"] + VIEWER_READS[:1 + bool(m.get("listeners"))]
     if m.get("scene_curve"):
         report.reads.append("with --emotion scene: the title's scene curve from the package, not the viewer")
     _runtime(report)
