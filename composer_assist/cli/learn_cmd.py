@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--holdout", type=float, default=0.2,
                    help="share of each listener's latest events held out for quality figures (0: fit on all)")
     f.add_argument("--seed", type=int, default=0, help="random seed, 0..4294967295 (default 0)")
+    min_size_arg(f)
+    f.add_argument("--pseudonymise", action="store_true",
+                   help="replace listener ids by a keyed hash (HMAC-SHA256) as the log is read, before fitting")
+    f.add_argument("--key-file", help="the pseudonym key (default: $COMPOSER_ASSIST_PSEUDONYM_KEY)")
     f.set_defaults(func=cmd_fit)
 
     r = lsub.add_parser("report", help="clusters, profiles in words, quality figures and a PNG")
@@ -65,8 +69,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("model")
     e.add_argument("-o", "--output", required=True, help="PROFILES.json")
     store_args(e)
+    min_size_arg(e)
     e.set_defaults(func=cmd_export)
     p.set_defaults(func=lambda _a: (p.print_help(), 1)[1])
+
+
+def min_size_arg(q: argparse.ArgumentParser) -> None:
+    """``--min-cluster-size K`` (default 50): smaller clusters are merged into their nearest."""
+    q.add_argument("--min-cluster-size", type=int, default=50, metavar="K",
+                   help="clusters of fewer than K listeners are merged into their nearest before anything is "
+                        "saved or exported (default 50; 1 keeps every cluster)")
 
 
 def _store(args: argparse.Namespace):
@@ -105,7 +117,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from composer_assist.learn.model import ListenerPreferenceModel
     from composer_assist.learn.report import text_report
 
+    from composer_assist.learn.min_size import check_min_size, merge_small_clusters
+
     clusters = _fit_clusters(args)
+    min_size = check_min_size(args.min_cluster_size)
     store = _store(args)
     store.path_for(args.output)  # refuse an output outside the store before the work
     bar = tqdm(total=6 + (args.max_clusters if clusters == "auto" else 1), desc="learn fit", unit="step",
@@ -123,13 +138,16 @@ def cmd_fit(args: argparse.Namespace) -> int:
         model = ListenerPreferenceModel(n_clusters=clusters, max_clusters=args.max_clusters, method=args.method,
                                         catalog=catalog, random_state=args.seed)
         model.fit(split.train, progress=say)
+        notes = merge_small_clusters(model, min_size)  # before the figures: they describe what is saved
         say("evaluating")
         # quality figures describe this fit; they go into the saved metadata, not onto the estimator
         quality = evaluate(model, split, planted)
         say("saving")
-        path = store.save(model, args.output, extra={"quality": quality})
+        path = store.save(model, args.output, extra={"quality": quality}, min_cluster_size=min_size)
     finally:
         bar.close()
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     print(text_report(model, {"quality": quality}))
     print(f"\nsaved {path}")
     return 0
@@ -158,11 +176,19 @@ def _fit_clusters(args: argparse.Namespace) -> int | str:
 
 def _fit_inputs(args: argparse.Namespace):
     """(log, variant catalog, planted cluster per listener id or None) for ``learn fit``."""
+    from composer_assist.core.errors import FeedbackError
     from composer_assist.learn.catalog import catalog_from_project, default_catalog, load_catalog
     from composer_assist.learn.feedback_log import load_feedback_log
     from composer_assist.learn.population import load_planted, read_catalog_beside
 
     log = load_feedback_log(args.log)
+    raw_ids = log.listener_ids
+    if args.pseudonymise:
+        from composer_assist.learn.pseudonym import load_key, pseudonymise_log
+
+        log = pseudonymise_log(log, load_key(args.key_file))
+    elif args.key_file:
+        raise FeedbackError("--key-file: given without --pseudonymise")
     if args.project:
         catalog = catalog_from_project(args.project, args.cue)
     elif args.variants:
@@ -173,7 +199,7 @@ def _fit_inputs(args: argparse.Namespace):
     planted_path = Path(args.planted) if args.planted else Path(args.log).with_name("planted.csv")
     planted = None
     if planted_path.is_file():
-        truth = load_planted(planted_path, log.listener_ids)
+        truth = load_planted(planted_path, raw_ids)
         planted = {lid: int(c) for lid, c in zip(log.listener_ids, truth.tolist()) if c >= 0}
     return log, catalog, planted
 
@@ -207,7 +233,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     model, meta = load_model_with_meta(args.model, store.root)
     print(text_report(model, meta))
     png = Path(args.png) if args.png else store.report_path(args.model)
-    plot_report(model, getattr(model, "sample_features_", None), png)
+    plot_report(model, png)
     print(f"picture: {png}")
     return 0
 
@@ -232,7 +258,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     from composer_assist.learn.assign import load_model
     from composer_assist.learn.tables import export_json
 
+    from composer_assist.learn.min_size import check_min_size
+
+    min_size = check_min_size(args.min_cluster_size)
     model = load_model(args.model, _store(args).root)
-    atomic_write_json(args.output, export_json(model))
-    print(f"wrote {len(model.profiles_)} profiles and their assignment tables -> {args.output}")
+    data = export_json(model, min_size)
+    atomic_write_json(args.output, data)
+    for note in data["privacy"]["notes"][len(getattr(model, "privacy_notes_", [])):]:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"wrote {len(data['profiles'])} profiles (each of at least {min_size} listeners) and their assignment "
+          f"tables -> {args.output}")
     return 0

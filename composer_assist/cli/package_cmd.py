@@ -23,8 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--profiles", default=None, help="listener profiles and tables (`learn export-profiles` JSON)")
     e.add_argument("--listener-model", default=None, help="or a listener model in the store (`learn fit`)")
     e.add_argument("--store", default=None, help="model store of --listener-model")
-    e.add_argument("--scene-curve", default=None,
-                   help="the title's scene emotion curve (a trace file): the player follows it with sensing off")
+    e.add_argument("--min-cluster-size", type=int, default=50, metavar="K",
+                   help="ship only clusters of at least K listeners (default 50; smaller ones merged or dropped)")
+    e.add_argument("--scene-curve", default=None, metavar="TRACE",
+                   help="the title's scene emotion curve (authored, or from audience annotations), followed "
+                        "when a viewer turns emotion sensing off (play-package --emotion scene)")
     e.add_argument("--jobs", type=positive_int, default=2, help="render and encoding workers (default 2)")
     e.add_argument("--no-cache", action="store_true", help="re-render every stem")
     e.set_defaults(func=run_export)
@@ -34,7 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "for a listener cluster (--cluster) or a listener assigned from their feedback "
                                    "(--feedback LOG --listener ID), and write OUT.wav or play on a device.")
     p.add_argument("package", help="package folder or zip")
-    p.add_argument("--trace", required=True, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    p.add_argument("--trace", default=None, help="the viewer's emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    p.add_argument("--emotion", choices=("sensed", "scene", "off"), default="sensed",
+                   help="sensed: follow --trace (default); scene: sensing off, the package's scene curve planned "
+                        "ahead with the viewer's cluster; off: the composer's default variant")
     add_trace_input(p, "trace ")
     p.add_argument("--mode", choices=("live", "planned"), default=None,
                    help="adaptive mode (default: the package's, as `adapt`)")
@@ -70,7 +76,12 @@ def run_export(args: argparse.Namespace) -> int:
         project.cue(args.cue)
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
-    listeners = listeners_json(args.profiles, args.listener_model, args.store, args.project)
+    listeners = listeners_json(args.profiles, args.listener_model, args.store, args.project, args.min_cluster_size)
+    scene = None
+    if args.scene_curve is not None:
+        from composer_assist.core.trace import load_trace
+
+        scene = load_trace(args.scene_curve)
     out = _zip_path(args.out, args.zip)
     scene = None
     if args.scene_curve:
@@ -105,10 +116,13 @@ def run_play(args: argparse.Namespace) -> int:
         raise PackageError("give either --cluster or --feedback/--listener, not both")
     if (args.feedback is None) != (args.listener is None):
         raise PackageError("--feedback and --listener go together (whose events, in which log)")
+    if args.emotion == "sensed" and args.trace is None:
+        raise PackageError("--trace: the viewer's emotion trace is needed with --emotion sensed")
     pkg = open_package(args.package, codec=args.codec)
-    trace = load_trace(args.trace, **trace_input(args))
+    trace = load_trace(args.trace, **trace_input(args)) if args.trace is not None else None
     events = listener_events(args.feedback, args.listener) if args.feedback else None
     profile = pkg.profile(args.cluster, events, args.listener)
+    trace, args.mode, profile = pkg.follow(args.emotion, trace, args.mode, profile, args.duration)
     who = f", listener cluster {profile.cluster} {profile.name}" if profile is not None else ""
     if args.decisions is not None:
         _write_decisions(pkg, trace, args, profile)

@@ -1,4 +1,4 @@
-"""The listener-model figure: listeners by cluster in 2-D and each cluster's preference profile."""
+"""The listener-model figure: the clusters in 2-D and each cluster's preference profile."""
 
 from __future__ import annotations
 
@@ -12,9 +12,34 @@ from composer_assist.learn.model import ListenerPreferenceModel
 from .png import new_figure, write_png
 
 
-def plot_report(model: ListenerPreferenceModel, features: np.ndarray | None, path: str | Path,
-                max_points: int = 4000, seed: int = 0) -> Path:
-    """PNG: listeners in 2-D (PCA of the scaled features) coloured by cluster, and per-cluster profile bars."""
+def cluster_cloud(model: ListenerPreferenceModel, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Points drawn from each cluster's fitted spread in the model's space (as many per cluster as
+    its share of listeners) and their cluster: a picture of the clusters that needs no listener data."""
+    rng = np.random.default_rng(seed)
+    est, centres = model.pipeline_[-1], model._centres()
+    d = centres.shape[1]
+    sizes = np.asarray(model.cluster_sizes_, float)
+    counts = np.maximum(1, np.round(n * sizes / max(sizes.sum(), 1))).astype(int)
+    cov_type = getattr(est, "covariance_type", None) if hasattr(est, "covariances_") else None
+    points, labels = [], []
+    for c, m in enumerate(counts):
+        if cov_type == "full":
+            cov = est.covariances_[c]
+        elif cov_type == "tied":
+            cov = est.covariances_
+        elif cov_type == "diag":
+            cov = np.diag(est.covariances_[c])
+        elif cov_type == "spherical":
+            cov = np.eye(d) * est.covariances_[c]
+        else:  # k-means: the mean squared distance to a centre, spread over the dimensions
+            cov = np.eye(d) * model.spread_ / d
+        points.append(rng.multivariate_normal(centres[c], cov, m))
+        labels.append(np.full(m, c))
+    return np.vstack(points), np.concatenate(labels)
+
+
+def plot_report(model: ListenerPreferenceModel, path: str | Path, max_points: int = 4000, seed: int = 0) -> Path:
+    """PNG: the clusters in 2-D (drawn from their fitted spread) and per-cluster profile bars."""
     from matplotlib import colormaps
     from sklearn.decomposition import PCA
 
@@ -23,17 +48,17 @@ def plot_report(model: ListenerPreferenceModel, features: np.ndarray | None, pat
     fig = new_figure(figsize=(6 + 3.2 * min(k, 4), 4.2 + 3.0 * ((k - 1) // 4)), dpi=100)
     grid = fig.add_gridspec(1 + (k - 1) // 4, 1 + min(k, 4), width_ratios=[1.6] + [1] * min(k, 4))
     ax = fig.add_subplot(grid[:, 0])
-    if features is not None and len(features):
-        rng = np.random.default_rng(seed)
-        pick = rng.choice(len(features), min(max_points, len(features)), replace=False)
-        z = model.pipeline_.named_steps["scale"].transform(features[pick])
-        xy = PCA(2, random_state=seed).fit_transform(z) if z.shape[1] >= 2 else np.c_[z, np.zeros(len(z))]
-        lab = model.predict(features[pick])
-        for c in range(k):
-            m = lab == c
-            ax.scatter(xy[m, 0], xy[m, 1], s=5, alpha=0.5, color=colours[c], label=f"{c}: {model.profiles_[c].label}")
-        ax.legend(fontsize=7, markerscale=3, loc="best")
-    ax.set_title("Listeners (PCA of taste features)")
+    z, lab = cluster_cloud(model, max_points, seed)
+    if "reduce" in model.pipeline_.named_steps or z.shape[1] < 2:  # already principal components
+        xy = z[:, :2] if z.shape[1] >= 2 else np.c_[z, np.zeros(len(z))]
+    else:
+        xy = PCA(2, random_state=seed).fit_transform(z)
+    for c in range(k):
+        m = lab == c
+        label = f"{c}: {model.profiles_[c].label}" if hasattr(model, "profiles_") else str(c)
+        ax.scatter(xy[m, 0], xy[m, 1], s=5, alpha=0.5, color=colours[c], label=label)
+    ax.legend(fontsize=7, markerscale=3, loc="best")
+    ax.set_title("Clusters (drawn from each cluster's fitted spread;\nthe model holds no listener)", fontsize=9)
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
     tags = model.catalog_.tags

@@ -104,9 +104,6 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         if ev is not None:
             say("profiles")
             self._fit_tables(ev, self.labels_)
-            # a small sample of listeners for the report's scatter plot (the model stays small)
-            pick = np.sort(rs.choice(X.shape[0], min(3000, X.shape[0]), replace=False))
-            self.sample_features_, self.sample_labels_ = X[pick], self.labels_[pick]
         return self
 
     def _streaming(self) -> bool:
@@ -124,8 +121,9 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         listeners.  Each listener's events must all be in one batch (a listener seen in an earlier
         batch is an error).  The first batch fixes the scaling, the dwell median and -- when
         ``n_clusters="auto"`` -- the number of clusters; later batches only move the centres.
-        ``listener_ids_`` / ``labels_`` then list every listener seen so far with the cluster they
-        were given when their batch arrived (renumbered with the clusters after each batch).  A
+        ``listener_ids_`` / ``labels_`` then list every listener seen so far in this session (a
+        saved model holds neither) with the cluster they were given when their batch arrived
+        (renumbered with the clusters after each batch).  A
         model fitted with ``fit`` can be continued if it was fitted with method="minibatch"."""
         started = hasattr(self, "pipeline_")
         if started and not isinstance(self.pipeline_[-1], MiniBatchKMeans):
@@ -145,6 +143,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
             ev = None
         if ev is not None:
             _check_listeners(ev, _source(X), "partial_fit", minimum=2 if first else 1)
+            # a loaded model holds no listener ids (privacy): the repeat check covers batches since loading
             if not first and hasattr(self, "listener_ids_"):
                 again = set(ev.listener_ids).intersection(self.listener_ids_)
                 if again:
@@ -164,10 +163,11 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
             scale, cluster = self.pipeline_[:-1], self.pipeline_[-1]
             cluster.partial_fit(scale.transform(X))
             batch_labels = self.pipeline_.predict(X)
-            seen = getattr(self, "n_seen_", len(self.labels_))
+            seen = getattr(self, "n_seen_", int(self.cluster_sizes_.sum()))
             self.spread_ = (self.spread_ * seen + self._spread(X, batch_labels) * X.shape[0]) / (seen + X.shape[0])
             self.n_seen_ = seen + X.shape[0]
-            self.labels_ = np.concatenate([self.labels_, batch_labels])
+            self.labels_ = np.concatenate([getattr(self, "labels_", np.empty(0, batch_labels.dtype)), batch_labels])
+            self.cluster_sizes_ = self.cluster_sizes_ + np.bincount(batch_labels, minlength=self.n_clusters_)
             self._renumber()
         self.incremental_ = True
         if ev is not None:
@@ -250,11 +250,12 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.selection_ = {"criterion": criterion if len(ks) > 1 else "fixed",
                            "scores": {int(k): float(v) for k, v in scores.items()}}
         self.labels_ = pipe.predict(X)
+        self.cluster_sizes_ = np.bincount(self.labels_, minlength=best)
         self.spread_ = self._spread(X, self.labels_)
         self._renumber()
 
     def _renumber(self) -> None:
-        """Give clusters stable ids: by size (listeners in ``labels_``), largest first; equal sizes
+        """Give clusters stable ids: by size (``cluster_sizes_``), largest first; equal sizes
         by their centre mapped back to feature space, compared feature by feature, lowest first.
 
         A clusterer numbers its components in whatever order its random start found them, so
@@ -264,7 +265,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         so predictions are unchanged apart from the names.
         """
         k = self.n_clusters_
-        sizes = np.bincount(self.labels_, minlength=k)
+        sizes = self.cluster_sizes_
         centres = self.pipeline_[:-1].inverse_transform(self._centres())
         order = np.lexsort([centres[:, i] for i in reversed(range(centres.shape[1]))] + [-sizes])
         if np.array_equal(order, np.arange(k)):
@@ -280,7 +281,9 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
                 setattr(est, name, getattr(est, name)[order])
         if hasattr(est, "labels_"):
             est.labels_ = new_id[est.labels_].astype(est.labels_.dtype)
-        self.labels_ = new_id[self.labels_].astype(self.labels_.dtype)
+        if hasattr(self, "labels_"):  # a loaded model has no labels (it holds no per-listener rows)
+            self.labels_ = new_id[self.labels_].astype(self.labels_.dtype)
+        self.cluster_sizes_ = sizes[order]
         if hasattr(self, "stats_"):  # accumulated by earlier partial_fit batches (fit starts afresh)
             self.stats_.permute(order)
 
@@ -322,7 +325,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
             self.stats_ = ClusterStats(self.n_clusters_, len(self.catalog_.variants))
             self.listener_ids_ = list(ev.listener_ids)
         else:
-            self.listener_ids_ = self.listener_ids_ + list(ev.listener_ids)
+            self.listener_ids_ = getattr(self, "listener_ids_", []) + list(ev.listener_ids)
         self.stats_.add(ev, listener_cluster[ev.listener], listener_cluster)
         self.log_keep_, self.log_rating_, self.log_prior_ = self.stats_.event_log_tables()
         self.profiles_ = self.stats_.profiles(self.catalog_)

@@ -1,10 +1,11 @@
 """A fitted ListenerPreferenceModel as plain arrays and JSON, and back -- never pickle.
 
 ``model_state(model)`` returns ``(meta, arrays)``: ``meta`` is JSON (hyperparameters, catalog,
-profiles, feature schema, model selection, listener ids, and per pipeline step its class name,
-parameters and fitted attributes), ``arrays`` the numeric arrays it refers to by name (scaler
-mean/scale, PCA components, mixture weights/means/covariances or k-means centres, the cluster
-likelihood tables for online assignment, the profile statistics, labels).  ``model_from_state``
+profiles, feature schema, model selection, and per pipeline step its class name, parameters and
+fitted attributes), ``arrays`` the numeric arrays it refers to by name (scaler mean/scale, PCA
+components, mixture weights/means/covariances or k-means centres, the cluster likelihood tables
+for online assignment, the profile statistics, cluster sizes).  Nothing per listener is stored:
+no listener ids, no labels, no feature rows (see ``learn/min_size.py`` for the k of each cluster).  ``model_from_state``
 rebuilds an equivalent model: the same arrays in the same estimators, so ``predict``,
 ``transform``, ``predict_proba`` and assignment give identical results.
 
@@ -43,16 +44,17 @@ _STEPS: dict[str, tuple[type, tuple[str, ...]]] = {
                                           "precisions_cholesky_", "precisions_", "n_iter_", "lower_bound_",
                                           "lower_bounds_")),
     "KMeans": (KMeans, ("n_features_in_", "_tol", "_n_init", "_algorithm", "cluster_centers_", "_n_features_out",
-                        "labels_", "inertia_", "n_iter_")),
+                        "inertia_", "n_iter_")),
     "MiniBatchKMeans": (MiniBatchKMeans, ("n_features_in_", "_tol", "_n_init", "_batch_size", "_init_size",
                                           "_counts", "_ewa_inertia", "_ewa_inertia_min", "_no_improvement",
                                           "_n_since_last_reassign", "cluster_centers_", "_n_features_out",
-                                          "n_steps_", "n_iter_", "labels_", "inertia_")),
+                                          "n_steps_", "n_iter_", "inertia_")),
 }
 # Model attributes stored as plain values or arrays (composite ones are handled one by one below).
-_MODEL_ATTRS = ("n_features_in_", "n_clusters_", "spread_", "incremental_", "n_seen_", "dwell_median_", "labels_",
-                "log_keep_", "log_rating_", "log_prior_", "sample_features_", "sample_labels_", "feature_names_",
-                "listener_ids_")
+# Cluster parameters only: no listener ids, labels or feature rows -- nothing per listener is saved.
+_MODEL_ATTRS = ("n_features_in_", "n_clusters_", "spread_", "incremental_", "n_seen_", "dwell_median_",
+                "cluster_sizes_", "log_keep_", "log_rating_", "log_prior_", "feature_names_", "min_cluster_size_",
+                "privacy_notes_")
 _STATS = ("table", "ratings", "listeners", "slope")
 _STEP_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
@@ -248,15 +250,14 @@ def _check_consistent(dec: _Decoder, m: ListenerPreferenceModel) -> None:
     k = int(getattr(m, "n_clusters_", -1))
     checks = [("n_clusters_", k >= 1 and centres.shape[0] == k, f"{k} clusters but {centres.shape[0]} centres"),
               ("n_features_in_", m.pipeline_[0].mean_.shape == (m.n_features_in_,), "does not match the scaler"),
-              ("labels_", m.labels_.ndim == 1 and (m.labels_.size == 0 or 0 <= m.labels_.min() <= m.labels_.max() < k),
-               "labels outside the clusters")]
+              ("cluster_sizes_", np.shape(m.cluster_sizes_) == (k,), "not one size per cluster")]
     if hasattr(m, "catalog_"):
         j, c = len(m.catalog_.variants), m.stats_.table.shape[1]
         checks += [("log_keep_", m.log_keep_.shape == (k, c, j, 2), f"shape {m.log_keep_.shape}"),
                    ("log_rating_", m.log_rating_.shape == (k, c, j, RATING_LEVELS), f"shape {m.log_rating_.shape}"),
                    ("log_prior_", m.log_prior_.shape == (k,), f"shape {m.log_prior_.shape}"),
                    ("profiles", [p.cluster for p in m.profiles_] == list(range(k)), "not one profile per cluster"),
-                   ("listener_ids_", len(m.listener_ids_) == len(m.labels_), "not one label per listener"),
+                   ("stats.listeners", np.array_equal(m.stats_.listeners, m.cluster_sizes_), "not cluster_sizes_"),
                    ("feature_names_", len(m.feature_names_) == m.n_features_in_, "not one name per feature")]
     for where, ok, why in checks:
         if not ok:

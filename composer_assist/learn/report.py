@@ -26,7 +26,11 @@ def _quality_lines(q: dict[str, Any]) -> list[str]:
     sel = q.get("selection", {})
     if sel.get("scores"):
         scores = ", ".join(f"{k}: {v:.4g}" for k, v in sorted(sel["scores"].items(), key=lambda kv: int(kv[0])))
-        out.append(f"  number of clusters chosen by {sel['criterion']}: {q['n_clusters']}  ({scores})")
+        pick = min if sel["criterion"] == "bic" else max
+        chosen = int(pick(sel["scores"].items(), key=lambda kv: kv[1])[0])
+        merged = f"; {q['n_clusters']} after merging clusters under the minimum size" \
+            if chosen != q["n_clusters"] else ""
+        out.append(f"  number of clusters chosen by {sel['criterion']}: {chosen}{merged}  ({scores})")
     if "ari" in q:
         out.append(f"  adjusted Rand index vs planted clusters: {q['ari']:.3f}")
     nc = q.get("next_choice")
@@ -52,12 +56,16 @@ def text_report(model: ListenerPreferenceModel, meta: dict[str, Any] | None = No
     saves them), and the model file's details when ``meta`` is a saved model's metadata."""
     meta = meta or {}
     lines = [f"{model.n_clusters_} listener clusters ({model.method}), "
-             f"{len(model.listener_ids_)} listeners, variants: "
+             f"{int(sum(model.cluster_sizes_))} listeners, variants: "
              + ", ".join(f"{v.cue}/{v.name}" for v in model.catalog_.variants)]
     for p in model.profiles_:
         lines.append("")
         lines.append(f"Cluster {p.cluster} [{p.name}]: {p.label} -- {p.size} listeners ({p.share:.0%})")
         lines += [f"  {s}" for s in p.description]
+    notes = list(getattr(model, "privacy_notes_", []))
+    if getattr(model, "min_cluster_size_", 0) > 1 or notes:
+        lines += ["", f"Privacy: every cluster has at least {getattr(model, 'min_cluster_size_', 1)} listeners"]
+        lines += [f"  {n}" for n in notes]
     lines.append("")
     lines += quality_lines(meta.get("quality") or {})
     if "created" in meta:

@@ -3,7 +3,9 @@
 A model is one file, ``NAME.npz``: a zip of numeric ``.npy`` arrays written and read with
 ``allow_pickle=False``, plus a ``meta`` member holding UTF-8 JSON (format, schema version,
 library versions, feature schema, hyperparameters, catalog, profiles, the description of every
-pipeline step -- see ``persist.py`` -- quality figures, and a SHA-256 over all of it).  Loading
+pipeline step -- see ``persist.py`` -- quality figures, and a SHA-256 over all of it).  It holds
+cluster parameters only, of clusters with at least k listeners (``min_size.py``): no listener id,
+event or per-listener row.  Loading
 never unpickles and never imports or calls anything named by the file, so a model from anywhere
 -- another machine, a downloaded project -- is just data: it either rebuilds a consistent model
 or is refused with a one-line error.  The SHA-256 guards against corruption, not against a
@@ -35,8 +37,11 @@ from composer_assist.core.atomic import atomic_write_bytes
 from composer_assist.core.errors import ModelStoreError
 
 from .jsonio import parse_json
+from .min_size import MIN_CLUSTER_SIZE, with_min_cluster_size
 
-MODEL_SCHEMA_VERSION = 3  # 3: one .npz of arrays + JSON, no pickle (2 was joblib + a signed sidecar)
+# 4: cluster parameters only (no listener ids, labels or feature rows), clusters of >= k listeners;
+# 3: one .npz of arrays + JSON, no pickle (2 was joblib + a signed sidecar)
+MODEL_SCHEMA_VERSION = 4
 FORMAT = "composer-assist listener preference model"
 SUFFIX = ".npz"
 LEGACY_SUFFIXES = (".joblib", ".meta.json")  # pickled models of schema 2: named in errors, never loaded
@@ -181,12 +186,16 @@ class ModelStore:
         return sorted(p.name[: -len(SUFFIX)] for p in self.root.glob(f"*{SUFFIX}") if not p.name.startswith("."))
 
     # --------------------------------------------------------------------------------- save / load
-    def save(self, model: Any, name: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Write ``model`` (and ``extra`` metadata, e.g. quality figures) as one file; returns its path."""
+    def save(self, model: Any, name: str | Path, extra: dict[str, Any] | None = None,
+             min_cluster_size: int = MIN_CLUSTER_SIZE) -> Path:
+        """Write ``model`` (and ``extra`` metadata, e.g. quality figures) as one file; returns its path.
+
+        Clusters under ``min_cluster_size`` listeners are merged into their nearest in what is
+        written (the model passed in is left as it is; see ``min_size.py``)."""
         from .persist import model_state
 
         path = self.path_for(name)
-        state, arrays = model_state(model)
+        state, arrays = model_state(with_min_cluster_size(model, min_cluster_size))
         meta: dict[str, Any] = {"format": FORMAT, "schema_version": MODEL_SCHEMA_VERSION,
                                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                 "versions": library_versions(), **state}

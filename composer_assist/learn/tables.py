@@ -26,6 +26,7 @@ from composer_assist.core.profile import CONTEXTS, ClusterProfile, context_of, p
 
 from .features import RATING_LEVELS
 from .jsonio import read_json
+from .min_size import MIN_CLUSTER_SIZE, with_min_cluster_size
 
 ASSIGNMENT_SCHEMA_VERSION = 1
 
@@ -150,9 +151,14 @@ class TableAssignment:
     profile: ClusterProfile
 
 
-def export_json(model: Any) -> dict[str, Any]:
-    """Profiles (``core.profile`` schema) plus the assignment tables, for ``learn export-profiles``."""
-    return {**profiles_to_json(model.profiles_), "assignment": AssignmentTables.from_model(model).to_json()}
+def export_json(model: Any, min_cluster_size: int = MIN_CLUSTER_SIZE) -> dict[str, Any]:
+    """Profiles (``core.profile`` schema) plus the assignment tables, for ``learn export-profiles``:
+    clusters of at least ``min_cluster_size`` listeners only (smaller ones merged, noted in
+    ``"privacy"``); no listener id or event."""
+    model = with_min_cluster_size(model, min_cluster_size)
+    privacy = {"min_cluster_size": int(model.min_cluster_size_), "notes": list(getattr(model, "privacy_notes_", []))}
+    return {**profiles_to_json(model.profiles_), "assignment": AssignmentTables.from_model(model).to_json(),
+            "privacy": privacy}
 
 
 def tables_from_export(data: Any, source: str = "<export>") -> tuple[list[ClusterProfile], AssignmentTables]:

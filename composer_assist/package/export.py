@@ -33,7 +33,6 @@ from .describe import adaptive_part, cue_part, slug, transitions_part
 from .encode import quantise, stem_scale, write_flac, write_opus
 from .layout import file_entry, publish_folder, staging_dir, write_zip
 from .loudness import delivery_loudness
-from .scene_curve import write_scene_curve
 
 
 @dataclass
@@ -129,6 +128,18 @@ def _listeners(stage: Path, listeners: Any | None) -> M.Listeners | None:
     return M.Listeners(path=M.LISTENERS_NAME, clusters=[p.name for p in sorted(profiles, key=lambda p: p.cluster)])
 
 
+def _scene(stage: Path, trace: Any) -> M.SceneCurve | None:
+    """Write the title's scene emotion curve as scene_curve.json (times, valence, arousal only)."""
+    if trace is None:
+        return None
+    from composer_assist.core.atomic import dumps_json
+    from composer_assist.runtime.scene import SCENE_CURVE_NAME, scene_curve_json
+
+    data = scene_curve_json(trace)
+    (stage / SCENE_CURVE_NAME).write_text(dumps_json(data), encoding="utf-8")
+    return M.SceneCurve(path=SCENE_CURVE_NAME, seconds=data["times"][-1], samples=len(data["times"]))
+
+
 WEB_FOLDER = "web"  # the web player's files inside a package exported with ``web``
 
 
@@ -154,13 +165,13 @@ def _copy_web_player(stage: Path, source: Path | None) -> None:
 def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, zip: bool = False, web: bool = False,
                    render: Any = None, listeners: Any | None = None, config: PolicyConfig | None = None,
                    jobs: int = 2, use_cache: bool = True, web_player: Path | None = None,
-                   scene_curve: Any | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> ExportResult:
+                   progress: Callable[[int, int], None] | None = None, scene_curve: Any = None) -> ExportResult:
     """Export ``cue_name`` to ``out`` (a folder, or a zip file with ``zip``); see the module docstring.
 
     ``render`` defaults to ``render_cue(project, cue_name)`` (stems from the cache when unchanged);
     ``listeners`` is the JSON of ``learn export-profiles`` (profiles plus assignment tables);
-    with ``web``, the files of ``web_player`` (a folder holding the static page) go to ``web/``.
+    with ``web``, the files of ``web_player`` (a folder holding the static page) go to ``web/``;
+    ``scene_curve`` a Trace of the title's scene emotion (``runtime.scene``).
     """
     t_start = time.perf_counter()
     try:
@@ -207,7 +218,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     info, loop, markers = cue_part(cue, clock)
     rules, table = transitions_part(cue, clock)
     people = _listeners(stage, listeners)
-    scene = write_scene_curve(stage, scene_curve) if scene_curve is not None else None
+    scene = _scene(stage, scene_curve)
     (stage / M.SCHEMA_NAME).write_text(M.schema_json(), encoding="utf-8")
     t0 = time.perf_counter()
     members = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())

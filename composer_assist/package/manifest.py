@@ -166,10 +166,10 @@ class Listeners(_Model):
 
 
 class SceneCurve(_Model):
-    """The title's own scene emotion curve: what the player follows with sensing off (planned mode)."""
-
-    path: str = Field(description="canonical trace CSV in the package (time_s, valence, arousal on [-1, 1])")
-    duration_s: float = Field(ge=0)
+    path: str = Field(description="the title's scene emotion curve (scene_curve.json: times, valence, arousal), "
+                                  "followed in planned mode when the viewer turns emotion sensing off")
+    seconds: float = Field(ge=0, description="the curve's span")
+    samples: int = Field(ge=2)
 
 
 class FileEntry(_Model):

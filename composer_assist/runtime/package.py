@@ -25,6 +25,7 @@ from composer_assist.playback.stems import StemSet
 from .format import MAX_MANIFEST_BYTES
 from .listeners import ListenerTables
 from .load import cue_from_manifest, policy_config, stem_set
+from .scene import emotion_input, read_scene_curve
 from .source import PackageSource
 
 MAX_TRACE_S = 12 * 3600.0
@@ -44,6 +45,9 @@ class CuePackage:
             self.stems: StemSet = stem_set(m, self.cue, self.source.read_bytes, codec)
             people = m.get("listeners")
             self.listeners = None if people is None else self._listeners(people["path"])
+            scene = m.get("scene_curve")
+            self.scene_curve = None if scene is None else read_scene_curve(
+                self.source.read_bytes(scene["path"], MAX_MANIFEST_BYTES), f"{self.source.path}: {scene['path']}")
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise PackageError(f"{self.source.path}: manifest.json: malformed ({type(exc).__name__}: {exc}); "
                                f"`composer-assist validate` names the field") from None
@@ -70,6 +74,12 @@ class CuePackage:
         if cluster is not None:
             return self.listeners.profile(cluster)
         return self.listeners.assign(events, listener)[0]
+
+    def follow(self, emotion: str = "sensed", trace: Any = None, mode: str | None = None,
+               profile: ClusterProfile | None = None, duration: float | None = None) -> tuple[Any, str | None, Any]:
+        """(trace, mode, profile) to play for ``emotion`` ``sensed`` (``trace``), ``scene`` (the
+        package's scene curve, planned, with ``profile``) or ``off`` (the default variant)."""
+        return emotion_input(emotion, self.cue, trace, self.scene_curve, mode, profile, duration)
 
     # ---- playing -----------------------------------------------------------------------------
     def player(self, trace: Any = None, mode: str | None = None, profile: ClusterProfile | None = None,

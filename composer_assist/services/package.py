@@ -13,16 +13,19 @@ from composer_assist.runtime.package import CuePackage
 
 
 def listeners_json(profiles: str | None = None, model: str | None = None, store: str | None = None,
-                   project: str | None = None) -> Any | None:
-    """The profiles and assignment tables to ship: an export-profiles file, or a model in the store."""
+                   project: str | None = None, min_cluster_size: int = 50) -> Any | None:
+    """The profiles and assignment tables to ship: an export-profiles file, or a model in the store;
+    clusters of at least ``min_cluster_size`` listeners only (``learn.min_size``)."""
     if profiles is not None and model is not None:
         raise PackageError("give either --profiles or --listener-model, not both")
     if profiles is not None:
         from composer_assist.learn.tables import load_export, tables_from_export
 
+        from composer_assist.learn.min_size import drop_small_exported
+
         data = load_export(profiles)
         tables_from_export(data, str(profiles))
-        return data
+        return drop_small_exported(data, min_cluster_size, str(profiles))
     if model is not None:
         from composer_assist.learn.assign import load_model
         from composer_assist.learn.store import default_store_dir
@@ -30,7 +33,7 @@ def listeners_json(profiles: str | None = None, model: str | None = None, store:
 
         if store is None and project is not None and (default_store_dir(project) / model).exists():
             store = str(default_store_dir(project))
-        return export_json(load_model(model, store))
+        return export_json(load_model(model, store), min_cluster_size)
     return None
 
 

@@ -43,7 +43,7 @@ for line in sys.stdin:
         i = 0
         while True:  # refit and save until killed
             main(["learn", "fit", log, "-o", "taste", "--store", store, "--holdout", "0",
-                  "--clusters", str(2 + i % 2), "--seed", str(i % 2)])
+                  "--clusters", str(2 + i % 2), "--seed", str(i % 2), "--min-cluster-size", "1"])
             i += 1
     print(pid, flush=True)
     os.waitpid(pid, 0)
@@ -53,7 +53,7 @@ for line in sys.stdin:
 
 def _fit(log: Path, store: Path, k: int) -> None:
     assert main(["learn", "fit", str(log), "-o", "taste", "--store", str(store), "--holdout", "0",
-                 "--clusters", str(k), "--seed", str(k - 2)]) == 0
+                 "--clusters", str(k), "--seed", str(k - 2), "--min-cluster-size", "1"]) == 0
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -72,7 +72,7 @@ def test_killed_fit_leaves_the_old_or_the_new_model(tmp_path, capsys):
             t = time.perf_counter()
             _fit(log, store, k)
             cycle = time.perf_counter() - t
-            reference[k] = load_model_with_meta("taste", store)[0].labels_
+            reference[k] = load_model_with_meta("taste", store)[0].log_keep_
     capsys.readouterr()
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "PYTHONPATH": str(Path(composer_assist.__file__).parents[1])}
@@ -100,7 +100,7 @@ def test_killed_fit_leaves_the_old_or_the_new_model(tmp_path, capsys):
             model, meta = load_model_with_meta("taste", store)  # never missing, torn or mismatched
             k = model.n_clusters_
             assert k in (2, 3) and meta["quality"]["n_clusters"] == k
-            assert meta["hyperparameters"]["n_clusters"]["array"] and np.array_equal(model.labels_, reference[k])
+            assert meta["hyperparameters"]["n_clusters"]["array"] and np.array_equal(model.log_keep_, reference[k])
             seen[k] += 1
             temps = list(store.glob(".taste.npz.*.tmp"))  # a kill while the new file was being written
             torn += bool(temps)

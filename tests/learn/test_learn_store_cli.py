@@ -25,12 +25,12 @@ def small_model():
 def test_save_load_and_refusals(tmp_path, small_model):
     pop, model = small_model
     store = ModelStore(tmp_path / "models")
-    path = store.save(model, "taste")
+    path = store.save(model, "taste", min_cluster_size=1)
     assert path == store.root / "taste.npz" and store.list() == ["taste"]
     loaded = load_model("taste", store.root)
     assert (loaded.predict(pop.log) == model.predict(pop.log)).all()
     _, meta = store.read_meta("taste")
-    assert meta["versions"]["scikit-learn"] and len(meta["sha256"]) == 64 and meta["schema_version"] == 3
+    assert meta["versions"]["scikit-learn"] and len(meta["sha256"]) == 64 and meta["schema_version"] == 4
 
     outside = tmp_path / "elsewhere" / "taste.npz"
     with pytest.raises(ModelStoreError, match="outside the model store"):
@@ -115,7 +115,7 @@ def test_models_load_from_any_store_and_no_key_is_involved(tmp_path, small_model
     machine) loads, and no key file or environment variable changes anything."""
     pop, model = small_model
     a, b = ModelStore(tmp_path / "a"), ModelStore(tmp_path / "b")
-    a.save(model, "taste")
+    a.save(model, "taste", min_cluster_size=1)
     b.root.mkdir()
     (b.root / "taste.npz").write_bytes((a.root / "taste.npz").read_bytes())
     monkeypatch.setenv("COMPOSER_ASSIST_KEY_FILE", str(tmp_path))  # a folder: was an unreadable key before

@@ -276,4 +276,4 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
         path = u.path.lstrip("/").split("/", 1)
         assert path[0] in ("pkg", "flipped", "truncated", "escaping", "encoded") and path[1] in allowed, url
         seen.add(path[1])
-    assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.csv"} <= seen
+    assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.json"} <= seen
