@@ -34,7 +34,9 @@ def test_export_zip_then_validate_and_play(short_project, short_render, tmp_path
     assert main(["play-package", str(tmp_path / "cue.zip"), "--trace", str(trace_file), "-o", str(wav)]) == 0
     assert "2 switches" in capsys.readouterr().out
     audio, sr = sf.read(wav, dtype="float32")
-    expected, _ = open_package(tmp_path / "cue.zip").render(swinging_trace())
+    from composer_assist.core.trace import load_trace
+
+    expected, _ = open_package(tmp_path / "cue.zip").render(load_trace(trace_file))  # as read: calibrated alike
     assert sr == 48000 and np.array_equal(audio, expected)
 
 
@@ -93,7 +95,9 @@ def test_decisions_file_is_the_runtime_vector(short_package, trace_file, tmp_pat
                  "--decisions", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["mode"] == "live" and data["block"] == 512
-    assert data["decisions"] == decisions_vector(short_package[0], swinging_trace(), mode="live")
+    from composer_assist.core.trace import load_trace
+
+    assert data["decisions"] == decisions_vector(short_package[0], load_trace(trace_file), mode="live")
     assert [e["to"] for e in data["decisions"] if e["kind"] == "switch"] == ["tense", "calm"]
 
 
