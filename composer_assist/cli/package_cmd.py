@@ -120,7 +120,9 @@ def run_play(args: argparse.Namespace) -> int:
     end = pkg.frames_for(trace, args.duration) / pkg.sample_rate
     player = pkg.player(trace, args.mode, profile, args.block, args.duration)
     play_package_live(pkg, player, args.device, args.null, args.block, end)
-    print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches")
+    out = player.status.output
+    dev = "" if out is None else f", underruns {out.underruns}"
+    print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches{dev}")
     return 0
 
 

@@ -31,6 +31,7 @@ def test_play_package_on_a_device_plays_the_offline_render(pulse_server, short_p
                               str(trace_path), "--mode", "live", "--device", "pulse", "--duration", str(seconds)],
                              capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().endswith("underruns 0"), run.stdout  # a glitch would spoil the comparison
     recorded, sr = sf.read(wav, dtype="float32", always_2d=True)
     head = ref[: 5 * sr]
     lag = int(np.argmax(correlate(recorded[:, 0].astype(np.float64), head[:, 0].astype(np.float64),
