@@ -32,7 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "for a listener cluster (--cluster) or a listener assigned from their feedback "
                                    "(--feedback LOG --listener ID), and write OUT.wav or play on a device.")
     p.add_argument("package", help="package folder or zip")
-    p.add_argument("--trace", required=True, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    p.add_argument("--trace", default=None, help="emotion trace (CSV/JSON, studyforrest, PMEmo)")
+    p.add_argument("--osc", type=int, default=None, metavar="PORT",
+                   help="with --device/--null: follow /emotion valence arousal [intensity] and /heart_rate bpm "
+                        "OSC messages on this UDP port (over the trace, if any, until /release)")
     add_trace_input(p, "trace ")
     p.add_argument("--mode", choices=("live", "planned"), default=None,
                    help="adaptive mode (default: the package's, as `adapt`)")
@@ -98,8 +101,10 @@ def run_play(args: argparse.Namespace) -> int:
         raise PackageError("give either --cluster or --feedback/--listener, not both")
     if (args.feedback is None) != (args.listener is None):
         raise PackageError("--feedback and --listener go together (whose events, in which log)")
+    if args.trace is None and (args.osc is None or args.out is not None or args.decisions is not None):
+        raise PackageError("give --trace T (or, to play on --device/--null, --osc PORT)")
     pkg = open_package(args.package, codec=args.codec)
-    trace = load_trace(args.trace, **trace_input(args))
+    trace = load_trace(args.trace, **trace_input(args)) if args.trace is not None else None
     events = listener_events(args.feedback, args.listener) if args.feedback else None
     profile = pkg.profile(args.cluster, events, args.listener)
     who = f", listener cluster {profile.cluster} {profile.name}" if profile is not None else ""
@@ -117,9 +122,9 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"{pkg.cue.name!r} from {args.package} ({args.codec}){who}: {len(player.schedule.switches)} switches, "
               f"{seconds:.1f} s mixed in {mix_s:.2f} s ({seconds / max(mix_s, 1e-9):.0f}x real time) -> {path}")
         return 0
-    end = pkg.frames_for(trace, args.duration) / pkg.sample_rate
+    end = pkg.frames_for(trace, args.duration) / pkg.sample_rate if trace is not None or args.duration else None
     player = pkg.player(trace, args.mode, profile, args.block, args.duration)
-    play_package_live(pkg, player, args.device, args.null, args.block, end)
+    play_package_live(pkg, player, args.device, args.null, args.block, end, args.osc)
     out = player.status.output
     dev = "" if out is None else f", underruns {out.underruns}"
     print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches{dev}")

@@ -91,6 +91,8 @@ class CuePackage:
 
     def frames_for(self, trace: Any, duration: float | None = None) -> int:
         """Samples a render of ``trace`` lasts (as ``adapt``: the trace's span, or ``duration``)."""
+        if trace is None and duration is None:
+            raise PackageError("without a trace, say how long to play (a duration)")
         total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
         if not 0 < total <= MAX_TRACE_S:
             raise PackageError(f"a duration of {total:g} s is not one to render (at most {MAX_TRACE_S / 3600:g} h)")

@@ -76,13 +76,21 @@ def render_package_to_wav(pkg: CuePackage, trace: Any, out: str | os.PathLike, m
 
 
 def play_package_live(pkg: CuePackage, player: Any, device: str | None, null: bool, block: int,
-                      end_s: float) -> None:
-    """Play ``player`` on a device (or paced with no device) until ``end_s`` seconds."""
+                      end_s: float | None, osc_port: int | None = None) -> None:
+    """Play ``player`` on a device (or paced with no device) until ``end_s`` seconds (None: until
+    interrupted), following OSC input on ``osc_port`` when given."""
+    import contextlib
+
     from composer_assist.services.play import open_output
 
     output = open_output(device, null=null, block=block, sample_rate=pkg.sample_rate)
-    with output.play(player):
-        while player.status.seconds < end_s:
+    osc = contextlib.nullcontext()
+    if osc_port is not None:
+        from composer_assist.services.osc import OscInput
+
+        osc = OscInput(player.command_queue(), osc_port)
+    with osc, output.play(player):
+        while end_s is None or player.status.seconds < end_s:
             time.sleep(0.05)
             if output.failed():
                 raise PackageError(f"audio output stopped: {output.failed()}")

@@ -108,3 +108,31 @@ def test_play_package_with_no_device_is_paced(short_package, trace_file, capsys)
     assert main(["play-package", str(short_package[0]), "--trace", str(trace_file), "--null", "--duration", "1"]) == 0
     assert time.perf_counter() - t0 >= 0.9  # real time, not as fast as possible
     assert "played 'short'" in capsys.readouterr().out
+
+
+def test_play_package_follows_osc_without_a_trace(short_package):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen([sys.executable, "-m", "composer_assist", "play-package", str(short_package[0]), "--null",
+                             "--osc", str(port), "--duration", "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    client = SimpleUDPClient("127.0.0.1", port)
+    for _ in range(30):  # until the player has started (it reads the package first)
+        time.sleep(0.2)
+        client.send_message("/emotion", [-0.5, 0.6])
+        if proc.poll() is not None:
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "played 'short'" in out and ": 1 switches" in out  # calm (nearest neutral) -> tense, on OSC alone
