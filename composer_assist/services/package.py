@@ -28,8 +28,15 @@ def listeners_json(profiles: str | None = None, model: str | None = None, store:
         from composer_assist.learn.store import default_store_dir
         from composer_assist.learn.tables import export_json
 
-        if store is None and project is not None and (default_store_dir(project) / model).exists():
-            store = str(default_store_dir(project))
+        if store is None and project is not None:
+            from composer_assist.core.errors import ModelStoreError
+            from composer_assist.learn.store import ModelStore
+
+            try:  # the project's own store first, as `adapt --listener-model` looks
+                if ModelStore(default_store_dir(project)).path_for(model).exists():
+                    store = str(default_store_dir(project))
+            except ModelStoreError:
+                pass
         return export_json(load_model(model, store))
     return None
 
