@@ -103,12 +103,13 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
         if nominal is None:
             m.loudness[v.name] = None
             continue
-        # The oversampling runs outside the GIL: both true peaks measure beside the loudness.
+        # The full mix is the nominal mix when every layer plays in full at nominal intensity.  The
+        # oversampling runs outside the GIL: both true peaks measure beside the loudness.
         mixes = [nominal] if _all_full(v, per, nominal_intensity(v)) else [nominal, _mix(v, per, None)]
         with ThreadPoolExecutor(len(mixes)) as pool:
             tps = [pool.submit(true_peak_dbtp, x) for x in mixes]
             lufs = integrated_lufs(nominal, sample_rate)
-            peaks[v.name] = max(f.result() for f in tps)  # else the full mix is the nominal mix
+            peaks[v.name] = max(f.result() for f in tps)
         m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
     measured = {k: x for k, x in m.loudness.items() if x is not None}
     if not measured:
