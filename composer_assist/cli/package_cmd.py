@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--emotion", choices=("sensed", "scene", "off"), default="sensed",
                    help="sensed: follow --trace (default); scene: sensing off, the package's scene curve planned "
                         "ahead with the viewer's cluster; off: the composer's default variant")
+    p.add_argument("--osc", type=int, default=None, metavar="PORT",
+                   help="with --device/--null: follow /emotion valence arousal [intensity] and /heart_rate bpm "
+                        "OSC messages on this UDP port (over the trace, if any, until /release)")
     add_trace_input(p, "trace ")
     p.add_argument("--mode", choices=("live", "planned"), default=None,
                    help="adaptive mode (default: the package's, as `adapt`)")
@@ -116,8 +119,10 @@ def run_play(args: argparse.Namespace) -> int:
         raise PackageError("give either --cluster or --feedback/--listener, not both")
     if (args.feedback is None) != (args.listener is None):
         raise PackageError("--feedback and --listener go together (whose events, in which log)")
-    if args.emotion == "sensed" and args.trace is None:
-        raise PackageError("--trace: the viewer's emotion trace is needed with --emotion sensed")
+    if args.emotion == "sensed" and args.trace is None and (
+            args.osc is None or args.out is not None or args.decisions is not None):
+        raise PackageError("--trace: the viewer's emotion trace is needed with --emotion sensed "
+                           "(or, to play on --device/--null, --osc PORT)")
     pkg = open_package(args.package, codec=args.codec)
     trace = load_trace(args.trace, **trace_input(args)) if args.trace is not None else None
     events = listener_events(args.feedback, args.listener) if args.feedback else None
@@ -138,10 +143,12 @@ def run_play(args: argparse.Namespace) -> int:
         print(f"{pkg.cue.name!r} from {args.package} ({args.codec}){who}: {len(player.schedule.switches)} switches, "
               f"{seconds:.1f} s mixed in {mix_s:.2f} s ({seconds / max(mix_s, 1e-9):.0f}x real time) -> {path}")
         return 0
-    end = pkg.frames_for(trace, args.duration) / pkg.sample_rate
+    end = pkg.frames_for(trace, args.duration) / pkg.sample_rate if trace is not None or args.duration else None
     player = pkg.player(trace, args.mode, profile, args.block, args.duration)
-    play_package_live(pkg, player, args.device, args.null, args.block, end)
-    print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches")
+    play_package_live(pkg, player, args.device, args.null, args.block, end, args.osc)
+    out = player.status.output
+    dev = "" if out is None else f", underruns {out.underruns}"
+    print(f"played {pkg.cue.name!r} from {args.package}{who}: {player.status.switches} switches{dev}")
     return 0
 
 

@@ -80,36 +80,61 @@ def _all_full(variant: Variant, stems: Mapping[str, np.ndarray], intensity: floa
                for l in variant.layers if l.name in stems)
 
 
+def _layer_warnings(v: Variant, per: Mapping[str, np.ndarray], m: LevelMatch) -> None:
+    """A message for each layer of ``v`` whose true peak alone is over full scale."""
+    for layer in v.layers:
+        if layer.name in per:
+            gl, gr = layer_gains(layer.gain_db, layer.pan)
+            a = np.asarray(per[layer.name], dtype=np.float64)
+            a = np.stack([a[0] * gl, a[1] * gr])
+            # Oversampled values never exceed the sample peak times the interpolation filter's
+            # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it.
+            if np.max(np.abs(a)) * MAX_INTERSAMPLE_GAIN <= 1.0:
+                continue
+            tp = true_peak_dbtp(a)
+            if tp > 0.0:
+                m.messages.append(f"warning: variant {v.name!r} layer {layer.name!r} alone peaks at "
+                                  f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
+
+
+PENDING_VARIANTS = 1  # variants whose true peaks may still be measuring (bounds the mixes held)
+
+
+def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]], m: LevelMatch
+             ) -> dict[str, float]:
+    """Each variant's loudness (into ``m``) and true peak (returned), nominal and full mix.
+
+    The oversampling runs on two threads outside the GIL while this thread mixes the next variant
+    and measures its loudness; the full mix is the nominal one when every layer plays in full.
+    """
+    pending: list[tuple[str, list]] = []
+    peaks: dict[str, float] = {}
+    with ThreadPoolExecutor(2) as pool:
+        for v in cue.variants:
+            per = stems.get(v.name, {})
+            _layer_warnings(v, per, m)
+            nominal = _mix(v, per, nominal_intensity(v))
+            if nominal is None:
+                m.loudness[v.name] = None
+                continue
+            mixes = [nominal] if _all_full(v, per, nominal_intensity(v)) else [nominal, _mix(v, per, None)]
+            pending.append((v.name, [pool.submit(true_peak_dbtp, x) for x in mixes]))
+            del mixes
+            lufs = integrated_lufs(nominal, sample_rate)
+            m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
+            del nominal
+            while len(pending) > PENDING_VARIANTS:
+                name, futures = pending.pop(0)
+                peaks[name] = max(f.result() for f in futures)
+        for name, futures in pending:
+            peaks[name] = max(f.result() for f in futures)
+    return peaks
+
+
 def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]]) -> LevelMatch:
     """Per-variant gains for ``stems[variant][layer]`` (2, n) arrays; see the module docstring."""
     m = LevelMatch()
-    peaks: dict[str, float] = {}
-    for v in cue.variants:
-        per = stems.get(v.name, {})
-        for layer in v.layers:
-            if layer.name in per:
-                gl, gr = layer_gains(layer.gain_db, layer.pan)
-                a = np.asarray(per[layer.name], dtype=np.float64)
-                a = np.stack([a[0] * gl, a[1] * gr])
-                # Oversampled values never exceed the sample peak times the interpolation filter's
-                # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it.
-                if np.max(np.abs(a)) * MAX_INTERSAMPLE_GAIN <= 1.0:
-                    continue
-                tp = true_peak_dbtp(a)
-                if tp > 0.0:
-                    m.messages.append(f"warning: variant {v.name!r} layer {layer.name!r} alone peaks at "
-                                      f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
-        nominal = _mix(v, per, nominal_intensity(v))
-        if nominal is None:
-            m.loudness[v.name] = None
-            continue
-        # The oversampling runs outside the GIL: both true peaks measure beside the loudness.
-        mixes = [nominal] if _all_full(v, per, nominal_intensity(v)) else [nominal, _mix(v, per, None)]
-        with ThreadPoolExecutor(len(mixes)) as pool:
-            tps = [pool.submit(true_peak_dbtp, x) for x in mixes]
-            lufs = integrated_lufs(nominal, sample_rate)
-            peaks[v.name] = max(f.result() for f in tps)  # else the full mix is the nominal mix
-        m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
+    peaks = _measure(cue, sample_rate, stems, m)
     measured = {k: x for k, x in m.loudness.items() if x is not None}
     if not measured:
         return m

@@ -50,18 +50,36 @@ def transitions_part(cue: Cue, clock: CueClock) -> tuple[list[M.TransitionRule],
     return rules, table
 
 
+CALIBRATION_CONSTANTS = ("TAU", "S_MIN", "WARMUP_S")  # playback.calibration's settings, when it exists
+
+
+def calibration_part(config: PolicyConfig) -> dict | None:
+    """The viewer-calibration settings: on or off, and the calibration's constants (None when the
+    policy has no calibration)."""
+    if not hasattr(config, "calibrate"):
+        return None
+    out: dict = {"enabled": bool(config.calibrate)}
+    try:
+        from composer_assist.playback import calibration
+    except ImportError:
+        return out
+    out.update({k.lower(): float(getattr(calibration, k)) for k in CALIBRATION_CONSTANTS if hasattr(calibration, k)})
+    return out
+
+
 def adaptive_part(cue: Cue, config: PolicyConfig | None = None) -> M.Adaptive:
-    """The cue's adaptive settings and the policy's (every number of ``PolicyConfig``)."""
-    config = config or PolicyConfig()
+    """The cue's adaptive settings and the policy's (every number of ``PolicyConfig``).
+
+    Calibration is on by default in a package, as ``adapt`` calibrates traces read from files:
+    a package's player follows viewers' readings.
+    """
+    if config is None:
+        config = PolicyConfig()
+        if hasattr(config, "calibrate"):
+            config = dataclasses.replace(config, calibrate=True)
     a = cue.adaptive
-    policy, calibration = {}, None
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            policy[f.name] = float(value)
-    raw = getattr(config, "calibration", None)  # the calibration settings, when the policy has them
-    if raw is not None:
-        calibration = dataclasses.asdict(raw) if dataclasses.is_dataclass(raw) else dict(raw)
+    policy = {f.name: float(getattr(config, f.name)) for f in dataclasses.fields(config)
+              if isinstance(getattr(config, f.name), (int, float)) and not isinstance(getattr(config, f.name), bool)}
     return M.Adaptive(dwell_bars=a.dwell_bars, hysteresis=a.hysteresis, intensity_slew=a.intensity_slew,
                       control_rate=a.control_rate, congruence_radius=a.congruence_radius, mode=DEFAULT_MODE,
-                      policy=policy, calibration=calibration)
+                      policy=policy, calibration=calibration_part(config))

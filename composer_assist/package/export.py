@@ -179,7 +179,7 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     except KeyError as exc:
         raise ProjectError(exc.args[0]) from None
     out = Path(out)
-    stage = staging_dir(out)
+    stage = staging_dir(out, zip)
     try:
         if web:
             _copy_web_player(stage, web_player)

@@ -24,11 +24,16 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: the same bytes e
 CHUNK = 1 << 20
 
 
-def staging_dir(out: Path) -> Path:
-    """A fresh temporary folder beside ``out`` (same file system, so the final rename is atomic)."""
+def staging_dir(out: Path, zip_: bool = False) -> Path:
+    """A fresh temporary folder beside ``out`` (same file system, so the final rename is atomic),
+    once ``out`` is known to be replaceable by a package (checked before any work)."""
     parent = out.parent if str(out.parent) else Path(".")
-    if out.exists() and out.is_dir() and out.suffix == ".zip":
+    if zip_ and out.is_dir():
         raise PackageError(f"{out}: is a folder; a zip package needs a file name")
+    if not zip_ and out.exists() and not out.is_dir():
+        raise PackageError(f"{out}: exists and is not a folder")
+    if not zip_ and out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).exists():
+        raise PackageError(f"{out}: a folder that is not a package; refusing to replace it")
     for p in [out.parent, *out.parent.parents]:
         if p.exists() and not p.is_dir():
             raise PackageError(f"{out}: cannot be written: {p} is a file")

@@ -4,5 +4,5 @@ library and ``composer_assist.playback``/``core`` (an import contract holds this
 client can ship it without DawDreamer, scikit-learn or pydantic.
 
     pkg = open_package("out/night_chase.pkg")
-    audio = pkg.render(load_trace("viewer.csv"), cluster="suspense-lovers")
+    audio, player = pkg.render(load_trace("viewer.csv"), profile=pkg.profile(cluster="suspense-lovers"))
 """

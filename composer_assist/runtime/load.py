@@ -56,9 +56,13 @@ def cue_from_manifest(m: dict[str, Any]) -> Cue:
 
 
 def policy_config(m: dict[str, Any]) -> PolicyConfig:
-    """The policy settings the package was exported with (unknown names are ignored: newer settings)."""
+    """The policy settings the package was exported with (unknown names are ignored: newer settings),
+    calibration on when the package says so and this policy can calibrate."""
     known = set(PolicyConfig.__dataclass_fields__)
-    values = {k: v for k, v in m["adaptive"].get("policy", {}).items() if k in known}
+    values = {k: float(v) for k, v in m["adaptive"].get("policy", {}).items() if k in known}
+    calibration = m["adaptive"].get("calibration") or {}
+    if "calibrate" in known:
+        values["calibrate"] = bool(calibration.get("enabled", False))
     return PolicyConfig(**values)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -88,11 +89,20 @@ class CuePackage:
         """A player of this package (one at a time: players share the stems)."""
         mode = mode or (self.mode if trace is not None else "live")
         return Player(self.stems, mode=mode, trace=trace, profiles=[profile] if profile else None,
-                      profile=0 if profile else None, config=self.config, block=block, duration=duration,
+                      profile=0 if profile else None, config=self.config_for(trace), block=block, duration=duration,
                       history_blocks=history_blocks, publish_status=publish_status)
+
+    def config_for(self, trace: Any) -> Any:
+        """The policy settings for ``trace``: as ``adapt``, a viewer's readings (a trace read from a
+        file, or live input) are calibrated when the package says so; a curve made in code is not."""
+        if not getattr(self.config, "calibrate", False) or trace is None or getattr(trace, "source", ""):
+            return self.config
+        return replace(self.config, calibrate=False)
 
     def frames_for(self, trace: Any, duration: float | None = None) -> int:
         """Samples a render of ``trace`` lasts (as ``adapt``: the trace's span, or ``duration``)."""
+        if trace is None and duration is None:
+            raise PackageError("without a trace, say how long to play (a duration)")
         total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
         if not 0 < total <= MAX_TRACE_S:
             raise PackageError(f"a duration of {total:g} s is not one to render (at most {MAX_TRACE_S / 3600:g} h)")

@@ -124,6 +124,8 @@ class PackageSource:
             why = check_member_name(f["path"])
             if why:
                 raise self.fail(f"files[{i}].path: {why}", f["path"])
+            if f["path"] in out or f["path"] == MANIFEST_NAME:
+                raise self.fail(f"files[{i}].path: listed twice (or the manifest itself)", f["path"])
             out[f["path"]] = (f["size"], f["sha256"])
         return out
 

@@ -31,8 +31,15 @@ def listeners_json(profiles: str | None = None, model: str | None = None, store:
         from composer_assist.learn.store import default_store_dir
         from composer_assist.learn.tables import export_json
 
-        if store is None and project is not None and (default_store_dir(project) / model).exists():
-            store = str(default_store_dir(project))
+        if store is None and project is not None:
+            from composer_assist.core.errors import ModelStoreError
+            from composer_assist.learn.store import ModelStore
+
+            try:  # the project's own store first, as `adapt --listener-model` looks
+                if ModelStore(default_store_dir(project)).path_for(model).exists():
+                    store = str(default_store_dir(project))
+            except ModelStoreError:
+                pass
         return export_json(load_model(model, store), min_cluster_size)
     return None
 
@@ -79,13 +86,21 @@ def render_package_to_wav(pkg: CuePackage, trace: Any, out: str | os.PathLike, m
 
 
 def play_package_live(pkg: CuePackage, player: Any, device: str | None, null: bool, block: int,
-                      end_s: float) -> None:
-    """Play ``player`` on a device (or paced with no device) until ``end_s`` seconds."""
+                      end_s: float | None, osc_port: int | None = None) -> None:
+    """Play ``player`` on a device (or paced with no device) until ``end_s`` seconds (None: until
+    interrupted), following OSC input on ``osc_port`` when given."""
+    import contextlib
+
     from composer_assist.services.play import open_output
 
     output = open_output(device, null=null, block=block, sample_rate=pkg.sample_rate)
-    with output.play(player):
-        while player.status.seconds < end_s:
+    osc = contextlib.nullcontext()
+    if osc_port is not None:
+        from composer_assist.services.osc import OscInput
+
+        osc = OscInput(player.command_queue(), osc_port)
+    with osc, output.play(player):
+        while end_s is None or player.status.seconds < end_s:
             time.sleep(0.05)
             if output.failed():
                 raise PackageError(f"audio output stopped: {output.failed()}")

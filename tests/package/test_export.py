@@ -107,4 +107,7 @@ def test_export_refuses_to_replace_a_folder_that_is_not_a_package(short_project,
     with pytest.raises(PackageError, match="not a package; refusing to replace it"):
         export_package(short_project, "short", precious, render=short_render)
     assert (precious / "thesis.txt").read_text() == "keep me"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+    (tmp_path / "a.zip").write_bytes(b"an older zip")
+    with pytest.raises(PackageError, match="exists and is not a folder"):
+        export_package(short_project, "short", tmp_path / "a.zip", render=short_render)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "mine"]  # refused before any work

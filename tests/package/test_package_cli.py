@@ -34,7 +34,9 @@ def test_export_zip_then_validate_and_play(short_project, short_render, tmp_path
     assert main(["play-package", str(tmp_path / "cue.zip"), "--trace", str(trace_file), "-o", str(wav)]) == 0
     assert "2 switches" in capsys.readouterr().out
     audio, sr = sf.read(wav, dtype="float32")
-    expected, _ = open_package(tmp_path / "cue.zip").render(swinging_trace())
+    from composer_assist.core.trace import load_trace
+
+    expected, _ = open_package(tmp_path / "cue.zip").render(load_trace(trace_file))  # as read: calibrated alike
     assert sr == 48000 and np.array_equal(audio, expected)
 
 
@@ -93,7 +95,9 @@ def test_decisions_file_is_the_runtime_vector(short_package, trace_file, tmp_pat
                  "--decisions", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["mode"] == "live" and data["block"] == 512
-    assert data["decisions"] == decisions_vector(short_package[0], swinging_trace(), mode="live")
+    from composer_assist.core.trace import load_trace
+
+    assert data["decisions"] == decisions_vector(short_package[0], load_trace(trace_file), mode="live")
     assert [e["to"] for e in data["decisions"] if e["kind"] == "switch"] == ["tense", "calm"]
 
 
@@ -104,3 +108,31 @@ def test_play_package_with_no_device_is_paced(short_package, trace_file, capsys)
     assert main(["play-package", str(short_package[0]), "--trace", str(trace_file), "--null", "--duration", "1"]) == 0
     assert time.perf_counter() - t0 >= 0.9  # real time, not as fast as possible
     assert "played 'short'" in capsys.readouterr().out
+
+
+def test_play_package_follows_osc_without_a_trace(short_package):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen([sys.executable, "-m", "composer_assist", "play-package", str(short_package[0]), "--null",
+                             "--osc", str(port), "--duration", "5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    client = SimpleUDPClient("127.0.0.1", port)
+    for _ in range(30):  # until the player has started (it reads the package first)
+        time.sleep(0.2)
+        client.send_message("/emotion", [-0.5, 0.6])
+        if proc.poll() is not None:
+            break
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "played 'short'" in out and ": 1 switches" in out  # calm (nearest neutral) -> tense, on OSC alone

@@ -26,11 +26,15 @@ def test_play_package_on_a_device_plays_the_offline_render(pulse_server, short_p
     seconds = 6
     ref, _ = open_package(folder).render(load_trace(trace_path), mode="live", duration=seconds)
     wav = tmp_path / "monitor.wav"
-    with pulse_server.record(wav):
-        run = subprocess.run([sys.executable, "-m", "composer_assist", "play-package", str(folder), "--trace",
-                              str(trace_path), "--mode", "live", "--device", "pulse", "--duration", str(seconds)],
-                             capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
+    for _attempt in range(2):  # a glitch (another job starving the machine) spoils a comparison: once more
+        with pulse_server.record(wav):
+            run = subprocess.run([sys.executable, "-m", "composer_assist", "play-package", str(folder), "--trace",
+                                  str(trace_path), "--mode", "live", "--device", "pulse", "--duration",
+                                  str(seconds)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        if run.stdout.strip().endswith("underruns 0"):
+            break
+    assert run.stdout.strip().endswith("underruns 0"), run.stdout
     recorded, sr = sf.read(wav, dtype="float32", always_2d=True)
     head = ref[: 5 * sr]
     lag = int(np.argmax(correlate(recorded[:, 0].astype(np.float64), head[:, 0].astype(np.float64),

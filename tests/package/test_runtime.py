@@ -131,11 +131,21 @@ print(heavy, audio.shape)
     assert out.stdout.strip() == "[] (120000, 2)"
 
 
-def test_the_stored_decision_vector_still_holds(flac_pkg, root):
+def uncalibrated_package(project, render, out):
+    """The short cue exported with the policy's defaults (viewer calibration off): the stored vector's package."""
+    from composer_assist.package.export import export_package
+    from composer_assist.playback.policy import PolicyConfig
+
+    export_package(project, "short", out, render=render, config=PolicyConfig())
+    return open_package(out)
+
+
+def test_the_stored_decision_vector_still_holds(short_project, short_render, root, tmp_path):
     """tests/data/package/short_swing.decisions.json: the vector the web player is compared against."""
     from composer_assist.core.trace import load_trace
 
+    pkg = uncalibrated_package(short_project, short_render, tmp_path / "pkg")
     data = json.loads((root / "tests/data/package/short_swing.decisions.json").read_text())
     trace = load_trace(root / "tests/data/package" / data["trace"])
     for mode, vec in data["modes"].items():
-        assert decisions_vector(flac_pkg, trace, mode=mode, block=data["block"]) == vec
+        assert decisions_vector(pkg, trace, mode=mode, block=data["block"]) == vec

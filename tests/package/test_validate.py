@@ -146,6 +146,9 @@ def test_schema_errors_name_the_field(short_package, tmp_path, capsys):
     code, err = _validate(capsys, _zip_of(folder, tmp_path / "r.zip",
                                           edit=lambda m: m["rules"][0].update(target="loud")))
     assert code == 2 and "rules[0].target: no variant 'loud'" in err
+    code, err = _validate(capsys, _zip_of(folder, tmp_path / "d.zip",
+                                          edit=lambda m: m["files"].append(dict(m["files"][0]))))
+    assert code == 2 and "listed twice" in err
     bad = tmp_path / "junk.zip"
     bad.write_bytes(b"PK\x03\x04 not really")
     code, err = _validate(capsys, bad)
