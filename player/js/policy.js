@@ -13,7 +13,13 @@ export const DEFAULT_CONFIG = Object.freeze({
 });
 
 /** The policy settings the package ships (adaptive.policy), over the defaults. */
-export const configOf = (cue) => ({ ...DEFAULT_CONFIG, ...((cue.adaptive && cue.adaptive.policy) || {}) });
+export function configOf(cue) {
+  const adaptive = cue.adaptive || {};
+  const cfg = { ...DEFAULT_CONFIG, ...(adaptive.policy || {}) };
+  // Calibration is its own block of the manifest (adaptive.calibration.enabled), as the runtime reads it.
+  if (adaptive.calibration && typeof adaptive.calibration.enabled === 'boolean') cfg.calibrate = adaptive.calibration.enabled;
+  return cfg;
+}
 
 const clip = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
