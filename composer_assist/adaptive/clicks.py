@@ -6,8 +6,8 @@ law, and every stinger still sounding there).  The music's own onsets cancel, an
 mixing added (a click) remains, as the largest sample step of the difference.
 
 At a loop wrap the seam itself is checked too (the reference reads the same seam, so a cut in it
-would cancel): the output must not step more at the wrap than the music does on either side of
-it (the leaving pass before, the bare loop start after).  A note cut dead there, or a fragment of
+would cancel): the output must not step more at the wrap than the music on both sides of it
+can (the leaving pass's steps before it plus the bare loop start's after it).  A note cut dead there, or a fragment of
 the next notes played over the loop start, shows as its size; a release tail ringing on, or a
 loop that tiles seamlessly, does not.
 """
@@ -169,11 +169,12 @@ def _wrap_steps(ref: _Reference, audio, w: int) -> float:
 
 def _cut_step(ref: _Reference, d, audio, lo: int, w: int) -> float:
     """How much more the output steps at a wrap (at ``lo + w``) and just after it than the music
-    does on either side: the leaving pass before the wrap, the bare loop start (its own entry
-    included) and any stinger after it."""
+    on both sides can: the leaving pass's largest step before the wrap plus the entering bare loop
+    start's (its own entry and any stinger included).  A tail that rings on steps no more than
+    before, and steps of a sum are at most the sum of the steps."""
     out = np.asarray(audio[lo:lo + 2 * w], dtype=np.float64)
     step = np.max(np.abs(np.diff(out, axis=0)), axis=1)
     entering = np.zeros((w + 1, 2))
     entering[1:] = ref.deck_frames(d, lo + w, w, seam=False) + ref.stinger_frames(lo + w, w)
-    own = max(float(step[:w - 1].max()), float(np.max(np.abs(np.diff(entering, axis=0)))))
+    own = float(step[:w - 1].max()) + float(np.max(np.abs(np.diff(entering, axis=0))))
     return max(0.0, float(step[w - 1:].max()) - own)
