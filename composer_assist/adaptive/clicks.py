@@ -178,3 +178,16 @@ def _cut_step(ref: _Reference, d, audio, lo: int, w: int) -> float:
     entering[1:] = ref.deck_frames(d, lo + w, w, seam=False) + ref.stinger_frames(lo + w, w)
     own = float(step[:w - 1].max()) + float(np.max(np.abs(np.diff(entering, axis=0))))
     return max(0.0, float(step[w - 1:].max()) - own)
+
+
+def loop_wraps(schedule: Schedule, stems, frames: int) -> list[int]:
+    """Output samples where the playing variant wraps from the loop end to the loop start."""
+    cl, out = stems.clock, []
+    decks = _decks(schedule, stems)
+    for j, (start, until, _, pos, _) in enumerate(decks):
+        end = min(frames, until if j + 1 == len(decks) else schedule.switches[j].sample)
+        t = start + cl.limit(pos) - pos
+        while t < end:
+            out.append(int(t))
+            t += cl.loop_len
+    return out

@@ -99,8 +99,13 @@ def count_returns(result, window_s: float = RETURN_WINDOW_S) -> int:
     own = getattr(result.quality, "returns", None)
     if isinstance(own, int):
         return own
-    sw, sr = result.schedule.switches, result.sample_rate
-    return sum(1 for a, b in zip(sw, sw[1:]) if b.target == a.source and (b.sample - a.sample) / sr <= window_s)
+    return len(return_switches(result.schedule, result.sample_rate, window_s))
+
+
+def return_switches(schedule, sample_rate: int, window_s: float = RETURN_WINDOW_S) -> list:
+    """The switches that go back to the variant the switch before them left, within ``window_s``."""
+    sw = schedule.switches
+    return [b for a, b in zip(sw, sw[1:]) if b.target == a.source and (b.sample - a.sample) / sample_rate <= window_s]
 
 
 def _bar_seconds(result) -> float:
