@@ -194,14 +194,14 @@ def build() -> Project:
             layer("strings", "strings", pad_part(sad, 0, 62), (0.0, 1.0), -6.0),
             layer("keys", "keys", melody(sad_melody, 70), (0.0, 1.0), -6.0, 0.2, clip_name="sad_melody"),
             layer("pad", "pad", pad_part(sad, 12, 50), (0.0, 1.0), -9.0),
-            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.25, 1.0), -8.0),
+            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.2, 1.0), -10.0),
         ]),
         Variant("ambient", valence=0.0, arousal=0.0, tags=["neutral", "ambient", "open"], intensity=(0.0, 0.7),
                 layers=[
             layer("pad", "pad", fifths_part(amb, 12, 58), (0.0, 1.0), -5.0),
             layer("keys", "keys", melody(amb_bells, 58), (0.0, 1.0), -8.0, 0.25, clip_name="ambient_keys"),
-            layer("strings", "strings", pad_part(amb, 24, 50), (0.35, 1.0), -10.0, -0.3),
-            layer("bass", "bass", bass_part(amb, [(0.0, 3.8, 0)], 60), (0.55, 1.0), -9.0),
+            layer("strings", "strings", pad_part(amb, 24, 50), (0.2, 1.0), -12.0, -0.3),
+            layer("bass", "bass", bass_part(amb, [(0.0, 3.8, 0)], 60), (0.5, 1.0), -12.0),
         ]),
     ]
 
