@@ -11,7 +11,7 @@ def test_coverage_prints_figures_and_draws_the_plane(root, tmp_path, capsys):
     assert main(["coverage", str(root / "projects" / "demo"), "--cue", "night_chase",
                  str(traces / "action_chase.csv"), str(traces / "pmemo_372.csv"), "-o", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "radius 0.6" in out and "action_chase" in out and "PMEmo 372" in out and "overall" in out
+    assert "radius 0.5" in out and "action_chase" in out and "PMEmo 372" in out and "overall" in out
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
