@@ -21,6 +21,7 @@ from composer_assist.playback.schedule import Schedule
 from composer_assist.playback.stems import LUT_STEPS
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
+OWN_STEPS_S = 0.05  # at a wrap, the music's own steps are those this close on either side
 
 
 def _read(stems, v: int, pos: int, passes: int, n: int, seam: bool = True) -> np.ndarray:
@@ -161,23 +162,28 @@ def _wrap_steps(ref: _Reference, audio, w: int) -> float:
                     if not seam:
                         mix[:w] = ref.deck_frames(d, lo, w) + ref.stinger_frames(lo, w)  # the seam, up to its end
                     else:
-                        worst = max(worst, _cut_step(ref, d, audio, lo, w))
+                        worst = max(worst, _cut_step(ref, d, audio, p, w, begin))
                     worst = max(worst, _residual_step(audio, mix, lo))
             t += cl.loop_len
     return worst
 
 
-def _cut_step(ref: _Reference, d, audio, lo: int, w: int) -> float:
-    """How much more the output steps at a wrap (at ``lo + w``) and just after it than the music
-    on both sides can: the leaving pass's largest step before the wrap plus the entering bare loop
-    start's (its own entry and any stinger included).  A tail that rings on steps no more than
-    before, and steps of a sum are at most the sum of the steps."""
-    out = np.asarray(audio[lo:lo + 2 * w], dtype=np.float64)
-    step = np.max(np.abs(np.diff(out, axis=0)), axis=1)
-    entering = np.zeros((w + 1, 2))
-    entering[1:] = ref.deck_frames(d, lo + w, w, seam=False) + ref.stinger_frames(lo + w, w)
-    own = float(step[:w - 1].max()) + float(np.max(np.abs(np.diff(entering, axis=0))))
-    return max(0.0, float(step[w - 1:].max()) - own)
+def _cut_step(ref: _Reference, d, audio, p: int, w: int, begin: int) -> float:
+    """How much more the output steps at a wrap (at ``p``) and within ``w`` after it than the
+    music on both sides can: the leaving pass's largest step in the OWN_STEPS_S before the wrap
+    plus the entering bare loop start's (its own entry and any stinger included) in as long after
+    it.  A tail that rings on steps no more than before, and steps of a sum are at most the sum of
+    the steps; the span is longer than a low note's period, so a waveform's own edge counts."""
+    b = max(2 * w, int(OWN_STEPS_S * ref.stems.sample_rate))
+    lo = max(begin, p - b)
+    before = np.asarray(audio[lo:p], dtype=np.float64)
+    after = np.asarray(audio[p - 1:p + w], dtype=np.float64)
+    if before.shape[0] < 2 or after.shape[0] < 2:
+        return 0.0
+    entering = np.zeros((b + 1, 2))
+    entering[1:] = ref.deck_frames(d, p, b, seam=False) + ref.stinger_frames(p, b)
+    own = float(np.abs(np.diff(before, axis=0)).max()) + float(np.abs(np.diff(entering, axis=0)).max())
+    return max(0.0, float(np.abs(np.diff(after, axis=0)).max()) - own)
 
 
 def loop_wraps(schedule: Schedule, stems, frames: int) -> list[int]:
