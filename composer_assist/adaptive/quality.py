@@ -13,6 +13,7 @@ from composer_assist.playback.policy import ControlTrack
 from composer_assist.playback.schedule import Schedule
 
 from .clicks import CLICK_WINDOW_S, click_excess
+from .returns import return_events
 
 LOUDNESS_WINDOW_S = 3.0  # EBU short-term window, before the fade and after it
 LIVE_EARLY_S = 1.0  # how far before a reference change a live decision may still answer it
@@ -40,6 +41,11 @@ class Quality:
     # variant choice could reach; the gap to ``congruence`` is the policy's, the rest the cue's
     oracle_congruence: float | None = None
     congruence_radius: float | None = None
+    # A -> B -> A within 15 s (adaptive/returns.py): how many, how many were caused by a visit
+    # shorter than the dwell, and each event with its times
+    returns: int = 0
+    short_returns: int = 0
+    return_events: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -75,6 +81,9 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
     lags, missed = _lags(schedule.mode, sw, reference, sr)
     jumps = _loudness_jumps(sw, audio, sr)
+    from composer_assist.playback.schedule import dwell_samples
+
+    events = return_events(sw, [v.name for v in cue.variants], track, dwell_samples(cue, sr) / sr, sr)
     return Quality(
         mode=schedule.mode, duration_s=duration, switches=len(sw),
         switches_per_minute=len(sw) / (duration / 60.0) if duration > 0 else 0.0,
@@ -84,7 +93,8 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         material_step=_material_step(audio),
         click_excess=click_excess(schedule, stems, audio, sr, block) if stems is not None else 0.0,
         loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags,
-        oracle_congruence=_oracle_congruence(cue, track), congruence_radius=float(cue.adaptive.congruence_radius))
+        oracle_congruence=_oracle_congruence(cue, track), congruence_radius=float(cue.adaptive.congruence_radius),
+        returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events)
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> tuple[list[float], int]:
@@ -211,4 +221,5 @@ def format_quality(q: Quality) -> str:
         f"stems at their intended gains (transitions, loop wraps, seam ends): {q.click_excess:.4f} "
         f"(~0 is clean, a click shows as its size)",
         f"loudness jumps       {jump}",
+        f"returns A->B->A      {q.returns} within 15 s, {q.short_returns} after a visit shorter than the dwell",
     ])

@@ -54,13 +54,17 @@ class ControlTrack:
     intensity: np.ndarray  # 0..1
     scores: np.ndarray  # (ticks, variants): weighted distance minus profile tag bonus (lower wins)
     heart_rate_arousal: np.ndarray | None = None
+    # the same scores on the trace as read (unsmoothed, the tick's profile shift applied): what
+    # the viewer's curve says at that instant (the opening variant, re-checks, planned onsets)
+    raw_scores: np.ndarray | None = None
 
     def tick(self, k: int) -> "PolicyTick":
         hr = None if self.heart_rate_arousal is None else float(self.heart_rate_arousal[k])
+        raw = self.scores[k] if self.raw_scores is None else self.raw_scores[k]
         return PolicyTick(float(self.times[k]), float(self.valence[k]), float(self.arousal[k]),
                           float(self.smooth_valence[k]), float(self.smooth_arousal[k]), float(self.want_valence[k]),
                           float(self.want_arousal[k]), float(self.intensity[k]), self.scores[k], hr,
-                          self.trace_start)
+                          self.trace_start, raw)
 
 
 def ema(x: np.ndarray, alpha: float, backward: bool = False) -> np.ndarray:
@@ -112,6 +116,8 @@ class PolicyTick:
     scores: np.ndarray  # per variant (lower wins)
     heart_rate_arousal: float | None = None
     trace_start: float = 0.0
+    raw_scores: np.ndarray | None = None  # per variant, on the unsmoothed emotion (see ControlTrack)
+    jump: bool = False  # a manual override jumped the emotion here: act on it without confirming
 
 
 class LivePolicy:
@@ -127,6 +133,7 @@ class LivePolicy:
         self.tags = [v.tags for v in cue.variants]
         self._hr_seen: list[float] = []  # heart-rate samples inside the baseline window
         self._hr_base: float | None = None
+        self._jumped = False
 
     def heart_rate_sample(self, t: float, bpm: float) -> None:
         """A heart-rate reading at ``t`` s from the start: feeds the baseline (median of the first
@@ -138,6 +145,7 @@ class LivePolicy:
         """Jump the smoothed emotion to (valence, arousal): the next tick acts on it at once."""
         self.sv.jump(valence)
         self.sa.jump(arousal)
+        self._jumped = True
 
     def step(self, time: float, valence: float, arousal: float, heart_rate: float | None = None,
              intensity: float | None = None) -> PolicyTick:
@@ -149,16 +157,19 @@ class LivePolicy:
             wv = min(1.0, max(-1.0, sv + pref.valence_shift))
             wa = min(1.0, max(-1.0, sa + pref.arousal_shift))
             bonus = np.array([self.profile.tag_bonus(pref, tags) for tags in self.tags])
-        scores = np.sqrt(self.cfg.valence_weight * (wv - self.tv) ** 2 + self.cfg.arousal_weight * (wa - self.ta) ** 2)
-        if bonus is not None:
-            scores -= bonus
+        scores = distances(self.cfg, self.tv, self.ta, wv, wa, bonus)
+        # The profile's shift of this tick applied to the emotion as read, unsmoothed.
+        raw = distances(self.cfg, self.tv, self.ta, min(1.0, max(-1.0, valence + wv - sv)),
+                        min(1.0, max(-1.0, arousal + wa - sa)), bonus)
         drive, hr_a = wa, None
         if heart_rate is not None and self.cfg.heart_rate_weight > 0:
             hr_a = self._heart_rate_arousal(time, heart_rate)
             drive = (1.0 - self.cfg.heart_rate_weight) * wa + self.cfg.heart_rate_weight * hr_a
         if intensity is None:
             intensity = min(1.0, max(0.0, (drive + 1.0) / 2.0))
-        return PolicyTick(time, valence, arousal, sv, sa, wv, wa, float(intensity), scores, hr_a)
+        jump, self._jumped = self._jumped, False
+        return PolicyTick(time, valence, arousal, sv, sa, wv, wa, float(intensity), scores, hr_a,
+                          raw_scores=raw, jump=jump)
 
     def _heart_rate_arousal(self, time: float, bpm: float) -> float:
         h = self.hr.step(bpm)
@@ -166,6 +177,13 @@ class LivePolicy:
             self._hr_base = float(np.median(self._hr_seen))  # the window is full: freeze it
         base = self._hr_base if self._hr_base is not None else float(np.median(self._hr_seen or [bpm]))
         return min(1.0, max(-1.0, (h - base) / self.cfg.heart_rate_scale_bpm))
+
+
+def distances(cfg: PolicyConfig, tv: np.ndarray, ta: np.ndarray, wv, wa, bonus=None) -> np.ndarray:
+    """Weighted distance of the emotion (wv, wa) to each variant's target, less the tag bonus
+    (scalars give one row, (ticks, 1) columns give a table)."""
+    d = np.sqrt(cfg.valence_weight * (wv - tv) ** 2 + cfg.arousal_weight * (wa - ta) ** 2)
+    return d if bonus is None else d - bonus
 
 
 def smoothing_alpha(rate: float, smoothing_s: float) -> float:
@@ -215,7 +233,7 @@ def _live_track(trace, cue, profile, config, ticks, rel, t0) -> ControlTrack:
     hr_a = col("heart_rate_arousal") if rows[0].heart_rate_arousal is not None else None
     return ControlTrack("live", policy.rate, ticks, t0, col("valence"), col("arousal"), col("smooth_valence"),
                         col("smooth_arousal"), col("want_valence"), col("want_arousal"), col("intensity"),
-                        np.array([r.scores for r in rows]), hr_a)
+                        np.array([r.scores for r in rows]), hr_a, np.array([r.raw_scores for r in rows]))
 
 
 class TraceFeed:
@@ -271,8 +289,9 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
                 bonus[k, j] = profile.tag_bonus(pref, var.tags)
     tv = np.array([var.valence for var in cue.variants])
     ta = np.array([var.arousal for var in cue.variants])
-    scores = np.sqrt(cfg.valence_weight * (wv[:, None] - tv) ** 2
-                     + cfg.arousal_weight * (wa[:, None] - ta) ** 2) - bonus
+    scores = distances(cfg, tv, ta, wv[:, None], wa[:, None], bonus)
+    raw_scores = distances(cfg, tv, ta, np.clip(v + wv - sv, -1.0, 1.0)[:, None],
+                           np.clip(a + wa - sa, -1.0, 1.0)[:, None], bonus)
     drive, hr_a = wa, None
     hr = heart_rate_of(trace)
     if hr is not None and cfg.heart_rate_weight > 0:
@@ -281,4 +300,4 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
         hr_a = np.clip((h - base) / cfg.heart_rate_scale_bpm, -1.0, 1.0)
         drive = (1.0 - cfg.heart_rate_weight) * wa + cfg.heart_rate_weight * hr_a
     intensity = np.clip((drive + 1.0) / 2.0, 0.0, 1.0)
-    return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a)
+    return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a, raw_scores)

@@ -34,6 +34,7 @@ class Switch:
     enter_passes: int
     decided_at: float  # audio seconds of the tick that scheduled it
     change_at: float | None = None  # planned: when the scene's change lands (audio seconds)
+    moves_at: float | None = None  # planned: when the viewer's curve as read moves over (audio s)
 
     @property
     def arrival(self) -> int:
@@ -126,10 +127,13 @@ class Builder:
         self.sr = clock.sr
         self.names = [v.name for v in cue.variants]
         self.head = Playhead(clock)
-        start = int(np.argmin(first.scores))
+        # The variant nearest the trace's opening as read (a zero-phase view would mix in what
+        # comes after it).
+        start = int(np.argmin(first.raw_scores if first.raw_scores is not None else first.scores))
         self.sched = Schedule(mode, self.sr, start, float(first.intensity))
         self.log = self.sched.log
-        self.entry(first, "start", "emotion_distance", f"start on {self.names[start]} (nearest)", to=start)
+        self.entry(first, "start", "emotion_distance", f"start on {self.names[start]} (nearest the trace's opening)",
+                   to=start)
 
     def distances(self, tick: PolicyTick) -> dict[str, float]:
         return {n: round(float(d), 4) for n, d in zip(self.names, tick.scores)}
@@ -173,6 +177,9 @@ class Builder:
             extra["change_at"] = round(sw.change_at, 4)
             extra["lead_s"] = round(sw.change_at - sw.arrival / self.sr, 4)
             extra["started_early_s"] = round(sw.change_at - sw.sample / self.sr, 4)
+        if sw.moves_at is not None:
+            extra["moves_at"] = round(sw.moves_at, 4)
+            extra["started_before_move_s"] = round(sw.moves_at - sw.sample / self.sr, 4)
         e = self.entry(tick, kind, reason, detail, **extra)
         if sw.change_at is not None:
             # Planned: the log reads in playback order, so the entry sits where the switch is heard;

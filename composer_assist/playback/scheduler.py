@@ -1,9 +1,11 @@
 """Live scheduling: when to switch, decided one control tick at a time from the past alone.
 
 At each tick the nearest variant must beat the current (or pending) one by ``hysteresis``; a
-switch leaves at the first legal boundary after ``dwell`` since the previous switch; a pending
-switch is retargeted or cancelled if the emotion moves on before its boundary.  Planned
-scheduling (the whole curve known) is ``planned``.
+switch leaves at the first legal boundary after ``dwell`` since the previous switch and after the
+trace as read has stayed near the new variant for ``confirm`` (so a blip shorter than that never
+makes a switch and a return); a pending switch is retargeted or cancelled if the emotion moves on
+before its boundary, and re-checked at the last tick before it: cancelled if the trace as read is
+no longer nearest its target.  Planned scheduling (the whole curve known) is ``planned``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from composer_assist.core.project import Cue
 
 from .clock import CueClock
 from .policy import ControlTrack, PolicyTick
-from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, leave_text
+from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
+
+# How long the trace as read must stay nearest a new variant before the music leaves for it, as a
+# share of the dwell: a change shorter than this never makes a switch (and so no return).
+CONFIRM_SHARE_OF_DWELL = 0.5
+NOT_NEAR = 1 << 62  # a variant the trace as read is not near now (run start sentinel)
 
 @dataclass
 class Decision:
@@ -35,12 +42,20 @@ class LiveScheduler:
     retargeted or cancelled if the emotion moves on before its boundary.
     """
 
-    def __init__(self, cue: Cue, clock: CueClock, first: PolicyTick, start_variant: int | None = None):
+    def __init__(self, cue: Cue, clock: CueClock, first: PolicyTick, start_variant: int | None = None,
+                 confirm_s: float | None = None):
         self.bld = Builder(cue, clock, "live", first)
         if start_variant is not None:
             self.bld.sched.start_variant = start_variant
         self.cue, self.clock, self.sr = cue, clock, clock.sr
         self.hyst = cue.adaptive.hysteresis
+        self.tick_s = 1.0 / float(cue.adaptive.control_rate)
+        self.confirm = (int(round(CONFIRM_SHARE_OF_DWELL * dwell_samples(cue, clock.sr))) if confirm_s is None
+                        else int(round(confirm_s * clock.sr)))
+        # Per variant, the sample where the trace as read came (and stayed) within half the
+        # hysteresis of its nearest variant; NOT_NEAR while it is not.
+        self.near_since = np.full(len(cue.variants), NOT_NEAR, dtype=np.int64)
+        self._near(first, 0)
         self.playing = self.bld.sched.start_variant
         self.held_until, self.fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
         self.pending: Switch | None = None
@@ -70,9 +85,51 @@ class LiveScheduler:
             self.playing, self.held_until, self.fade_end = p.target, dwell_end(self.cue, self.clock, p), p.arrival
             self.bld.head.move(p)
             self.pending = None
+        self._near(tick, s)
         out = self._switch(tick, s)
+        p = self.pending
+        if p is not None and out.switch is None and p.sample <= int(round((tick.time + self.tick_s) * self.sr)):
+            out = self._recheck(tick, s, p)  # the last tick before its boundary
         out.intensity = self._intensity.step(tick)
         return out
+
+    def _near(self, tick: PolicyTick, s: int) -> None:
+        """Update the runs in which the trace as read is near each variant."""
+        raw = tick.raw_scores if tick.raw_scores is not None else tick.scores
+        near = raw <= raw.min() + 0.5 * self.hyst
+        since = self.near_since
+        since[~near] = NOT_NEAR
+        since[near & (since == NOT_NEAR)] = -(1 << 40) if tick.jump else s  # an override needs no confirming
+
+    def _ready(self, target: int) -> int | None:
+        """The first sample a switch to ``target`` may leave on by the confirmation, or None when
+        the trace as read is not near ``target`` now."""
+        since = int(self.near_since[target])
+        return None if since == NOT_NEAR else since + self.confirm
+
+    def _recheck(self, tick: PolicyTick, s: int, p: Switch) -> Decision:
+        """A pending switch at its boundary: cancelled if the trace as read is no longer near its
+        target, moved to a later boundary if it has not been near it for ``confirm``."""
+        names, ready = self.bld.names, self._ready(p.target)
+        if ready is not None and ready <= p.sample:
+            return Decision()
+        if ready is None:
+            raw = tick.raw_scores if tick.raw_scores is not None else tick.scores
+            self.bld.entry(tick, "cancel", "emotion_distance",
+                           f"re-checked before its boundary at {p.sample / self.sr:.3f} s: the trace is nearest "
+                           f"{names[int(np.argmin(raw))]} now, not {names[p.target]}; cancelled",
+                           frm=self.playing, to=p.target, distances=self.bld.distances(tick))
+            self.schedule.switches = [x for x in self.schedule.switches if x is not p]
+            self.pending = None
+            return Decision(cancel=p)
+        sw = self.bld.plan_switch(max(ready, p.sample + 1), self.playing, p.target, tick.time)
+        self.bld.switch_entry(tick, sw, "retarget", "confirm",
+                              f"the trace has been near {names[p.target]} only since {self.near_since[p.target] / self.sr:.3f} s "
+                              f"(confirm {self.confirm / self.sr:.2f} s): waits for the {leave_text(sw.rule)} at "
+                              f"{sw.sample / self.sr:.3f} s")
+        self.pending = sw
+        self.schedule.switches = [x for x in self.schedule.switches if x is not p] + [sw]
+        return Decision(switch=sw, cancel=p)
 
     def _switch(self, tick: PolicyTick, s: int) -> Decision:
         names, bld, pending, playing = self.bld.names, self.bld, self.pending, self.playing
@@ -99,7 +156,14 @@ class LiveScheduler:
             self.schedule.switches = [x for x in self.schedule.switches if x is not pending]
             self.pending = None
             return Decision(cancel=pending)
-        earliest = max(s, self.held_until, self.fade_end)
+        ready = self._ready(best)
+        if ready is None:  # the smoothing still leans to it, the trace itself has left it
+            if self._hold != ("confirm", best):
+                bld.entry(tick, "hold", "confirm", f"{names[best]} nearer on the smoothed trace but the trace "
+                          f"as read is not near it now", frm=cur, to=best, distances=bld.distances(tick))
+                self._hold = ("confirm", best)
+            return Decision()
+        earliest = max(s, self.held_until, self.fade_end, ready)
         sw = bld.plan_switch(earliest, playing, best, tick.time)
         bld.switch_entry(tick, sw, "retarget" if pending is not None else "switch",
                          *self._why(sw, s, earliest, cur, best, margin))
@@ -114,6 +178,10 @@ class LiveScheduler:
         if earliest > s and self.held_until >= earliest and self.held_until > s:
             why.append(f"dwell holds {names[self.playing]} until {self.held_until / sr:.3f} s")
             reason = "dwell"
+        elif earliest > s and earliest > max(self.held_until, self.fade_end):
+            why.append(f"the trace is confirmed near {names[best]} at {earliest / sr:.3f} s "
+                       f"(near it for {self.confirm / sr:.2f} s)")
+            reason = "confirm"
         if sw.sample > earliest:
             why.append(f"quantisation waits {(sw.sample - earliest) / sr:.3f} s for the next {leave_text(sw.rule)}")
             if reason == "emotion_distance":

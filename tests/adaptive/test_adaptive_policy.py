@@ -31,8 +31,11 @@ def test_noisy_trace_near_a_boundary_never_switches_faster_than_dwell():
     project, cue, stems = _setup(dwell_bars=2.0, hysteresis=0.02, rule=TransitionRule(leave="beat", fade_beats=0.5))
     rng = np.random.default_rng(7)
     t = np.arange(0, 120, 0.25)
-    # Between bright (0.7, 0.7) and tense (-0.7, 0.7): valence flips sign constantly.
-    trace = Trace(t, np.clip(rng.normal(0, 0.5, t.size), -1, 1), np.full(t.size, 0.7), name="noise")
+    # Between bright (0.7, 0.7) and tense (-0.7, 0.7): valence flips sign often.  Each value is
+    # held 3 s (between the confirmation wait and the dwell): noise that flips every sample is a
+    # blip the engine now ignores (test_no_thrash.py).
+    trace = Trace(t, np.repeat(np.clip(rng.normal(0, 0.5, t.size // 12), -1, 1), 12), np.full(t.size, 0.7),
+                  name="noise")
     dwell = dwell_samples(cue, SR)
     assert dwell == 4 * SR  # 2 bars of 4/4 at 120 bpm
     for mode in ("live", "planned"):

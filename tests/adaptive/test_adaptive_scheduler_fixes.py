@@ -25,7 +25,8 @@ def test_dwell_is_counted_in_beats_across_a_tempo_change():
     assert clock.loop_start == 0 and clock.loop_end == clock.length
     total_beats = clock.beat_of(clock.length)
     t = np.arange(0, 120, 0.1)
-    flip = np.where((t // 1.5) % 2 == 0, 1.0, -1.0)  # the scene flips every 1.5 s: dwell decides
+    # The scene flips every 5 s: longer than the dwell at 120 bpm (4 s), shorter than at 60 (8 s).
+    flip = np.where((t // 5.0) % 2 == 0, 1.0, -1.0)
     trace = Trace(t, 0.65 * flip, -0.65 * flip, name="flip")
     for mode, fn in (("live", schedule_live), ("planned", schedule_planned)):
         sw = fn(cue, clock, control_track(trace, cue, mode)).switches

@@ -1,0 +1,50 @@
+"""Planned mode leads by at most what the transition needs: its crossfade starts no earlier than
+the fade plus one bar before the viewer's curve as read moves, and still leads live by a bar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from composer_assist.adaptive.synthetic import synthetic_stems
+from composer_assist.core.project import load_project
+from composer_assist.core.trace import Trace
+from composer_assist.playback.planned import schedule_planned
+from composer_assist.playback.policy import control_track
+from composer_assist.playback.scheduler import schedule_live
+from composer_assist.playback.stems import StemSet
+
+SR = 8000
+BAR_S = 2.5  # the demo cue: 4/4 at 96 bpm
+
+
+@pytest.fixture(scope="module")
+def demo(root):
+    cue = load_project(root / "projects" / "demo").cue("night_chase")
+    return cue, StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
+
+
+def _step(at: float, before=(-0.02, -0.5), after=(-0.9, -0.5)) -> Trace:
+    t = np.arange(0, 40, 0.1)
+    late = t >= at - 1e-9
+    return Trace(t, np.where(late, after[0], before[0]), np.where(late, after[1], before[1]), name="step")
+
+
+@pytest.mark.parametrize("at", [20.0, 20.3, 21.2, 22.4, 24.9])
+def test_planned_starts_no_earlier_than_fade_plus_a_bar_before_the_curve_moves(demo, at):
+    cue, stems = demo
+    # From just on calm's side of the calm/sad bisector to deep sad: the zero-phase smoothing
+    # crosses the bisector over a second before the step, and the crossfade used to start up to
+    # 5 s before the viewer's curve moved (fade 1.25 s + one bar 2.5 s allowed).
+    planned = schedule_planned(cue, stems.clock, control_track(_step(at), cue, "planned"))
+    (sw,) = planned.switches
+    assert cue.variants[sw.target].name == "sad"
+    assert sw.sample >= round((at - BAR_S) * SR) - sw.fade, (sw.sample / SR, sw.fade / SR)
+    assert sw.arrival <= round(at * SR)  # the music has still arrived when the scene turns
+    assert sw.moves_at == pytest.approx(at)
+    (entry,) = [e for e in planned.log if e["kind"] == "switch"]
+    assert entry["moves_at"] == pytest.approx(at)
+    assert entry["started_before_move_s"] <= sw.fade / SR + BAR_S + 1e-6
+    # ... and still leads live by at least one bar.
+    (live,) = schedule_live(cue, stems.clock, control_track(_step(at), cue, "live")).switches
+    assert live.target == sw.target and live.arrival - sw.arrival >= round(BAR_S * SR), (live.arrival / SR, sw.arrival / SR)
