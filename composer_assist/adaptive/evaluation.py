@@ -48,7 +48,8 @@ class TraceEval:
     raw_congruence: float
     oracle: float | None
     switches_per_minute: float
-    returns: int
+    returns: int  # A -> B -> A returns caused by a visit shorter than the dwell (the target: 0)
+    all_returns: int = 0  # every A -> B -> A within RETURN_WINDOW_S
     lead_bars: float | None = None  # planned only: median lead over live on matched steps
     ahead_over: float | None = None  # planned only: worst (ahead of the curve - (fade + 1 bar)), s
     loudness_jump: float | None = None  # worst |jump - deliberate offset|, LU
@@ -81,7 +82,8 @@ def _row(result) -> TraceEval:
         trace=getattr(result.trace, "name", "") or "trace", mode=result.mode, duration_s=q.duration_s,
         congruence=q.congruence if cal is None else cal, calibrated=cal is not None,
         raw_congruence=getattr(q, "raw_congruence", None) or q.congruence, oracle=_oracle(q),
-        switches_per_minute=q.switches_per_minute, returns=count_returns(result),
+        switches_per_minute=q.switches_per_minute, returns=count_returns(result, short=True),
+        all_returns=count_returns(result),
         loudness_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
         click_excess=q.click_excess)
 
@@ -91,12 +93,13 @@ def _oracle(q) -> float | None:
     return cal if cal is not None else q.oracle_congruence
 
 
-def count_returns(result, window_s: float = RETURN_WINDOW_S) -> int:
-    """A -> B -> A: a switch back to the variant the previous switch left, within ``window_s``.
+def count_returns(result, window_s: float = RETURN_WINDOW_S, short: bool = False) -> int:
+    """A -> B -> A: a switch back to the variant the previous switch left, within ``window_s``;
+    ``short``: only those caused by a visit shorter than the dwell.
 
-    The engine's own count (returns caused by changes shorter than the dwell) is used when it
-    keeps one."""
-    own = getattr(result.quality, "returns", None)
+    The engine's own counts (``Quality.returns``, ``short_returns``, adaptive/returns.py) when it
+    keeps them; else every return counts, short or not."""
+    own = getattr(result.quality, "short_returns" if short else "returns", None)
     if isinstance(own, int):
         return own
     return len(return_switches(result.schedule, result.sample_rate, window_s))
@@ -204,7 +207,9 @@ def summarise(rows: list[TraceEval], t: Targets = TARGETS) -> list[tuple[str, st
         out.append((f"{mode}: switches per minute <= {t.switches_per_minute:g} on every trace", f"highest {top:.2f}",
                     top <= t.switches_per_minute))
         ret = sum(r.returns for r in rs)
-        out.append((f"{mode}: A->B->A returns = {t.returns}", f"{ret} in all", ret <= t.returns))
+        every = sum(r.all_returns for r in rs)
+        out.append((f"{mode}: A->B->A returns after a change shorter than the dwell = {t.returns}",
+                    f"{ret} ({every} returns within {RETURN_WINDOW_S:g} s in all)", ret <= t.returns))
     out.extend(_planned_targets([r for r in rows if r.mode == "planned"], t))
     out.extend(_sound_targets(rows, t))
     return out
@@ -249,14 +254,15 @@ def format_table(rows: list[TraceEval], radius: float) -> str:
     """One line per trace and mode, then the summary against the targets."""
     w = min(48, max([5] + [len(r.trace) for r in rows]))
     head = (f"{'trace':<{w}} {'mode':<7} {'dur s':>6} {'cong':>5} {'raw':>5} {'oracle':>6} {'eng/or':>6} "
-            f"{'sw/min':>6} {'ret':>3} {'lead bar':>8} {'ahead s':>7} {'LU':>5} {'peak dB':>7} {'click':>7}  fails")
+            f"{'sw/min':>6} {'ret':>5} {'lead bar':>8} {'ahead s':>7} {'LU':>5} {'peak dB':>7} {'click':>7}  fails")
     lines = [f"congruence at radius {radius:g}; cong = calibrated where the engine calibrates, raw = as read; "
+             "ret = A->B->A returns after a change shorter than the dwell / all within 15 s; "
              "lead = planned over live (bars); ahead = planned start before the curve moves, beyond fade + 1 bar",
              head, "-" * len(head)]
     for r in rows:
         lines.append(
             f"{r.trace[:w]:<{w}} {r.mode:<7} {r.duration_s:>6.0f} {r.congruence:>5.0%} {r.raw_congruence:>5.0%} "
-            f"{_opt(r.oracle, '>6.0%')} {_opt(r.oracle_share, '>6.0%')} {r.switches_per_minute:>6.2f} {r.returns:>3} "
+            f"{_opt(r.oracle, '>6.0%')} {_opt(r.oracle_share, '>6.0%')} {r.switches_per_minute:>6.2f} {f'{r.returns}/{r.all_returns}':>5} "
             f"{_opt(r.lead_bars, '>8.2f')} {_opt(r.ahead_over, '>+7.2f')} {_opt(r.loudness_jump, '>5.2f')} "
             f"{_dbfs(r.peak):>7.1f} {r.click_excess:>7.4f}  {','.join(r.failures) or 'ok'}")
     lines += ["", f"summary over {len({r.trace for r in rows})} traces, "

@@ -21,7 +21,7 @@ class Marks:
     beats_per_bar: float
     wraps: list[float] = field(default_factory=list)  # audio seconds the playing variant loops
     stingers: list[tuple[float, str]] = field(default_factory=list)
-    returns: list[float] = field(default_factory=list)  # switch starts that go back (A -> B -> A)
+    returns: list[tuple[float, bool]] = field(default_factory=list)  # switches back (A -> B -> A), short?
     dist_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     distance: np.ndarray = field(default_factory=lambda: np.zeros(0))  # music emotion to viewer's
     radius: float = 0.5
@@ -29,7 +29,6 @@ class Marks:
     @classmethod
     def of(cls, result) -> "Marks":
         from composer_assist.adaptive.clicks import loop_wraps
-        from composer_assist.adaptive.evaluation import return_switches
         from composer_assist.adaptive.quality import playing_at
 
         cue, sr, sched, tr = result.cue, result.sample_rate, result.schedule, result.track
@@ -45,7 +44,7 @@ class Marks:
         return cls(np.array(bars), beat_s, bpb,
                    [w / sr for w in loop_wraps(sched, result.stems, result.audio.shape[0])],
                    [(s.sample / sr, s.rule.stinger) for s in sched.switches if s.rule.stinger],
-                   [s.sample / sr for s in return_switches(sched, sr)],
+                   _returns(result),
                    tr.times.copy(), np.hypot(tv - tr.valence, ta - tr.arousal),
                    float(cue.adaptive.congruence_radius))
 
@@ -54,6 +53,16 @@ class Marks:
         i = max(0, int(np.searchsorted(self.bar_times, t, side="right")) - 1)
         beat = (t - self.bar_times[i]) / self.beat_s
         return f"{i + 1}:{beat + 1:.1f} ({t:.1f}s)"
+
+
+def _returns(result) -> list[tuple[float, bool]]:
+    """(switch back, caused by a visit shorter than the dwell) of each A -> B -> A return."""
+    from composer_assist.adaptive.evaluation import return_switches
+
+    events = getattr(result.quality, "return_events", None)
+    if events is not None:
+        return [(float(e["back"]), bool(e["short"])) for e in events]
+    return [(s.sample / result.sample_rate, False) for s in return_switches(result.schedule, result.sample_rate)]
 
 
 def bar_axis(ax_top, m: Marks, dur: float) -> None:
@@ -102,7 +111,8 @@ def distance_lane(ax, m: Marks) -> None:
 
 
 def lane_marks(ax_v, axes, m: Marks) -> None:
-    """Loop wraps (triangles), stingers (stars) and A -> B -> A returns (crosses) on the variant lane."""
+    """Loop wraps (triangles), stingers (stars) and A -> B -> A returns (plus signs; crosses for
+    those after a visit shorter than the dwell) on the variant lane, at the switch back."""
     from matplotlib.lines import Line2D
 
     handles = []
@@ -112,12 +122,16 @@ def lane_marks(ax_v, axes, m: Marks) -> None:
     if m.stingers:
         ax_v.plot([t for t, _ in m.stingers], [0.5] * len(m.stingers), "*", color="black", mec="white", ms=11)
         handles.append(Line2D([], [], marker="*", color="black", ls="", label="stinger"))
-    for t in m.returns:
+    for t, short in m.returns:
         for ax in axes:
-            ax.axvline(t, color="black", lw=1.4, ls=(0, (1, 1)))
-        ax_v.plot([t], [0.5], "X", color="black", mec="white", ms=10)
+            ax.axvline(t, color="black", lw=1.4 if short else 0.9, ls=(0, (1, 1)))
+        ax_v.plot([t], [0.5], "X" if short else "P", color="black", mec="white", ms=10)
     if m.returns:
-        handles.append(Line2D([], [], marker="X", color="black", ls="", label=f"A→B→A return ({len(m.returns)})"))
+        n_short = sum(short for _, short in m.returns)
+        handles.append(Line2D([], [], marker="P", color="black", ls="", label=f"A→B→A return ({len(m.returns)})"))
+        if n_short:
+            handles.append(Line2D([], [], marker="X", color="black", ls="",
+                                  label=f"... after a visit < dwell ({n_short})"))
     if handles:
         ax_v.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False,
                     handletextpad=0.2, borderaxespad=0.2)

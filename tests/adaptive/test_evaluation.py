@@ -39,19 +39,22 @@ def test_a_step_gives_a_planned_lead_and_clean_rows():
         assert r.oracle == 1.0 and r.congruence > 0.9
     text = format_table(rows, 0.5)
     assert "radius 0.5" in text and "step" in text
-    assert "ok    planned ahead of live >= 1 bar" in text and "ok    live: A->B->A returns = 0" in text
+    assert "ok    planned ahead of live >= 1 bar" in text and "ok    live: A->B->A returns after a change" in text
 
 
 def test_returns_counted_and_failed_targets_named():
-    # Blips long enough to pass the dwell: calm -> sad -> calm within 15 s, twice.
+    # Visits longer than the dwell: calm -> sad -> calm within 15 s, twice; returns, not short ones.
     t = np.arange(0, 60.05, 0.1)
     blip = ((t > 14) & (t < 24)) | ((t > 38) & (t < 48))
     trace = Trace(t, np.where(blip, -0.6, 0.6), np.full(t.shape, -0.6), name="blips")
     live, planned = _pair(trace)
     assert len(return_switches(live.schedule, SR)) == count_returns(live) >= 1
     rows = evaluate_pair(live, planned, radius=0.5)
-    assert "returns" in rows[0].failures and "peak" not in rows[0].failures
+    assert rows[0].all_returns >= 1 and rows[0].returns == count_returns(live, short=True) == 0
+    assert "returns" not in rows[0].failures and "peak" not in rows[0].failures
+    rows[0].returns = 1  # as if one had come from a blip shorter than the dwell
     rows[1].peak = 1.2  # (the engine's true-peak guard keeps real mixes under full scale)
     rows[1].failures = []
     summary = {target: ok for target, _, ok in summarise(rows)}
-    assert summary["live: A->B->A returns = 0"] is False and summary["no sample over 0 dBFS"] is False
+    assert summary["live: A->B->A returns after a change shorter than the dwell = 0"] is False
+    assert summary["no sample over 0 dBFS"] is False
