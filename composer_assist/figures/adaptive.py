@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .adaptive_lanes import (ARO, VAL, Marks, bar_axis, distance_lane, intensity_lane, lane_marks,
+from .adaptive_lanes import (ARO, VAL, Marks, bar_axis, distance_lane, intensity_lane, label_rows, lane_marks,
                              quality_lines)
 
 PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#EECA3B", "#9D755D"]
@@ -78,7 +78,7 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
     nl = len(layer_names)
     fig = new_figure(figsize=(width_in, 7.6 + 0.55 * nl))
     axes = fig.subplots(4 + nl, 1, sharex=True,
-                        gridspec_kw={"height_ratios": [2.2, 0.6, 0.9, 0.8] + [0.5] * nl, "hspace": 0.62})
+                        gridspec_kw={"height_ratios": [2.2, 0.6, 0.9, 0.8] + [0.5] * nl, "hspace": 0.75})
     ax_t, ax_i, ax_d, ax_v = axes[:4]
     prof = f", listener cluster {result.cluster}" if result.cluster is not None else ""
     fig.suptitle(f"cue {result.cue!r} adapted to {result.trace} ({result.mode} mode{prof})", fontsize=12, x=0.06,
@@ -94,7 +94,7 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
         distance_lane(ax_d, m)
     lane_note = _variant_lane(ax_v, axes, result, names, colour, dur)
     if m is not None:
-        lane_marks(ax_v, axes, m)
+        lane_marks(ax_v, axes, m, fig)
         bar_axis(ax_t, m, dur)
     _layer_strips(axes[4:], layer_names, times, gains, colour)
     axes[4].set_title("layer gains (height = gain 0..1, colour = variant; crossfades show both)",
@@ -125,9 +125,11 @@ def _trace_panel(ax_t, tr, sched, names, colour, cluster: int | None) -> None:
     ax_t.set_ylabel("emotion")
     for c, v in sched.changes:
         ax_t.axvline(c, color=colour[names[v]], lw=1.2, ls=":", alpha=0.9)
-    ax_t.legend(loc="lower left", fontsize=8, ncol=4, framealpha=0.85)
+    # Above the panel, right of its title and over the bar numbers: never on the curves.
+    ax_t.legend(loc="lower right", bbox_to_anchor=(1.0, 1.1), fontsize=8, ncol=4, frameon=False,
+                borderaxespad=0.0)
     ax_t.set_title("trace (thin: as read, thick: smoothed); coloured dotted lines: the scene turns to that variant",
-                   fontsize=9, loc="left", pad=18)
+                   fontsize=9, loc="left", pad=20)
 
 
 def _variant_lane(ax_v, axes, result, names, colour, dur: float) -> str:
@@ -148,23 +150,27 @@ def _variant_lane(ax_v, axes, result, names, colour, dur: float) -> str:
         if b - a > dur * 0.04:
             ax_v.text((a + b) / 2, 0.5, names[v], ha="center", va="center", fontsize=9, color="white",
                       fontweight="bold")
-    for sw in sched.switches:
-        b = sw.sample / sr
+    starts = [sw.sample / sr for sw in sched.switches]
+    above, below = label_rows(starts, dur * 0.035), label_rows(starts, dur * 0.075)
+    for sw, b, up, down in zip(sched.switches, starts, above, below):
         for ax in axes:
             ax.axvline(b, color="black", lw=0.9, alpha=0.7)
         if sw.change_at is not None:
-            early = sw.change_at - b
-            ax_v.annotate("", xy=(sw.change_at, 1.12), xytext=(b, 1.12), annotation_clip=False,
+            ax_v.annotate("", xy=(sw.change_at, 1.08), xytext=(b, 1.08), annotation_clip=False,
                           arrowprops={"arrowstyle": "->", "color": "0.2", "lw": 0.8})
-            ax_v.text(b, 1.2, f"{early:+.1f}s", fontsize=7, ha="left", va="bottom", color="0.2")
-        else:
-            ax_v.text(b, 1.05, f"+{b - sw.decided_at:.1f}s", fontsize=7, ha="left", va="bottom", color="0.2")
-        if result.marks is not None:
-            ax_v.text(b, -0.08, result.marks.bar_beat(b), fontsize=7, ha="left", va="top", color="0.2")
+        ha = "right" if b > 0.93 * dur else "left"  # near the right edge: the label runs leftwards
+        if up is not None:
+            text = f"{sw.change_at - b:+.1f}s" if sw.change_at is not None else f"+{b - sw.decided_at:.1f}s"
+            ax_v.text(b, 1.12 + 0.24 * up, text, fontsize=7, ha=ha, va="bottom", color="0.2")
+        if result.marks is not None and down is not None:
+            # Second row inside the lane, in white: below it is the next panel's title.
+            y, va, c = (-0.06, "top", "0.2") if down == 0 else (0.04, "bottom", "white")
+            ax_v.text(b, y, " " + result.marks.bar_beat(b), fontsize=7, ha=ha, va=va, color=c)
     ax_v.set_ylim(0, 1)
     ax_v.set_yticks([])
     ax_v.set_ylabel("variant")
-    lane_note = ("black lines: switch boundaries (crossfade start, bar:beat below the lane); above it: "
+    lane_note = ("black lines: switch boundaries (crossfade start, bar:beat and seconds under or at the foot of the "
+                 "lane); above it: "
                  + ("how early the switch started before the scene turned" if result.mode == "planned"
                     else "quantisation/dwell wait after the decision"))
     return lane_note

@@ -100,17 +100,29 @@ def distance_lane(ax, m: Marks) -> None:
     ax.fill_between(m.dist_times, m.radius, d, where=d > m.radius, color="0.6", lw=0, hatch="///", alpha=0.5)
     ax.axhline(m.radius, color="black", lw=0.8, ls="--")
     top = max(1.0, float(d.max()) * 1.05) if d.size else 1.0
-    ax.text(1.0, m.radius / top, f"radius {m.radius:g} ", transform=ax.transAxes, fontsize=7, ha="right",
-            va="bottom", color="0.1")
     ax.set_ylim(0, top)
+    ax.set_yticks(sorted({0.0, m.radius, round(top, 1)}))
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylabel("distance", fontsize=9)
     share = float(np.mean(d <= m.radius)) if d.size else 0.0
     ax.set_title(f"distance from the music's emotion (playing variant) to the viewer's: within radius {m.radius:g} "
-                 f"{share:.0%} of the time; hatched: off target", fontsize=9, loc="left")
+                 f"{share:.0%} of the time (dashed: the radius; hatched: off target)", fontsize=9, loc="left")
 
 
-def lane_marks(ax_v, axes, m: Marks) -> None:
+def label_rows(xs: list[float], gap: float, rows: int = 2) -> list[int | None]:
+    """Row (0, 1, ...) for a label at each sorted ``x`` so labels in a row are ``gap`` apart;
+    None when every row is taken there (the label is left out rather than drawn over another)."""
+    last = [-float("inf")] * rows
+    out: list[int | None] = []
+    for x in xs:
+        row = next((r for r in range(rows) if x - last[r] >= gap), None)
+        if row is not None:
+            last[row] = x
+        out.append(row)
+    return out
+
+
+def lane_marks(ax_v, axes, m: Marks, fig) -> None:
     """Loop wraps (triangles), stingers (stars) and A -> B -> A returns (plus signs; crosses for
     those after a visit shorter than the dwell) on the variant lane, at the switch back."""
     from matplotlib.lines import Line2D
@@ -132,9 +144,9 @@ def lane_marks(ax_v, axes, m: Marks) -> None:
         if n_short:
             handles.append(Line2D([], [], marker="X", color="black", ls="",
                                   label=f"... after a visit < dwell ({n_short})"))
-    if handles:
-        ax_v.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False,
-                    handletextpad=0.2, borderaxespad=0.2)
+    if handles:  # in the header, under the variant colours
+        fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.952), fontsize=8, frameon=False,
+                   ncol=len(handles), handletextpad=0.2)
 
 
 def quality_lines(q) -> list[str]:
