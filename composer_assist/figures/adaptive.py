@@ -147,7 +147,7 @@ def _variant_lane(ax_v, axes, result, names, colour, dur: float) -> str:
     segs.append((start, dur, cur))
     for a, b, v in segs:
         ax_v.axvspan(a, b, color=colour[names[v]], lw=0)
-        if b - a > dur * 0.04:
+        if b - a > dur * (0.01 + 0.0065 * len(names[v])):  # room for the name
             ax_v.text((a + b) / 2, 0.5, names[v], ha="center", va="center", fontsize=9, color="white",
                       fontweight="bold")
     starts = [sw.sample / sr for sw in sched.switches]

@@ -132,12 +132,12 @@ def lane_marks(ax_v, axes, m: Marks, fig) -> None:
         ax_v.plot(m.wraps, [0.93] * len(m.wraps), "v", color="black", ms=5, clip_on=False)
         handles.append(Line2D([], [], marker="v", color="black", ls="", label="loop wrap"))
     if m.stingers:
-        ax_v.plot([t for t, _ in m.stingers], [0.5] * len(m.stingers), "*", color="black", mec="white", ms=11)
+        ax_v.plot([t for t, _ in m.stingers], [0.8] * len(m.stingers), "*", color="black", mec="white", ms=11)
         handles.append(Line2D([], [], marker="*", color="black", ls="", label="stinger"))
     for t, short in m.returns:
         for ax in axes:
             ax.axvline(t, color="black", lw=1.4 if short else 0.9, ls=(0, (1, 1)))
-        ax_v.plot([t], [0.5], "X" if short else "P", color="black", mec="white", ms=10)
+        ax_v.plot([t], [0.8], "X" if short else "P", color="black", mec="white", ms=9)  # above the name
     if m.returns:
         n_short = sum(short for _, short in m.returns)
         handles.append(Line2D([], [], marker="P", color="black", ls="", label=f"A→B→A return ({len(m.returns)})"))
