@@ -65,7 +65,8 @@ def decision_log_json(result) -> dict[str, Any]:
         "duration": round(result.audio.shape[0] / result.sample_rate, 6),
         "settings": {"dwell_bars": a.dwell_bars, "hysteresis": a.hysteresis,
                      "intensity_slew": a.intensity_slew, "control_rate": a.control_rate,
-                     "congruence_radius": a.congruence_radius},
+                     "congruence_radius": a.congruence_radius,
+                     "calibrate": bool(result.track.read_valence is not None)},
         "variants": [{"name": v.name, "valence": v.valence, "arousal": v.arousal, "tags": list(v.tags)}
                      for v in cue.variants],
         "quality": result.quality.to_json(),

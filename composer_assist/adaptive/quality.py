@@ -46,6 +46,9 @@ class Quality:
     returns: int = 0
     short_returns: int = 0
     return_events: list[dict] = field(default_factory=list)
+    # with viewer calibration (playback/calibration.py) ``congruence`` is against the calibrated
+    # curve and this against the curve as read (the same music); None when not calibrated
+    raw_congruence: float | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -94,7 +97,8 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         click_excess=click_excess(schedule, stems, audio, sr, block) if stems is not None else 0.0,
         loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags,
         oracle_congruence=_oracle_congruence(cue, track), congruence_radius=float(cue.adaptive.congruence_radius),
-        returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events)
+        returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
+        raw_congruence=_raw_congruence(cue, schedule, track, sr))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> tuple[list[float], int]:
@@ -138,6 +142,16 @@ def _congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> f
     ta = np.array([v.arousal for v in cue.variants])[playing]
     dist = np.hypot(tv - track.valence, ta - track.arousal)
     return float(np.mean(dist <= cue.adaptive.congruence_radius))
+
+
+def _raw_congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> float | None:
+    """Congruence against the trace as read, before calibration (None: the track is not calibrated)."""
+    if getattr(track, "read_valence", None) is None:
+        return None
+    from types import SimpleNamespace
+
+    read = SimpleNamespace(times=track.times, valence=track.read_valence, arousal=track.read_arousal)
+    return _congruence(cue, schedule, read, sr)  # type: ignore[arg-type]
 
 
 def _oracle_congruence(cue: Cue, track: ControlTrack) -> float:
@@ -200,6 +214,9 @@ def _congruence_line(q: Quality) -> str:
     line = f"{q.congruence:.0%} of the time the playing variant is{radius} of the trace"
     if q.oracle_congruence is not None:
         line += f" (the best any variant choice could do: {q.oracle_congruence:.0%})"
+    if q.raw_congruence is not None:
+        line = (f"calibrated {line}; raw (the same music against the trace as read, uncalibrated) "
+                f"{q.raw_congruence:.0%}")
     return line
 
 

@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="model store of --listener-model (default: PROJECT/models if the model is there, "
                         "else the user store, as for `learn`)")
     p.add_argument("--duration", type=float, default=None, help="seconds to render (default: the trace's length)")
+    p.add_argument("--no-calibrate", action="store_true",
+                   help="follow the trace as read: do not map the viewer's baseline and range onto the cue's "
+                        "emotion plane (on by default; see docs/adaptive.md)")
     p.add_argument("--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.add_argument("-o", "--out", required=True, help="output folder")
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar(f"adapt {args.cue}", unit="s") as progress:
         sr = render.sample_rate
         result = adapt(project, args.cue, trace, mode=args.mode, profile=profile, duration=args.duration,
-                       out_dir=out, render=render,
+                       out_dir=out, render=render, calibrate=not args.no_calibrate,
                        progress=lambda done, total: progress(done // sr, total // sr))
     t = result.timings
     who = ""

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--listener-cluster", default=None, help="cluster number or name in --profiles")
     p.add_argument("--osc", type=int, default=None, metavar="PORT",
                    help="listen for /emotion valence arousal [intensity] and /heart_rate bpm on this UDP port")
+    p.add_argument("--no-calibrate", action="store_true",
+                   help="follow the trace as read: do not map the viewer's baseline and range onto the cue's "
+                        "emotion plane (on by default for --trace; see docs/adaptive.md)")
     p.add_argument("--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.set_defaults(func=run)
@@ -84,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
                          latency=args.latency)  # a bad device fails before rendering
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         player = start_player(project, args.cue, trace, mode=mode, profile=profile, block=args.block,
-                              start=start, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+                              start=start, jobs=args.jobs, use_cache=not args.no_cache, progress=progress,
+                              calibrate=False if args.no_calibrate else None)
     keys = player.command_queue()
     end = _end_time(args.duration, trace, player)
     from composer_assist.cli.terminal import Screen

@@ -195,11 +195,12 @@ class Player:
             over = {"valence": src[0], "arousal": src[1], "intensity": src[2]}
         if ctl.live[3] is not None:
             over["heart_rate"] = ctl.live[3]
+        viewer = ctl.override is None  # a manual override is not calibrated (nor counted in it)
         if ctl.feed is not None:
-            tick = ctl.feed.tick(ctl.policy, t, **over)
+            tick = ctl.feed.tick(ctl.policy, t, viewer, **over)
         else:
             tick = ctl.policy.step(t, over.get("valence", 0.0), over.get("arousal", 0.0), over.get("heart_rate"),
-                                   over.get("intensity"))
+                                   over.get("intensity"), viewer)
         ctl.last = tick
         return tick
 

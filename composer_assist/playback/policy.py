@@ -20,6 +20,8 @@ from composer_assist.core.errors import TraceError
 from composer_assist.core.project import Cue
 from composer_assist.core.profile import ClusterProfile
 
+from .calibration import RunningCalibration, calibrate_whole, cue_plane
+
 MODES = ("live", "planned")
 # A recorded trace is known whole, so by default transitions are planned to land when the scene turns.
 DEFAULT_MODE = "planned"
@@ -35,6 +37,9 @@ class PolicyConfig:
     heart_rate_weight: float = 0.3  # share of heart-rate arousal in the intensity, when present
     heart_rate_baseline_s: float = 30.0
     heart_rate_scale_bpm: float = 20.0
+    # map the viewer's baseline and range onto the cue's plane (playback/calibration.py): live
+    # from running statistics, planned from the whole trace
+    calibrate: bool = False
 
 
 @dataclass
@@ -57,6 +62,9 @@ class ControlTrack:
     # the same scores on the trace as read (unsmoothed, the tick's profile shift applied): what
     # the viewer's curve says at that instant (the opening variant, re-checks, planned onsets)
     raw_scores: np.ndarray | None = None
+    # the trace as read before calibration (None: not calibrated, the same as valence/arousal)
+    read_valence: np.ndarray | None = None
+    read_arousal: np.ndarray | None = None
 
     def tick(self, k: int) -> "PolicyTick":
         hr = None if self.heart_rate_arousal is None else float(self.heart_rate_arousal[k])
@@ -118,6 +126,8 @@ class PolicyTick:
     trace_start: float = 0.0
     raw_scores: np.ndarray | None = None  # per variant, on the unsmoothed emotion (see ControlTrack)
     jump: bool = False  # a manual override jumped the emotion here: act on it without confirming
+    read_valence: float | None = None  # the reading before calibration (None: not calibrated)
+    read_arousal: float | None = None
 
 
 class LivePolicy:
@@ -134,6 +144,8 @@ class LivePolicy:
         self._hr_seen: list[float] = []  # heart-rate samples inside the baseline window
         self._hr_base: float | None = None
         self._jumped = False
+        self.calibration = (RunningCalibration(cue_plane(self.tv, self.ta), self.rate)
+                            if self.cfg.calibrate else None)
 
     def heart_rate_sample(self, t: float, bpm: float) -> None:
         """A heart-rate reading at ``t`` s from the start: feeds the baseline (median of the first
@@ -148,8 +160,13 @@ class LivePolicy:
         self._jumped = True
 
     def step(self, time: float, valence: float, arousal: float, heart_rate: float | None = None,
-             intensity: float | None = None) -> PolicyTick:
-        """One tick: smoothing, listener profile, distances to every variant, intensity."""
+             intensity: float | None = None, calibrate: bool = True) -> PolicyTick:
+        """One tick: calibration (a viewer's reading, not a manual override: ``calibrate``),
+        smoothing, listener profile, distances to every variant, intensity."""
+        read: tuple[float | None, float | None] = (None, None)
+        if self.calibration is not None and calibrate:
+            read = (valence, arousal)
+            valence, arousal = self.calibration.step(valence, arousal)
         sv, sa = self.sv.step(valence), self.sa.step(arousal)
         wv, wa, bonus = sv, sa, None
         if self.profile is not None:
@@ -169,7 +186,7 @@ class LivePolicy:
             intensity = min(1.0, max(0.0, (drive + 1.0) / 2.0))
         jump, self._jumped = self._jumped, False
         return PolicyTick(time, valence, arousal, sv, sa, wv, wa, float(intensity), scores, hr_a,
-                          raw_scores=raw, jump=jump)
+                          raw_scores=raw, jump=jump, read_valence=read[0], read_arousal=read[1])
 
     def _heart_rate_arousal(self, time: float, bpm: float) -> float:
         h = self.hr.step(bpm)
@@ -233,7 +250,17 @@ def _live_track(trace, cue, profile, config, ticks, rel, t0) -> ControlTrack:
     hr_a = col("heart_rate_arousal") if rows[0].heart_rate_arousal is not None else None
     return ControlTrack("live", policy.rate, ticks, t0, col("valence"), col("arousal"), col("smooth_valence"),
                         col("smooth_arousal"), col("want_valence"), col("want_arousal"), col("intensity"),
-                        np.array([r.scores for r in rows]), hr_a, np.array([r.raw_scores for r in rows]))
+                        np.array([r.scores for r in rows]), hr_a, np.array([r.raw_scores for r in rows]),
+                        *_read_columns(rows))
+
+
+def _read_columns(rows: list[PolicyTick]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The readings before calibration, when the policy calibrated them."""
+    if all(r.read_valence is None for r in rows):
+        return None, None
+    v = np.array([r.valence if r.read_valence is None else r.read_valence for r in rows])
+    a = np.array([r.arousal if r.read_arousal is None else r.read_arousal for r in rows])
+    return v, a
 
 
 class TraceFeed:
@@ -249,9 +276,10 @@ class TraceFeed:
         self.hr = None if hr is None else hr.tolist()
         self.i = -1  # the latest row given so far
 
-    def tick(self, policy: LivePolicy, t: float, **override: Any) -> PolicyTick:
+    def tick(self, policy: LivePolicy, t: float, calibrate: bool = True, **override: Any) -> PolicyTick:
         """Step ``policy`` at audio time ``t`` (seconds from the trace's first row); ``override``
-        replaces any of valence, arousal, intensity, heart_rate from the trace."""
+        replaces any of valence, arousal, intensity, heart_rate from the trace (``calibrate``
+        False: a manual override, not a viewer's reading)."""
         live_hr = override.get("heart_rate")
         while self.i + 1 < len(self.rel) and self.rel[self.i + 1] <= t:
             self.i += 1
@@ -260,7 +288,7 @@ class TraceFeed:
         i = max(self.i, 0)
         hr = live_hr if live_hr is not None else (self.hr[i] if self.hr is not None else None)
         tick = policy.step(t, override.get("valence", self.valence[i]), override.get("arousal", self.arousal[i]),
-                           hr, override.get("intensity"))
+                           hr, override.get("intensity"), calibrate)
         tick.trace_start = self.start
         return tick
 
@@ -275,6 +303,10 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
     alpha = smoothing_alpha(rate, cfg.smoothing_s)
     v = np.interp(ticks, rel, np.asarray(trace.valence, dtype=np.float64))
     a = np.interp(ticks, rel, np.asarray(trace.arousal, dtype=np.float64))
+    read_v, read_a = v, a
+    if cfg.calibrate:
+        v, a = calibrate_whole(v, a, cue_plane(np.array([x.valence for x in cue.variants]),
+                                               np.array([x.arousal for x in cue.variants])))
     sv, sa = ema(ema(v, alpha), alpha, True), ema(ema(a, alpha), alpha, True)
     wv, wa = sv.copy(), sa.copy()
     n_var = len(cue.variants)
@@ -300,4 +332,5 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
         hr_a = np.clip((h - base) / cfg.heart_rate_scale_bpm, -1.0, 1.0)
         drive = (1.0 - cfg.heart_rate_weight) * wa + cfg.heart_rate_weight * hr_a
     intensity = np.clip((drive + 1.0) / 2.0, 0.0, 1.0)
-    return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a, raw_scores)
+    return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a, raw_scores,
+                        read_v if cfg.calibrate else None, read_a if cfg.calibrate else None)

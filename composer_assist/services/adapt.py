@@ -13,7 +13,7 @@ from composer_assist.audio.wavio import WavStream, write_wav
 from composer_assist.core.profile import ClusterProfile
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
-from composer_assist.playback.policy import DEFAULT_MODE
+from composer_assist.playback.policy import DEFAULT_MODE, PolicyConfig
 
 from .outputs import prepare_out_dir
 
@@ -56,8 +56,11 @@ class FigurePool:
 def adapt(project: Project, cue: str, trace: Trace, mode: str = DEFAULT_MODE, profile: ClusterProfile | None = None,
           duration: float | None = None, out_dir: str | os.PathLike | None = None, render: Any = None,
           jobs: int = 2, use_cache: bool = True, figure: bool = True, figures: FigurePool | None = None,
-          progress: Callable[[int, int], None] | None = None) -> AdaptiveResult:
+          progress: Callable[[int, int], None] | None = None, calibrate: bool | None = None) -> AdaptiveResult:
     """Adapt ``cue`` to ``trace``, rendering its stems first unless ``render`` (stems) is given.
+
+    ``calibrate`` maps the viewer's baseline and range onto the cue's plane
+    (``playback/calibration.py``); None: on for a trace read from a file (``trace.source``).
 
     With ``out_dir`` the soundtrack streams block by block to OUT/adaptive.wav (memory does not
     grow with the trace; ``result.audio`` reads the file) and the decision log and figure are
@@ -72,10 +75,15 @@ def adapt(project: Project, cue: str, trace: Trace, mode: str = DEFAULT_MODE, pr
         sr = getattr(render, "sample_rate", project.sample_rate)
         sink = lambda frames: WavStream(out / WAV_NAME, sr)  # noqa: E731
     result = run_adaptive(project, cue, trace, mode=mode, profile=profile, render=render, duration=duration,
-                          progress=progress, sink=sink)
+                          progress=progress, sink=sink, config=PolicyConfig(calibrate=calibrate_default(trace, calibrate)))
     if out is not None:
         _write_report(result, out, figure, figures)
     return result
+
+
+def calibrate_default(trace: Any, calibrate: bool | None) -> bool:
+    """Calibration is on by default for a real trace, one read from a file."""
+    return bool(getattr(trace, "source", "")) if calibrate is None else bool(calibrate)
 
 
 def write_outputs(result: AdaptiveResult, out_dir: str | os.PathLike, figure: bool = True) -> dict[str, Path]:

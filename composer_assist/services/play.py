@@ -22,13 +22,19 @@ from composer_assist.playback.stems import StemSet
 def start_player(project: Project, cue: str, trace: Any = None, mode: str = "live",
                  profile: ClusterProfile | None = None, block: int = 512,
                  start: tuple[str, float, float] | None = None, jobs: int = 2, use_cache: bool = True,
-                 progress: Callable[[int, int], None] | None = None) -> Player:
+                 progress: Callable[[int, int], None] | None = None, calibrate: bool | None = None) -> Player:
     """Render (or load cached) stems of ``cue`` and make a player positioned at ``start``
-    (``("seconds", s, 0)`` or ``("bar", bar, beat)``)."""
+    (``("seconds", s, 0)`` or ``("bar", bar, beat)``); ``calibrate`` as for ``services.adapt.adapt``
+    (None: on for a trace read from a file)."""
+    from composer_assist.playback.policy import PolicyConfig
+
+    from .adapt import calibrate_default
+
     render = render_cue(project, cue, jobs=jobs, use_cache=use_cache, progress=progress)
     stems = StemSet.from_render(render)
     player = Player(stems, mode=mode, trace=trace, profiles=[profile] if profile else None,
-                    profile=0 if profile else None, block=block)
+                    profile=0 if profile else None, block=block,
+                    config=PolicyConfig(calibrate=calibrate_default(trace, calibrate)))
     if start is not None:
         if start[0] == "seconds":
             player.prepare(C.seek(int(round(start[1] * stems.sample_rate))))

@@ -63,3 +63,10 @@ def test_sigterm_stops_play_cleanly(root):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and err.strip() == "interrupted", err
+
+
+def test_play_can_follow_the_trace_uncalibrated(root):
+    run = _play(root, "--null", "--duration", "1", "--no-calibrate",
+                "--trace", str(root / "projects" / "traces" / "calm_to_sad.csv"))
+    assert run.returncode == 0, run.stderr
+    assert "playing" in run.stdout.strip().splitlines()[-1]
