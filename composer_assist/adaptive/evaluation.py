@@ -46,7 +46,7 @@ class TraceEval:
     congruence: float
     calibrated: bool  # congruence is the calibrated one
     raw_congruence: float
-    oracle: float | None
+    oracle: float | None  # against the same (calibrated or as read) curve as ``congruence``
     switches_per_minute: float
     returns: int  # A -> B -> A returns caused by a visit shorter than the dwell (the target: 0)
     all_returns: int = 0  # every A -> B -> A within RETURN_WINDOW_S
@@ -76,21 +76,16 @@ def evaluate_pair(live, planned, radius: float) -> list[TraceEval]:
 
 def _row(result) -> TraceEval:
     q = result.quality
-    cal = getattr(q, "calibrated_congruence", None)
+    raw = getattr(q, "raw_congruence", None)  # set when the engine calibrated the viewer
     audio = result.audio
     return TraceEval(
         trace=getattr(result.trace, "name", "") or "trace", mode=result.mode, duration_s=q.duration_s,
-        congruence=q.congruence if cal is None else cal, calibrated=cal is not None,
-        raw_congruence=getattr(q, "raw_congruence", None) or q.congruence, oracle=_oracle(q),
+        congruence=q.congruence, calibrated=raw is not None,
+        raw_congruence=q.congruence if raw is None else raw, oracle=q.oracle_congruence,
         switches_per_minute=q.switches_per_minute, returns=count_returns(result, short=True),
         all_returns=count_returns(result),
         loudness_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
         click_excess=q.click_excess)
-
-
-def _oracle(q) -> float | None:
-    cal = getattr(q, "calibrated_oracle_congruence", None)
-    return cal if cal is not None else q.oracle_congruence
 
 
 def count_returns(result, window_s: float = RETURN_WINDOW_S, short: bool = False) -> int:

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_trace_input(p, "traces' ")
     p.add_argument("--radius", type=positive_radius, default=0.5,
                    help="on-target distance for congruence (default 0.5, the stated goal)")
+    p.add_argument("--no-calibrate", action="store_true",
+                   help="steer by the traces as read, without mapping each viewer's baseline and range onto "
+                        "the cue's plane (calibration is on by default)")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when a target is not met")
     p.add_argument("-j", "--jobs", type=int, default=2, help="render workers (default 2)")
     p.set_defaults(func=run)
@@ -37,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     traces = collect_traces(args.traces, **trace_input(args))
     with progress_bar("evaluate", unit="s") as progress:
-        rows = evaluate_cue(project, args.cue, traces, radius=args.radius, jobs=args.jobs, progress=progress)
+        rows = evaluate_cue(project, args.cue, traces, radius=args.radius, jobs=args.jobs, progress=progress,
+                            calibrate=False if args.no_calibrate else None)
     print(format_table(rows, args.radius))
     if args.strict and not all(ok for _, _, ok in summarise(rows)):
         return 1

@@ -128,7 +128,8 @@ def _trace_panel(ax_t, tr, sched, names, colour, cluster: int | None) -> None:
     # Above the panel, right of its title and over the bar numbers: never on the curves.
     ax_t.legend(loc="lower right", bbox_to_anchor=(1.0, 1.1), fontsize=8, ncol=4, frameon=False,
                 borderaxespad=0.0)
-    ax_t.set_title("trace (thin: as read, thick: smoothed); coloured dotted lines: the scene turns to that variant",
+    cal = "calibrated to the cue's plane; " if getattr(tr, "read_valence", None) is not None else ""
+    ax_t.set_title(f"trace ({cal}thin: as read, thick: smoothed); coloured dotted lines: the scene turns to that variant",
                    fontsize=9, loc="left", pad=20)
 
 

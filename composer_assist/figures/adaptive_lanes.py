@@ -25,6 +25,7 @@ class Marks:
     dist_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     distance: np.ndarray = field(default_factory=lambda: np.zeros(0))  # music emotion to viewer's
     radius: float = 0.5
+    calibrated: bool = False  # the viewer's curve is calibrated onto the cue's plane
 
     @classmethod
     def of(cls, result) -> "Marks":
@@ -46,7 +47,7 @@ class Marks:
                    [(s.sample / sr, s.rule.stinger) for s in sched.switches if s.rule.stinger],
                    _returns(result),
                    tr.times.copy(), np.hypot(tv - tr.valence, ta - tr.arousal),
-                   float(cue.adaptive.congruence_radius))
+                   float(cue.adaptive.congruence_radius), getattr(tr, "read_valence", None) is not None)
 
     def bar_beat(self, t: float) -> str:
         """``t`` seconds as bar:beat of the soundtrack (from 1:1) and seconds."""
@@ -105,7 +106,8 @@ def distance_lane(ax, m: Marks) -> None:
     ax.tick_params(axis="y", labelsize=7)
     ax.set_ylabel("distance", fontsize=9)
     share = float(np.mean(d <= m.radius)) if d.size else 0.0
-    ax.set_title(f"distance from the music's emotion (playing variant) to the viewer's: within radius {m.radius:g} "
+    who = "the viewer's (calibrated)" if m.calibrated else "the viewer's"
+    ax.set_title(f"distance from the music's emotion (playing variant) to {who}: within radius {m.radius:g} "
                  f"{share:.0%} of the time (dashed: the radius; hatched: off target)", fontsize=9, loc="left")
 
 
@@ -153,9 +155,9 @@ def quality_lines(q) -> list[str]:
     """The footer: switching, lag, congruence with its radius, the click check."""
     lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
     radius = "" if q.congruence_radius is None else f" within radius {q.congruence_radius:g}"
-    cal = getattr(q, "calibrated_congruence", None)
-    cong = (f"congruence{radius}: {q.congruence:.0%} as read" if cal is None
-            else f"congruence{radius}: {cal:.0%} calibrated, {q.congruence:.0%} as read")
+    raw = getattr(q, "raw_congruence", None)  # set when the viewer was calibrated
+    cong = (f"congruence{radius}: {q.congruence:.0%} as read" if raw is None
+            else f"congruence{radius}: {q.congruence:.0%} calibrated, {raw:.0%} as read")
     if q.oracle_congruence is not None:
         cong += f" (best any variant choice could do: {q.oracle_congruence:.0%})"
     return [f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "

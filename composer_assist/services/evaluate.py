@@ -12,11 +12,17 @@ from composer_assist.audio.render import render_cue
 from composer_assist.core.errors import ProjectError
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
+from composer_assist.playback.policy import PolicyConfig
+
+from .adapt import calibrate_default
 
 
 def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float | None = None,
-                 jobs: int = 2, progress: Callable[[int, int], None] | None = None) -> list[TraceEval]:
-    """Rows (live, planned) per trace; congruence at ``radius`` (default: the cue's own)."""
+                 jobs: int = 2, progress: Callable[[int, int], None] | None = None,
+                 calibrate: bool | None = None) -> list[TraceEval]:
+    """Rows (live, planned) per trace; congruence at ``radius`` (default: the cue's own).
+
+    ``calibrate`` as in ``services.adapt`` (None: on for traces read from files)."""
     try:
         c = project.cue(cue)
     except KeyError as exc:
@@ -38,7 +44,8 @@ def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float 
                 if progress is not None:
                     progress(int(base + d * n / max(1, of)), int(total))
 
-            results.append(run_adaptive(project, cue, trace, mode=mode, render=render, progress=step))
+            config = PolicyConfig(calibrate=calibrate_default(trace, calibrate))
+            results.append(run_adaptive(project, cue, trace, mode=mode, render=render, progress=step, config=config))
             done += trace.duration
         rows.extend(evaluate_pair(*results, radius=c.adaptive.congruence_radius))
     return rows

@@ -18,7 +18,7 @@ def test_evaluate_two_short_traces_prints_rows_and_summary(root, capsys):
     rows = [line for line in out.splitlines() if line.startswith("PMEmo")]
     assert len(rows) == 4 and sum(" live " in r for r in rows) == 2 and sum(" planned " in r for r in rows) == 2
     assert "radius 0.5" in out and "summary over 2 traces" in out
-    assert "median congruence" in out and "click excess 0" in out and "no sample over 0 dBFS" in out
+    assert "median congruence (calibrated)" in out and "click excess 0" in out and "no sample over 0 dBFS" in out
     failed = "FAIL" in out
     assert main(args + ["--strict"]) == (1 if failed else 0)
 
