@@ -32,3 +32,10 @@ def test_errors_are_one_line_exit_2(root, tmp_path, capsys):
     assert main(["coverage", demo, "--cue", "night_chase", str(tmp_path / "missing.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1
+
+
+def test_folders_are_read_whole(root, realdata, capsys):
+    assert main(["coverage", str(root / "projects" / "demo"), "--cue", "night_chase",
+                 str(realdata / "pmemo_samples"), str(realdata / "studyforrest_emotions")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("PMEmo") == 4 and "studyforrest" in out and "overall" in out
