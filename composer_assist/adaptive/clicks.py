@@ -197,3 +197,11 @@ def loop_wraps(schedule: Schedule, stems, frames: int) -> list[int]:
             out.append(int(t))
             t += cl.loop_len
     return out
+
+
+def both_sides(schedule: Schedule, stems, block: int, i: int, lo: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(leaving, entering) variant of switch ``i`` over [lo, lo + n), each alone at the gains the
+    mixer gives it (intensity included, no crossfade): what staying would have sounded like, and
+    what the switch brought in, at the same moment."""
+    ref = _Reference(schedule, stems, block)
+    return ref.deck_frames(ref.decks[i], lo, n), ref.deck_frames(ref.decks[i + 1], lo, n)

@@ -55,7 +55,8 @@ class Quality:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
 
 
-def _short_term(x: np.ndarray, sr: int) -> float | None:
+def short_term(x: np.ndarray, sr: int) -> float | None:
+    """EBU short-term loudness of a (frames, 2) excerpt taken whole (LUFS), None when silent."""
     from composer_assist.core.levels import short_term_lufs
 
     _, lufs = short_term_lufs(x.T, sr, window_s=x.shape[0] / sr, hop_s=x.shape[0] / sr)
@@ -200,7 +201,7 @@ def loudness_jump(s, audio, sr: int) -> float | None:
     n = int(LOUDNESS_WINDOW_S * sr)
     if s.sample - n < 0 or s.arrival + n > audio.shape[0]:
         return None
-    before, after = _short_term(audio[s.sample - n:s.sample], sr), _short_term(audio[s.arrival:s.arrival + n], sr)
+    before, after = short_term(audio[s.sample - n:s.sample], sr), short_term(audio[s.arrival:s.arrival + n], sr)
     return None if before is None or after is None else after - before
 
 

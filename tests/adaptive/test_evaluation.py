@@ -58,3 +58,23 @@ def test_returns_counted_and_failed_targets_named():
     summary = {target: ok for target, _, ok in summarise(rows)}
     assert summary["live: A->B->A returns after a change shorter than the dwell = 0"] is False
     assert summary["no sample over 0 dBFS"] is False
+
+
+def test_the_level_step_is_the_variants_difference_at_the_same_moment():
+    from composer_assist.core.level_match import LevelMatch
+
+    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4)
+    raw = synthetic_stems(cue, SR)
+    for layer in raw["sad"].values():
+        layer *= 2.0  # sad 6 dB louder than the rest as rendered
+    project, t = Project("p", cues=[cue]), np.arange(0, 40.05, 0.1)
+    trace = Trace(t, np.where(t < 20, 0.6, -0.6), np.full(t.shape, -0.6), name="calm to sad")
+    steps = {}
+    for matched in (False, True):
+        stems = StemSet.from_arrays(cue, SR, raw, levels=None if matched else LevelMatch())
+        live = run_adaptive(project, cue.name, trace, mode="live", render=stems)
+        planned = run_adaptive(project, cue.name, trace, mode="planned", render=stems)
+        assert [cue.variants[s.target].name for s in live.schedule.switches] == ["sad"]
+        steps[matched] = evaluate_pair(live, planned, radius=0.5)[0].loudness_jump
+    # Unmatched: the 6 dB (plus K-weighting of the different pitches); matched: next to nothing.
+    assert steps[False] > 5.5 and steps[True] < 0.5, steps
