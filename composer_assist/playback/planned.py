@@ -54,13 +54,15 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
                       f"change to {names[target]} at {c:.3f} s cannot arrive before the next change "
                       f"at {nxt:.3f} s; skipped", to=target)
             continue
-        if late and not _still_best(track, best, target, sr):
+        if late and not _still_wanted(track, best, playing, target, sr):
             kb = _tick_at(track, best.sample / sr)
             bld.entry(track.tick(kb), "cancel", "emotion_distance",
-                      f"re-checked at its boundary {best.sample / sr:.3f} s: {names[target]} is no longer the "
-                      f"nearest variant; the switch from {names[playing]} is cancelled", frm=playing, to=target)
+                      f"re-checked at its boundary {best.sample / sr:.3f} s: the scene is no nearer "
+                      f"{names[target]} than {names[playing]} any more; the switch is cancelled", frm=playing,
+                      to=target)
             continue
-        bld.switch_entry(track.tick(k), best, "switch", "planned", _detail(names, playing, target, c, best, late, lower, sr))
+        bld.switch_entry(track.tick(k), best, "switch", "planned",
+                         _detail(names, playing, target, c, best, late, lower, sr))
         sched.switches.append(best)
         bld.head.move(best)
         playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival
@@ -86,9 +88,11 @@ def _tick_at(track: ControlTrack, t: float) -> int:
     return int(min(track.times.size - 1, max(0, np.searchsorted(track.times, t - 1e-9))))
 
 
-def _still_best(track: ControlTrack, sw: Switch, target: int, sr: int) -> bool:
-    """A late switch re-checked at its boundary: is its target still the nearest variant then?"""
-    return int(np.argmin(track.scores[_tick_at(track, sw.sample / sr)])) == target
+def _still_wanted(track: ControlTrack, sw: Switch, playing: int, target: int, sr: int) -> bool:
+    """A late switch re-checked at its boundary: is its target still nearer than what plays?  (The
+    scene may have drifted back within the hysteresis, where no change is registered.)"""
+    row = track.scores[_tick_at(track, sw.sample / sr)]
+    return bool(row[target] < row[playing])
 
 
 def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int | None = None) -> float:
@@ -119,11 +123,12 @@ def _in_time(bld: Builder, playing: int, target: int, lower: int, c: float, move
     goal = max(c, moves)
     sw = _latest_in_time(bld, playing, target, lower, goal, fade_max, decided_at)
     if sw is None:
-        return bld.plan_switch(lower, playing, target, decided_at, c)
-    bar = bld.clock.samples_for_beats(sw.leave_pos, bld.cue.meter.beats_per_bar)
-    floor = int(round(moves * sr)) - sw.fade - bar
-    if sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
-        sw = bld.plan_switch(max(lower, floor), playing, target, decided_at, c)
+        sw = bld.plan_switch(lower, playing, target, decided_at, c)
+    else:
+        bar = bld.clock.samples_for_beats(sw.leave_pos, bld.cue.meter.beats_per_bar)
+        floor = int(round(moves * sr)) - sw.fade - bar
+        if sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
+            sw = bld.plan_switch(max(lower, floor), playing, target, decided_at, c)
     sw.moves_at = moves
     return sw
 

@@ -123,9 +123,10 @@ class LiveScheduler:
             self.pending = None
             return Decision(cancel=p)
         sw = self.bld.plan_switch(max(ready, p.sample + 1), self.playing, p.target, tick.time)
+        since = self.near_since[p.target] / self.sr
         self.bld.switch_entry(tick, sw, "retarget", "confirm",
-                              f"the trace has been near {names[p.target]} only since {self.near_since[p.target] / self.sr:.3f} s "
-                              f"(confirm {self.confirm / self.sr:.2f} s): waits for the {leave_text(sw.rule)} at "
+                              f"the trace has been near {names[p.target]} only since {since:.3f} s (confirm "
+                              f"{self.confirm / self.sr:.2f} s): waits for the {leave_text(sw.rule)} at "
                               f"{sw.sample / self.sr:.3f} s")
         self.pending = sw
         self.schedule.switches = [x for x in self.schedule.switches if x is not p] + [sw]

@@ -10,7 +10,7 @@ from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
 from composer_assist.playback import calibration as K
-from composer_assist.playback.policy import LivePolicy, PolicyConfig, TraceFeed, control_track
+from composer_assist.playback.policy import LivePolicy, PolicyConfig, TraceFeed
 from composer_assist.playback.stems import StemSet
 
 SR = 4000
@@ -46,8 +46,9 @@ def test_live_calibration_is_causal_and_warms_up_from_the_identity():
     cfg = PolicyConfig(calibrate=True)
     base = _viewer()
     other = Trace(base.times, np.where(base.times >= 50, 0.9, base.valence), base.arousal, name="other")
+    runs = ((TraceFeed(base), LivePolicy(cue, None, cfg)), (TraceFeed(other), LivePolicy(cue, None, cfg)))
     ticks = [np.array([(tk.valence, tk.arousal) for tk in (f.tick(p, t) for t in np.arange(0, 70, 0.1))])
-             for f, p in ((TraceFeed(base), LivePolicy(cue, None, cfg)), (TraceFeed(other), LivePolicy(cue, None, cfg)))]
+             for f, p in runs]
     k50 = 500
     np.testing.assert_array_equal(ticks[0][:k50], ticks[1][:k50])  # the same past, the same values
     assert not np.allclose(ticks[0][k50:], ticks[1][k50:])
@@ -81,3 +82,20 @@ def test_reports_give_raw_and_calibrated_congruence():
     np.testing.assert_array_equal(on.reference.read_valence, np.interp(on.reference.times, tr.times, tr.valence))
     live = run_adaptive(project, cue.name, tr, render=stems, mode="live", config=PolicyConfig(calibrate=True))
     assert live.quality.raw_congruence is not None and live.track.read_valence is not None
+
+
+@pytest.mark.slow
+def test_calibrated_congruence_rises_on_real_traces(realdata, root):
+    """Planned mode on real viewers (studyforrest excerpt, PMEmo 683), the demo cue: calibrated
+    congruence above raw (the same music against the curve as read), printed."""
+    from composer_assist.core.project import load_project
+    from composer_assist.core.trace import load_trace
+
+    project = load_project(root / "projects" / "demo")
+    cue = project.cue("night_chase")
+    stems = StemSet.from_arrays(cue, 8000, synthetic_stems(cue, 8000))  # decisions do not hear the audio
+    for path in (root / "projects" / "traces" / "forrest_excerpt_3540-3780.csv",
+                 realdata / "pmemo_samples" / "683.DERIVED.json"):
+        q = run_adaptive(project, cue.name, load_trace(path), render=stems, config=PolicyConfig(calibrate=True)).quality
+        print(f"{path.name}: calibrated {q.congruence:.0%}, raw {q.raw_congruence:.0%}")
+        assert q.congruence > q.raw_congruence + 0.02, path.name

@@ -13,7 +13,7 @@ from composer_assist.core.project import load_project
 from composer_assist.core.trace import Trace
 from composer_assist.playback.planned import schedule_planned
 from composer_assist.playback.policy import control_track
-from composer_assist.playback.schedule import Schedule, Switch
+from composer_assist.playback.schedule import Switch
 from composer_assist.playback.scheduler import schedule_live
 from composer_assist.playback.stems import StemSet
 
@@ -115,4 +115,20 @@ def test_a_return_after_a_short_visit_is_marked_short(demo):
                          names, reference, 5.0, SR) == []
     late = Switch(31 * SR, SR, 3, 0, cue.transitions[0], 0, 0, 0, 15.0)
     assert return_events([sw[0], late], names, reference, 5.0, SR) == []
-    assert isinstance(Schedule("live", SR, 0, 0.5, sw).switches, list)
+
+
+def test_a_late_planned_switch_is_rechecked_at_its_boundary():
+    from composer_assist.adaptive.synthetic import synthetic_cue
+    from composer_assist.core.project import TransitionRule
+
+    cue = synthetic_cue(n_layers=1, bars=8, rule=TransitionRule(leave="bars", bars=4, fade_beats=1.0))
+    stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
+    t = np.arange(0, 20, 0.1)
+    # calm, sad from 1 s, and from 6 s just on calm's side of the midpoint (nearer calm by 0.1,
+    # less than the hysteresis: no change is registered).  The switch to sad can only leave on
+    # the 4-bar boundary at 8 s: by then the scene is nearer calm again.
+    v = np.select([t < 1, t < 6], [0.6, -0.6], 0.05)
+    sched = schedule_planned(cue, stems.clock, control_track(Trace(t, v, np.full(t.size, -0.6)), cue, "planned"))
+    assert sched.switches == []
+    (cancel,) = [e for e in sched.log if e["kind"] == "cancel"]
+    assert "re-checked at its boundary 8.000 s" in cancel["detail"] and cancel["to"] == "sad"

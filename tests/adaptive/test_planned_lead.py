@@ -47,4 +47,5 @@ def test_planned_starts_no_earlier_than_fade_plus_a_bar_before_the_curve_moves(d
     assert entry["started_before_move_s"] <= sw.fade / SR + BAR_S + 1e-6
     # ... and still leads live by at least one bar.
     (live,) = schedule_live(cue, stems.clock, control_track(_step(at), cue, "live")).switches
-    assert live.target == sw.target and live.arrival - sw.arrival >= round(BAR_S * SR), (live.arrival / SR, sw.arrival / SR)
+    assert live.target == sw.target
+    assert live.arrival - sw.arrival >= round(BAR_S * SR), (live.arrival / SR, sw.arrival / SR)
