@@ -286,7 +286,7 @@ def format_table(rows: list[TraceEval], radius: float) -> str:
             f"{_opt(r.oracle, '>6.0%')} {_opt(r.oracle_share, '>6.0%')} {r.switches_per_minute:>6.2f} {f'{r.returns}/{r.all_returns}':>5} "
             f"{_opt(r.lead_bars, '>8.2f')} {_opt(r.ahead_over, '>+7.2f')} {_opt(r.loudness_jump, '>5.2f')} {_opt(r.music_jump, '>5.2f')} "
             f"{_dbfs(r.peak):>7.1f} {r.click_excess:>7.4f}  {','.join(r.failures) or 'ok'}")
-    lines += ["", f"summary over {len({r.trace for r in rows})} traces, "
+    lines += ["", f"summary over {sum(r.mode == 'live' for r in rows)} traces, "
               f"{sum(r.duration_s for r in rows if r.mode == 'live') / 60:.1f} min:"]
     for target, value, ok in summarise(rows):
         lines.append(f"  {'ok  ' if ok else 'FAIL'}  {target}: {value}")
