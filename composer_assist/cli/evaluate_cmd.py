@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from composer_assist.cli.coverage_cmd import positive_radius
+from composer_assist.cli.render_cmd import positive_int
 from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="steer by the traces as read, without mapping each viewer's baseline and range onto "
                         "the cue's plane (calibration is on by default)")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when a target is not met")
-    p.add_argument("-j", "--jobs", type=int, default=2, help="render workers (default 2)")
+    p.add_argument("-j", "--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.set_defaults(func=run)
 
 
