@@ -3,13 +3,16 @@
 A folder gives every trace file in it (``.csv``/``.json``, sorted; other files are skipped).  A
 studyforrest file (the whole film, one row per 2 s) with the film's ``music.tsv`` beside it is cut
 into the scenes the film scores (one trace per music cue of at least ``MIN_SCENE_S``, re-based to
-start at 0): the moments a soundtrack would adapt to, not two hours of one trace.
+start at 0): the moments a soundtrack would adapt to, not two hours of one trace.  A trace met
+twice (the same name and samples, e.g. a song converted to our CSV beside its original) counts once.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+
+import numpy as np
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +36,14 @@ def collect_traces(paths: list[str | os.PathLike], **read: Any) -> list[Trace]:
         else:
             files = [p]
         for f in files:
-            out.extend(_traces_of(f, read))
+            out.extend(t for t in _traces_of(f, read) if not any(_same(t, u) for u in out))
     return out
+
+
+def _same(a: Trace, b: Trace) -> bool:
+    """The same viewer trace read from two files (values equal to a CSV's rounding)."""
+    return (a.name == b.name and a.times.shape == b.times.shape and np.allclose(a.times, b.times)
+            and np.allclose(a.valence, b.valence, atol=1e-5) and np.allclose(a.arousal, b.arousal, atol=1e-5))
 
 
 def _traces_of(path: Path, read: dict) -> list[Trace]:

@@ -31,6 +31,9 @@ def test_folders_and_film_scenes(realdata, root):
     assert "3540" not in scenes[0].name and scenes[0].name.endswith(" s")
     songs = collect_traces([realdata / "pmemo_samples"])  # README.txt skipped
     assert len(songs) == 4 and all(s.name.startswith("PMEmo") for s in songs)
+    # The same songs converted to our CSV in projects/traces count once.
+    both = collect_traces([realdata / "pmemo_samples", root / "projects" / "traces" / "pmemo_108.csv"])
+    assert len(both) == 4
 
 
 def test_errors_are_one_line_exit_2(root, tmp_path, capsys):
