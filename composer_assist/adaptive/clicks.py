@@ -2,8 +2,14 @@
 
 At every switch, fade end, loop wrap and seam end, the output is compared with a reference mixed
 here from the stems at the gains the mixer should apply at each sample (crossfade curve, intensity
-law, stinger).  The music's own onsets cancel, and only what the mixing added (a click) remains,
-as the largest sample step of the difference.
+law, and every stinger still sounding there).  The music's own onsets cancel, and only what the
+mixing added (a click) remains, as the largest sample step of the difference.
+
+At a loop wrap the seam itself is checked too (the reference reads the same seam, so a cut in it
+would cancel): the output must not step more at the wrap than the music on both sides of it
+can (the leaving pass's steps before it plus the bare loop start's after it).  A note cut dead there, or a fragment of
+the next notes played over the loop start, shows as its size; a release tail ringing on, or a
+loop that tiles seamlessly, does not.
 """
 
 from __future__ import annotations
@@ -15,17 +21,18 @@ from composer_assist.playback.schedule import Schedule
 from composer_assist.playback.stems import LUT_STEPS
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
+OWN_STEPS_S = 0.05  # at a wrap, the music's own steps are those this close on either side
 
 
-def _read(stems, v: int, pos: int, passes: int, n: int) -> np.ndarray:
+def _read(stems, v: int, pos: int, passes: int, n: int, seam: bool = True) -> np.ndarray:
     """``n`` frames of variant ``v``'s layers from a cue position, read as the mixer reads them
-    (loop wraps, the seam on later passes): (n, 2, layers) float64."""
+    (loop wraps, the seam on later passes; ``seam=False``: the bare body): (n, 2, layers) float64."""
     cl = stems.clock
     out = np.empty((n, 2, stems.stacks[v].shape[1]))
     i = 0
     while i < n:
         lim = cl.limit(pos)
-        if passes >= 1 and cl.loop_start <= pos < cl.loop_start + stems.seam:
+        if seam and passes >= 1 and cl.loop_start <= pos < cl.loop_start + stems.seam:
             src, off, end = stems.seams[v], cl.loop_start, cl.loop_start + stems.seam
         else:
             src, off, end = stems.stacks[v], 0, lim
@@ -89,12 +96,24 @@ class _Reference:
         x = np.arange(lo, lo + n)
         return np.stack([np.interp(x, bp, rows[:, i]) for i in range(rows.shape[1])], axis=1)
 
+    def stinger_frames(self, lo: int, n: int) -> np.ndarray:
+        """(n, 2) every stinger sounding in [lo, lo + n): each starts at its switch sample."""
+        out = np.zeros((n, 2))
+        for s in self.schedule.switches:
+            if s.rule.stinger not in self.stems.stinger_names:
+                continue
+            st = self.stems.stingers[self.stems.stinger_names.index(s.rule.stinger)].reshape(-1, 2)
+            a, b = max(lo, s.sample), min(lo + n, s.sample + st.shape[0])
+            if b > a:
+                out[a - lo:b - lo] += st[a - s.sample:b - s.sample]
+        return out
+
     def deck_frames(self, d, lo: int, n: int, seam: bool = True) -> np.ndarray:
         start, _, v, pos, passes = d
         x = np.zeros((n, 2, self.stems.stacks[v].shape[1]))
         skip = min(n, max(0, start - lo))  # silent before the deck starts (its fade-in is 0 there)
         pos, passes = self.stems.clock.advance(pos, passes, lo + skip - start)
-        x[skip:] = _read(self.stems, v, pos, passes if seam else 0, n - skip)
+        x[skip:] = _read(self.stems, v, pos, passes, n - skip, seam)
         return np.einsum("ncl,nl->nc", x, self.gains(v, lo, n))
 
 
@@ -105,7 +124,7 @@ def _residual_step(audio, ref: np.ndarray, lo: int) -> float:
 
 def _switch_steps(ref: _Reference, audio, w: int) -> float:
     """At each switch and fade end: both decks at their crossfade gains, plus the stinger."""
-    sw, stems, n_out, worst = ref.schedule.switches, ref.stems, audio.shape[0], 0.0
+    sw, n_out, worst = ref.schedule.switches, audio.shape[0], 0.0
     for i, s in enumerate(sw):
         prev_end = sw[i - 1].arrival if i else -(1 << 62)
         nxt = sw[i + 1].sample if i + 1 < len(sw) else 1 << 62
@@ -118,12 +137,8 @@ def _switch_steps(ref: _Reference, audio, w: int) -> float:
             e_in = np.array([fade_in(curve, x) for x in u])
             e_out = np.array([fade_out(curve, x) for x in u])
             mix = (ref.deck_frames(ref.decks[i], lo, hi - lo) * e_out[:, None]
-                   + ref.deck_frames(ref.decks[i + 1], lo, hi - lo) * e_in[:, None])
-            if s.rule.stinger in stems.stinger_names and hi > s.sample:
-                st = stems.stingers[stems.stinger_names.index(s.rule.stinger)].reshape(-1, 2)
-                a0 = max(lo, s.sample)
-                m = min(hi - a0, st.shape[0])
-                mix[a0 - lo:a0 - lo + m] += st[:m]
+                   + ref.deck_frames(ref.decks[i + 1], lo, hi - lo) * e_in[:, None]
+                   + ref.stinger_frames(lo, hi - lo))
             worst = max(worst, _residual_step(audio, mix, lo))
     return worst
 
@@ -143,9 +158,50 @@ def _wrap_steps(ref: _Reference, audio, w: int) -> float:
             for p, seam in points:
                 lo, hi = p - w, p + w
                 if lo >= begin and hi <= end:
-                    mix = ref.deck_frames(d, lo, hi - lo, seam)
+                    mix = ref.deck_frames(d, lo, hi - lo, seam) + ref.stinger_frames(lo, hi - lo)
                     if not seam:
-                        mix[:w] = ref.deck_frames(d, lo, w)  # the seam itself, up to its end
+                        mix[:w] = ref.deck_frames(d, lo, w) + ref.stinger_frames(lo, w)  # the seam, up to its end
+                    else:
+                        worst = max(worst, _cut_step(ref, d, audio, p, w, begin))
                     worst = max(worst, _residual_step(audio, mix, lo))
             t += cl.loop_len
     return worst
+
+
+def _cut_step(ref: _Reference, d, audio, p: int, w: int, begin: int) -> float:
+    """How much more the output steps at a wrap (at ``p``) and within ``w`` after it than the
+    music on both sides can: the leaving pass's largest step in the OWN_STEPS_S before the wrap
+    plus the entering bare loop start's (its own entry and any stinger included) in as long after
+    it.  A tail that rings on steps no more than before, and steps of a sum are at most the sum of
+    the steps; the span is longer than a low note's period, so a waveform's own edge counts."""
+    b = max(2 * w, int(OWN_STEPS_S * ref.stems.sample_rate))
+    lo = max(begin, p - b)
+    before = np.asarray(audio[lo:p], dtype=np.float64)
+    after = np.asarray(audio[p - 1:p + w], dtype=np.float64)
+    if before.shape[0] < 2 or after.shape[0] < 2:
+        return 0.0
+    entering = np.zeros((b + 1, 2))
+    entering[1:] = ref.deck_frames(d, p, b, seam=False) + ref.stinger_frames(p, b)
+    own = float(np.abs(np.diff(before, axis=0)).max()) + float(np.abs(np.diff(entering, axis=0)).max())
+    return max(0.0, float(np.abs(np.diff(after, axis=0)).max()) - own)
+
+
+def loop_wraps(schedule: Schedule, stems, frames: int) -> list[int]:
+    """Output samples where the playing variant wraps from the loop end to the loop start."""
+    cl, out = stems.clock, []
+    decks = _decks(schedule, stems)
+    for j, (start, until, _, pos, _) in enumerate(decks):
+        end = min(frames, until if j + 1 == len(decks) else schedule.switches[j].sample)
+        t = start + cl.limit(pos) - pos
+        while t < end:
+            out.append(int(t))
+            t += cl.loop_len
+    return out
+
+
+def both_sides(schedule: Schedule, stems, block: int, i: int, lo: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(leaving, entering) variant of switch ``i`` over [lo, lo + n), each alone at the gains the
+    mixer gives it (intensity included, no crossfade): what staying would have sounded like, and
+    what the switch brought in, at the same moment."""
+    ref = _Reference(schedule, stems, block)
+    return ref.deck_frames(ref.decks[i], lo, n), ref.deck_frames(ref.decks[i + 1], lo, n)

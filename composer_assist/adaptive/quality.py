@@ -55,7 +55,8 @@ class Quality:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
 
 
-def _short_term(x: np.ndarray, sr: int) -> float | None:
+def short_term(x: np.ndarray, sr: int) -> float | None:
+    """EBU short-term loudness of a (frames, 2) excerpt taken whole (LUFS), None when silent."""
     from composer_assist.core.levels import short_term_lufs
 
     _, lufs = short_term_lufs(x.T, sr, window_s=x.shape[0] / sr, hop_s=x.shape[0] / sr)
@@ -191,15 +192,17 @@ def _material_step(audio) -> float:
 
 def _loudness_jumps(sw: list, audio, sr: int) -> list[float]:
     """Short-term loudness after each crossfade minus before it, in LU."""
-    jumps = []
+    return [j for j in (loudness_jump(s, audio, sr) for s in sw) if j is not None]
+
+
+def loudness_jump(s, audio, sr: int) -> float | None:
+    """Short-term loudness (LOUDNESS_WINDOW_S) after a switch's crossfade minus before it, in LU;
+    None when the render does not hold both windows or one is silent."""
     n = int(LOUDNESS_WINDOW_S * sr)
-    for s in sw:
-        if s.sample - n < 0 or s.arrival + n > audio.shape[0]:
-            continue
-        before, after = _short_term(audio[s.sample - n:s.sample], sr), _short_term(audio[s.arrival:s.arrival + n], sr)
-        if before is not None and after is not None:
-            jumps.append(after - before)
-    return jumps
+    if s.sample - n < 0 or s.arrival + n > audio.shape[0]:
+        return None
+    before, after = short_term(audio[s.sample - n:s.sample], sr), short_term(audio[s.arrival:s.arrival + n], sr)
+    return None if before is None or after is None else after - before
 
 
 def _decided(s) -> float:

@@ -57,6 +57,9 @@ class CueRender:
     wall: float = 0.0  # whole render_cue call
     warnings: list[str] = field(default_factory=list)  # e.g. notes the instrument does not sound
     _levels: LevelMatch | None = field(default=None, repr=False, compare=False)
+    # With a loop ending inside the cue: variant -> layer -> what rings past the loop end when the
+    # layer's notes stop there (float32 (2, n)): the post-exit tail laid over the loop start.
+    exit_tails: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def level_match(self) -> LevelMatch:
         """The variants' matched gains (core.level_match), measured once on first use."""

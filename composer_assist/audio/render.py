@@ -55,6 +55,7 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
         raise RenderError(f"sample rate {sr} is not supported (44100 or 48000)")
     length = c.length_samples(sr)
     todo = [plan_stem(c, v.name, layer, sr, project.folder, length) for v in chosen for layer in v.layers]
+    todo += _exit_stems(c, chosen, sr, project.folder, length)
     if stingers:
         todo += [plan_stem(c, STINGER, s, sr, project.folder, None) for s in c.stingers]
     batch = _Batch(todo, progress)
@@ -66,6 +67,16 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
         cls = PluginError if all(e.kind == "PluginError" for e in batch.errors) else RenderError
         raise cls(f"cue {c.name!r}: " + "; ".join(str(e) for e in batch.errors))
     return _cue_render(c, chosen, sr, length, batch, t_start)
+
+
+def _exit_stems(c: Cue, chosen: list[Variant], sr: int, folder, length: int) -> list[Stem]:
+    """With a loop that ends inside the cue: each layer played up to the loop end and let ring,
+    for the release tail that rings over the loop start at every wrap (``CueRender.exit_tails``)."""
+    lo, hi = c.loop_beats
+    end = min(c.tempo.sample_at(hi, sr), length)  # as playback.CueClock places it
+    if end >= length or end <= min(c.tempo.sample_at(lo, sr), length - 1):
+        return []
+    return [plan_stem(c, v.name, layer, sr, folder, end, hi) for v in chosen for layer in v.layers]
 
 
 @dataclass
@@ -147,15 +158,20 @@ def _cue_render(c: Cue, chosen: list[Variant], sr: int, length: int, batch: _Bat
     """The stems split into body and tail by variant and layer, the stingers whole."""
     stems: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
     tails: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
+    exits: dict[str, dict[str, np.ndarray]] = {}
     stinger_audio: dict[str, np.ndarray] = {}
     for i, st in enumerate(batch.todo):
         if i not in batch.arrays:
             continue
         arr = batch.arrays[i]
-        if st.variant == STINGER:
+        if st.exit:
+            exits.setdefault(st.variant, {})[st.layer.name] = arr[:, st.length:]
+        elif st.variant == STINGER:
             stinger_audio[st.layer.name] = arr
         else:
             stems[st.variant][st.layer.name] = arr[:, :length]
             tails[st.variant][st.layer.name] = arr[:, length:]
-    return CueRender(c, sr, length, stems, tails, stinger_audio, [batch.stats[i] for i in sorted(batch.stats)],
-                     batch.errors, time.perf_counter() - t_start, [st.warning for st in batch.todo if st.warning])
+    return CueRender(c, sr, length, stems, tails, stinger_audio,
+                     [batch.stats[i] for i, st in enumerate(batch.todo) if i in batch.stats and not st.exit],
+                     batch.errors, time.perf_counter() - t_start,
+                     [st.warning for st in batch.todo if st.warning and not st.exit], exit_tails=exits)

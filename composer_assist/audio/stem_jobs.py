@@ -79,11 +79,16 @@ class Stem:
     plugins: str
     chain_key: str  # the chain without its notes: where its measured tail length is remembered
     warning: str | None = None
+    exit: bool = False  # the layer played up to the loop end and let ring: its post-exit tail
 
 
 def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path | None,
-              length: int | None) -> Stem:
-    """The stem of one layer (``length`` samples), or of a stinger (``variant`` STINGER, ``length`` None: its notes)."""
+              length: int | None, end_beat: float | None = None) -> Stem:
+    """The stem of one layer (``length`` samples), or of a stinger (``variant`` STINGER, ``length`` None: its notes).
+
+    With ``end_beat`` (a loop end inside the cue): the layer's notes up to that beat, each note
+    sounding there released at it, rendered to ``length`` (the loop end) plus its tail: what
+    rings on when playback leaves the loop end for the loop start (the post-exit tail)."""
     where = (f"cue {cue.name!r} stinger {layer.name!r}" if variant == STINGER
              else f"cue {cue.name!r} variant {variant!r} layer {layer.name!r}")
     chain, fps, tail_s = [], [], 0.0
@@ -96,13 +101,15 @@ def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path |
     tempo = cue.tempo
     notes = []
     last_off = 0
+    end = cue.length_beats if end_beat is None else end_beat
     for n in layer.notes():
-        if length is not None and n.start >= cue.length_beats:
-            continue  # starts after the cue end: it would only sound in the tail
+        if length is not None and n.start >= end:
+            continue  # starts after the cue end (or the loop end): it would only sound in the tail
         # DawDreamer floors seconds to samples while the tempo grid (sample_at) rounds: aim at the
         # middle of the intended sample so floor() lands on it whatever the float error.
         on = tempo.sample_at(n.start, sr)
-        off = max(on, tempo.sample_at(n.start + n.duration, sr))
+        stop = n.start + n.duration if end_beat is None else min(n.start + n.duration, end_beat)
+        off = max(on, tempo.sample_at(stop, sr))
         last_off = max(last_off, off)
         notes.append([round((on + 0.5) / sr, 9), round((off - on) / sr, 9), n.pitch, n.velocity])
     if length is None:  # a stinger: as long as its notes
@@ -123,7 +130,7 @@ def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path |
     plugins = " -> ".join(Path(r.plugin).name for r in [layer.instrument] + list(layer.effects))
     where = f"{cue.name}/{'stingers' if variant == STINGER else variant}/{layer.name}"
     warning = _silent_notes_warning(where, layer.instrument.plugin, chain[0], [n[2] for n in notes])
-    return Stem(variant, layer, key, spec, length, plugins, chain_key, warning)
+    return Stem(variant, layer, key, spec, length, plugins, chain_key, warning, exit=end_beat is not None)
 
 
 def _silent_notes_warning(where: str, ref: str, instrument: dict, pitches: list[int]) -> str | None:

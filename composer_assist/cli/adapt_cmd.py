@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.add_argument("-o", "--out", required=True, help="output folder")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the internal timings (stem render, policy, mix speed)")
     p.set_defaults(func=run)
 
 
@@ -89,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
         cluster = f"cluster {profile.cluster} {profile.name}" + (f" ({profile.label})" if profile.label else "")
         who = f", listener {cluster}" if args.listener is None else f", listener {args.listener}: {cluster}"
     print(f"cue {args.cue!r}, trace {Path(args.trace).name}, {args.mode} mode{who}")
-    print(f"stems {render.wall:.1f} s, policy {t['policy_s'] * 1000:.0f} ms, mix {t['mix_s'] * 1000:.0f} ms "
-          f"({result.audio.shape[0] / result.sample_rate / max(t['mix_s'], 1e-9):.0f}x real time)")
+    if args.verbose:
+        print(f"stems {render.wall:.1f} s, policy {t['policy_s'] * 1000:.0f} ms, mix {t['mix_s'] * 1000:.0f} ms "
+              f"({result.audio.shape[0] / result.sample_rate / max(t['mix_s'], 1e-9):.0f}x real time)")
     print(format_quality(result))
     print(f"wrote {out}/adaptive.wav, decisions.json, adaptive.png")
     return 0

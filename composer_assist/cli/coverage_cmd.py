@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "rest, and optionally a PNG of the valence/arousal plane.")
     p.add_argument("project", help="project folder or project.json")
     p.add_argument("--cue", required=True, help="cue name")
-    p.add_argument("traces", nargs="+", metavar="TRACE", help="emotion traces (CSV/JSON, studyforrest, PMEmo)")
+    p.add_argument("traces", nargs="+", metavar="TRACE", help="emotion traces (CSV/JSON, studyforrest, PMEmo), or "
+                   "folders of them (a studyforrest film with its music.tsv: its scored scenes)")
     add_trace_input(p, "traces' ")
     p.add_argument("--radius", type=positive_radius, default=None,
                    help="on-target distance (default: the cue's adaptive.congruence_radius)")
@@ -38,14 +39,14 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.adaptive.coverage import compute_coverage, format_coverage
     from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
-    from composer_assist.core.trace import load_trace
+    from composer_assist.services.trace_sets import collect_traces
 
     project = load_project(args.project)
     try:
         cue = project.cue(args.cue)
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
-    traces = [load_trace(path, **trace_input(args)) for path in args.traces]
+    traces = collect_traces(args.traces, **trace_input(args))
     cov = compute_coverage(cue, traces, radius=args.radius)
     print(format_coverage(cov))
     if args.output:

@@ -94,7 +94,9 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figure
         jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
         print(f"{path.stem:<{width}} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
               f"{q.congruence:>9.0%} {q.max_discontinuity:>6.3f}/{q.click_excess:.3f} {jump:>11}")
-    print("step: largest sample step at a transition; click: how much of it the transition itself adds "
+    print(f"congruence: share of the time the playing variant is within radius "
+          f"{cue.adaptive.congruence_radius:g} of the viewer's (calibrated) emotion; "
+          "step: largest sample step at a transition; click: how much of it the transition itself adds "
           "(output against the stems mixed at their intended gains)")
     print(f"(WAV, decision log and figure per trace in {out}/)")
 

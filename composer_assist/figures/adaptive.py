@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .adaptive_lanes import (ARO, VAL, Marks, bar_axis, distance_lane, intensity_lane, label_rows, lane_marks,
+                             quality_lines)
 
 PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#EECA3B", "#9D755D"]
 
@@ -40,6 +42,7 @@ class FigureData:
     mode: str
     cluster: int | None
     quality: Any  # adaptive.quality.Quality
+    marks: Marks | None = None  # bar grid, loop wraps, stingers, returns, distance lane
 
     @classmethod
     def of(cls, result) -> "FigureData":
@@ -47,7 +50,8 @@ class FigureData:
         return cls(result.track, result.schedule, result.sample_rate, result.audio.shape[0],
                    list(result.stems.variant_names), times, gains, result.cue.name,
                    getattr(result.trace, "name", "") or "trace", result.mode,
-                   result.profile.cluster if result.profile is not None else None, result.quality)
+                   result.profile.cluster if result.profile is not None else None, result.quality,
+                   Marks.of(result))
 
 
 def plot_adaptive(result, path: str | os.PathLike, width_in: float = 13.0) -> None:
@@ -72,9 +76,10 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
         if layer not in layer_names:
             layer_names.append(layer)
     nl = len(layer_names)
-    fig = new_figure(figsize=(width_in, 5.2 + 0.55 * nl))
-    axes = fig.subplots(2 + nl, 1, sharex=True, gridspec_kw={"height_ratios": [2.4, 0.8] + [0.5] * nl, "hspace": 0.45})
-    ax_t, ax_v = axes[0], axes[1]
+    fig = new_figure(figsize=(width_in, 7.6 + 0.55 * nl))
+    axes = fig.subplots(4 + nl, 1, sharex=True,
+                        gridspec_kw={"height_ratios": [2.2, 0.6, 0.9, 0.8] + [0.5] * nl, "hspace": 0.75})
+    ax_t, ax_i, ax_d, ax_v = axes[:4]
     prof = f", listener cluster {result.cluster}" if result.cluster is not None else ""
     fig.suptitle(f"cue {result.cue!r} adapted to {result.trace} ({result.mode} mode{prof})", fontsize=12, x=0.06,
                  ha="left")
@@ -82,40 +87,50 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
                ncol=len(names), frameon=False, bbox_to_anchor=(0.99, 0.995), title="variants",
                title_fontsize=8)
 
-    _trace_panel(ax_t, tr, sched, names, colour)
+    m = result.marks
+    _trace_panel(ax_t, tr, sched, names, colour, result.cluster)
+    intensity_lane(ax_i, tr)
+    if m is not None:
+        distance_lane(ax_d, m)
     lane_note = _variant_lane(ax_v, axes, result, names, colour, dur)
-    _layer_strips(axes[2:], layer_names, times, gains, colour)
-    axes[2].set_title("layer gains (height = gain 0..1, colour = variant; crossfades show both)",
+    if m is not None:
+        lane_marks(ax_v, axes, m, fig)
+        bar_axis(ax_t, m, dur)
+    _layer_strips(axes[4:], layer_names, times, gains, colour)
+    axes[4].set_title("layer gains (height = gain 0..1, colour = variant; crossfades show both)",
                       fontsize=9, loc="left")
     axes[-1].set_xlabel("time (s)")
-    q = result.quality
-    lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
-    fig.text(0.06, 0.032, lane_note, fontsize=8.5, color="0.25")
-    fig.text(0.06, 0.01, f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   "
-             f"lag mean/max {lag} "
-             f"(negative = early)   congruence {q.congruence:.0%}"
-             + (f" (best possible {q.oracle_congruence:.0%})" if q.oracle_congruence is not None else "")
-             + f"   largest step at a transition {q.max_discontinuity:.3f}", fontsize=8.5, color="0.25")
+    lines = [lane_note] + quality_lines(result.quality)
+    for i, line in enumerate(reversed(lines)):
+        fig.text(0.07, 0.008 + 0.022 * i * 7.6 / (7.6 + 0.55 * nl), line, fontsize=8.5, color="0.2")
     axes[-1].set_xlim(0, dur)
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.11)
+    fig.subplots_adjust(left=0.08, right=0.99, top=0.885, bottom=0.035 + 0.07 * 7.6 / (7.6 + 0.55 * nl))
     write_png(fig, path, dpi=110)
 
 
-def _trace_panel(ax_t, tr, sched, names, colour) -> None:
-    """The emotion trace as read and smoothed, intensity, and where the scene turns."""
-    ax_t.plot(tr.times, tr.valence, color="tab:blue", lw=0.7, alpha=0.45)
-    ax_t.plot(tr.times, tr.arousal, color="tab:red", lw=0.7, alpha=0.45)
-    ax_t.plot(tr.times, tr.smooth_valence, color="tab:blue", lw=1.8, label="valence")
-    ax_t.plot(tr.times, tr.smooth_arousal, color="tab:red", lw=1.8, label="arousal")
-    ax_t.plot(tr.times, tr.intensity * 2 - 1, color="0.35", lw=1.0, ls="--", label="intensity (0..1)")
+def _trace_panel(ax_t, tr, sched, names, colour, cluster: int | None) -> None:
+    """The emotion trace as read and smoothed, what a cluster steers by, where the scene turns.
+
+    Valence and arousal are black and grey with their own line styles: never a variant colour."""
+    ax_t.plot(tr.times, tr.valence, color=VAL, lw=0.7, alpha=0.4)
+    ax_t.plot(tr.times, tr.arousal, color=ARO, lw=0.7, alpha=0.4, ls="--")
+    ax_t.plot(tr.times, tr.smooth_valence, color=VAL, lw=1.8, label="valence")
+    ax_t.plot(tr.times, tr.smooth_arousal, color=ARO, lw=1.8, ls="--", label="arousal")
+    if cluster is not None:
+        # The profile moves the target: this, not the trace, is what the choice follows.
+        ax_t.plot(tr.times, tr.want_valence, color=VAL, lw=1.2, ls=":", label=f"valence cluster {cluster} steers by")
+        ax_t.plot(tr.times, tr.want_arousal, color=ARO, lw=1.2, ls="-.", label=f"arousal cluster {cluster} steers by")
     ax_t.axhline(0, color="0.8", lw=0.6)
     ax_t.set_ylim(-1.08, 1.08)
     ax_t.set_ylabel("emotion")
     for c, v in sched.changes:
         ax_t.axvline(c, color=colour[names[v]], lw=1.2, ls=":", alpha=0.9)
-    ax_t.legend(loc="upper left", fontsize=8, ncol=3, framealpha=0.8)
-    ax_t.set_title("trace (thin: as read, thick: smoothed); dotted lines: the scene turns to a variant",
-                   fontsize=9, loc="left")
+    # Above the panel, right of its title and over the bar numbers: never on the curves.
+    ax_t.legend(loc="lower right", bbox_to_anchor=(1.0, 1.1), fontsize=8, ncol=4, frameon=False,
+                borderaxespad=0.0)
+    cal = "calibrated to the cue's plane; " if getattr(tr, "read_valence", None) is not None else ""
+    ax_t.set_title(f"trace ({cal}thin: as read, thick: smoothed); coloured dotted lines: the scene turns to that variant",
+                   fontsize=9, loc="left", pad=20)
 
 
 def _variant_lane(ax_v, axes, result, names, colour, dur: float) -> str:
@@ -133,24 +148,30 @@ def _variant_lane(ax_v, axes, result, names, colour, dur: float) -> str:
     segs.append((start, dur, cur))
     for a, b, v in segs:
         ax_v.axvspan(a, b, color=colour[names[v]], lw=0)
-        if b - a > dur * 0.04:
+        if b - a > dur * (0.01 + 0.0065 * len(names[v])):  # room for the name
             ax_v.text((a + b) / 2, 0.5, names[v], ha="center", va="center", fontsize=9, color="white",
                       fontweight="bold")
-    for sw in sched.switches:
-        b = sw.sample / sr
+    starts = [sw.sample / sr for sw in sched.switches]
+    above, below = label_rows(starts, dur * 0.035), label_rows(starts, dur * 0.075)
+    for sw, b, up, down in zip(sched.switches, starts, above, below):
         for ax in axes:
             ax.axvline(b, color="black", lw=0.9, alpha=0.7)
         if sw.change_at is not None:
-            early = sw.change_at - b
-            ax_v.annotate("", xy=(sw.change_at, 1.12), xytext=(b, 1.12), annotation_clip=False,
+            ax_v.annotate("", xy=(sw.change_at, 1.08), xytext=(b, 1.08), annotation_clip=False,
                           arrowprops={"arrowstyle": "->", "color": "0.2", "lw": 0.8})
-            ax_v.text(b, 1.2, f"{early:+.1f}s", fontsize=7, ha="left", va="bottom", color="0.2")
-        else:
-            ax_v.text(b, 1.05, f"+{b - sw.decided_at:.1f}s", fontsize=7, ha="left", va="bottom", color="0.2")
+        ha = "right" if b > 0.93 * dur else "left"  # near the right edge: the label runs leftwards
+        if up is not None:
+            text = f"{sw.change_at - b:+.1f}s" if sw.change_at is not None else f"+{b - sw.decided_at:.1f}s"
+            ax_v.text(b, 1.12 + 0.24 * up, text, fontsize=7, ha=ha, va="bottom", color="0.2")
+        if result.marks is not None and down is not None:
+            # Second row inside the lane, in white: below it is the next panel's title.
+            y, va, c = (-0.06, "top", "0.2") if down == 0 else (0.04, "bottom", "white")
+            ax_v.text(b, y, " " + result.marks.bar_beat(b), fontsize=7, ha=ha, va=va, color=c)
     ax_v.set_ylim(0, 1)
     ax_v.set_yticks([])
     ax_v.set_ylabel("variant")
-    lane_note = ("black lines: switch boundaries (crossfade start); lane labels: "
+    lane_note = ("black lines: switch boundaries (crossfade start, bar:beat and seconds under or at the foot of the "
+                 "lane); above it: "
                  + ("how early the switch started before the scene turned" if result.mode == "planned"
                     else "quantisation/dwell wait after the decision"))
     return lane_note

@@ -7,11 +7,14 @@ device buffer) across all layers, with the layer's static fader and pan
 one set of layer gains is ``np.dot(stack[2p:2p + 2n], gains, out=block)``: the rows of a block
 are contiguous, so BLAS reads them in place and nothing is copied or allocated per block.
 
-Loop seams: when playback wraps from the loop end to the loop start, what would have sounded
-after the loop end (the body past it, or the release tail after the cue end) is added onto the
-first ``seam`` samples of the loop start, so notes ring over the wrap instead of being cut: the
-release tail when the loop ends with the cue, else the body after the loop end faded out over
-10 ms (it holds new notes that must not sound over the loop start).
+Loop seams: when playback wraps from the loop end to the loop start, what rings on past the loop
+end is added onto the first ``seam`` samples of the loop start, so notes ring over the wrap
+instead of being cut (the post-exit tail over the entry, as in Wwise's pre-entry/post-exit): the
+release tail after the cue end when the loop ends with the cue; for a loop ending inside the cue,
+the layer's *exit tail* (rendered with its notes released at the loop end, ``CueRender.exit_tails``).
+Without one (stems given bare, or a loop region changed while playing to an end nothing was
+rendered for) the body after the loop end faded out over 10 ms stands in: it holds the held notes
+but also the next notes' first 10 ms.
 
 Level matching: each variant's columns also carry its matched gain (core.level_match: every
 variant at the same loudness at its nominal intensity, plus its ``level_offset_lu``, under the
@@ -58,6 +61,9 @@ class StemSet:
     stinger_names: list[str] = field(default_factory=list)
     stingers: list[np.ndarray] = field(default_factory=list)  # flat interleaved (2 * n,) float32
     levels: LevelMatch = field(default_factory=LevelMatch)  # per-variant matched gains, folded into stacks
+    # per variant (MAX_SEAM_S samples, 2, n_layers) float32 or None: the release tail after the cue
+    # end at the layers' gains, kept for a loop region changed to end with the cue (loop_seams)
+    end_tails: list[np.ndarray | None] = field(default_factory=list)
 
     @property
     def max_layers(self) -> int:
@@ -71,12 +77,14 @@ class StemSet:
                     stems: Mapping[str, Mapping[str, np.ndarray]],
                     tails: Mapping[str, Mapping[str, np.ndarray]] | None = None,
                     stingers: Mapping[str, np.ndarray] | None = None,
-                    levels: LevelMatch | None = None) -> "StemSet":
+                    levels: LevelMatch | None = None,
+                    exit_tails: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> "StemSet":
         """Build from ``stems[variant][layer]`` arrays of shape (2, length) (render_cue's layout).
 
-        ``levels`` (default: ``match_levels`` of these stems) gives each variant's matched gain.
+        ``levels`` (default: ``match_levels`` of these stems) gives each variant's matched gain;
+        ``exit_tails`` what rings past a loop end inside the cue (see the module docstring).
         """
-        tails = tails or {}
+        tails, exit_tails = tails or {}, exit_tails or {}
         lengths = {np.asarray(a).shape[-1] for per in stems.values() for a in per.values()}
         if not lengths:
             raise RenderError(f"cue {cue.name!r}: no stems to mix")
@@ -85,7 +93,8 @@ class StemSet:
         seam = min(int(MAX_SEAM_S * sample_rate), clock.loop_len)
         if levels is None:
             levels = match_levels(cue, sample_rate, stems)
-        names, layer_names, stacks, seams, luts = [], [], [], [], []
+        names, layer_names, stacks, seams, luts, ends = [], [], [], [], [], []
+        full = int(MAX_SEAM_S * sample_rate)
         for variant in cue.variants:
             if variant.name not in stems:
                 raise RenderError(f"cue {cue.name!r}: no stems for variant {variant.name!r}")
@@ -96,10 +105,14 @@ class StemSet:
             # (frame, channel, layer) in C order is the (2 * length, n_layers) row layout.
             stack = np.zeros((length, 2, len(layers)), dtype=np.float32)
             wrap = np.zeros((seam, 2, len(layers)), dtype=np.float32)
+            end = np.zeros((full, 2, len(layers)), dtype=np.float32)
             for i, layer in enumerate(layers):
-                _layer_rows(cue, variant.name, layer, per[layer.name], tails.get(variant.name, {}).get(layer.name),
-                            clock, stack[:, :, i], wrap[:, :, i], levels.gain(variant.name))
+                tail = tails.get(variant.name, {}).get(layer.name)
+                _layer_rows(cue, variant.name, layer, per[layer.name], tail, clock, stack[:, :, i], wrap[:, :, i],
+                            levels.gain(variant.name), exit_tails.get(variant.name, {}).get(layer.name))
+                _ring(end[:, :, i], tail, layer, levels.gain(variant.name), clock.sr)
             wrap += stack[clock.loop_start:clock.loop_start + seam]
+            ends.append(end)
             names.append(variant.name)
             layer_names.append([l.name for l in layers])
             stacks.append(stack.reshape(2 * length, len(layers)))
@@ -113,24 +126,29 @@ class StemSet:
                 st_names.append(s.name)
                 st_arrays.append(np.ascontiguousarray(np.stack([a[0] * gl, a[1] * gr], axis=1).reshape(-1)))
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
-                   st_names, st_arrays, levels)
+                   st_names, st_arrays, levels, ends)
 
     def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
         """Seams for another loop region of the same stems (built off the audio thread).
 
-        What rings past the new loop end is the body after it faded within DECLICK_S, or, when the
-        region ends with the cue, the release tail held in the current seams.
+        What rings past the new loop end: the release tail after the cue end when the region ends
+        with the cue; the current wrap tail when it ends where the current loop does; else the
+        body after it faded within DECLICK_S (nothing was rendered for that end).
         """
         seam = min(int(MAX_SEAM_S * self.sample_rate), clock.loop_len)
         old, old_start = self.seam, self.clock.loop_start
         out = []
-        for stack, seams in zip(self.stacks, self.seams):
+        for v, (stack, seams) in enumerate(zip(self.stacks, self.seams)):
             body = stack.reshape(self.length, 2, -1)
             wrap = np.zeros((seam, 2, body.shape[2]), dtype=np.float32)
-            if clock.loop_end >= self.length and self.clock.loop_end >= self.length:
-                tail = seams.reshape(old, 2, -1) - body[old_start:old_start + old]
+            if clock.loop_end >= self.length and v < len(self.end_tails) and self.end_tails[v] is not None:
+                wrap[:] = self.end_tails[v][:seam]
+                if seam < self.end_tails[v].shape[0]:  # cut short: fade, do not stop dead
+                    d = min(seam, max(1, int(DECLICK_S * self.sample_rate)))
+                    wrap[seam - d:] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None, None]
+            elif clock.loop_end == self.clock.loop_end:
                 k = min(seam, old)
-                wrap[:k] = tail[:k]
+                wrap[:k] = (seams.reshape(old, 2, -1) - body[old_start:old_start + old])[:k]
             elif clock.loop_end < self.length:
                 k = min(seam, self.length - clock.loop_end, max(1, int(DECLICK_S * self.sample_rate)))
                 ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None, None]
@@ -159,13 +177,15 @@ class StemSet:
         """Build from an ``audio.render.CueRender`` (stems, tails, stingers)."""
         levels = render.level_match() if hasattr(render, "level_match") else None
         return cls.from_arrays(render.cue, render.sample_rate, render.stems,
-                               getattr(render, "tails", None), getattr(render, "stingers", None), levels)
+                               getattr(render, "tails", None), getattr(render, "stingers", None), levels,
+                               getattr(render, "exit_tails", None))
 
 
 def _layer_rows(cue: Cue, variant: str, layer: Layer, audio: np.ndarray, tail: np.ndarray | None,
-                clock: CueClock, col: np.ndarray, wrap: np.ndarray, match: float = 1.0) -> None:
-    """Write one layer (fader, pan and the variant's matched gain ``match`` applied) into ``col`` (length, 2) and what rings past the loop
-    end into ``wrap`` (seam, 2)."""
+                clock: CueClock, col: np.ndarray, wrap: np.ndarray, match: float = 1.0,
+                exit_tail: np.ndarray | None = None) -> None:
+    """Write one layer (fader, pan and the variant's matched gain ``match`` applied) into ``col``
+    (length, 2) and what rings past the loop end into ``wrap`` (seam, 2)."""
     a = np.asarray(audio, dtype=np.float32)
     if a.ndim != 2 or a.shape[0] != 2 or a.shape[1] > col.shape[0]:
         raise RenderError(f"cue {cue.name!r}: stem {variant}/{layer.name} has shape {a.shape}, "
@@ -174,26 +194,31 @@ def _layer_rows(cue: Cue, variant: str, layer: Layer, audio: np.ndarray, tail: n
     gl, gr = gl * match, gr * match
     col[:a.shape[1], 0] = a[0] * gl
     col[:a.shape[1], 1] = a[1] * gr
-    seam, length = wrap.shape[0], col.shape[0]
-    declick = max(1, int(DECLICK_S * clock.sr))
-    # What rings past the loop end: the release tail when the loop ends with the cue; else the
-    # body after the loop end, faded out within DECLICK_S (it holds new notes too, which must not
-    # sound over the loop start).
-    if clock.loop_end >= length:
-        if tail is not None:
-            t = np.asarray(tail, dtype=np.float32)
-            k = min(seam, t.shape[-1])
-            wrap[:k, 0] = t[0, :k] * gl
-            wrap[:k, 1] = t[1, :k] * gr
-            if t.shape[-1] > seam:
-                # A tail longer than the seam would stop dead at its end: fade it out over the
-                # seam's last DECLICK_S instead.
-                d = min(declick, k)
-                wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
+    length = col.shape[0]
+    # What rings past the loop end: the release tail when the loop ends with the cue, the exit
+    # tail when one was rendered for a loop end inside it; else the body after the loop end,
+    # faded out within DECLICK_S (it holds new notes too, which must not sound over the loop start).
+    if clock.loop_end >= length or exit_tail is not None:
+        _ring(wrap, tail if clock.loop_end >= length else exit_tail, layer, match, clock.sr)
     else:
-        k = min(seam, length - clock.loop_end, declick)
+        k = min(wrap.shape[0], length - clock.loop_end, max(1, int(DECLICK_S * clock.sr)))
         ramp = np.linspace(1.0, 0.0, k, endpoint=False, dtype=np.float32)[:, None]
         wrap[:k] = col[clock.loop_end:clock.loop_end + k] * ramp
+
+
+def _ring(wrap: np.ndarray, tail: np.ndarray | None, layer: Layer, match: float, sr: int) -> None:
+    """A release tail at the layer's gains into ``wrap`` (n, 2); one longer than ``wrap`` fades
+    out over its last DECLICK_S instead of stopping dead."""
+    if tail is None:
+        return
+    gl, gr = layer_gains(layer.gain_db, layer.pan)
+    t = np.asarray(tail, dtype=np.float32)
+    k = min(wrap.shape[0], t.shape[-1])
+    wrap[:k, 0] = t[0, :k] * gl * match
+    wrap[:k, 1] = t[1, :k] * gr * match
+    if t.shape[-1] > wrap.shape[0]:
+        d = min(max(1, int(DECLICK_S * sr)), k)
+        wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
 
 
 def _gain_table(variant: Variant, layers: list[Layer]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Writes the demo project: one 8-bar cue in four emotional colours, four layers each.
+"""Writes the demo project: one 8-bar cue in five emotional colours, four layers each.
 
 Run from the project root: ``python projects/demo/compose.py``.  It regenerates
 ``projects/demo/project.json`` and the MIDI clips in ``projects/demo/clips/`` deterministically;
@@ -11,6 +11,13 @@ rhythm (one chord a bar) so that switching "at the same position" stays in phras
   tense    i  VI  III VII  low string ostinato in 8ths, pulsing bass, dark pad, toms/kick groove
   playful  I  vi  IV  V    (D Bm G A), staccato keys, bouncing bass, light kit, bright pad
   sad      i  iv  VI  v    (Dm Gm Bb Am), slow strings, sparse keys melody, pad, soft bass
+  ambient  i  VI  III VII  open fifths on a pad, a few bell-like keys, high strings and a low
+                           drone entering with intensity: the neutral centre of the plane
+
+Why an ambient variant: real viewers' valence/arousal mostly sits near neutral and moves in small
+ranges (studyforrest scenes, PMEmo songs); the four corner variants sit 0.7-0.9 from the centre, so
+without one there the music rarely matched them (measured with ``composer-assist coverage``, see
+docs/adaptive.md).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ PROGRESSIONS = {
     "tense": ["Dm", "Bb", "F", "C"] * 2,
     "playful": ["D", "Bm", "G", "A"] * 2,
     "sad": ["Dm", "Gm", "Bb", "Am"] * 2,
+    "ambient": ["Dm", "Bb", "F", "C"] * 2,
 }
 
 
@@ -92,6 +100,11 @@ def drum_part(pattern: dict[int, list[tuple[float, int]]], bars: int = BARS, fil
         for i, p in enumerate((50, 48, 47, 45)):
             out.append(Note((bars - 1) * 4.0 + 2.0 + i * 0.5, 0.25, p, 100))
     return out
+
+
+def fifths_part(prog: list[str], octave: int = 12, vel: int = 56) -> list[Note]:
+    """Root and fifth held through the bar: open, neither major nor minor."""
+    return [Note(bar * 4.0, 3.9, chord(name)[i] + octave, vel) for bar, name in enumerate(prog) for i in (0, 2)]
 
 
 def melody(notes: list[tuple[float, float, int]], vel: int) -> list[Note]:
@@ -146,6 +159,10 @@ def build() -> Project:
     tense = PROGRESSIONS["tense"]
     playful = PROGRESSIONS["playful"]
     sad = PROGRESSIONS["sad"]
+    amb = PROGRESSIONS["ambient"]
+    # One bell-like note every two beats, chord tones an octave up: sparse, no pulse to speak of.
+    amb_bells = [(bar * 4.0 + b, 1.8, chord(name)[k] + 24) for bar, name in enumerate(amb)
+                 for b, k in ((0.0, 2), (2.0, 1 if bar % 2 else 0))]
     sad_melody = [(0, 1.5, 69), (1.5, 0.5, 67), (2, 2, 65), (4, 3, 62), (8, 1.5, 65), (9.5, 0.5, 64),
                   (10, 2, 62), (12, 3, 64), (16, 1.5, 69), (17.5, 0.5, 70), (18, 2, 69), (20, 3, 67),
                   (24, 2, 65), (26, 1, 64), (27, 1, 62), (28, 4, 64)]
@@ -177,7 +194,14 @@ def build() -> Project:
             layer("strings", "strings", pad_part(sad, 0, 62), (0.0, 1.0), -6.0),
             layer("keys", "keys", melody(sad_melody, 70), (0.0, 1.0), -6.0, 0.2, clip_name="sad_melody"),
             layer("pad", "pad", pad_part(sad, 12, 50), (0.0, 1.0), -9.0),
-            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.25, 1.0), -8.0),
+            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.2, 1.0), -10.0),
+        ]),
+        Variant("ambient", valence=0.0, arousal=0.0, tags=["neutral", "ambient", "open"], intensity=(0.0, 0.7),
+                layers=[
+            layer("pad", "pad", fifths_part(amb, 12, 58), (0.0, 1.0), -5.0),
+            layer("keys", "keys", melody(amb_bells, 58), (0.0, 1.0), -8.0, 0.25, clip_name="ambient_keys"),
+            layer("strings", "strings", pad_part(amb, 24, 50), (0.2, 1.0), -12.0, -0.3),
+            layer("bass", "bass", bass_part(amb, [(0.0, 3.8, 0)], 60), (0.5, 1.0), -12.0),
         ]),
     ]
 
@@ -198,7 +222,7 @@ def build() -> Project:
                            curve="s_curve"),
         ],
         adaptive=AdaptiveSettings(dwell_bars=2.0, hysteresis=0.15, intensity_slew=0.5, control_rate=10.0,
-                                  congruence_radius=0.6),
+                                  congruence_radius=0.5),
     )
     return Project(name="Composer Assist demo", sample_rate=48000, cues=[cue])
 

@@ -13,7 +13,17 @@ from composer_assist.core.trace import Trace
 
 
 def _cue(root):
-    return load_project(root / "projects" / "demo").cue("night_chase")
+    """The demo cue's four corner variants, without the ambient one at the centre."""
+    cue = load_project(root / "projects" / "demo").cue("night_chase")
+    cue.variants = [v for v in cue.variants if v.name != "ambient"]
+    return cue
+
+
+def test_the_demo_cue_covers_the_neutral_centre(root):
+    cue = load_project(root / "projects" / "demo").cue("night_chase")
+    near = _trace([0.1, -0.2, 0.0, 0.3], [0.0, 0.2, -0.3, 0.1], "near neutral")
+    cov = compute_coverage(cue, [near])
+    assert cov.radius == 0.5 and cov.overall == 1.0 and cov.traces[0].nearest["ambient"] > 0.9
 
 
 def _trace(v, a, name="t", rate=2.0, valid=None):
@@ -22,7 +32,7 @@ def _trace(v, a, name="t", rate=2.0, valid=None):
 
 
 def test_share_of_time_within_the_radius_and_the_suggestion_covers_the_gap(root):
-    cue = _cue(root)  # calm (0.5,-0.5), tense (-0.6,0.7), playful (0.7,0.5), sad (-0.6,-0.5), radius 0.6
+    cue = _cue(root)  # calm (0.5,-0.5), tense (-0.6,0.7), playful (0.7,0.5), sad (-0.6,-0.5), radius 0.5
     n = 200
     on_calm = _trace([0.5] * n, [-0.5] * n, "calm")
     # Half the time on the calm target, half at the neutral centre, which no variant covers.

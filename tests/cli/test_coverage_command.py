@@ -11,7 +11,7 @@ def test_coverage_prints_figures_and_draws_the_plane(root, tmp_path, capsys):
     assert main(["coverage", str(root / "projects" / "demo"), "--cue", "night_chase",
                  str(traces / "action_chase.csv"), str(traces / "pmemo_372.csv"), "-o", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "radius 0.6" in out and "action_chase" in out and "PMEmo 372" in out and "overall" in out
+    assert "radius 0.5" in out and "action_chase" in out and "PMEmo 372" in out and "overall" in out
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -32,3 +32,10 @@ def test_errors_are_one_line_exit_2(root, tmp_path, capsys):
     assert main(["coverage", demo, "--cue", "night_chase", str(tmp_path / "missing.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1
+
+
+def test_folders_are_read_whole(root, realdata, capsys):
+    assert main(["coverage", str(root / "projects" / "demo"), "--cue", "night_chase",
+                 str(realdata / "pmemo_samples"), str(realdata / "studyforrest_emotions")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("PMEmo") == 4 and "studyforrest" in out and "overall" in out

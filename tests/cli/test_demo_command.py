@@ -16,7 +16,7 @@ def test_demo_writes_stems_adaptive_soundtracks_and_cluster_renders(tmp_path, mo
     text = capsys.readouterr().out
 
     cue = out / "stems" / "night_chase"
-    for variant in ("calm", "tense", "playful", "sad"):
+    for variant in ("calm", "tense", "playful", "sad", "ambient"):
         mix, sr = sf.read(cue / variant / "mix.wav", dtype="float32")
         assert sr == 48000 and mix.shape == (20 * 48000, 2)  # 8 bars of 4/4 at 96 BPM, sample-exact
         assert 0.01 < np.abs(mix).max() < 1.0

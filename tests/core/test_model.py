@@ -151,7 +151,8 @@ def test_rule_lookup_prefers_most_specific(tmp_path):
 def test_demo_project_loads(root):
     p = load_project(root / "projects" / "demo")
     cue = p.cues[0]
-    assert len(cue.variants) == 4 and all(len(v.layers) == 4 for v in cue.variants)
+    assert len(cue.variants) == 5 and all(len(v.layers) == 4 for v in cue.variants)
+    assert cue.variant("ambient").valence == cue.variant("ambient").arousal == 0.0  # the neutral centre
     assert all(l.notes() for v in cue.variants for l in v.layers)
 
 

@@ -1,0 +1,293 @@
+"""A cue and the engine judged over real viewer traces, live and planned, against stated targets.
+
+Per trace and mode: congruence at the radius (calibrated when the engine calibrates the viewer,
+else as read), the oracle (the best any variant choice could do) and the engine's share of it,
+switches per minute, A -> B -> A returns within ``RETURN_WINDOW_S``, how far planned mode leads
+live and the curve as read, the loudness jump at each transition less the composer's deliberate
+offsets, the peak sample and the click excess.  ``summarise`` checks them against ``TARGETS``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clicks import both_sides
+from .quality import LOUDNESS_WINDOW_S, loudness_jump, short_term
+
+RETURN_WINDOW_S = 15.0  # a return to the variant left this soon after leaving it is thrash
+CLICK_TOL = 1e-3  # click excess at or under this (a -60 dBFS step) counts as 0
+MOVE_EPS = 0.01  # distance change under which the curve as read is still "not moving"
+SEARCH_S = 20.0  # how far a planned switch is matched to a live one, or to the curve's move
+
+
+@dataclass(frozen=True)
+class Targets:
+    median_congruence: float = 0.80
+    oracle_share: float = 0.90
+    switches_per_minute: float = 2.0
+    returns: int = 0
+    planned_lead_bars: float = 1.0  # planned ahead of live, at least (median over matched steps)
+    ahead_extra_bars: float = 1.0  # planned ahead of the curve as read, at most fade + this
+    loudness_jump_lu: float = 1.0
+    peak: float = 1.0  # full scale: 0 dBFS
+    click: float = CLICK_TOL
+
+
+TARGETS = Targets()
+
+
+@dataclass
+class TraceEval:
+    trace: str
+    mode: str
+    duration_s: float
+    congruence: float
+    calibrated: bool  # congruence is the calibrated one
+    raw_congruence: float
+    oracle: float | None  # against the same (calibrated or as read) curve as ``congruence``
+    switches_per_minute: float
+    returns: int  # A -> B -> A returns caused by a visit shorter than the dwell (the target: 0)
+    all_returns: int = 0  # every A -> B -> A within RETURN_WINDOW_S
+    lead_bars: float | None = None  # planned only: median lead over live on matched steps
+    ahead_over: float | None = None  # planned only: worst (ahead of the curve - (fade + 1 bar)), s
+    loudness_jump: float | None = None  # worst |level step - deliberate offset| at a transition, LU
+    music_jump: float | None = None  # worst |short-term after - before| (the music's own movement in)
+    peak: float = 0.0
+    click_excess: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def oracle_share(self) -> float | None:
+        return None if not self.oracle else self.congruence / self.oracle
+
+
+def evaluate_pair(live, planned, radius: float) -> list[TraceEval]:
+    """Rows for one trace from its live and planned ``AdaptiveResult``s."""
+    rows = [_row(r) for r in (live, planned)]
+    bar_s = _bar_seconds(planned)
+    leads = _planned_leads(live, planned)
+    rows[1].lead_bars = float(np.median(leads)) / bar_s if leads else None
+    rows[1].ahead_over = _ahead_over(planned, bar_s)
+    for r in rows:
+        r.failures = _failures(r)
+    return rows
+
+
+def _row(result) -> TraceEval:
+    q = result.quality
+    raw = getattr(q, "raw_congruence", None)  # set when the engine calibrated the viewer
+    audio = result.audio
+    return TraceEval(
+        trace=getattr(result.trace, "name", "") or "trace", mode=result.mode, duration_s=q.duration_s,
+        congruence=q.congruence, calibrated=raw is not None,
+        raw_congruence=q.congruence if raw is None else raw, oracle=q.oracle_congruence,
+        switches_per_minute=q.switches_per_minute, returns=count_returns(result, short=True),
+        all_returns=count_returns(result),
+        loudness_jump=_worst_step(result), music_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
+        click_excess=q.click_excess)
+
+
+def count_returns(result, window_s: float = RETURN_WINDOW_S, short: bool = False) -> int:
+    """A -> B -> A: a switch back to the variant the previous switch left, within ``window_s``;
+    ``short``: only those caused by a visit shorter than the dwell.
+
+    The engine's own counts (``Quality.returns``, ``short_returns``, adaptive/returns.py) when it
+    keeps them; else every return counts, short or not."""
+    own = getattr(result.quality, "short_returns" if short else "returns", None)
+    if isinstance(own, int):
+        return own
+    return len(return_switches(result.schedule, result.sample_rate, window_s))
+
+
+def return_switches(schedule, sample_rate: int, window_s: float = RETURN_WINDOW_S) -> list:
+    """The switches that go back to the variant the switch before them left, within ``window_s``."""
+    sw = schedule.switches
+    return [b for a, b in zip(sw, sw[1:]) if b.target == a.source and (b.sample - a.sample) / sample_rate <= window_s]
+
+
+def _bar_seconds(result) -> float:
+    cue = result.cue
+    return cue.tempo.seconds_at(cue.meter.beats_per_bar) - cue.tempo.seconds_at(0.0)
+
+
+def _planned_leads(live, planned) -> list[float]:
+    """Seconds each planned switch arrives before the live switch into the same variant that
+    answers the same step (the first one within ``SEARCH_S`` after it, each used once)."""
+    sr, used, leads = planned.sample_rate, set(), []
+    for p in planned.schedule.switches:
+        for j, s in enumerate(live.schedule.switches):
+            dt = (s.arrival - p.arrival) / sr
+            if j not in used and s.target == p.target and -1e-9 <= dt <= SEARCH_S:
+                used.add(j)
+                leads.append(dt)
+                break
+    return leads
+
+
+def _ahead_over(planned, bar_s: float) -> float | None:
+    """Worst (seconds a planned crossfade starts before the curve as read begins to move towards
+    its target) - (its fade + one bar); <= 0 keeps the target."""
+    tr, sr, cue = planned.track, planned.sample_rate, planned.cue
+    if not tr.times.size or not planned.schedule.switches:
+        return None
+    tv = np.array([v.valence for v in cue.variants])
+    ta = np.array([v.arousal for v in cue.variants])
+    d = np.hypot(tr.valence[:, None] - tv[None, :], tr.arousal[:, None] - ta[None, :])
+    nearest = np.argmin(d, axis=1)
+    worst = -math.inf
+    for s in planned.schedule.switches:
+        t_sw = s.sample / sr
+        k = int(np.searchsorted(tr.times, t_sw))
+        ahead = np.nonzero(nearest[k:] == s.target)[0]
+        if not ahead.size or tr.times[k + ahead[0]] - t_sw > SEARCH_S:
+            continue
+        i = k + int(ahead[0])
+        dist = d[:, s.target]
+        while i > 0 and dist[i - 1] >= dist[i] - MOVE_EPS and tr.times[i] > t_sw - SEARCH_S:
+            i -= 1  # back along the approach: still moving towards the target
+        worst = max(worst, (tr.times[i] - t_sw) - (s.fade / sr + bar_s))
+    return None if worst == -math.inf else float(worst)
+
+
+def _worst_step(result) -> float | None:
+    """Largest |level step - the deliberate offset between the two variants| over the switches:
+    the short-term loudness of the entering variant minus the leaving one's over the same
+    LOUDNESS_WINDOW_S after the crossfade, each alone at its gains.  The music's own movement
+    from one bar to the next (up to ~1.7 LU on the demo cue within one variant) is not the
+    transition's, so both sides are measured at the same moment."""
+    offsets = [v.level_offset_lu for v in result.cue.variants]
+    sr, n, frames = result.sample_rate, int(LOUDNESS_WINDOW_S * result.sample_rate), result.audio.shape[0]
+    worst = None
+    for i, s in enumerate(result.schedule.switches):
+        if s.arrival + n > frames:
+            continue
+        leaving, entering = both_sides(result.schedule, result.stems, result.block, i, s.arrival, n)
+        a, b = short_term(leaving, sr), short_term(entering, sr)
+        if a is not None and b is not None:
+            x = abs(b - a - (offsets[s.target] - offsets[s.source]))
+            worst = x if worst is None else max(worst, x)
+    return worst
+
+
+def _worst_jump(result) -> float | None:
+    """Largest |short-term loudness jump - the deliberate offset between the two variants|:
+    after the crossfade minus before it, as heard (the music's own movement included)."""
+    offsets = [v.level_offset_lu for v in result.cue.variants]
+    worst = None
+    for s in result.schedule.switches:
+        j = loudness_jump(s, result.audio, result.sample_rate)
+        if j is not None:
+            x = abs(j - (offsets[s.target] - offsets[s.source]))
+            worst = x if worst is None else max(worst, x)
+    return worst
+
+
+def _failures(r: TraceEval, t: Targets = TARGETS) -> list[str]:
+    out = []
+    if r.oracle_share is not None and r.oracle_share < t.oracle_share:
+        out.append("oracle")
+    if r.switches_per_minute > t.switches_per_minute:
+        out.append("switches")
+    if r.returns > t.returns:
+        out.append("returns")
+    if r.lead_bars is not None and r.lead_bars < t.planned_lead_bars:
+        out.append("lead")
+    if r.ahead_over is not None and r.ahead_over > 1e-6:
+        out.append("ahead")
+    if r.loudness_jump is not None and r.loudness_jump > t.loudness_jump_lu:
+        out.append("loudness")
+    if r.peak > t.peak:
+        out.append("peak")
+    if r.click_excess > t.click:
+        out.append("click")
+    return out
+
+
+def summarise(rows: list[TraceEval], t: Targets = TARGETS) -> list[tuple[str, str, bool]]:
+    """(target, what was measured, met) for every target, over all rows."""
+    out = []
+    for mode in ("live", "planned"):
+        rs = [r for r in rows if r.mode == mode]
+        if not rs:
+            continue
+        kind = "calibrated" if all(r.calibrated for r in rs) else "as read (no calibration)"
+        med = float(np.median([r.congruence for r in rs]))
+        out.append((f"{mode}: median congruence ({kind}) >= {t.median_congruence:.0%}", f"{med:.0%}",
+                    med >= t.median_congruence))
+        shares = [r.oracle_share for r in rs if r.oracle_share is not None]
+        low = min(shares) if shares else 1.0
+        out.append((f"{mode}: engine >= {t.oracle_share:.0%} of the oracle on every trace",
+                     f"lowest {low:.0%}, {sum(s < t.oracle_share for s in shares)} traces under", low >= t.oracle_share))
+        top = max(r.switches_per_minute for r in rs)
+        out.append((f"{mode}: switches per minute <= {t.switches_per_minute:g} on every trace", f"highest {top:.2f}",
+                    top <= t.switches_per_minute))
+        ret = sum(r.returns for r in rs)
+        every = sum(r.all_returns for r in rs)
+        out.append((f"{mode}: A->B->A returns after a change shorter than the dwell = {t.returns}",
+                    f"{ret} ({every} returns within {RETURN_WINDOW_S:g} s in all)", ret <= t.returns))
+    out.extend(_planned_targets([r for r in rows if r.mode == "planned"], t))
+    out.extend(_sound_targets(rows, t))
+    return out
+
+
+def _planned_targets(rs: list[TraceEval], t: Targets) -> list[tuple[str, str, bool]]:
+    leads = [r.lead_bars for r in rs if r.lead_bars is not None]
+    aheads = [r.ahead_over for r in rs if r.ahead_over is not None]
+    low = min(leads) if leads else None
+    top = max(aheads) if aheads else None
+    return [(f"planned ahead of live >= {t.planned_lead_bars:g} bar on emotion steps",
+             "no matched steps" if low is None else f"lowest median lead {low:.2f} bars over {len(leads)} traces",
+             low is None or low >= t.planned_lead_bars),
+            (f"planned never more than fade + {t.ahead_extra_bars:g} bar ahead of the curve as read",
+             "no switches" if top is None else f"worst {top:+.2f} s beyond it",
+             top is None or top <= 1e-6)]
+
+
+def _sound_targets(rows: list[TraceEval], t: Targets) -> list[tuple[str, str, bool]]:
+    jumps = [r.loudness_jump for r in rows if r.loudness_jump is not None]
+    jump = max(jumps) if jumps else 0.0
+    peak = max(r.peak for r in rows)
+    click = max(r.click_excess for r in rows)
+    music = max([r.music_jump for r in rows if r.music_jump is not None], default=0.0)
+    return [(f"loudness step at transitions <= {t.loudness_jump_lu:g} LU (less deliberate offsets)",
+             f"worst {jump:.2f} LU (entering vs leaving variant over the same 3 s; heard before vs after, "
+             f"the music's own movement in: {music:.2f} LU)", jump <= t.loudness_jump_lu),
+            ("no sample over 0 dBFS", f"peak {_dbfs(peak):+.1f} dBFS", peak <= t.peak),
+            ("click excess 0 at every transition, loop wrap and stinger",
+             f"worst {click:.5f} (<= {t.click:g} counts as 0)", click <= t.click)]
+
+
+def _dbfs(x: float) -> float:
+    return 20 * math.log10(x) if x > 0 else -math.inf
+
+
+def _opt(x: float | None, fmt: str) -> str:
+    """``x`` formatted, or a dash as wide as the format says."""
+    width = "".join(c for c in fmt.split(".")[0] if c.isdigit())
+    return format("-", f">{width}") if x is None else format(x, fmt)
+
+
+def format_table(rows: list[TraceEval], radius: float) -> str:
+    """One line per trace and mode, then the summary against the targets."""
+    w = min(48, max([5] + [len(r.trace) for r in rows]))
+    head = (f"{'trace':<{w}} {'mode':<7} {'dur s':>6} {'cong':>5} {'raw':>5} {'oracle':>6} {'eng/or':>6} "
+            f"{'sw/min':>6} {'ret':>5} {'lead bar':>8} {'ahead s':>7} {'LU':>5} {'heard':>5} {'peak dB':>7} {'click':>7}  fails")
+    lines = [f"congruence at radius {radius:g}; cong = calibrated where the engine calibrates, raw = as read; "
+             "ret = A->B->A returns after a change shorter than the dwell / all within 15 s; "
+             "lead = planned over live (bars); ahead = planned start before the curve moves, beyond fade + 1 bar; "
+             "LU = level step, entering vs leaving variant over the same 3 s; heard = short-term after - before",
+             head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r.trace[:w]:<{w}} {r.mode:<7} {r.duration_s:>6.0f} {r.congruence:>5.0%} {r.raw_congruence:>5.0%} "
+            f"{_opt(r.oracle, '>6.0%')} {_opt(r.oracle_share, '>6.0%')} {r.switches_per_minute:>6.2f} {f'{r.returns}/{r.all_returns}':>5} "
+            f"{_opt(r.lead_bars, '>8.2f')} {_opt(r.ahead_over, '>+7.2f')} {_opt(r.loudness_jump, '>5.2f')} {_opt(r.music_jump, '>5.2f')} "
+            f"{_dbfs(r.peak):>7.1f} {r.click_excess:>7.4f}  {','.join(r.failures) or 'ok'}")
+    lines += ["", f"summary over {sum(r.mode == 'live' for r in rows)} traces, "
+              f"{sum(r.duration_s for r in rows if r.mode == 'live') / 60:.1f} min:"]
+    for target, value, ok in summarise(rows):
+        lines.append(f"  {'ok  ' if ok else 'FAIL'}  {target}: {value}")
+    return "\n".join(lines)

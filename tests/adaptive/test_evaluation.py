@@ -1,0 +1,80 @@
+"""The evaluation figures on synthetic stems: returns, planned lead, loudness less offsets, peak, targets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from composer_assist.adaptive.engine import run_adaptive
+from composer_assist.adaptive.evaluation import (TARGETS, count_returns, evaluate_pair, format_table,
+                                                 return_switches, summarise)
+from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
+from composer_assist.core.project import Project
+from composer_assist.core.trace import Trace
+from composer_assist.playback.stems import StemSet
+
+SR = 48000
+
+
+def _pair(trace: Trace, amplitude: float = 0.1):
+    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4)
+    stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR, amplitude=amplitude))
+    project = Project("p", cues=[cue])
+    return [run_adaptive(project, cue.name, trace, mode=m, render=stems) for m in ("live", "planned")]
+
+
+def _step_trace() -> Trace:
+    t = np.arange(0, 40.05, 0.1)
+    return Trace(t, np.where(t < 20, 0.6, -0.6), np.where(t < 20, -0.6, 0.7), name="step")
+
+
+def test_a_step_gives_a_planned_lead_and_clean_rows():
+    live, planned = _pair(_step_trace())
+    rows = evaluate_pair(live, planned, radius=0.5)
+    assert [r.mode for r in rows] == ["live", "planned"] and rows[0].lead_bars is None
+    # Planned knows the step ahead: it arrives at least a bar before live does.
+    assert rows[1].lead_bars is not None and rows[1].lead_bars >= 1.0
+    assert rows[1].ahead_over is not None and rows[1].ahead_over <= 0
+    for r in rows:
+        assert r.returns == 0 and r.click_excess <= TARGETS.click and 0 < r.peak < 1.0
+        assert r.oracle == 1.0 and r.congruence > 0.9
+    text = format_table(rows, 0.5)
+    assert "radius 0.5" in text and "step" in text
+    assert "ok    planned ahead of live >= 1 bar" in text and "ok    live: A->B->A returns after a change" in text
+
+
+def test_returns_counted_and_failed_targets_named():
+    # Visits longer than the dwell: calm -> sad -> calm within 15 s, twice; returns, not short ones.
+    t = np.arange(0, 60.05, 0.1)
+    blip = ((t > 14) & (t < 24)) | ((t > 38) & (t < 48))
+    trace = Trace(t, np.where(blip, -0.6, 0.6), np.full(t.shape, -0.6), name="blips")
+    live, planned = _pair(trace)
+    assert len(return_switches(live.schedule, SR)) == count_returns(live) >= 1
+    rows = evaluate_pair(live, planned, radius=0.5)
+    assert rows[0].all_returns >= 1 and rows[0].returns == count_returns(live, short=True) == 0
+    assert "returns" not in rows[0].failures and "peak" not in rows[0].failures
+    rows[0].returns = 1  # as if one had come from a blip shorter than the dwell
+    rows[1].peak = 1.2  # (the engine's true-peak guard keeps real mixes under full scale)
+    rows[1].failures = []
+    summary = {target: ok for target, _, ok in summarise(rows)}
+    assert summary["live: A->B->A returns after a change shorter than the dwell = 0"] is False
+    assert summary["no sample over 0 dBFS"] is False
+
+
+def test_the_level_step_is_the_variants_difference_at_the_same_moment():
+    from composer_assist.core.level_match import LevelMatch
+
+    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4)
+    raw = synthetic_stems(cue, SR)
+    for layer in raw["sad"].values():
+        layer *= 2.0  # sad 6 dB louder than the rest as rendered
+    project, t = Project("p", cues=[cue]), np.arange(0, 40.05, 0.1)
+    trace = Trace(t, np.where(t < 20, 0.6, -0.6), np.full(t.shape, -0.6), name="calm to sad")
+    steps = {}
+    for matched in (False, True):
+        stems = StemSet.from_arrays(cue, SR, raw, levels=None if matched else LevelMatch())
+        live = run_adaptive(project, cue.name, trace, mode="live", render=stems)
+        planned = run_adaptive(project, cue.name, trace, mode="planned", render=stems)
+        assert [cue.variants[s.target].name for s in live.schedule.switches] == ["sad"]
+        steps[matched] = evaluate_pair(live, planned, radius=0.5)[0].loudness_jump
+    # Unmatched: the 6 dB (plus K-weighting of the different pitches); matched: next to nothing.
+    assert steps[False] > 5.5 and steps[True] < 0.5, steps
