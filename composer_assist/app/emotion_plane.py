@@ -1,0 +1,105 @@
+"""The emotion plane: variants on valence/arousal, the trace's path, the viewer's point now.
+
+Variant points can be dragged (an undoable edit of the variant's target).  The yellow marker is
+a free override: dragging it overrides the emotion live; releasing it returns to the trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import pyqtSignal
+
+from .palette import OVERRIDE_COLOUR, TRACE_COLOUR, variant_hex
+
+HOME = (1.2, -1.2)  # where the override marker rests, outside the plane: not overriding
+
+
+class EmotionPlane(pg.PlotWidget):
+    variant_moved = pyqtSignal(str, float, float)  # variant, valence, arousal (drag finished)
+    override = pyqtSignal(float, float)  # the free marker is being dragged here
+    released = pyqtSignal()  # the free marker was let go
+
+    def __init__(self) -> None:
+        super().__init__(background="w")
+        self.setMinimumSize(300, 280)
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", "valence (negative … positive)")
+        pi.setLabel("left", "arousal (calm … excited)")
+        pi.setTitle("Emotion plane")
+        pi.showGrid(x=True, y=True, alpha=0.2)
+        pi.setXRange(-1.05, 1.3, padding=0)
+        pi.setYRange(-1.3, 1.05, padding=0)
+        pi.setMouseEnabled(x=False, y=False)
+        pi.hideButtons()
+        pi.addLine(x=0, pen=pg.mkPen("#bbbbbb"))
+        pi.addLine(y=0, pen=pg.mkPen("#bbbbbb"))
+        self.trace_path = pi.plot([], [], pen=pg.mkPen(TRACE_COLOUR, width=1.2))
+        self.viewer = pg.ScatterPlotItem(size=16, brush=pg.mkBrush(0, 0, 0, 200), pen=pg.mkPen("w", width=2),
+                                         symbol="star")
+        pi.addItem(self.viewer)
+        self.targets: dict[str, pg.TargetItem] = {}
+        self.marker = pg.TargetItem(pos=HOME, size=18, symbol="crosshair", pen=pg.mkPen("k", width=2),
+                                    brush=pg.mkBrush(OVERRIDE_COLOUR), movable=True, label="drag to override",
+                                    labelOpts={"offset": (0, 14), "color": "#444444", "anchor": (0.8, 0)})
+        self.marker.setZValue(20)
+        pi.addItem(self.marker)
+        self.marker.sigPositionChanged.connect(self._marker_moved)
+        self.marker.sigPositionChangeFinished.connect(self._marker_released)
+        self._quiet = False
+
+    def show_variants(self, cue: Any) -> None:
+        """One draggable point per variant, coloured as everywhere else, labelled with its tags."""
+        pi = self.getPlotItem()
+        for t in self.targets.values():
+            pi.removeItem(t)
+        self.targets = {}
+        if cue is None:
+            return
+        for i, v in enumerate(cue.variants):
+            label = v.name + (f"\n{', '.join(v.tags[:2])}" if v.tags else "")
+            t = pg.TargetItem(pos=(v.valence, v.arousal), size=14, symbol="o", pen=pg.mkPen("k"),
+                              brush=pg.mkBrush(variant_hex(i)), movable=True, label=label,
+                              labelOpts={"offset": (8, 8), "color": variant_hex(i), "anchor": (0, 0)})
+            t.sigPositionChangeFinished.connect(lambda item, name=v.name: self._variant_dropped(name, item))
+            pi.addItem(t)
+            self.targets[v.name] = t
+
+    def _variant_dropped(self, name: str, item: pg.TargetItem) -> None:
+        p = item.pos()
+        self.variant_moved.emit(name, float(np.clip(p.x(), -1, 1)), float(np.clip(p.y(), -1, 1)))
+
+    def show_trace(self, trace: Any) -> None:
+        if trace is None:
+            self.trace_path.setData([], [])
+            return
+        step = max(1, trace.times.size // 4000)  # a path of a few thousand points draws fast
+        self.trace_path.setData(trace.valence[::step], trace.arousal[::step])
+
+    def show_status(self, status: Any) -> None:
+        """The viewer's point now and the playing variant highlighted."""
+        if status is None or status.valence is None:
+            self.viewer.setData([], [])
+        else:
+            self.viewer.setData([status.valence], [status.arousal])
+        playing = status.variant if status is not None else None
+        target = status.target if status is not None else None
+        for name, t in self.targets.items():
+            width = 4 if name == playing else 2 if name == target else 1
+            t.setPen(pg.mkPen("k", width=width))
+            t.setScale(1.5 if name == playing else 1.0)
+
+    def _marker_moved(self) -> None:
+        if self._quiet:
+            return
+        p = self.marker.pos()
+        if -1.0 <= p.x() <= 1.0 and -1.0 <= p.y() <= 1.0:
+            self.override.emit(float(p.x()), float(p.y()))
+
+    def _marker_released(self) -> None:
+        self._quiet = True
+        self.marker.setPos(HOME)  # back home: the trace leads again
+        self._quiet = False
+        self.released.emit()

@@ -1,0 +1,129 @@
+"""The transition matrix: source × destination (with "any"), each cell the effective rule and
+the rule it came from; double-click a cell to set the rule for exactly that pair."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                             QHeaderView, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QLabel)
+
+from composer_assist.core.project import ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, TransitionRule
+
+from .edits import SetField
+
+SHADES = {-1: "#f2f2f2", 0: "#e8f0fe", 1: "#fff4d6", 2: "#ffe0e0"}  # default, any→any, one side, exact
+
+
+def rule_text(rule: TransitionRule) -> str:
+    leave = f"every {rule.bars} bars" if rule.leave == "bars" else rule.leave
+    text = f"exit {leave}, enter {rule.enter}\nfade {rule.fade_beats:g} beats {rule.curve.replace('_', ' ')}"
+    return text + (f"\nstinger {rule.stinger}" if rule.stinger else "")
+
+
+def effective(cue: Any, source: str, target: str) -> tuple[TransitionRule, int, str]:
+    """The rule a pair uses, its specificity (-1 built-in) and where it came from."""
+    best, score, where = TransitionRule(), -1, "built-in default"
+    for i, rule in enumerate(cue.transitions):
+        s = rule.matches(source, target)
+        if s > score:
+            best, score, where = rule, s, f"rule {i + 1}: {rule.source} → {rule.target}"
+    return best, score, where
+
+
+class RuleDialog(QDialog):
+    """Edit the rule of one source → target pair."""
+
+    def __init__(self, rule: TransitionRule, source: str, target: str, stingers: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Transition {source} → {target}")
+        self.leave, self.enter, self.curve, self.stinger = QComboBox(), QComboBox(), QComboBox(), QComboBox()
+        self.leave.addItems(LEAVE_MODES)
+        self.enter.addItems(ENTER_MODES)
+        self.curve.addItems(FADE_CURVES)
+        self.stinger.addItems(["(none)"] + stingers)
+        self.bars = QSpinBox()
+        self.bars.setRange(1, 64)
+        self.fade = QDoubleSpinBox()
+        self.fade.setRange(0.0, 64.0)
+        self.leave.setCurrentText(rule.leave)
+        self.enter.setCurrentText(rule.enter)
+        self.curve.setCurrentText(rule.curve)
+        self.stinger.setCurrentText(rule.stinger or "(none)")
+        self.bars.setValue(rule.bars)
+        self.fade.setValue(rule.fade_beats)
+        form = QFormLayout(self)
+        for label, w in (("Exit at", self.leave), ("Bars (exit every N bars)", self.bars), ("Enter at", self.enter),
+                         ("Fade (beats)", self.fade), ("Curve", self.curve), ("Stinger", self.stinger)):
+            form.addRow(label, w)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.base, self.source, self.target = rule, source, target
+
+    def rule(self) -> TransitionRule:
+        stinger = self.stinger.currentText()
+        return dataclasses.replace(self.base, source=self.source, target=self.target, leave=self.leave.currentText(),
+                                   bars=self.bars.value(), enter=self.enter.currentText(),
+                                   fade_beats=self.fade.value(), curve=self.curve.currentText(),
+                                   stinger=None if stinger == "(none)" else stinger)
+
+
+class TransitionMatrix(QWidget):
+    edit = pyqtSignal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.note = QLabel("Rows: from; columns: to. Each cell: the rule that pair uses and where it comes from "
+                           "(colour: exact pair, one side, any → any, built-in). Double-click to set a pair's rule.")
+        self.note.setWordWrap(True)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.cellDoubleClicked.connect(self._edit_cell)
+        box = QVBoxLayout(self)
+        box.addWidget(self.note)
+        box.addWidget(self.table)
+        self.cue: Any = None
+        self.names: list[str] = []
+
+    def show_cue(self, cue: Any) -> None:
+        self.cue = cue
+        self.names = ([v.name for v in cue.variants] if cue is not None else []) + [ANY]
+        labels = [n if n != ANY else "any (*)" for n in self.names]
+        t = self.table
+        t.clear()
+        t.setRowCount(len(self.names))
+        t.setColumnCount(len(self.names))
+        t.setHorizontalHeaderLabels([f"to {n}" for n in labels])
+        t.setVerticalHeaderLabels([f"from {n}" for n in labels])
+        if cue is None:
+            return
+        for r, src in enumerate(self.names):
+            for c, dst in enumerate(self.names):
+                rule, score, where = effective(cue, src, dst)
+                item = QTableWidgetItem(rule_text(rule) + f"\n({where})")
+                item.setToolTip(item.text())
+                item.setBackground(QColor(SHADES[score]))
+                t.setItem(r, c, item)
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        t.resizeRowsToContents()
+
+    def _edit_cell(self, row: int, col: int) -> None:
+        if self.cue is None:
+            return
+        src, dst = self.names[row], self.names[col]
+        rule, _score, _where = effective(self.cue, src, dst)
+        dialog = RuleDialog(rule, src, dst, [s.name for s in self.cue.stingers], self)
+        if dialog.exec():
+            self.edit.emit(self.set_pair(src, dst, dialog.rule()))
+
+    def set_pair(self, source: str, target: str, rule: TransitionRule) -> SetField:
+        """An edit giving the pair exactly ``rule`` (replacing that pair's own rule, if any)."""
+        rules = [r for r in self.cue.transitions if not (r.source == source and r.target == target)]
+        rules.append(rule)
+        return SetField((self.cue.name, None, None), "transitions", rules)

@@ -1,0 +1,214 @@
+"""The studio's main window: tree, inspector, timeline, emotion plane, transport and panels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QProgressDialog, QSplitter, QTabWidget)
+
+from composer_assist.core.errors import ComposerAssistError
+
+from .decisions import DecisionLog
+from .edits import SetField
+from .emotion_plane import EmotionPlane
+from .inspector import Inspector
+from .jobs import Job
+from .listeners import ListenersPanel
+from .matrix import TransitionMatrix
+from .session import Session
+from .timeline import Timeline
+from .transport import OutputSettings, Transport
+from .transport_bar import TransportBar
+from .tree import ProjectTree
+from .window_actions import build_menus
+from .window_files import FilesMixin
+from .window_play import PlayMixin
+
+TITLE = "Composer Assist Studio"
+
+
+class MainWindow(FilesMixin, PlayMixin, QMainWindow):
+    def __init__(self, settings: OutputSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(TITLE)
+        self.resize(1560, 940)
+        self.setAcceptDrops(True)
+        self.errors: list[str] = []  # every message shown (tests read it)
+        self.jobs: list[Job] = []
+        self.trace: Any = None
+        self.profiles: list = []
+        self.profile_index: int | None = None
+        self.session = Session(self)
+        self.transport = Transport(settings, self)
+        self._build_views()
+        self._wire()
+        build_menus(self)
+        self.statusBar().showMessage("Open a project (Ctrl+O) to start.")
+
+    # ---- layout ------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.tree = ProjectTree()
+        self.inspector = Inspector()
+        self.timeline = Timeline()
+        self.plane = EmotionPlane()
+        self.matrix = TransitionMatrix()
+        self.listeners = ListenersPanel()
+        self.decisions = DecisionLog()
+        self.bar = TransportBar()
+        self.addToolBar(self.bar)
+        self.panels = QTabWidget()
+        self.panels.addTab(self.decisions, "Decision log")
+        self.panels.addTab(self.matrix, "Transition matrix")
+        self.panels.addTab(self.listeners, "Listeners")
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.plane)
+        bottom.addWidget(self.panels)
+        bottom.setSizes([430, 700])
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.timeline)
+        centre.addWidget(bottom)
+        centre.setSizes([470, 420])
+        self.setCentralWidget(centre)
+        for title, widget, area in (("Project", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(title)
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+            self.addDockWidget(area, dock)
+        self.resizeDocks([self.findChild(QDockWidget, "Project")], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.findChild(QDockWidget, "Inspector")], [360], Qt.Orientation.Horizontal)
+
+    def _wire(self) -> None:
+        s = self.session
+        s.loaded.connect(self._project_loaded)
+        s.changed.connect(self._project_changed)
+        s.dirty_changed.connect(lambda _d: self._update_title())
+        self.tree.selected.connect(lambda path: self.inspector.show_path(s.project, path))
+        self.tree.midi_dropped.connect(self.import_midi)
+        self.tree.action_requested.connect(self._tree_action)
+        self.inspector.edit.connect(self.edit)
+        self.inspector.choose_plugin.connect(self.choose_plugin)
+        self.plane.variant_moved.connect(self._variant_moved)
+        self.matrix.edit.connect(self.edit)
+        self.bar.cue.currentTextChanged.connect(self._cue_chosen)
+        self.wire_transport()
+
+    # ---- the project -------------------------------------------------------------------------
+    def cue(self) -> Any:
+        project, name = self.session.project, self.bar.cue.currentText()
+        if project is None or not project.cues:
+            return None
+        return next((c for c in project.cues if c.name == name), project.cues[0])
+
+    def _project_loaded(self) -> None:
+        project = self.session.project
+        self.bar.set_cues([c.name for c in project.cues] if project else [])
+        self.tree.show_project(project)
+        self._cue_chosen()
+        self._update_title()
+
+    def _cue_chosen(self, _name: str = "") -> None:
+        cue = self.cue()
+        self.plane.show_variants(cue)
+        self.timeline.show_cue(cue, self.trace)
+        self.matrix.show_cue(cue)
+        self.decisions.clear()
+
+    def _project_changed(self, command: Any) -> None:
+        """After an edit or its undo: redraw what shows the project; re-render a changed layer."""
+        project = self.session.project
+        self.tree.show_project(project)
+        self.inspector.refresh()
+        cue = self.cue()
+        self.plane.show_variants(cue)
+        self.matrix.show_cue(cue)
+        path = getattr(command, "path", ())
+        if len(path) == 3 and path[2] is not None and self.transport.player is not None:
+            self.track(self.transport.rerender(project, tuple(path)))
+
+    def edit(self, command: Any) -> None:
+        """Carry out an edit as one undoable step; a refused edit is a message, nothing changes."""
+        try:
+            self.session.push(command)
+        except ComposerAssistError as exc:
+            self.show_error(str(exc))
+            self.inspector.refresh()
+
+    def _variant_moved(self, name: str, valence: float, arousal: float) -> None:
+        cue = self.cue()
+        if cue is None:
+            return
+        self.session.stack.beginMacro(f"move {cue.name}/{name} on the emotion plane")
+        self.edit(SetField((cue.name, name, None), "valence", round(valence, 3)))
+        self.edit(SetField((cue.name, name, None), "arousal", round(arousal, 3)))
+        self.session.stack.endMacro()
+
+    def _update_title(self) -> None:
+        p = self.session.path
+        name = f"{p.parent.name}/{p.name}" if p else "untitled"
+        self.setWindowTitle(f"{'*' if self.session.dirty else ''}{name} — {TITLE}")
+
+    # ---- messages and jobs -------------------------------------------------------------------
+    def show_error(self, text: str) -> None:
+        """A message that does not stop the app (and does not block: the box is window-modal)."""
+        self.errors.append(text)
+        self.statusBar().showMessage(text, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Composer Assist", text, QMessageBox.StandardButton.Ok, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        self._last_box = box
+
+    def track(self, job: Job | None) -> None:
+        """Show a job's progress in a dialog that appears only when it takes a while."""
+        if job is None:
+            return
+        self.jobs.append(job)
+        dialog = QProgressDialog(job.title, "Hide", 0, 0, self)
+        dialog.setWindowTitle("Working")
+        dialog.setMinimumDuration(800)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.setAutoClose(True)
+        job.progressed.connect(lambda done, total: (dialog.setMaximum(total), dialog.setValue(done)))
+        job.finished.connect(lambda *_: (dialog.reset(), dialog.deleteLater()))
+        job.failed.connect(lambda *_: (dialog.reset(), dialog.deleteLater()))
+        job.finished.connect(lambda *_: self._forget(job))
+        job.failed.connect(lambda *_: self._forget(job))
+
+    def _forget(self, job: Job) -> None:
+        if job in self.jobs:
+            self.jobs.remove(job)
+
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def later(self, ms: int, fn) -> None:
+        QTimer.singleShot(ms, fn)
+
+    # ---- drops onto the window: a trace file --------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if path.suffix.lower() in (".csv", ".json", ".tsv", ".txt"):
+                event.acceptProposedAction()
+                self.load_trace(path)
+                return
+            if path.name == "project.json" or (path.is_dir() and (path / "project.json").exists()):
+                event.acceptProposedAction()
+                self.open_project(path)
+                return
+        event.ignore()
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.transport.stop()
+        self.session.discard_autosave()
+        event.accept()
