@@ -8,7 +8,6 @@ loading); a failure is recorded against that plugin and the scan goes on.  Resul
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,15 +16,10 @@ from composer_assist.core.atomic import atomic_write_json
 from composer_assist.core.errors import PluginError
 from composer_assist.core.suggest import did_you_mean
 from composer_assist.core.plugins.paths import builtin_plugin_dir, vst2_search_paths, vst3_search_paths
+from composer_assist.core.plugins.scan_cache import SCAN_CACHE_FILE, SCAN_CACHE_SCHEMA, cache_dir, read_scan_cache
 
-CACHE_SCHEMA = 2  # 2: VST parameters carry the text of their range (min_text, max_text)
+CACHE_SCHEMA = SCAN_CACHE_SCHEMA
 PROBE_TIMEOUT_S = 30.0
-
-
-def cache_dir() -> Path:
-    """``$COMPOSER_ASSIST_CACHE`` or ``~/.cache/composer-assist``."""
-    env = os.environ.get("COMPOSER_ASSIST_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "composer-assist"
 
 
 @dataclass
@@ -218,19 +212,11 @@ def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str,
 
 
 def _load_cache() -> dict[str, dict]:
-    path = cache_dir() / "plugins.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA:
-        return {}
-    plugins = data.get("plugins")
-    return plugins if isinstance(plugins, dict) else {}
+    return read_scan_cache()
 
 
 def _save_cache(infos: list[PluginInfo]) -> None:
-    atomic_write_json(cache_dir() / "plugins.json",
+    atomic_write_json(cache_dir() / SCAN_CACHE_FILE,
                       {"schema": CACHE_SCHEMA, "plugins": {i.path: asdict(i) for i in infos}})
 
 

@@ -15,7 +15,8 @@ from composer_assist.core.errors import ComposerAssistError
 # Each module defines ``register(subparsers)`` adding its subcommands; a subcommand's parser
 # carries ``func(args) -> int``.  Imports inside the commands stay lazy so --help is instant.
 COMMAND_MODULES = ["demo_cmd", "plugins_cmd", "render_cmd", "midi_cmd", "project_cmd", "trace_cmd", "adapt_cmd",
-                   "play_cmd", "devices_cmd", "learn_cmd", "coverage_cmd", "gui_cmd"]
+                   "play_cmd", "devices_cmd", "learn_cmd", "coverage_cmd", "edit_cmd",
+                   "show_cmd", "clip_cmd", "gui_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:

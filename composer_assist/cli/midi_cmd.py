@@ -26,6 +26,35 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "default) or keep seconds (absolute)")
     p.add_argument("--inline", action="store_true", help="store the notes in project.json instead of a .mid copy")
     p.set_defaults(func=run)
+    m = sub.add_parser("midi", help="look into MIDI files")
+    acts = m.add_subparsers(dest="midi_action", metavar="ACTION")
+    i = acts.add_parser("info", help="a MIDI file's tracks, channels, note ranges, tempo map and meters",
+                        description="List a standard MIDI file's tracks (name, channels, notes, lowest and "
+                                    "highest note, programs) and its tempo map, time signatures, key and length.")
+    i.add_argument("midi", help="the .mid file")
+    i.set_defaults(func=run_info)
+    m.set_defaults(func=lambda args: (m.print_help(), 1)[1])
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from composer_assist.core.midi.info import midi_info, note_name
+
+    info = midi_info(args.midi)
+    d = info.data
+    bars = d.length_beats / d.meter.beats_per_bar
+    print(f"{d.path}: format {d.format}, {d.ticks_per_beat} ticks per beat, {len(info.tracks)} tracks, "
+          f"{len(d.notes)} notes, {d.length_beats:g} beats ({bars:.1f} bars of {d.meter}, "
+          f"{d.tempo.seconds_at(d.length_beats):.2f} s)" + (f", key {d.key}" if d.key else ""))
+    print("tempo map: " + ", ".join(f"{p.bpm:.4g} BPM at beat {p.beat:g}" for p in d.tempo.points))
+    if len(d.meters) > 1:
+        print("time signatures: " + ", ".join(f"{m} at beat {b:g}" for b, m in d.meters))
+    print(f"{'track':>5}  {'name':<20} {'channels':<10} {'notes':>6}  range")
+    for t in info.tracks:
+        chans = ",".join(str(c + 1) for c in t.channels) or "-"  # shown 1-16, as sequencers do
+        rng = f"{note_name(t.lowest)} ({t.lowest}) .. {note_name(t.highest)} ({t.highest})" if t.notes else "-"
+        progs = f"  programs {','.join(map(str, t.programs))}" if t.programs else ""
+        print(f"{t.index:>5}  {t.name[:20]:<20} {chans:<10} {t.notes:>6}  {rng}{progs}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
