@@ -8,9 +8,12 @@ from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout,
                              QWidget)
 
+from composer_assist.core.errors import ComposerAssistError
 from composer_assist.core.project import Project
 
-from .edits import SetField, resolve
+from composer_assist.core.edit import find, set_field
+
+from .edits import loc
 from .fields import NumberField
 from .layer_page import LayerPage
 
@@ -125,8 +128,9 @@ class Inspector(QScrollArea):
         self.project: Project | None = None
 
     def _commit(self, field: str, value: Any) -> None:
-        if self.path:
-            self.edit.emit(SetField(self.path, field, value))
+        """Make the edit (a refused one is reported by the window) and hand it on."""
+        if self.path and self.project is not None:
+            self.edit.emit(lambda project: set_field(project, loc(self.path), field, value))
 
     def show_path(self, project: Project | None, path: tuple | None) -> None:
         self.project, self.path = project, tuple(path or ())
@@ -134,8 +138,8 @@ class Inspector(QScrollArea):
             self.stack.setCurrentWidget(self.empty)
             return
         try:
-            obj = resolve(project, path)
-        except Exception:
+            obj = find(project, loc(path))
+        except ComposerAssistError:
             self.stack.setCurrentWidget(self.empty)
             return
         page = self.layer_page if path[2] else self.variant_page if path[1] else self.cue_page

@@ -6,7 +6,9 @@ from typing import Any, Callable
 
 from PyQt6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
 
-from .edits import SetField, SetParam
+from composer_assist.core.edit import set_effects, set_param
+
+from .edits import loc
 from .fields import NumberField
 from .plugin_browser import PluginEntry, all_entries, find_entry
 
@@ -104,9 +106,10 @@ class LayerPage(QWidget):
     def _slot(self, title: str, slot: int, ref: Any) -> SlotBox:
         remove = None if slot < 0 else (lambda: self._remove_effect(slot))
         return SlotBox(title, find_entry(self.entries or [], ref.plugin), ref,
-                       lambda n, v: self._edit(SetParam(self._path, slot, n, round(v, 5))),
+                       lambda n, v: self._edit(lambda p: set_param(p, loc(self._path), "instrument" if slot < 0 else slot,
+                                                                   n, round(v, 5))),
                        lambda: self._choose(slot), remove)
 
     def _remove_effect(self, slot: int) -> None:
-        effects = [fx for i, fx in enumerate(self._layer.effects) if i != slot]
-        self._edit(SetField(self._path, "effects", effects))
+        refs = [fx.plugin for i, fx in enumerate(self._layer.effects) if i != slot]
+        self._edit(lambda p: set_effects(p, loc(self._path), refs))

@@ -3,7 +3,6 @@ the rule it came from; double-click a cell to set the rule for exactly that pair
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from PyQt6.QtCore import pyqtSignal
@@ -13,7 +12,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButto
 
 from composer_assist.core.project import ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, TransitionRule
 
-from .edits import SetField
+from composer_assist.core.edit import set_rule
 
 SHADES = {-1: "#f2f2f2", 0: "#e8f0fe", 1: "#fff4d6", 2: "#ffe0e0"}  # default, any→any, one side, exact
 
@@ -65,12 +64,12 @@ class RuleDialog(QDialog):
         form.addRow(buttons)
         self.base, self.source, self.target = rule, source, target
 
-    def rule(self) -> TransitionRule:
+    def values(self) -> dict:
+        """The rule's fields as chosen (what ``core.edit.set_rule`` takes)."""
         stinger = self.stinger.currentText()
-        return dataclasses.replace(self.base, source=self.source, target=self.target, leave=self.leave.currentText(),
-                                   bars=self.bars.value(), enter=self.enter.currentText(),
-                                   fade_beats=self.fade.value(), curve=self.curve.currentText(),
-                                   stinger=None if stinger == "(none)" else stinger)
+        return dict(leave=self.leave.currentText(), bars=self.bars.value(), enter=self.enter.currentText(),
+                    fade_beats=self.fade.value(), curve=self.curve.currentText(),
+                    stinger=None if stinger == "(none)" else stinger)
 
 
 class TransitionMatrix(QWidget):
@@ -120,10 +119,9 @@ class TransitionMatrix(QWidget):
         rule, _score, _where = effective(self.cue, src, dst)
         dialog = RuleDialog(rule, src, dst, [s.name for s in self.cue.stingers], self)
         if dialog.exec():
-            self.edit.emit(self.set_pair(src, dst, dialog.rule()))
+            self.edit.emit(self.set_pair(src, dst, dialog.values()))
 
-    def set_pair(self, source: str, target: str, rule: TransitionRule) -> SetField:
-        """An edit giving the pair exactly ``rule`` (replacing that pair's own rule, if any)."""
-        rules = [r for r in self.cue.transitions if not (r.source == source and r.target == target)]
-        rules.append(rule)
-        return SetField((self.cue.name, None, None), "transitions", rules)
+    def set_pair(self, source: str, target: str, values: dict) -> Any:
+        """An edit maker giving the pair ``source`` → ``target`` its own rule with ``values``."""
+        cue = self.cue.name
+        return lambda project: set_rule(project, cue, source, target, **values)

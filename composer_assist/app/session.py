@@ -89,13 +89,11 @@ class Session(QObject):
         self.loaded.emit()
 
     def push(self, command: Any) -> None:
-        """Apply an edit command now and keep it for undo (a refused edit raises, nothing kept)."""
+        """Apply an edit command now and keep it for undo."""
         if self.project is None:
             raise ProjectError("no project is open")
-        step = UndoStep(self.project, command, self.changed.emit)
-        command.apply(self.project)  # validate first: a refused edit never reaches the stack
-        command.undo(self.project)
-        self.stack.push(step)
+        # The command was validated when it was made (core.edit): pushing applies it.
+        self.stack.push(UndoStep(self.project, command, self.changed.emit))
 
     def save(self, path: str | Path | None = None, force: bool = False) -> Path:
         if self.project is None:

@@ -11,7 +11,9 @@ from PyQt6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QProgressDia
 from composer_assist.core.errors import ComposerAssistError
 
 from .decisions import DecisionLog
-from .edits import SetField
+from composer_assist.core.edit import set_field
+
+from .edits import loc, touched_layers
 from .emotion_plane import EmotionPlane
 from .inspector import Inspector
 from .jobs import Job
@@ -125,26 +127,32 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         cue = self.cue()
         self.plane.show_variants(cue)
         self.matrix.show_cue(cue)
-        path = getattr(command, "path", ())
-        if len(path) == 3 and path[2] is not None and self.transport.player is not None:
-            self.track(self.transport.rerender(project, tuple(path)))
+        if self.transport.player is not None:
+            for path in dict.fromkeys(touched_layers(command)):
+                self.track(self.transport.rerender(project, path))
 
-    def edit(self, command: Any) -> None:
-        """Carry out an edit as one undoable step; a refused edit is a message, nothing changes."""
+    def edit(self, make: Any) -> Any:
+        """Carry out an edit as one undoable step.  ``make(project)`` builds (and so validates) the
+        ``core.edit`` command; a refused edit is a message and nothing changes."""
+        if self.session.project is None:
+            return None
         try:
-            self.session.push(command)
+            command = make(self.session.project) if callable(make) else make
         except ComposerAssistError as exc:
             self.show_error(str(exc))
             self.inspector.refresh()
+            return None
+        for warning in getattr(command, "warnings", ()):
+            self.statusBar().showMessage(warning, 10000)
+        self.session.push(command)
+        return command
 
     def _variant_moved(self, name: str, valence: float, arousal: float) -> None:
         cue = self.cue()
         if cue is None:
             return
-        self.session.stack.beginMacro(f"move {cue.name}/{name} on the emotion plane")
-        self.edit(SetField((cue.name, name, None), "valence", round(valence, 3)))
-        self.edit(SetField((cue.name, name, None), "arousal", round(arousal, 3)))
-        self.session.stack.endMacro()
+        where = loc((cue.name, name, None))
+        self.edit(lambda p: set_field(p, where, "emotion", (round(valence, 3), round(arousal, 3))))
 
     def _update_title(self) -> None:
         p = self.session.path

@@ -12,7 +12,9 @@ from PyQt6.QtWidgets import QFileDialog, QMessageBox
 
 from composer_assist.core.errors import ComposerAssistError
 
-from .edits import AddClip, SetField
+from composer_assist.core.edit import import_clip, set_effects, set_instrument
+
+from .edits import loc
 from .jobs import Job
 from .plugin_browser import PluginBrowser, all_entries
 
@@ -164,29 +166,22 @@ class FilesMixin:
 
     # ---- MIDI onto a layer; plugins ----------------------------------------------------------
     def import_midi(self, path: tuple, midi_file: str) -> None:
-        try:
-            command = AddClip(path, midi_file)
-        except ComposerAssistError as exc:
-            self.show_error(str(exc))
-            return
-        self.edit(command)
+        self.edit(lambda p: import_clip(p, loc(path), midi_file))
 
     def choose_plugin(self, path: tuple, slot: int) -> None:
         """The plugin browser for a layer's instrument (slot -1) or an effect slot."""
-        from composer_assist.core.project import PluginRef
-
         layer = self.inspector.layer_page._layer
         dialog = PluginBrowser(all_entries(), "instrument" if slot < 0 else "effect", self)
         dialog.scan_requested.connect(lambda: (dialog.reject(), self.scan_plugins()))
         if not dialog.exec() or not dialog.chosen():
             return
-        ref = PluginRef(dialog.chosen())
+        ref = dialog.chosen()
         if slot < 0:
-            self.edit(SetField(path, "instrument", ref))
+            self.edit(lambda p: set_instrument(p, loc(path), ref))
         else:
-            effects = list(layer.effects)
-            effects[slot:slot + 1] = [ref]
-            self.edit(SetField(path, "effects", effects))
+            refs = [fx.plugin for fx in layer.effects]
+            refs[slot:slot + 1] = [ref]
+            self.edit(lambda p: set_effects(p, loc(path), refs))
 
     def scan_plugins(self) -> Job:
         """Scan the plugin folders in the background (a crashing plugin is listed as failed)."""

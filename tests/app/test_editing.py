@@ -1,0 +1,104 @@
+"""The studio edits the project through undoable commands: inspector, drops, save and reload."""
+
+from __future__ import annotations
+
+import shutil
+
+from PyQt6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PyQt6.QtGui import QDropEvent
+
+from composer_assist.core.project import load_project, project_to_json
+
+
+def _select(w, path):
+    w.tree.select_path(path)
+    assert w.inspector.path == path
+
+
+def test_inspector_valence_changes_the_project_and_undo_restores_it(window, demo, qtbot):
+    assert window.open_project(demo)
+    _select(window, ("night_chase", "calm", None))
+    field = window.inspector.variant_page.valence
+    field.spin.setFocus()
+    field.spin.selectAll()
+    qtbot.keyClicks(field.spin, "0.3")
+    qtbot.keyClick(field.spin, Qt.Key.Key_Return)
+    calm = window.session.project.cue("night_chase").variant("calm")
+    assert calm.valence == 0.3
+    assert window.session.dirty and window.windowTitle().startswith("*")
+    # the emotion plane moved the point with it
+    assert window.plane.targets["calm"].pos().x() == 0.3
+    window.actions_by_name["undo"].trigger()
+    assert calm.valence == 0.5 and not window.session.dirty
+    assert field.value() == 0.5  # the inspector shows the model again
+    window.actions_by_name["redo"].trigger()
+    assert calm.valence == 0.3
+
+
+def test_a_refused_edit_is_a_message_and_changes_nothing(window, demo):
+    from composer_assist.core.edit import Loc, set_field
+
+    assert window.open_project(demo)
+    before = project_to_json(window.session.project)
+    window.edit(lambda p: set_field(p, Loc("night_chase", "calm"), "valence", 3.0))
+    assert window.errors and "valence" in window.errors[-1]
+    assert project_to_json(window.session.project) == before and window.session.stack.count() == 0
+
+
+def test_dropping_a_mid_file_on_a_layer_imports_it(window, demo, root):
+    assert window.open_project(demo)
+    w = window
+    path = ("night_chase", "sad", "keys")
+    w.tree.expandAll()
+    item = w.tree._find(path)
+    rect = w.tree.visualItemRect(item)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(root / "projects" / "demo" / "clips" / "playful_keys.mid"))])
+    layer = w.session.project.cue("night_chase").variant("sad").layer("keys")
+    clips = len(layer.clips)
+    event = QDropEvent(QPointF(rect.center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    w.tree.dropEvent(event)
+    assert len(layer.clips) == clips + 1 and len(layer.clips[-1].notes) > 10
+    assert "import" in w.session.stack.undoText() or "clip" in w.session.stack.undoText()
+    w.session.stack.undo()
+    assert len(layer.clips) == clips
+
+
+def test_save_and_reload_give_the_same_project(window, demo, tmp_path):
+    from composer_assist.core.edit import Loc, set_field
+
+    assert window.open_project(demo)
+    window.edit(lambda p: set_field(p, Loc("night_chase", "tense"), "tags", ["tense", "brooding"]))
+    window.edit(lambda p: set_field(p, Loc("night_chase", "calm", "pad"), "gain_db", -7.5))
+    assert window.save()
+    assert not window.session.dirty
+    again = load_project(demo)
+    assert project_to_json(again) == project_to_json(window.session.project)
+    assert again.cue("night_chase").variant("calm").layer("pad").gain_db == -7.5
+    # save as: a new file, listed in the recent files
+    target = tmp_path / "elsewhere" / "project.json"
+    target.parent.mkdir()
+    shutil.copytree(demo / "clips", target.parent / "clips")  # save-as writes project.json only
+    assert window._save(target)
+    assert project_to_json(load_project(target)) == project_to_json(again)
+    assert window.recent()[0] == str(target)
+
+
+def test_autosave_is_offered_back_after_a_crash(window, demo, qtbot):
+    from composer_assist.core.edit import Loc, set_field
+
+    assert window.open_project(demo)
+    window.edit(lambda p: set_field(p, Loc("night_chase", "sad"), "valence", -0.9))
+    auto = window.session.autosave()
+    assert auto is not None and auto.exists()
+    # a new window (the old one "crashed"): opening the project offers the autosave
+    from composer_assist.app.window import MainWindow
+
+    other = MainWindow(window.transport.settings)
+    qtbot.addWidget(other)
+    other.ask_recover = lambda path: True
+    assert other.open_project(demo)
+    assert other.session.project.cue("night_chase").variant("sad").valence == -0.9
+    assert other.session.dirty
+    assert other.save() and not auto.exists()
