@@ -83,10 +83,14 @@ class Transport(QObject):
 
         job = Job(f"render and play {cue}", work, self)
         job.finished.connect(self._started)
-        job.failed.connect(self.error.emit)
+        job.failed.connect(self._failed)
         self.starting = job
         self.job_started.emit(job)
         return job.start()
+
+    def _failed(self, why: str) -> None:
+        self.starting = None  # play can be pressed again (after fixing what failed)
+        self.error.emit(why)
 
     def _started(self, result: tuple) -> None:
         self.player, self.queue, self.output, self._ctx, _out = result

@@ -37,6 +37,7 @@ def small(tmp_path):
     calm = Variant("calm", 0.5, -0.5, ["calm"], layers=[layer("lead", tone, _notes(60, 16, 1.0), gain_db=-6.0)])
     tense = Variant("tense", -0.6, 0.7, ["tense"], layers=[layer("lead", tone, _notes(48, 16, 0.25))])
     p = project(folder, [], tempo=TempoMap.constant(120), bars=4, variants=[calm, tense])
+    p.cues[0].adaptive.dwell_bars = 1.0  # may switch after 2 s: the tests play a few seconds
     save_project(p)
     return folder
 

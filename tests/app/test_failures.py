@@ -1,0 +1,31 @@
+"""A plugin that crashes while its stem renders is a message; the studio keeps running."""
+
+from __future__ import annotations
+
+from composer_assist.core.project import load_project, save_project
+
+from conftest import wait_playing
+from render_testkit import arpeggio, build_bad_vst, layer
+
+
+def test_a_crashing_plugin_in_a_layer_is_reported_and_the_app_stays_alive(window, small, tmp_path, qtbot):
+    crash = build_bad_vst(tmp_path / "bad", "crash")
+    p = load_project(small)
+    p.cues[0].variants[0].layers.append(layer("boom", str(crash), arpeggio(4)))
+    save_project(p)
+    assert window.open_project(small)
+    window.play_pause()
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=60000)
+    assert "boom" in window.errors[-1] and "crash_vst.so" in window.errors[-1]
+    assert window.transport.player is None and window.transport.starting is None
+    assert window._last_box.isVisible() and "boom" in window._last_box.text()
+    # still alive: the project can be edited and, without the layer, played
+    window._last_box.close()
+    window.tree.select_path(("cue", "calm", "boom"))
+    from composer_assist.core.edit import Loc, remove
+
+    window.edit(lambda proj: remove(proj, Loc("cue", "calm", "boom")))
+    window.errors.clear()
+    window.play_pause()
+    wait_playing(qtbot, window)
+    assert window.transport.player.status.state == "playing"
