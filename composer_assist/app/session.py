@@ -34,13 +34,13 @@ class Session(QObject):
 
     changed = pyqtSignal(object)  # the edit command applied or undone
     loaded = pyqtSignal()  # a new project (open, revert, recovery)
-    dirty_changed = pyqtSignal(bool)
+    clean_changed = pyqtSignal(bool)  # the project matches what is on disk (again / no longer)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project: Project | None = None
         self.stack = QUndoStack(self)
-        self.stack.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+        self.stack.cleanChanged.connect(self.clean_changed)  # signal to signal: no Python closure
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)

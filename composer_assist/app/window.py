@@ -87,7 +87,7 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         s = self.session
         s.loaded.connect(self._project_loaded)
         s.changed.connect(self._project_changed)
-        s.dirty_changed.connect(lambda _d: self._update_title())
+        s.clean_changed.connect(self._update_title)
         self.tree.selected.connect(lambda path: self.inspector.show_path(s.project, path))
         self.tree.midi_dropped.connect(self.import_midi)
         self.tree.action_requested.connect(self._tree_action)
@@ -154,7 +154,7 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         where = loc((cue.name, name, None))
         self.edit(lambda p: set_field(p, where, "emotion", (round(valence, 3), round(arousal, 3))))
 
-    def _update_title(self) -> None:
+    def _update_title(self, _clean: bool = True) -> None:
         p = self.session.path
         name = f"{p.parent.name}/{p.name}" if p else "untitled"
         self.setWindowTitle(f"{'*' if self.session.dirty else ''}{name} — {TITLE}")
