@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from PyQt6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
 
@@ -102,3 +104,16 @@ def test_autosave_is_offered_back_after_a_crash(window, demo, qtbot):
     assert other.session.project.cue("night_chase").variant("sad").valence == -0.9
     assert other.session.dirty
     assert other.save() and not auto.exists()
+
+
+def test_dragging_a_variant_on_the_emotion_plane_moves_its_target(window, demo, qtbot):
+    from conftest import drag
+
+    assert window.open_project(demo)
+    sad = window.session.project.cue("night_chase").variant("sad")
+    drag(qtbot, window.plane, window.plane.targets["sad"], (-0.3, -0.8))
+    assert sad.valence == pytest.approx(-0.3, abs=0.03) and sad.arousal == pytest.approx(-0.8, abs=0.03)
+    assert window.session.stack.count() == 1  # one undoable step for both values
+    window.session.stack.undo()
+    assert (sad.valence, sad.arousal) == (-0.6, -0.5)
+    assert window.plane.targets["sad"].pos().x() == -0.6
