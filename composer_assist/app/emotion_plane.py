@@ -14,7 +14,7 @@ from PyQt6.QtCore import pyqtSignal
 
 from .palette import OVERRIDE_COLOUR, TRACE_COLOUR, variant_hex
 
-HOME = (1.2, -1.2)  # where the override marker rests, outside the plane: not overriding
+HOME = (1.35, -1.25)  # where the override marker rests, outside the plane: not overriding
 
 
 class EmotionPlane(pg.PlotWidget):
@@ -24,26 +24,26 @@ class EmotionPlane(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__(background="w")
-        self.setMinimumSize(300, 280)
+        self.setMinimumSize(420, 300)
         pi = self.getPlotItem()
         pi.setLabel("bottom", "valence (negative … positive)")
         pi.setLabel("left", "arousal (calm … excited)")
         pi.setTitle("Emotion plane")
         pi.showGrid(x=True, y=True, alpha=0.2)
-        pi.setXRange(-1.05, 1.3, padding=0)
-        pi.setYRange(-1.3, 1.05, padding=0)
+        pi.setXRange(-1.1, 1.65, padding=0)  # room right of +1 for labels and the marker's home
+        pi.setYRange(-1.45, 1.1, padding=0)
         pi.setMouseEnabled(x=False, y=False)
         pi.hideButtons()
         pi.addLine(x=0, pen=pg.mkPen("#bbbbbb"))
         pi.addLine(y=0, pen=pg.mkPen("#bbbbbb"))
         self.trace_path = pi.plot([], [], pen=pg.mkPen(TRACE_COLOUR, width=1.2))
-        self.viewer = pg.ScatterPlotItem(size=16, brush=pg.mkBrush(0, 0, 0, 200), pen=pg.mkPen("w", width=2),
+        self.viewer = pg.ScatterPlotItem(size=22, brush=pg.mkBrush(0, 0, 0, 200), pen=pg.mkPen("w", width=2),
                                          symbol="star")
         pi.addItem(self.viewer)
         self.targets: dict[str, pg.TargetItem] = {}
         self.marker = pg.TargetItem(pos=HOME, size=18, symbol="crosshair", pen=pg.mkPen("k", width=2),
-                                    brush=pg.mkBrush(OVERRIDE_COLOUR), movable=True, label="drag to override",
-                                    labelOpts={"offset": (0, 14), "color": "#444444", "anchor": (0.8, 0)})
+                                    brush=pg.mkBrush(OVERRIDE_COLOUR), movable=True, label="drag to\noverride",
+                                    labelOpts={"offset": (-14, 0), "color": "#444444", "anchor": (1, 0.5)})
         self.marker.setZValue(20)
         pi.addItem(self.marker)
         self.marker.sigPositionChanged.connect(self._marker_moved)
@@ -62,7 +62,7 @@ class EmotionPlane(pg.PlotWidget):
             label = v.name + (f"\n{', '.join(v.tags[:2])}" if v.tags else "")
             t = pg.TargetItem(pos=(v.valence, v.arousal), size=14, symbol="o", pen=pg.mkPen("k"),
                               brush=pg.mkBrush(variant_hex(i)), movable=True, label=label,
-                              labelOpts={"offset": (8, 8), "color": variant_hex(i), "anchor": (0, 0)})
+                              labelOpts={"offset": (9, 6), "color": variant_hex(i), "anchor": (0, 0)})
             t.sigPositionChangeFinished.connect(lambda item, name=v.name: self._variant_dropped(name, item))
             pi.addItem(t)
             self.targets[v.name] = t

@@ -37,7 +37,9 @@ class SlotBox(QGroupBox):
         if entry is None:
             form.addRow(QLabel("not in the plugin list: scan for plugins to edit its parameters"))
         for name, spec in specs.items():
-            field = NumberField(spec["min"], spec["max"], 3, spec.get("unit", ""))
+            span = spec["max"] - spec["min"]
+            field = NumberField(spec["min"], spec["max"], 0 if span >= 200 else 1 if span >= 20 else 3,
+                                spec.get("unit", ""))
             field.set_value(ref.params.get(name, spec["default"]))
             field.setToolTip(spec.get("help", ""))
             field.committed.connect(lambda v, n=name: on_param(n, v))

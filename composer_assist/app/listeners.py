@@ -34,13 +34,19 @@ class ListenersPanel(QWidget):
         for p in profiles:
             share = f", {p.share * 100:.0f} % of listeners" if getattr(p, "share", None) else ""
             text = f"{p.cluster}: {p.label or p.name}{share}"
-            for sentence in (p.description or [])[:3]:
-                text += f"\n    {sentence}"
+            sentences = list(p.description or [])
+            if sentences:
+                text += f"\n    {sentences[0]}"
             item = QListWidgetItem(text)
+            item.setToolTip("\n".join(sentences))
             item.setData(Qt.ItemDataRole.UserRole, p.cluster)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.list.blockSignals(False)
+
+    def choose(self, index: int | None) -> None:
+        """Select cluster ``index`` (None: everyone), as a click does."""
+        self.list.setCurrentRow(0 if index is None else index + 1)
 
     def _row(self, row: int) -> None:
         self.chosen.emit(None if row <= 0 else row - 1)

@@ -17,19 +17,30 @@ from composer_assist.core.edit import set_rule
 SHADES = {-1: "#f2f2f2", 0: "#e8f0fe", 1: "#fff4d6", 2: "#ffe0e0"}  # default, any→any, one side, exact
 
 
+CURVES = {"equal_power": "eq. power", "linear": "linear", "s_curve": "S-curve"}
+
+
 def rule_text(rule: TransitionRule) -> str:
-    leave = f"every {rule.bars} bars" if rule.leave == "bars" else rule.leave
-    text = f"exit {leave}, enter {rule.enter}\nfade {rule.fade_beats:g} beats {rule.curve.replace('_', ' ')}"
-    return text + (f"\nstinger {rule.stinger}" if rule.stinger else "")
+    """The whole rule in words (tooltips)."""
+    leave = f"every {rule.bars} bars" if rule.leave == "bars" else f"at the next {rule.leave}"
+    text = f"exit {leave}, enter at {rule.enter}, fade {rule.fade_beats:g} beats ({rule.curve.replace('_', ' ')})"
+    return text + (f", stinger {rule.stinger}" if rule.stinger else "")
+
+
+def cell_text(rule: TransitionRule, source: str) -> str:
+    """The rule in a cell: exit ▸ enter, fade, where it came from."""
+    leave = f"{rule.bars} bars" if rule.leave == "bars" else rule.leave.replace("_", " ")
+    text = f"{leave} ▸ {rule.enter}\n{rule.fade_beats:g} beats {CURVES.get(rule.curve, rule.curve)}"
+    return text + (f"\n♪ {rule.stinger}" if rule.stinger else "") + f"\n{source}"
 
 
 def effective(cue: Any, source: str, target: str) -> tuple[TransitionRule, int, str]:
     """The rule a pair uses, its specificity (-1 built-in) and where it came from."""
-    best, score, where = TransitionRule(), -1, "built-in default"
+    best, score, where = TransitionRule(), -1, "built-in"
     for i, rule in enumerate(cue.transitions):
         s = rule.matches(source, target)
         if s > score:
-            best, score, where = rule, s, f"rule {i + 1}: {rule.source} → {rule.target}"
+            best, score, where = rule, s, f"rule {i + 1} ({rule.source}→{rule.target})"
     return best, score, where
 
 
@@ -77,12 +88,15 @@ class TransitionMatrix(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.note = QLabel("Rows: from; columns: to. Each cell: the rule that pair uses and where it comes from "
-                           "(colour: exact pair, one side, any → any, built-in). Double-click to set a pair's rule.")
+        self.note = QLabel("Rows: from, columns: to. A cell: exit at ▸ enter at, fade, and the rule it comes from "
+                           "(red: that exact pair, yellow: one side given, blue: any → any). Double-click to edit.")
         self.note.setWordWrap(True)
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
+        self.table.setWordWrap(False)
+        font = self.table.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.table.setFont(font)
         self.table.cellDoubleClicked.connect(self._edit_cell)
         box = QVBoxLayout(self)
         box.addWidget(self.note)
@@ -105,8 +119,8 @@ class TransitionMatrix(QWidget):
         for r, src in enumerate(self.names):
             for c, dst in enumerate(self.names):
                 rule, score, where = effective(cue, src, dst)
-                item = QTableWidgetItem(rule_text(rule) + f"\n({where})")
-                item.setToolTip(item.text())
+                item = QTableWidgetItem(cell_text(rule, where))
+                item.setToolTip(f"{src} → {dst}: {rule_text(rule)}; from {where}")
                 item.setBackground(QColor(SHADES[score]))
                 t.setItem(r, c, item)
         t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

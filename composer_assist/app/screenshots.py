@@ -60,6 +60,9 @@ def take_screenshots(window: Any, folder: Path) -> list[Path]:
     window.panels.setCurrentWidget(window.matrix)
     out.append(_grab(window, folder, "4-transition-matrix"))
     window.panels.setCurrentWidget(window.listeners)
+    if window.profiles:
+        window.listeners.choose(0)  # heard live: the player follows that cluster from now
+        _pump(1.0)
     out.append(_grab(window, folder, "5-listeners"))
     window.stop()
     return out

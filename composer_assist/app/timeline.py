@@ -38,9 +38,9 @@ class Timeline(pg.GraphicsLayoutWidget):
         for p in self.plots[1:]:
             p.setXLink(self.emotion)
         self.gains.setLabel("bottom", "time (s)")
-        self.ci.layout.setRowStretchFactor(0, 3)
-        self.ci.layout.setRowStretchFactor(1, 1)
-        self.ci.layout.setRowStretchFactor(2, 2)
+        self.ci.layout.setRowStretchFactor(0, 5)
+        self.ci.layout.setRowStretchFactor(1, 3)
+        self.ci.layout.setRowStretchFactor(2, 4)
         self.emotion.setYRange(-1.05, 1.05)
         self.emotion.addLegend(offset=(-5, 5), labelTextColor="#222222")
         self.valence = self.emotion.plot([], [], pen=pg.mkPen(VALENCE_COLOUR, width=1.5), name="valence")

@@ -20,8 +20,8 @@ class TransportBar(QToolBar):
         self.mode.setToolTip("live: each moment sees only the emotion up to now; planned: the whole trace ahead")
         self.play = self._button("▶ Play", "Play / pause (Space)")
         self.stop = self._button("■ Stop", "Stop and return to the start (Esc)")
-        self.back = self._button("⏮ Bar", "One bar back (Ctrl+Left)")
-        self.forward = self._button("Bar ⏭", "One bar forward (Ctrl+Right)")
+        self.back = self._button("◀◀ Bar", "One bar back (Ctrl+Left)")
+        self.forward = self._button("Bar ▶▶", "One bar forward (Ctrl+Right)")
         self.loop = QCheckBox("Loop region")
         self.loop.setToolTip("Loop the region marked on the variant lane (L)")
         self.follow = QCheckBox("Follow playhead")
@@ -29,7 +29,7 @@ class TransportBar(QToolBar):
         self.follow.setToolTip("Scroll the timeline with the playhead (F)")
         self.trace = QLabel("no trace (drop a trace file on the window)")
         self.position = QLabel("stopped")
-        self.position.setMinimumWidth(250)
+        self.position.setMinimumWidth(330)
         for w in (QLabel(" Cue "), self.cue, QLabel(" Mode "), self.mode):
             self.addWidget(w)
         self.addSeparator()
@@ -59,5 +59,7 @@ class TransportBar(QToolBar):
             return
         m, s = divmod(st.seconds, 60)
         self.position.setText(f"{int(m):02d}:{s:04.1f}  bar {st.bar} beat {st.beat:.1f}  ▶ {st.variant or '-'}"
-                              + (f" → {st.target}" if st.target else ""))
+                              + (f" → {st.target}" if st.target else "")
+                              + (f"  listener: {st.profile}" if st.profile else "")
+                              + ("  OVERRIDE" if st.override else ""))
         self.play.setText("❚❚ Pause" if st.state == "playing" else "▶ Play")

@@ -30,7 +30,7 @@ class ProjectTree(QTreeWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setHeaderLabels(["Project", "Details"])
-        self.setColumnWidth(0, 170)
+        self.setColumnWidth(0, 130)
         self.setAcceptDrops(True)
         self.setDragDropMode(QTreeWidget.DragDropMode.DropOnly)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -44,11 +44,11 @@ class ProjectTree(QTreeWidget):
         self.clear()
         if project is not None:
             for cue in project.cues:
-                ci = self._item(None, cue.name, f"{cue.length_bars} bars, {cue.tempo.initial_bpm:g} BPM, {cue.meter}",
+                ci = self._item(None, cue.name, f"{cue.length_bars} bars · {cue.tempo.initial_bpm:g} BPM · {cue.meter}",
                                 (cue.name, None, None))
                 for i, v in enumerate(cue.variants):
-                    vi = self._item(ci, v.name, f"V {v.valence:+.2f} A {v.arousal:+.2f}  {', '.join(v.tags)}",
-                                    (cue.name, v.name, None))
+                    vi = self._item(ci, v.name, f"V {v.valence:+.2f}  A {v.arousal:+.2f}", (cue.name, v.name, None))
+                    vi.setToolTip(0, f"tags: {', '.join(v.tags) or 'none'}")
                     vi.setForeground(0, variant_color(i))
                     for layer in v.layers:
                         self._item(vi, layer.name, layer_summary(layer), (cue.name, v.name, layer.name))

@@ -67,21 +67,23 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.plane)
         bottom.addWidget(self.panels)
-        bottom.setSizes([430, 700])
+        bottom.setSizes([440, 740])
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.timeline)
         centre.addWidget(bottom)
-        centre.setSizes([470, 420])
+        centre.setSizes([500, 390])
         self.setCentralWidget(centre)
-        for title, widget, area in (("Project", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea),
-                                    ("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)):
+        # Tree above inspector in one column on the left: the timeline and panels get the width.
+        docks = []
+        for title, widget in (("Project", self.tree), ("Inspector", self.inspector)):
             dock = QDockWidget(title, self)
             dock.setObjectName(title)
             dock.setWidget(widget)
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-            self.addDockWidget(area, dock)
-        self.resizeDocks([self.findChild(QDockWidget, "Project")], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.findChild(QDockWidget, "Inspector")], [360], Qt.Orientation.Horizontal)
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            docks.append(dock)
+        self.resizeDocks(docks, [380, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks(docks, [260, 640], Qt.Orientation.Vertical)
 
     def _wire(self) -> None:
         s = self.session
