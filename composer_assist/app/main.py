@@ -15,7 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profiles", default=None, help="listener profiles JSON or listener model to load")
     p.add_argument("--null", action="store_true", help="play on no device (the null output, paced in real time)")
     p.add_argument("--device", default=None, help="output device name or number (see `composer-assist devices`)")
-    p.add_argument("--block", type=int, default=512, help="frames per block (default 512)")
+    p.add_argument("--block", type=int, default=None,
+                   help="frames per block (default: the block_size setting, else 512)")
     p.add_argument("--screenshot", metavar="DIR", default=None,
                    help="write PNGs of the window in each main state to DIR, then quit (needs PROJECT)")
 
@@ -29,9 +30,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.screenshot and not args.project:
         raise ComposerAssistError("--screenshot needs a PROJECT to show")
+    from composer_assist.services.settings import load_settings
+
+    saved = load_settings()  # cache and model folders, device, block size (shared with the CLI)
+    saved.apply_to_environment()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Composer Assist Studio")
-    window = MainWindow(OutputSettings(device=args.device, null=args.null or bool(args.screenshot), block=args.block))
+    window = MainWindow(OutputSettings(device=args.device or saved.audio_device, null=args.null or bool(args.screenshot),
+                                       block=args.block or saved.block_size))
     window.show()
     if args.project and not window.open_project(args.project):
         raise ComposerAssistError(window.errors[-1] if window.errors else f"{args.project}: cannot open")

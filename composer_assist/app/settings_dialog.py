@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox
 
-from .transport import OutputSettings
+from composer_assist.services.settings import BLOCK_SIZES, load_settings, save_settings
 
-BLOCKS = [128, 256, 512, 1024, 2048]
+from .transport import OutputSettings
 NULL_DEVICE = "No device (null output, paced in real time)"
 DEFAULT_DEVICE = "Default output"
 
@@ -32,7 +32,7 @@ class SettingsDialog(QDialog):
         elif current.device:
             self.device.setCurrentText(current.device)
         self.block = QComboBox()
-        self.block.addItems([str(b) for b in BLOCKS])
+        self.block.addItems([str(b) for b in BLOCK_SIZES])
         self.block.setCurrentText(str(current.block))
         self.jobs = QSpinBox()
         self.jobs.setRange(1, 16)
@@ -48,6 +48,14 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def result_settings(self) -> OutputSettings:
+        """The choice, also saved as the audio_device and block_size settings (the null output
+        is for this session only)."""
         text = self.device.currentText()
-        return OutputSettings(device=None if text in (DEFAULT_DEVICE, NULL_DEVICE) else text,
-                              null=text == NULL_DEVICE, block=int(self.block.currentText()), jobs=self.jobs.value())
+        chosen = OutputSettings(device=None if text in (DEFAULT_DEVICE, NULL_DEVICE) else text,
+                                null=text == NULL_DEVICE, block=int(self.block.currentText()), jobs=self.jobs.value())
+        saved = load_settings()
+        if not chosen.null:
+            saved.audio_device = chosen.device
+        saved.block_size = chosen.block
+        save_settings(saved)
+        return chosen

@@ -117,3 +117,32 @@ def test_dragging_a_variant_on_the_emotion_plane_moves_its_target(window, demo, 
     window.session.stack.undo()
     assert (sad.valence, sad.arousal) == (-0.6, -0.5)
     assert window.plane.targets["sad"].pos().x() == -0.6
+
+
+def test_transition_matrix_shows_where_each_rule_comes_from_and_edits_a_pair(window, demo):
+    assert window.open_project(demo)
+    m = window.matrix
+    names = m.names
+    cell = lambda s, d: m.table.item(names.index(s), names.index(d)).text()  # noqa: E731
+    assert "rule 3 (tense→calm)" in cell("tense", "calm") and cell("tense", "calm").startswith("2 bars")
+    assert "rule 2 (*→tense)" in cell("sad", "tense") and cell("sad", "tense").startswith("beat")
+    assert "rule 1 (*→*)" in cell("calm", "sad")
+    window.edit(m.set_pair("calm", "sad", {"leave": "marker", "fade_beats": 4.0}))
+    assert "marker" in cell("calm", "sad") and "(calm→sad)" in cell("calm", "sad")
+    assert window.session.project.cue("night_chase").rule_for("calm", "sad").fade_beats == 4.0
+    window.session.stack.undo()
+    assert "rule 1 (*→*)" in cell("calm", "sad")
+
+
+def test_opening_another_project_asks_about_unsaved_changes(window, demo, tmp_path):
+    from composer_assist.core.edit import Loc, set_field
+
+    assert window.open_project(demo)
+    window.edit(lambda p: set_field(p, Loc("night_chase", "sad"), "valence", -0.7))
+    asked = []
+    window.ask_unsaved = lambda: asked.append(1) or "cancel"
+    assert not window.open_project(demo)  # cancelled: the edit stays
+    assert window.session.project.cue("night_chase").variant("sad").valence == -0.7
+    window.ask_unsaved = lambda: asked.append(1) or "save"
+    assert window.open_project(demo) and len(asked) == 2
+    assert window.session.project.cue("night_chase").variant("sad").valence == -0.7  # saved, then reopened

@@ -132,3 +132,28 @@ def test_a_layer_edit_while_playing_is_rerendered_and_swapped_in(window, small, 
     assert player.rejected == 0 and [n for _s, n in player.command_log].count("swap") == 1
     after = float(np.abs(player.stems.stacks[vi][:, 0]).max())
     assert after == pytest.approx(before * 10 ** (-20 / 20), rel=1e-3)
+
+
+def test_choosing_a_listener_cluster_switches_the_playing_profile(window, small, tmp_path, qtbot):
+    import json
+
+    from composer_assist.core.profile import ClusterProfile, ContextPreference, profiles_to_json
+
+    likes_dark = ClusterProfile(0, "likes it dark", contexts={f"{a}_{v}": ContextPreference(-0.8, 0.8)
+                                                               for a in ("high_arousal", "low_arousal")
+                                                               for v in ("positive", "negative")})
+    path = tmp_path / "profiles.json"
+    path.write_text(json.dumps(profiles_to_json([likes_dark])))
+    assert window.open_project(small)
+    assert window.load_profiles(path)
+    window.play_pause()
+    wait_playing(qtbot, window)
+    player = window.transport.player
+    assert player.status.profile is None
+    window.listeners.choose(0)
+    loaded = window.profiles[0]
+    qtbot.waitUntil(lambda: player.status.profile == (loaded.name or loaded.label), timeout=3000)
+    assert "dark" in player.status.profile
+    window.listeners.choose(None)
+    qtbot.waitUntil(lambda: player.status.profile is None, timeout=3000)
+    assert [n for _s, n in player.command_log].count("profile") == 2
