@@ -6,7 +6,8 @@
   (a new value each run, so the stem cache misses); a 5 ms QTimer measures how late the event
   loop gets until the re-rendered stem is swapped in.  Goal: max stall <= 50 ms.
 - underruns: the demo cue plays against a trace with the app open for --duration seconds
-  (default 300).  Goal: 0.  On a private PulseAudio null sink (tests/audio/pulse.py) by
+  (default 300).  Goal: 0.  The same playback without the app runs after it, so a busy machine
+  (which underruns on its own) is told apart from the app.  On a private PulseAudio null sink (tests/audio/pulse.py) by
   default, ``--device NAME`` for a real one, ``--null`` for the null output paced in real time.
 
 Run: QT_QPA_PLATFORM=offscreen python benchmarks/gui.py [--runs 3] [--duration 300]
@@ -142,6 +143,21 @@ def playback_underruns(app, duration: float, device: str | None, null: bool) -> 
     return (out.underruns if out else -1), st.seconds
 
 
+def baseline_underruns(duration: float, device: str | None, null: bool) -> int:
+    """The same playback with no app (what the machine alone gives: the app's figure compares to it)."""
+    from composer_assist.core.project import load_project
+    from composer_assist.core.trace import load_trace
+    from composer_assist.services.play import open_output, start_player
+
+    project = load_project(DEMO)
+    output = open_output(device, null=null, sample_rate=project.sample_rate)
+    player = start_player(project, "night_chase", load_trace(TRACE))
+    with output.play(player):
+        time.sleep(duration)
+        out = player.status.output
+    return out.underruns if out else -1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -172,12 +188,15 @@ def main() -> None:
             args.device = "pulse"
         try:
             runs = [playback_underruns(app, args.duration, args.device, args.null) for _ in range(args.runs)]
+            alone = [baseline_underruns(args.duration, args.device, args.null) for _ in range(args.runs)]
         finally:
             if server is not None:
                 server.stop()
         where = "null output" if args.null else args.device
         print(f"underruns in {args.duration:g} s of playback on {where}: "
               f"{spread([float(u) for u, _ in runs], fmt='{:.0f}')}  (goal 0)", flush=True)
+        print(f"  the same playback without the app: {spread([float(u) for u in alone], fmt='{:.0f}')}  "
+              f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

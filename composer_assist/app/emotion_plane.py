@@ -41,6 +41,7 @@ class EmotionPlane(pg.PlotWidget):
                                          symbol="star")
         pi.addItem(self.viewer)
         self.targets: dict[str, pg.TargetItem] = {}
+        self._labels = {}
         self.marker = pg.TargetItem(pos=HOME, size=18, symbol="crosshair", pen=pg.mkPen("k", width=2),
                                     brush=pg.mkBrush(OVERRIDE_COLOUR), movable=True, label="drag to\noverride",
                                     labelOpts={"offset": (-14, 0), "color": "#444444", "anchor": (1, 0.5)})
@@ -49,23 +50,44 @@ class EmotionPlane(pg.PlotWidget):
         self.marker.sigPositionChanged.connect(self._marker_moved)
         self.marker.sigPositionChangeFinished.connect(self._marker_released)
         self._quiet = False
+        self._shown: tuple = (None, None, None)
 
     def show_variants(self, cue: Any) -> None:
-        """One draggable point per variant, coloured as everywhere else, labelled with its tags."""
+        """One draggable point per variant, coloured as everywhere else, labelled with its tags
+        (moved in place when the variants are the same ones)."""
         pi = self.getPlotItem()
+        if cue is not None and list(self.targets) == [v.name for v in cue.variants]:
+            for v in cue.variants:
+                t = self.targets[v.name]
+                if (t.pos().x(), t.pos().y()) != (v.valence, v.arousal):
+                    t.setPos((v.valence, v.arousal))
+                if self._labels.get(v.name) != self._label(v):
+                    self._labels[v.name] = self._label(v)
+                    t.setLabel(self._label(v), self._label_opts(cue.variants.index(v)))
+            return
         for t in self.targets.values():
             pi.removeItem(t)
         self.targets = {}
+        self._labels: dict[str, str] = {}
         if cue is None:
             return
         for i, v in enumerate(cue.variants):
-            label = v.name + (f"\n{', '.join(v.tags[:2])}" if v.tags else "")
             t = pg.TargetItem(pos=(v.valence, v.arousal), size=14, symbol="o", pen=pg.mkPen("k"),
-                              brush=pg.mkBrush(variant_hex(i)), movable=True, label=label,
-                              labelOpts={"offset": (9, 6), "color": variant_hex(i), "anchor": (0, 0)})
+                              brush=pg.mkBrush(variant_hex(i)), movable=True, label=self._label(v),
+                              labelOpts=self._label_opts(i))
             t.sigPositionChangeFinished.connect(lambda item, name=v.name: self._variant_dropped(name, item))
             pi.addItem(t)
             self.targets[v.name] = t
+            self._labels[v.name] = self._label(v)
+        self._shown = (None, None, None)  # new points: highlight again
+
+    @staticmethod
+    def _label(v: Any) -> str:
+        return v.name + (f"\n{', '.join(v.tags[:2])}" if v.tags else "")
+
+    @staticmethod
+    def _label_opts(i: int) -> dict:
+        return {"offset": (9, 6), "color": variant_hex(i), "anchor": (0, 0)}
 
     def _variant_dropped(self, name: str, item: pg.TargetItem) -> None:
         p = item.pos()
@@ -79,13 +101,17 @@ class EmotionPlane(pg.PlotWidget):
         self.trace_path.setData(trace.valence[::step], trace.arousal[::step])
 
     def show_status(self, status: Any) -> None:
-        """The viewer's point now and the playing variant highlighted."""
-        if status is None or status.valence is None:
-            self.viewer.setData([], [])
-        else:
-            self.viewer.setData([status.valence], [status.arousal])
+        """The viewer's point now and the playing variant highlighted (redrawn only on change:
+        painting holds Python's lock, which the audio producer needs too)."""
+        point = None if status is None or status.valence is None else (round(status.valence, 3),
+                                                                         round(status.arousal, 3))
         playing = status.variant if status is not None else None
         target = status.target if status is not None else None
+        if (point, playing, target) == self._shown:
+            return
+        if point != self._shown[0]:
+            self.viewer.setData(*(([point[0]], [point[1]]) if point else ([], [])))
+        self._shown = (point, playing, target)
         for name, t in self.targets.items():
             width = 4 if name == playing else 2 if name == target else 1
             t.setPen(pg.mkPen("k", width=width))

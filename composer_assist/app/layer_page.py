@@ -34,6 +34,7 @@ class SlotBox(QGroupBox):
         form.addRow(head)
         self.params: dict[str, NumberField] = {}
         specs = entry.params if entry is not None else {}
+        self.specs = specs
         if entry is None:
             form.addRow(QLabel("not in the plugin list: scan for plugins to edit its parameters"))
         for name, spec in specs.items():
@@ -82,28 +83,47 @@ class LayerPage(QWidget):
         box.addStretch(1)
         self._layer: Any = None
         self._path: tuple = ()
+        self._shown_plugins: tuple = ()
+        self._boxes = []
 
     def _range(self) -> None:
         lo, hi = self.lo.value(), self.hi.value()
         self._commit("intensity", (min(lo, hi), max(lo, hi)))
 
+    @staticmethod
+    def _plugins(layer: Any) -> tuple:
+        return (layer.instrument.plugin, *(fx.plugin for fx in layer.effects))
+
     def show(self, layer: Any, path: tuple) -> None:  # noqa: A003
+        """Show a layer; the same layer with the same plugins only gets its values set (an edit
+        must not rebuild the page under the user's hands)."""
         if self.entries is None:
             self.entries = all_entries()
+        same = path == self._path and self._layer is not None and self._plugins(layer) == self._shown_plugins
         self._layer, self._path = layer, path
+        self._shown_plugins = self._plugins(layer)
         self.title.setText(f"<b>Layer {layer.name}</b> of {path[1]} · {len(layer.notes())} notes")
         self.gain.set_value(layer.gain_db)
         self.pan.set_value(layer.pan)
         self.lo.set_value(layer.intensity[0])
         self.hi.set_value(layer.intensity[1])
         self.fade.set_value(layer.fade)
+        if same:
+            for box, ref in zip(self._boxes, [layer.instrument, *layer.effects]):
+                for name, field in box.params.items():
+                    spec = box.specs[name]
+                    field.set_value(ref.params.get(name, spec["default"]))
+            return
+        self._boxes: list[SlotBox] = []
         while self.slots.count():
             w = self.slots.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
-        self.slots.addWidget(self._slot("Instrument", -1, layer.instrument))
+        self._boxes.append(self._slot("Instrument", -1, layer.instrument))
         for i, fx in enumerate(layer.effects):
-            self.slots.addWidget(self._slot(f"Effect {i + 1}", i, fx))
+            self._boxes.append(self._slot(f"Effect {i + 1}", i, fx))
+        for box in self._boxes:
+            self.slots.addWidget(box)
 
     def _slot(self, title: str, slot: int, ref: Any) -> SlotBox:
         remove = None if slot < 0 else (lambda: self._remove_effect(slot))

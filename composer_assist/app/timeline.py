@@ -7,6 +7,7 @@ is the cue's bars from its start, repeating its loop region once the cue has pla
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from .palette import (AROUSAL_COLOUR, INTENSITY_COLOUR, PLAYHEAD_COLOUR, VALENCE
 from .timeline_history import History, bar_times
 
 FOLLOW_WINDOW_S = 30.0
+CURVES_EVERY_S = 0.2  # history curves redrawn 5 times a second
 
 
 class Timeline(pg.GraphicsLayoutWidget):
@@ -62,6 +64,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._gain_items: list = []
         self._known_switches = -1
         self._span = 10.0
+        self._drawn = 0.0
         for p in self.plots:
             p.scene().sigMouseClicked.connect(self._clicked)
 
@@ -95,18 +98,32 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._draw_lanes()
 
     def _draw_grid(self, span: float) -> None:
+        """Bar and beat lines as two curve items per plot (hundreds of separate lines made every
+        repaint slow), bar numbers on the variant lane."""
         self._clear(self._grid)
         if self.cue is None:
             return
-        for t, is_bar, label in bar_times(self.cue, span):
-            for p in self.plots:
-                pen = pg.mkPen("#999999" if is_bar else "#dddddd", width=1)
-                line = pg.InfiniteLine(pos=t, angle=90, pen=pen, movable=False,
-                                       label=label if (p is self.lane and label) else None,
-                                       labelOpts={"position": 0.95, "color": "#666666"})
-                line.setZValue(-10)
-                p.addItem(line)
-                self._grid.append((p, line))
+        lines = bar_times(self.cue, span)
+        bars = [t for t, is_bar, _ in lines if is_bar]
+        beats = [t for t, is_bar, _ in lines if not is_bar]
+        labels = [(t, lab) for t, is_bar, lab in lines if is_bar and lab]
+        every = max(1, len(labels) // 40)  # keep bar numbers apart when zoomed out
+        for p in self.plots:
+            lo, hi = -1e3, 1e3
+            for xs, colour in ((beats, "#e4e4e4"), (bars, "#a8a8a8")):
+                x = np.repeat(np.asarray(xs, dtype=float), 2)
+                y = np.tile([lo, hi], len(xs))
+                item = pg.PlotCurveItem(x, y, connect="pairs", pen=pg.mkPen(colour, width=1))
+                item.setZValue(-10)
+                p.addItem(item, ignoreBounds=True)
+                self._grid.append((p, item))
+        top = max(0.6, len(self.cue.variants) - 0.4)
+        for k, (t, lab) in enumerate(labels):
+            if k % every == 0:
+                text = pg.TextItem(lab, color="#666666", anchor=(-0.1, 0))
+                text.setPos(t, top)
+                self.lane.addItem(text, ignoreBounds=True)
+                self._grid.append((self.lane, text))
 
     def _clear(self, items: list) -> None:
         for p, item in items:
@@ -122,6 +139,10 @@ class Timeline(pg.GraphicsLayoutWidget):
         t = status.seconds
         for line in self.playheads:
             line.setPos(t)
+        now = time.monotonic()
+        if now - self._drawn < CURVES_EVERY_S:  # the playhead moves every poll, the curves less often
+            return
+        self._drawn = now
         self.intensity.setData(self.history.times(), self.history.intensity())
         self._draw_lanes()
         if player is not None and len(player.schedule.switches) != self._known_switches:

@@ -37,8 +37,29 @@ class ProjectTree(QTreeWidget):
         self.customContextMenuRequested.connect(self._menu)
         self.currentItemChanged.connect(self._current)
 
+    @staticmethod
+    def rows(project: Project | None) -> list[tuple[tuple, str, str]]:
+        """(path, name, details) of every item, in tree order."""
+        out: list[tuple[tuple, str, str]] = []
+        for cue in project.cues if project is not None else []:
+            out.append(((cue.name, None, None), cue.name,
+                        f"{cue.length_bars} bars · {cue.tempo.initial_bpm:g} BPM · {cue.meter}"))
+            for v in cue.variants:
+                out.append(((cue.name, v.name, None), v.name, f"V {v.valence:+.2f}  A {v.arousal:+.2f}"))
+                out += [((cue.name, v.name, l.name), l.name, layer_summary(l)) for l in v.layers]
+        return out
+
     def show_project(self, project: Project | None) -> None:
-        """Rebuild, keeping the selected path when it still exists."""
+        """Show ``project``: texts updated in place when the structure is the same (no flicker,
+        no new selection), else rebuilt keeping the selected path when it still exists."""
+        rows = self.rows(project)
+        items = list(self._walk_ordered())
+        if project is not None and [i.data(0, PATH_ROLE) for i in items] == [r[0] for r in rows]:
+            for item, (_path, name, details) in zip(items, rows):
+                item.setText(0, name)
+                item.setText(1, details)
+                item.setToolTip(1, details)
+            return
         keep = self.current_path()
         self.blockSignals(True)
         self.clear()
@@ -69,6 +90,15 @@ class ProjectTree(QTreeWidget):
     def _first(self) -> tuple | None:
         top = self.topLevelItem(0)
         return top.data(0, PATH_ROLE) if top is not None else None
+
+    def _walk_ordered(self):
+        def visit(item):
+            yield item
+            for i in range(item.childCount()):
+                yield from visit(item.child(i))
+
+        for i in range(self.topLevelItemCount()):
+            yield from visit(self.topLevelItem(i))
 
     def _walk(self):
         stack = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]

@@ -124,7 +124,7 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
     def _project_changed(self, command: Any) -> None:
         """After an edit or its undo: redraw what shows the project; re-render a changed layer."""
         project = self.session.project
-        self.tree.show_project(project)
+        self.tree.show_project(project)  # in place: the selection (and so the inspector) stays
         self.inspector.refresh()
         cue = self.cue()
         self.plane.show_variants(cue)
