@@ -110,7 +110,7 @@ def rerender_stalls(app, runs: int, project: Path) -> list[float]:
         timer.setInterval(5)
         timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
         swaps = w.transport.swaps
-        cutoff = 1500.0 + 37.0 * run + (time.time() % 97)  # never rendered before: a cache miss
+        cutoff = 1000.0 + (time.time_ns() // 1000) % 1_000_000 / 1000.0  # new each time: a cache miss
         timer.start()
         w.edit(lambda p: set_param(p, loc(path), "instrument", "cutoff", round(cutoff, 2)))
         if not _pump_until(app, lambda: w.transport.swaps > swaps or bool(w.errors), 300):

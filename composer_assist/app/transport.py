@@ -21,7 +21,7 @@ from composer_assist.playback import commands as C
 
 from .jobs import Job
 
-POLL_MS = 33  # ~30 status reads a second: a smooth playhead
+POLL_MS = 40  # 25 status reads a second: a smooth playhead, little painting (it holds the GIL)
 
 
 @dataclass
@@ -177,6 +177,7 @@ class Transport(QObject):
             return render_layer(snap, player, cue, variant, layer, jobs=s.jobs, progress=progress)
 
         job = Job(f"re-render {cue}/{variant}/{layer}", work, self)
+        job.quiet = True  # shown in the status bar: a dialog popping up would stall the GUI
         job.finished.connect(lambda cmd: self._swap(player, cmd))
         job.failed.connect(self.error.emit)
         self.job_started.emit(job)

@@ -176,6 +176,11 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         if job is None:
             return
         self.jobs.append(job)
+        job.finished.connect(lambda *_: self._forget(job))
+        job.failed.connect(lambda *_: self._forget(job))
+        if getattr(job, "quiet", False):  # background work while playing: the status bar only
+            self.statusBar().showMessage(f"{job.title}…", 3000)
+            return
         dialog = QProgressDialog(job.title, "Hide", 0, 0, self)
         dialog.setWindowTitle("Working")
         dialog.setMinimumDuration(800)
@@ -184,8 +189,6 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         job.progressed.connect(lambda done, total: (dialog.setMaximum(total), dialog.setValue(done)))
         job.finished.connect(lambda *_: (dialog.reset(), dialog.deleteLater()))
         job.failed.connect(lambda *_: (dialog.reset(), dialog.deleteLater()))
-        job.finished.connect(lambda *_: self._forget(job))
-        job.failed.connect(lambda *_: self._forget(job))
 
     def _forget(self, job: Job) -> None:
         if job in self.jobs:

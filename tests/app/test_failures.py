@@ -29,3 +29,20 @@ def test_a_crashing_plugin_in_a_layer_is_reported_and_the_app_stays_alive(window
     window.play_pause()
     wait_playing(qtbot, window)
     assert window.transport.player.status.state == "playing"
+
+
+def test_screenshot_option_writes_a_png_per_main_state(small, tmp_path, qtbot):
+    import argparse
+
+    from PyQt6.QtGui import QImage
+
+    from composer_assist.app.main import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out = tmp_path / "shots"
+    assert run(parser.parse_args([str(small), "--screenshot", str(out)])) == 0
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == ["1-editing.png", "2-layer.png", "3-playing.png", "4-transition-matrix.png", "5-listeners.png"]
+    image = QImage(str(out / "3-playing.png"))
+    assert image.width() >= 1200 and image.height() >= 800
