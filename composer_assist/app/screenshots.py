@@ -37,6 +37,7 @@ def take_screenshots(window: Any, folder: Path) -> list[Path]:
     """editing, playing (with a trace), transition matrix, listeners: one PNG each."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
+    window.panels.setCurrentWidget(window.decisions)
     cue = window.cue()
     if cue is not None and cue.variants:
         window.tree.select_path((cue.name, cue.variants[0].name, None))

@@ -31,7 +31,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.setMinimumHeight(330)
         self.emotion = self.addPlot(row=0, col=0, title="Emotion: valence, arousal, intensity")
         self.lane = self.addPlot(row=1, col=0, title="Playing variant (loop region: drag its edges)")
-        self.gains = self.addPlot(row=2, col=0, title="Layer gains of the playing variant")
+        self.gains = self.addPlot(row=2, col=0, title="Layer gains of the playing variant (while playing)")
         self.plots = (self.emotion, self.lane, self.gains)
         for p in self.plots:
             p.showGrid(y=True, alpha=0.15)

@@ -15,9 +15,11 @@ def bar_times(cue: Any, span: float) -> list[tuple[float, bool, str]]:
     per_bar = cue.meter.beats_per_bar
     beat_step = 4.0 / cue.meter.denominator
     a, b = cue.loop_beats
-    first = cue.tempo.seconds_at(cue.length_beats)
-    loop_len = cue.tempo.seconds_at(b) - cue.tempo.seconds_at(a)
-    beats = np.arange(0.0, cue.length_beats + 1e-9, beat_step)
+    first = cue.tempo.seconds_at(b)  # the player plays to the loop's end, then wraps to its start
+    loop_len = first - cue.tempo.seconds_at(a)
+    # The loop's end is drawn once: as the loop's start again when it repeats, else here.
+    end = b + (1e-9 if span <= first + 1e-9 or loop_len <= 0 else -1e-9)
+    beats = np.arange(0.0, end, beat_step)
     show_beats = span / max(1e-9, cue.tempo.seconds_at(beat_step)) < 400
     out: list[tuple[float, bool, str]] = []
     for beat in beats:
