@@ -16,4 +16,4 @@ def test_bar_lines_repeat_the_loop_region_once_the_cue_reaches_its_end():
     beats = [t for t, is_bar, _ in bar_times(cue, 14.0) if not is_bar]
     assert beats[:3] == [0.5, 1.0, 1.5]
     whole = Cue("w", TempoMap.constant(120), length_bars=2)
-    assert [lab for _t, b, lab in bar_times(whole, 3.0) if b] == ["1", "2", "3"]  # the end, drawn once
+    assert [lab for _t, b, lab in bar_times(whole, 4.0) if b] == ["1", "2", "3"]  # the end, drawn once
