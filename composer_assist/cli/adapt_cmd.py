@@ -42,50 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _profile(path: str | None, cluster: str | None):
-    from composer_assist.core.errors import ProjectError
-    from composer_assist.core.profile import profiles_from_json, select_profile
-    from composer_assist.learn.jsonio import read_json
-
-    if path is None:
-        if cluster is not None:
-            raise ProjectError("--listener-cluster needs --profiles PROFILES.json")
-        return None
-    profiles = profiles_from_json(read_json(path, ProjectError), str(path))
-    if cluster is None:
-        if len(profiles) != 1:
-            raise ProjectError(f"{path}: holds {len(profiles)} profiles; choose one with --listener-cluster "
-                               f"NUMBER or NAME ({', '.join(f'{p.cluster} {p.name}' for p in profiles)})")
-        return profiles[0]
-    return select_profile(profiles, cluster, str(path))
-
-
 def _listener_profile(args: argparse.Namespace):
     """The profile from --listener-model/--listener/--feedback, or from --profiles/--listener-cluster."""
-    from composer_assist.core.errors import ProjectError
+    from composer_assist.services.listeners import listener_profile
 
-    if args.listener_model is None:
-        if args.listener is not None or args.feedback is not None:
-            raise ProjectError("--listener and --feedback need --listener-model MODEL")
-        return _profile(args.profiles, args.listener_cluster)
-    if args.profiles is not None or args.listener_cluster is not None:
-        raise ProjectError("give either --listener-model or --profiles/--listener-cluster, not both")
-    if args.feedback is not None and args.listener is None:
-        raise ProjectError("--feedback needs --listener ID (whose events to use)")
-    from composer_assist.core.errors import ModelStoreError
-    from composer_assist.learn.assign import profile_for_listener
-    from composer_assist.learn.store import ModelStore, default_store_dir
-
-    store = args.store
-    if store is None:
-        project_store = default_store_dir(args.project)
-        # The project's own store first, as `learn fit --project` saves there.
-        try:
-            if ModelStore(project_store).path_for(args.listener_model).exists():
-                store = project_store
-        except ModelStoreError:  # a path outside the project's store: the user store decides
-            pass
-    return profile_for_listener(args.listener_model, args.listener, args.feedback, store=store)
+    return listener_profile(args.project, profiles=args.profiles, cluster=args.listener_cluster,
+                            model=args.listener_model, listener=args.listener, feedback=args.feedback,
+                            store=args.store)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "night_chase.tempo 96")
     s.add_argument("project", help="project folder or project.json")
     s.add_argument("path", help=f"{PATH_HELP} then .FIELD, e.g. night_chase/calm.valence")
-    s.add_argument("value", help="the new value (a parameter: 'default' removes it)")
+    # REMAINDER: a value such as -0.5,0.3 starts with '-' but is no option.
+    s.add_argument("value", nargs=argparse.REMAINDER, metavar="VALUE", help="the new value (a parameter: 'default' removes it)")
     s.set_defaults(func=run_set)
     r = sub.add_parser("rm", help="remove a cue, variant or layer",
                        description="Remove what PATH names (a variant's transition rules go with it).")
@@ -155,9 +156,12 @@ def run_add_layer(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from composer_assist.core.edit import set_command
+    from composer_assist.core.edit import EditError, set_command
 
-    return apply_edit(args, lambda p: set_command(p, args.path, args.value))
+    if len(args.value) != 1:
+        raise EditError(f"{args.path}: give one VALUE" + (f", got {len(args.value)}: {' '.join(args.value)} "
+                                                          "(quote a value with spaces)" if args.value else ""))
+    return apply_edit(args, lambda p: set_command(p, args.path, args.value[0]))
 
 
 def run_rm(args: argparse.Namespace) -> int:

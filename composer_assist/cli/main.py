@@ -16,7 +16,7 @@ from composer_assist.core.errors import ComposerAssistError
 # carries ``func(args) -> int``.  Imports inside the commands stay lazy so --help is instant.
 COMMAND_MODULES = ["demo_cmd", "plugins_cmd", "render_cmd", "midi_cmd", "project_cmd", "trace_cmd", "adapt_cmd",
                    "play_cmd", "devices_cmd", "learn_cmd", "coverage_cmd", "edit_cmd",
-                   "show_cmd", "clip_cmd", "gui_cmd"]
+                   "show_cmd", "clip_cmd", "settings_cmd", "gui_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
             if signal.getsignal(sig) == signal.SIG_DFL:
                 previous[sig] = signal.signal(sig, _interrupt)
     try:
+        if not getattr(args, "skip_settings", False):
+            from composer_assist.services.settings import load_settings
+
+            load_settings().apply_to_environment()  # the cache and model folders the user chose
         return int(args.func(args) or 0)
     except ComposerAssistError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -24,9 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="live: only the past is known (default); planned: the whole trace is known ahead "
                         "(needs --trace)")
     p.add_argument("--start", default=None, metavar="SECONDS|BAR:BEAT", help="start here (e.g. 30 or 5:1)")
-    p.add_argument("--device", default=None, help="output device name or number (see `devices`)")
+    p.add_argument("--device", default=None, help="output device name or number (see `devices`; default: the "
+                                                  "settings' audio_device, else the system default)")
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
-    p.add_argument("--block", type=positive_int, default=512, help="frames per block (default 512)")
+    p.add_argument("--block", type=positive_int, default=None,
+                   help="frames per block (default: the settings' block_size, 512 unless changed)")
     p.add_argument("--latency", choices=("low", "high"), default="high",
                    help="device buffer: high (~43 ms, default, safe on a busy machine) or low (~21 ms)")
     p.add_argument("--duration", type=positive_seconds, default=None,
@@ -62,12 +64,13 @@ def parse_start(text: str | None) -> tuple[str, float, float] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.cli.adapt_cmd import _profile
+    from composer_assist.services.listeners import profile_from_file
     from composer_assist.cli.progress import progress_bar
     from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
     from composer_assist.core.trace import load_trace
     from composer_assist.services.play import open_output, start_player
+    from composer_assist.services.settings import load_settings
 
     mode = args.mode or "live"
     if mode == "planned" and args.trace is None:
@@ -79,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
     trace = load_trace(args.trace, **trace_input(args)) if args.trace else None
-    profile = _profile(args.profiles, args.listener_cluster)
+    profile = profile_from_file(args.profiles, args.listener_cluster)
+    settings = load_settings()  # the device and block size chosen once (also the app's)
+    args.block = args.block or settings.block_size
+    if args.device is None and not args.null:
+        args.device = settings.audio_device
     output = open_output(args.device, null=args.null, block=args.block, sample_rate=project.sample_rate,
                          latency=args.latency)  # a bad device fails before rendering
     with progress_bar(f"render {args.cue}", unit="stem") as progress:

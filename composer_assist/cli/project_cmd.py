@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import argparse
 
+from composer_assist.core.errors import ComposerAssistError, ProjectError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a project (every field, clip file and plugin) and list its plugins",
                        description="Read PROJECT, check every field and clip file, resolve every plugin and "
                                    "check Faust parameters against the plugin's metadata, then list the "
                                    "plugins a render would load (and which lie outside the plugin folders, "
-                                   "trusted or not). Exit status 2 with one line naming the file and field on the "
+                                   "trusted or not). Instruments and effects must sit in the right slots, and VST "
+                                   "parameters are checked against the plugin scan (composer-assist plugins scan). Exit status 2 with one line naming the file and field on the "
                                    "first problem.")
     p.add_argument("project", help="project folder or project.json")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from composer_assist.core.edit.base import edit_path
+    from composer_assist.core.edit.plugin_slots import check_against_scan
     from composer_assist.core.plugins.trust import in_plugin_folders, is_trusted
     from composer_assist.core.project import check_plugins, load_project
 
     project = load_project(args.project)
     uses = check_plugins(project, require_trust=False)
+    try:
+        unscanned = check_against_scan(project, uses)
+    except ComposerAssistError as exc:
+        raise ProjectError(f"{project.path}: {exc}") from None
     n_var = sum(len(c.variants) for c in project.cues)
     n_layers = sum(len(v.layers) for c in project.cues for v in c.variants)
     print(f"{project.path}: valid ({len(project.cues)} cue{'s' * (len(project.cues) != 1)}, {n_var} variants, "
@@ -39,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
             untrusted += not trusted
             where = " (outside the plugin folders: " + ("trusted)" if trusted else "NOT trusted)")
         print(f"  {u.resolved.kind:<5} {path}{where}: {len(group)} slot{'s' * (len(group) != 1)}, "
-              f"first {u.where}")
+              f"first {edit_path(project, u.where)}")
+    if unscanned:
+        print(f"not scanned, so their parameters were not checked: {', '.join(unscanned)} "
+              "(composer-assist plugins scan)")
     if untrusted:
         print(f"{untrusted} plugin{'s' * (untrusted != 1)} would not run until trusted: "
               "composer-assist plugins trust PATH (a plugin is code: trust only what you know)")

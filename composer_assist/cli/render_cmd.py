@@ -59,40 +59,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from composer_assist.audio.render import check_output_names, cue_folder, render_cue, write_cue
+    from composer_assist.audio.render import render_cue, write_cue
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.report import print_render_table, print_render_warnings
-    from composer_assist.core.errors import ProjectError, RenderError
     from composer_assist.core.project import load_project
     from composer_assist.services.outputs import prepare_out_dir
+    from composer_assist.services.render import plan_render
 
     project = load_project(args.project)
-    if not project.cues:
-        raise ProjectError(f"{project.path}: the project has no cues")
-    cues = args.cue or [c.name for c in project.cues]
-    for name in cues:
-        try:
-            project.cue(name)
-        except KeyError as exc:
-            raise ProjectError(f"{project.path}: {exc.args[0]}") from None
-    folders: dict[str, str] = {}
-    for name in cues:
-        other = folders.setdefault(cue_folder(name).casefold(), name)
-        if other != name:
-            raise RenderError(f"{project.path}: cues {other!r} and {name!r} would both be written to "
-                              f"{Path(args.out) / cue_folder(name)}; rename one of them")
-    for name in cues:
-        check_output_names(project.cue(name), args.variant, Path(args.out))
+    plan = plan_render(project, args.cue, args.variant, Path(args.out))
     out = prepare_out_dir(Path(args.out))
     renders, files = [], []
-    for name in cues:
-        variants = args.variant
-        if variants:
-            known = {v.name for v in project.cue(name).variants}
-            variants = [v for v in variants if v in known]
-            if not variants:
-                raise ProjectError(f"{project.path}: cue {name!r} has none of the variants "
-                                   f"{', '.join(args.variant)} (variants: {', '.join(sorted(known))})")
+    for name, variants in plan:
         with progress_bar(f"render {name}", unit="stem") as progress:
             r = render_cue(project, name, variants, args.sample_rate, jobs=args.jobs,
                            use_cache=not args.no_cache, progress=progress, keep_going=True,

@@ -1,8 +1,9 @@
 """Long work (render, adapt, learn, scan) as cancellable jobs with progress, run in a thread.
 
 The work itself runs where it always does (stems and plugin probes in worker processes, see
-``audio.workers``); a ``Job`` is the thread that drives it, so neither the app's GUI thread nor
-the command line blocks on it.  ``progress(done, total)`` is the callback every lower layer
+``audio.workers``); a ``Job`` drives it from one of a few long-lived job threads, so the app's GUI
+thread never blocks on it.  Long-lived on purpose: a render worker process dies with the thread
+that started it (PDEATHSIG), so a thread per job would leave the next job a dying worker.  ``progress(done, total)`` is the callback every lower layer
 already accepts; it is also where a cancel takes effect: the next call raises ``JobCancelled``,
 which unwinds the work (the worker pool kills the processes it had busy).
 
@@ -16,6 +17,7 @@ from the worker thread unless the caller's ``on_progress`` does.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Generic, TypeVar
 
 from composer_assist.core.errors import ComposerAssistError
@@ -23,6 +25,18 @@ from composer_assist.core.errors import ComposerAssistError
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
 STATES = ("pending", "running", "done", "failed", "cancelled")
+JOB_THREADS = 4  # jobs beyond this wait their turn (the render and scan workers are one shared pool anyway)
+
+_executor: ThreadPoolExecutor | None = None
+_executor_guard = threading.Lock()
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_guard:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(JOB_THREADS, thread_name_prefix="composer-assist-job")
+        return _executor
 
 
 class JobCancelled(ComposerAssistError):
@@ -30,7 +44,7 @@ class JobCancelled(ComposerAssistError):
 
 
 class Job(Generic[T]):
-    """``work(progress)`` in a daemon thread; ``result()`` is its value or raises its error."""
+    """``work(progress)`` in a job thread; ``result()`` is its value or raises its error."""
 
     def __init__(self, name: str, work: Callable[[Progress], T],
                  on_progress: Callable[[int, int], None] | None = None,
@@ -42,23 +56,20 @@ class Job(Generic[T]):
         self._cancel = threading.Event()
         self._finished = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._future: Future | None = None
         self.state = "pending"
         self.done, self.total = 0, 0
         self.value: T | None = None
         self.error: BaseException | None = None
 
     def start(self) -> "Job[T]":
-        if self._thread is not None:
+        if self._future is not None:
             raise RuntimeError(f"job {self.name!r} was already started")
-        self._thread = threading.Thread(target=self._run, name=f"job: {self.name}", daemon=True)
-        self.state = "running"
-        self._thread.start()
+        self._future = _threads().submit(self._run)
         return self
 
     def run(self) -> T:
         """Do the work in the calling thread (the command line); same progress and cancel rules."""
-        self.state = "running"
         self._run()
         return self.result()
 
@@ -75,6 +86,7 @@ class Job(Generic[T]):
         self._progress(self.done, self.total)
 
     def _run(self) -> None:
+        self.state = "running"
         try:
             if self._cancel.is_set():
                 raise JobCancelled(f"{self.name}: cancelled")

@@ -64,7 +64,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         data = json.loads(read_limited(p, MiB, SettingsError, "settings file"))
     except ValueError as exc:
-        raise SettingsError(f"{p}: not valid JSON: {exc}") from None
+        raise SettingsError(f"{p}: not valid JSON: {exc} (fix it, or delete the file for the defaults)") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{p}: expected a JSON object")
     if data.get("schema_version") != SETTINGS_SCHEMA:

@@ -145,6 +145,7 @@ def test_bad_edits_name_the_path_and_leave_the_project_alone(path, value, messag
     (lambda p: edit.transpose_clip(p, BASS, 0, 100), "outside MIDI's 0..127"),
     (lambda p: edit.move_clip(p, BASS, 3, 0), "night_chase/calm/bass.clips[3]: the layer has 1 clip (0 .. 0)"),
     (lambda p: edit.trim_clip(p, BASS, 0, 8, 4), "trim needs 0 <= BEGIN < END"),
+    (lambda p: edit.move_clip(p, BASS, 0, 2e6), "night_chase/calm/bass.clips[0].start: 2e+06 is outside [0, 1e+06]"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tens"), "to: no variant 'tens'; did you mean 'tense'?"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tense", leave="later"), "'later' is not one of"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tense", stinger="boom"), "unknown stinger 'boom'"),
@@ -166,3 +167,26 @@ def test_the_last_variant_of_a_cue_cannot_be_removed():
         history.push(edit.remove(project, Loc("night_chase", name)))
     with pytest.raises(EditError, match="a cue needs at least one variant; remove the cue 'night_chase' instead"):
         edit.remove(project, CALM)
+
+
+def test_affected_names_where_a_command_changes_the_project():
+    project = load_project(ROOT / "projects" / "demo")
+    assert edit.affected(edit.set_command(project, "night_chase/calm/bass.gain_db", "-3")) == [BASS]
+    assert edit.affected(edit.set_command(project, "night_chase/calm.emotion", "0,0")) == [CALM, CALM]
+    assert edit.affected(edit.set_rule(project, "night_chase", "calm", "sad")) == [Loc("night_chase")]
+
+
+def test_plugin_params_for_an_inspector():
+    project = load_project(ROOT / "projects" / "demo")
+    params = {p["name"]: p for p in edit.plugin_params(project, "bass")}
+    assert params["cutoff"]["min"] == 60 and params["cutoff"]["max"] == 5000 and params["cutoff"]["unit"] == "Hz"
+    assert edit.plugin_params(project, "amsynth_vst.so", scan={}) is None  # a VST never scanned: unknown
+
+
+def test_parse_path_splits_at_the_first_dot():
+    assert edit.parse_path("night_chase/calm.valence") == (CALM, "valence")
+    assert edit.parse_path("night_chase.adaptive.dwell_bars") == (Loc("night_chase"), "adaptive.dwell_bars")
+    assert edit.parse_path("a/b/c.instrument.params.LFO Rate/Sync") == (Loc("a", "b", "c"), "instrument.params.LFO Rate/Sync")
+    assert edit.parse_path("night_chase/calm") == (CALM, "")
+    with pytest.raises(EditError, match="nothing after the '.'"):
+        edit.parse_path("night_chase/calm.")

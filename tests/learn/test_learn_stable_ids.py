@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from composer_assist.cli.adapt_cmd import _profile
+from composer_assist.services.listeners import profile_from_file as _profile
 from composer_assist.cli.main import main
 from composer_assist.core.errors import ProjectError
 from composer_assist.learn.feedback_log import load_feedback_log

@@ -11,7 +11,7 @@ right whatever the stack did in between.  The limits of every field live once, i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ProjectError
@@ -39,11 +39,16 @@ class Command:
     def undo(self, project: Project) -> None:
         raise NotImplementedError
 
+    def touches_clips(self) -> bool:
+        """Whether the notes of the layers it changes need checking (other edits skip every note)."""
+        return False
+
     def checked(self, project: Project) -> "Command":
         """Validate against ``project`` (apply, read back, undo); returns self, raises ``EditError``."""
         self.apply(project)
         try:
-            verify(project)
+            locs = affected(self)
+            verify(project, {loc.cue for loc in locs} or None, set(locs) if self.touches_clips() else set())
         finally:
             self.undo(project)
         return self
@@ -88,6 +93,9 @@ class Batch(Command):
         for c in reversed(self.commands):
             c.undo(project)
 
+    def touches_clips(self) -> bool:
+        return any(c.touches_clips() for c in self.commands)
+
 
 Step = str | int  # an attribute name, or an index into a list
 
@@ -118,6 +126,9 @@ class SetAttr(Command):
             setattr(owner, last, value)
         return old
 
+    def touches_clips(self) -> bool:
+        return self.steps[0] == "clips"
+
     def apply(self, project: Project) -> None:
         self._old = self._swap(project, self.value)
 
@@ -128,6 +139,17 @@ class SetAttr(Command):
         """The value there now (before the command is applied: what undo restores)."""
         owner, last = self._owner(project), self.steps[-1]
         return owner[last] if isinstance(last, int) else getattr(owner, last)
+
+
+def affected(command: Command) -> list[Loc]:
+    """Where a command changes the project (for a view to refresh, or the stems to re-render)."""
+    if isinstance(command, Batch):
+        return [loc for c in command.commands for loc in affected(c)]
+    loc = getattr(command, "loc", None)
+    if isinstance(loc, Loc):
+        return [loc]
+    cue = getattr(command, "cue", None)
+    return [Loc(cue)] if isinstance(cue, str) else []
 
 
 def _pick(items: list, name: str, what: str, where: str):
@@ -184,6 +206,7 @@ def check_name(name: str, taken: list[str], where: str, what: str) -> None:
         raise EditError(f"{where}: there is already a {what} named {name!r}")
 
 
+_RULE = re.compile(r"^\.transitions\[(\d+)\]")
 _WHERE = re.compile(r"^cues\[(\d+)\](?:\.variants\[(\d+)\](?:\.layers\[(\d+)\])?)?")
 
 
@@ -202,14 +225,29 @@ def edit_path(project: Project, where: str) -> str:
                 parts.append(variant.layers[int(m[3])].name)
     except IndexError:
         return where
-    return "/".join(parts) + where[m.end():]
+    rest = where[m.end():]
+    rule = _RULE.match(rest)
+    if rule and m[2] is None and int(rule[1]) < len(cue.transitions):
+        r = cue.transitions[int(rule[1])]
+        rest = f".transitions[{r.source} -> {r.target}]" + rest[rule.end():]
+    return "/".join(parts) + rest
 
 
 _SOURCE = "<edit>"
 
 
-def verify(project: Project) -> None:
-    """Refuse (``EditError`` naming the edit path) a project that would not load again."""
+def verify(project: Project, cues: set[str] | None = None, notes_of: set[Loc] | None = None) -> None:
+    """Refuse (``EditError`` naming the edit path) a project that would not load again.
+
+    An editor checks what an edit changed, not a long score's every note: with ``cues`` only those
+    cues, and with ``notes_of`` only the clips of those layers (every other layer's clips were
+    checked when they were made, and nothing outside a layer depends on them).
+    """
+    if cues is not None:
+        # Names are checked by the commands that give them; each cue is checked on its own.
+        keep = notes_of or set()
+        project = Project(project.name, project.sample_rate,
+                          [_without_notes(c, keep) for c in project.cues if c.name in cues], path=project.path)
     try:
         project_from_json(project_to_json(project), source=_SOURCE, project_dir=project.folder, check_files=False)
     except ProjectError as exc:
@@ -218,3 +256,10 @@ def verify(project: Project) -> None:
             where, _, message = text[len(_SOURCE) + 2:].partition(": ")
             text = f"{edit_path(project, where)}: {message}"
         raise EditError(text) from None
+
+
+def _without_notes(cue: Cue, keep: set[Loc]) -> Cue:
+    """A shallow copy of ``cue`` whose layers have no clips, except the layers in ``keep``."""
+    variants = [replace(v, layers=[layer if Loc(cue.name, v.name, layer.name) in keep else replace(layer, clips=[])
+                                   for layer in v.layers]) for v in cue.variants]
+    return replace(cue, variants=variants)

@@ -24,6 +24,9 @@ class InsertClip(Command):
     def __post_init__(self) -> None:
         self.text = f"{self.loc}: add clip {self.index}"
 
+    def touches_clips(self) -> bool:
+        return True
+
     def apply(self, project: Project) -> None:
         find_layer(project, self.loc).clips.insert(self.index, self.clip)
 

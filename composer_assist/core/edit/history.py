@@ -52,6 +52,10 @@ class UndoHistory:
         """The project as it is now is saved."""
         self._clean = len(self.done)
 
+    def mark_unsaved(self) -> None:
+        """No state of this history is saved (e.g. edits recovered from an autosave)."""
+        self._clean = None
+
     @property
     def is_clean(self) -> bool:
         return self._clean == len(self.done)

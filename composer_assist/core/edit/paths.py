@@ -1,6 +1,6 @@
 """Edit paths: ``cue/variant/layer.field`` text (``night_chase/calm.valence``) resolved to a command.
 
-The part before the first ``.`` of the last segment names the object (a cue, ``cue/variant`` or
+The part before the first ``.`` names the object (a cue, ``cue/variant`` or
 ``cue/variant/layer``); the rest is the field, as the project file spells it: ``valence``,
 ``adaptive.dwell_bars``, ``instrument``, ``instrument.params.cutoff``, ``effects[0].params.mix``.
 """
@@ -28,9 +28,10 @@ def parse_loc(text: str) -> Loc:
 
 def parse_path(path: str) -> tuple[Loc, str]:
     """``night_chase/calm.valence`` → (Loc('night_chase', 'calm'), 'valence'); the field may be ''."""
-    head, _, last = path.rpartition("/")
-    name, dot, field = last.partition(".")
-    loc = parse_loc(f"{head}/{name}" if head else name)
+    # Names never hold a '.', so the first one ends the object part; the field may hold anything
+    # (a VST parameter named "LFO Rate/Sync").
+    head, dot, field = path.partition(".")
+    loc = parse_loc(head)
     if dot and not field:
         raise EditError(f"{path}: nothing after the '.': name a field, e.g. {loc}.valence")
     return loc, field

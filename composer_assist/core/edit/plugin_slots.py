@@ -135,3 +135,42 @@ def set_param(project: Project, loc: Loc, slot: Slot, name: str, value: float | 
     steps = ("instrument", "params") if slot == "instrument" else ("effects", slot, "params")
     shown = "default" if value is None else f"{value:g}"
     return SetAttr(loc, steps, params, text=f"{where} = {shown}").checked(project)  # type: ignore
+
+
+def check_against_scan(project: Project, uses: list, scan: dict[str, dict] | None = None) -> list[str]:
+    """Check every slot of ``uses`` (``check_plugins``' answer) as an edit would: roles, and VST
+    parameters against the scan.  Raises ``EditError`` naming the edit path; returns the VSTs with
+    parameters set that were never scanned (their parameters could not be checked)."""
+    from .base import edit_path
+
+    scan = read_scan_cache() if scan is None else scan
+    unscanned: list[str] = []
+    for use in uses:
+        where = edit_path(project, use.where)
+        role = "effect" if ".effects[" in use.where else "instrument"
+        check_plugin_role(project, use.ref.plugin, role, where, scan)
+        if use.resolved.kind == "faust" or not use.ref.params:
+            continue
+        if scanned_entry(use.resolved.path, scan) is None:
+            unscanned.append(use.resolved.name)
+            continue
+        for name, value in use.ref.params.items():
+            check_param(project, use.ref, name, value, f"{where}.params.{name}", scan)
+    return sorted(set(unscanned))
+
+
+def plugin_params(project: Project, ref: str, scan: dict[str, dict] | None = None) -> list[dict] | None:
+    """The parameters ``ref`` takes (name, min, max, default, unit; VSTs also min_text/max_text), for an
+    inspector's sliders: from the Faust metadata or the scan; None when unknown (a VST not scanned)."""
+    resolved = _resolve(project, ref, ref)
+    if resolved.kind == "faust":
+        try:
+            params = faust_meta(resolved.path)["params"]
+        except PluginError as exc:
+            raise EditError(f"{ref}: {exc}") from None
+        return [{"name": k, **v} for k, v in params.items()]
+    entry = _scan_entry(resolved, scan)
+    if entry is None:
+        return None
+    keys = ("name", "min", "max", "default", "unit", "min_text", "max_text")
+    return [{k: p[k] for k in keys if k in p} for p in entry.get("params", []) if isinstance(p, dict)]

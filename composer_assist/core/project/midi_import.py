@@ -142,10 +142,9 @@ def _target(project: Project, midi: MidiData, cue_name: str, variant_name: str, 
     """The cue, variant and layer to import into, made when missing (``created`` says which)."""
     warnings: list[str] = []
     if instrument is not None:
-        try:
-            resolve_plugin(instrument, project.folder)
-        except Exception as exc:
-            raise ProjectError(f"--instrument: {exc}") from None
+        from ..edit.plugin_slots import check_plugin_role  # an effect cannot play the notes
+
+        check_plugin_role(project, instrument, "instrument", "--instrument")
     try:
         cue = project.cue(cue_name)
     except KeyError:
