@@ -20,17 +20,6 @@ def loc(path: tuple) -> Loc:
     return Loc(cue, variant, layer)
 
 
-def touched_layers(command: Any) -> list[tuple]:
-    """The (cue, variant, layer) paths whose sound a command may change (a batch: each part's)."""
-    parts = getattr(command, "commands", None)
-    if parts is not None:
-        return [p for c in parts for p in touched_layers(c)]
-    where = getattr(command, "loc", None)
-    if isinstance(where, Loc) and where.layer is not None:
-        return [(where.cue, where.variant, where.layer)]
-    return []
-
-
 class UndoStep(QUndoCommand):
     """One edit command on the QUndoStack; ``after(command)`` runs after each apply and undo."""
 

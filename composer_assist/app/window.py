@@ -11,9 +11,9 @@ from PyQt6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QProgressDia
 from composer_assist.core.errors import ComposerAssistError
 
 from .decisions import DecisionLog
-from composer_assist.core.edit import set_field
+from composer_assist.core.edit import affected, set_field
 
-from .edits import loc, touched_layers
+from .edits import loc
 from .emotion_plane import EmotionPlane
 from .inspector import Inspector
 from .jobs import Job
@@ -130,7 +130,8 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
         self.plane.show_variants(cue)
         self.matrix.show_cue(cue)
         if self.transport.player is not None:
-            for path in dict.fromkeys(touched_layers(command)):
+            layers = [(w.cue, w.variant, w.layer) for w in affected(command) if w.layer is not None]
+            for path in dict.fromkeys(layers):
                 self.track(self.transport.rerender(project, path))
 
     def edit(self, make: Any) -> Any:

@@ -153,7 +153,7 @@ class FilesMixin:
             self.load_profiles(path)
 
     def load_profiles(self, path: str | Path) -> bool:
-        from composer_assist.services.profiles import load_profiles
+        from composer_assist.services.listeners import load_profiles
 
         try:
             self.profiles = load_profiles(path)
