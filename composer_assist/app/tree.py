@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 from composer_assist.core.project import Project
 
 from .palette import variant_color
+from .window_structure import STRUCTURE_ACTIONS
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -131,13 +132,17 @@ class ProjectTree(QTreeWidget):
         path = item.data(0, PATH_ROLE)
         menu = QMenu(self)
         if path[1] is None:
-            labels = [("preview", "Play this cue")]
+            level, labels = "cue", [("preview", "Play this cue")]
         elif path[2] is None:
-            labels = [("override", "Hear this variant now (override emotion)"), ("preview", "Play this cue")]
+            level, labels = "variant", [("override", "Hear this variant now (override emotion)"),
+                                        ("preview", "Play this cue")]
         else:
-            labels = [("solo", "Solo layer in preview"), ("mute", "Mute layer in preview"),
-                      ("rerender", "Re-render this stem"), ("import_midi", "Import MIDI into layer…")]
-        for key, label in labels:
+            level, labels = "layer", [("solo", "Solo layer in preview"), ("mute", "Mute layer in preview"),
+                                      ("rerender", "Re-render this stem"), ("import_midi", "Import MIDI into layer…")]
+        for key, label in labels + [(None, None)] + STRUCTURE_ACTIONS[level]:
+            if key is None:
+                menu.addSeparator()
+                continue
             act = QAction(label, menu)
             act.triggered.connect(lambda _=False, k=key: self.action_requested.emit(k, path))
             menu.addAction(act)

@@ -27,11 +27,12 @@ from .tree import ProjectTree
 from .window_actions import build_menus
 from .window_files import FilesMixin
 from .window_play import PlayMixin
+from .window_structure import StructureMixin
 
 TITLE = "Composer Assist Studio"
 
 
-class MainWindow(FilesMixin, PlayMixin, QMainWindow):
+class MainWindow(FilesMixin, PlayMixin, StructureMixin, QMainWindow):
     def __init__(self, settings: OutputSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(TITLE)
@@ -124,6 +125,11 @@ class MainWindow(FilesMixin, PlayMixin, QMainWindow):
     def _project_changed(self, command: Any) -> None:
         """After an edit or its undo: redraw what shows the project; re-render a changed layer."""
         project = self.session.project
+        names = [c.name for c in project.cues]
+        if names != [self.bar.cue.itemText(i) for i in range(self.bar.cue.count())]:
+            current = self.bar.cue.currentIndex()
+            self.bar.set_cues(names)
+            self.bar.cue.setCurrentIndex(min(max(current, 0), len(names) - 1))
         self.tree.show_project(project)  # in place: the selection (and so the inspector) stays
         self.inspector.refresh()
         cue = self.cue()

@@ -127,7 +127,9 @@ class PlayMixin:
     # ---- the tree's context menu -------------------------------------------------------------
     def _tree_action(self, key: str, path: tuple) -> None:
         t, project = self.transport, self.session.project
-        if key == "preview":
+        if key in ("add_variant", "add_layer", "duplicate", "rename", "remove"):
+            self.structure_action(key, path)
+        elif key == "preview":
             if path[0] != self.bar.cue.currentText():
                 self.bar.cue.setCurrentText(path[0])
             self.play_pause()

@@ -146,3 +146,29 @@ def test_opening_another_project_asks_about_unsaved_changes(window, demo, tmp_pa
     window.ask_unsaved = lambda: asked.append(1) or "save"
     assert window.open_project(demo) and len(asked) == 2
     assert window.session.project.cue("night_chase").variant("sad").valence == -0.7  # saved, then reopened
+
+
+def test_tree_menu_adds_duplicates_renames_and_removes(window, demo):
+    assert window.open_project(demo)
+    names = iter(["brooding", "brooding2", "pulse", "dread"])
+    window.ask_text = lambda *a: next(names)
+    cue = window.session.project.cue("night_chase")
+    window.tree.select_path(("night_chase", None, None))
+    window.tree._menu(window.tree.visualItemRect(window.tree.currentItem()).center())
+    entries = [a.text() for a in window.tree._last_menu.actions() if a.text()]
+    assert "Add variant…" in entries and "Rename cue…" in entries
+    window.tree.action_requested.emit("add_variant", ("night_chase", None, None))
+    window.tree.action_requested.emit("duplicate", ("night_chase", "tense", None))
+    assert [v.name for v in cue.variants][-2:] == ["brooding", "brooding2"]
+    assert len(cue.variant("brooding2").layers) == len(cue.variant("tense").layers)
+    window.tree.action_requested.emit("add_layer", ("night_chase", "brooding", None))
+    assert [l.name for l in cue.variant("brooding").layers] == ["pulse"]
+    assert window.inspector.path == ("night_chase", "brooding", "pulse")
+    window.tree.action_requested.emit("rename", ("night_chase", "brooding2", None))
+    assert "dread" in [v.name for v in cue.variants] and window.inspector.path == ("night_chase", "dread", None)
+    assert "dread" in window.plane.targets and "brooding2" not in window.plane.targets
+    window.tree.action_requested.emit("remove", ("night_chase", "dread", None))
+    assert "dread" not in [v.name for v in cue.variants]
+    for _ in range(5):
+        window.session.stack.undo()
+    assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad"]
