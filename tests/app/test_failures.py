@@ -46,3 +46,24 @@ def test_screenshot_option_writes_a_png_per_main_state(small, tmp_path, qtbot):
     assert names == ["1-editing.png", "2-layer.png", "3-playing.png", "4-transition-matrix.png", "5-listeners.png"]
     image = QImage(str(out / "3-playing.png"))
     assert image.width() >= 1200 and image.height() >= 800
+
+
+def test_plugin_browser_lists_a_plugin_that_crashed_in_the_scan_with_why(window, tmp_path, qtbot):
+    from PyQt6.QtCore import Qt
+
+    from composer_assist.app.plugin_browser import PluginBrowser, all_entries
+    from composer_assist.audio.scan import scan_plugins
+
+    folder = tmp_path / "vst"
+    build_bad_vst(folder, "crash")
+    result = scan_plugins(folders=[folder])  # each probe in its own process: the crash stays there
+    window._scanned(result)
+    assert "crash_vst.so" in window.errors[-1] and "failed the scan" in window.errors[-1]
+    browser = PluginBrowser(all_entries(), "instrument", window)
+    qtbot.addWidget(browser)
+    rows = {browser.tree.topLevelItem(i).text(0): browser.tree.topLevelItem(i)
+            for i in range(browser.tree.topLevelItemCount())}
+    crashed = next(item for text, item in rows.items() if "crash_vst.so" in text)
+    assert crashed.text(3).startswith("failed:") and not crashed.flags() & Qt.ItemFlag.ItemIsEnabled
+    keys = next(item for text, item in rows.items() if "(keys)" in text)
+    assert keys.text(3) == "ok" and keys.flags() & Qt.ItemFlag.ItemIsEnabled
