@@ -108,6 +108,7 @@ class Inspector(QScrollArea):
     """Shows the page for the selected path; ``edit(command)`` carries every change out."""
 
     edit = pyqtSignal(object)
+    rename = pyqtSignal(tuple, str)  # path, new name (a rename moves the selection with it)
     choose_plugin = pyqtSignal(tuple, int)  # layer path, slot (-1 instrument)
 
     def __init__(self) -> None:
@@ -129,8 +130,13 @@ class Inspector(QScrollArea):
 
     def _commit(self, field: str, value: Any) -> None:
         """Make the edit (a refused one is reported by the window) and hand it on."""
-        if self.path and self.project is not None:
-            self.edit.emit(lambda project: set_field(project, loc(self.path), field, value))
+        if not self.path or self.project is None:
+            return
+        if field == "name":
+            self.rename.emit(self.path, value)
+            return
+        where = loc(self.path)
+        self.edit.emit(lambda project: set_field(project, where, field, value))
 
     def show_path(self, project: Project | None, path: tuple | None) -> None:
         self.project, self.path = project, tuple(path or ())

@@ -95,6 +95,7 @@ class MainWindow(FilesMixin, PlayMixin, StructureMixin, QMainWindow):
         self.tree.midi_dropped.connect(self.import_midi)
         self.tree.action_requested.connect(self._tree_action)
         self.inspector.edit.connect(self.edit)
+        self.inspector.rename.connect(self.rename_to)
         self.inspector.choose_plugin.connect(self.choose_plugin)
         self.plane.variant_moved.connect(self._variant_moved)
         self.matrix.edit.connect(self.edit)

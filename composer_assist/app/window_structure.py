@@ -25,6 +25,12 @@ class StructureMixin:
         text, ok = QInputDialog.getText(self, title, label, text=default)
         return text.strip() if ok and text.strip() else None
 
+    def rename_to(self, path: tuple, new: str) -> None:
+        """Rename the cue, variant or layer at ``path`` and keep it selected under its new name."""
+        if self.edit(lambda p: rename(p, loc(path), new)) is not None:
+            depth = 2 if path[2] else 1 if path[1] else 0
+            self.tree.select_path(tuple(new if i == depth else x for i, x in enumerate(path)))
+
     def structure_action(self, key: str, path: tuple) -> None:
         where = loc(path)
         name = path[2] or path[1] or path[0]
@@ -34,9 +40,8 @@ class StructureMixin:
             return
         if key == "rename":
             new = self.ask_text("Rename", f"New name for {name}:", name)
-            if new and self.edit(lambda p: rename(p, where, new)) is not None:
-                depth = 2 if path[2] else 1 if path[1] else 0
-                self.tree.select_path(tuple(new if i == depth else x for i, x in enumerate(path)))
+            if new:
+                self.rename_to(path, new)
             return
         label = {"add_variant": "variant", "duplicate": "variant", "add_layer": "layer"}[key]
         new = self.ask_text(f"New {label}", f"Name of the new {label}:")

@@ -172,3 +172,18 @@ def test_tree_menu_adds_duplicates_renames_and_removes(window, demo):
     for _ in range(5):
         window.session.stack.undo()
     assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad"]
+
+
+def test_renaming_in_the_inspector_keeps_the_variant_selected(window, demo, qtbot):
+    assert window.open_project(demo)
+    _select(window, ("night_chase", "playful", None))
+    name = window.inspector.variant_page.name
+    name.setFocus()
+    name.selectAll()
+    qtbot.keyClicks(name, "cheeky")
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    cue = window.session.project.cue("night_chase")
+    assert [v.name for v in cue.variants] == ["calm", "tense", "cheeky", "sad"]
+    assert window.inspector.path == ("night_chase", "cheeky", None)
+    window.session.stack.undo()
+    assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad"]
