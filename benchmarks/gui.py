@@ -86,10 +86,27 @@ def _window(app, settings):
     return w
 
 
-def rerender_stalls(app, runs: int, project: Path) -> list[float]:
-    """Max event-loop stall (ms) during each re-render, each a cache miss."""
+def _ticking(app, seconds: float | None, until=None) -> float:
+    """Turn the event loop with a 5 ms QTimer until ``until()`` (or for ``seconds``); the
+    longest gap between its ticks beyond 5 ms, in ms."""
     from PyQt6.QtCore import QTimer
 
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    if until is None:
+        _pump_until(app, lambda: False, seconds)
+    elif not _pump_until(app, until, 300):
+        raise SystemExit("the re-rendered stem never arrived")
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    return max(0.0, (max(gaps) - 0.005) * 1000.0) if gaps else float("nan")
+
+
+def rerender_stalls(app, runs: int, project: Path) -> tuple[list[float], list[float]]:
+    """Max event-loop stall (ms) during each re-render (each a cache miss), and while only playing."""
     from composer_assist.app.edits import loc
     from composer_assist.app.transport import OutputSettings
     from composer_assist.core.edit import set_param
@@ -102,26 +119,22 @@ def rerender_stalls(app, runs: int, project: Path) -> list[float]:
         raise SystemExit("playback did not start")
     if w.errors:
         raise SystemExit(w.errors[-1])
-    stalls = []
+    stalls, idle = [], []
     path = ("night_chase", "calm", "pad")
     for run in range(runs):
-        ticks: list[float] = []
-        timer = QTimer()
-        timer.setInterval(5)
-        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        idle.append(_ticking(app, 2.0))  # playing, nothing re-rendering: what the machine gives
         swaps = w.transport.swaps
         cutoff = 1000.0 + (time.time_ns() // 1000) % 1_000_000 / 1000.0  # new each time: a cache miss
-        timer.start()
-        w.edit(lambda p: set_param(p, loc(path), "instrument", "cutoff", round(cutoff, 2)))
-        if not _pump_until(app, lambda: w.transport.swaps > swaps or bool(w.errors), 300):
-            raise SystemExit("the re-rendered stem never arrived")
-        timer.stop()
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        stalls.append(max(0.0, (max(gaps) - 0.005) * 1000.0) if gaps else float("nan"))
-        print(f"  re-render {run + 1}: {len(ticks)} ticks, max stall {stalls[-1]:.1f} ms", flush=True)
+        t0 = time.perf_counter()
+        w.edit(lambda p: set_param(p, loc(path), "instrument", "cutoff", round(cutoff, 3)))
+        stalls.append(max((time.perf_counter() - t0) * 1000.0,
+                          _ticking(app, None, lambda: w.transport.swaps > swaps or bool(w.errors))))
+        if w.errors:
+            raise SystemExit(w.errors[-1])
+        print(f"  re-render {run + 1}: max stall {stalls[-1]:.1f} ms (playing only: {idle[-1]:.1f} ms)", flush=True)
     w.transport.stop()
     w.close()
-    return stalls
+    return stalls, idle
 
 
 def playback_underruns(app, duration: float, device: str | None, null: bool) -> tuple[int, float]:
@@ -174,9 +187,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ca-bench-gui-"))
     try:
         project = Path(shutil.copytree(DEMO, work / "demo"))
-        stalls = rerender_stalls(app, args.runs, project)
+        stalls, idle = rerender_stalls(app, args.runs, project)
         print(f"event-loop stall while a stem re-renders (ms): {spread(stalls, fmt='{:.1f}')}  (goal <= 50)",
               flush=True)
+        print(f"  the same, playing with no re-render: {spread(idle, fmt='{:.1f}')}  "
+              f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
         server = None
         if args.device is None and not args.null:
             sys.path.insert(0, str(ROOT / "tests" / "audio"))
