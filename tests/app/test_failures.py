@@ -67,3 +67,13 @@ def test_plugin_browser_lists_a_plugin_that_crashed_in_the_scan_with_why(window,
     assert crashed.text(3).startswith("failed:") and not crashed.flags() & Qt.ItemFlag.ItemIsEnabled
     keys = next(item for text, item in rows.items() if "(keys)" in text)
     assert keys.text(3) == "ok" and keys.flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+def test_gui_with_a_missing_project_or_trace_is_one_line_and_exit_status_2(small, tmp_path, qtbot, capsys):
+    from composer_assist.cli.main import main
+
+    assert main(["gui", str(tmp_path / "nope"), "--screenshot", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope" in err[0] and err[0].startswith("error:")
+    assert main(["gui", str(small), "--trace", str(tmp_path / "missing.csv"), "--screenshot", str(tmp_path / "s")]) == 2
+    assert "missing.csv" in capsys.readouterr().err
