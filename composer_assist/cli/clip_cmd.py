@@ -1,5 +1,6 @@
 """Subcommands: ``clip import|move|trim|transpose|rm`` edit a layer's clips; ``transition`` sets or
-removes a rule of a cue's transition table.  Same order as every edit: project, then path."""
+removes a rule of a cue's transition table; ``marker`` sets or removes a cue's marker.  Same order
+as every edit: project, then path."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.set_defaults(func=run_clip)
     c.set_defaults(func=lambda args: (c.print_help(), 1)[1])
     _register_transition(sub)
+    m = sub.add_parser("marker", help="set (add or move) or remove a cue's marker",
+                       description="Put marker NAME at BEAT of CUE (transition rules may leave or enter at it); "
+                                   "--remove deletes it (refused while a rule uses it).")
+    m.add_argument("project", help="project folder or project.json")
+    m.add_argument("cue")
+    m.add_argument("name")
+    m.add_argument("beat", nargs="?", default=None, help="beats from the cue start")
+    m.add_argument("--remove", action="store_true", help="remove the marker instead")
+    m.set_defaults(func=run_marker)
 
 
 def _register_transition(sub: argparse._SubParsersAction) -> None:
@@ -107,3 +117,14 @@ def run_transition(args: argparse.Namespace) -> int:
     if args.fade_beats is not None:
         values["fade_beats"] = num("--fade-beats", args.fade_beats)
     return apply_edit(args, lambda p: edit.set_rule(p, args.cue, args.source, args.target, **values))
+
+
+def run_marker(args: argparse.Namespace) -> int:
+    from composer_assist.core import edit
+
+    if args.remove:
+        return apply_edit(args, lambda p: edit.remove_marker(p, args.cue, args.name))
+    if args.beat is None:
+        raise edit.EditError(f"{args.cue}.markers.{args.name}: give a BEAT (or --remove)")
+    beat = num("BEAT", args.beat)
+    return apply_edit(args, lambda p: edit.set_marker(p, args.cue, args.name, beat))

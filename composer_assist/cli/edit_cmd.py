@@ -106,7 +106,7 @@ def apply_edit(args: argparse.Namespace, make: Callable[[Any], Any]) -> int:
     from composer_assist.services.editing import edit_project
 
     project, command = edit_project(args.project, make)
-    was = f" (was {shown(command._old)})" if isinstance(command, SetAttr) and _plain(command._old) else ""
+    was = f" (was {shown(command.previous)})" if isinstance(command, SetAttr) and _plain(command.previous) else ""
     print(f"{command.text}{was}; saved {project.path}")
     for w in command.warnings:
         print(f"  warning: {w}")
@@ -114,7 +114,10 @@ def apply_edit(args: argparse.Namespace, make: Callable[[Any], Any]) -> int:
 
 
 def _plain(value: Any) -> bool:
-    return isinstance(value, (int, float, str, tuple, list)) and not isinstance(value, bool)
+    """A value worth printing as "was ..." (numbers, text, lists, tempo, meter; not a plugin or clip)."""
+    from composer_assist.core.timing import Meter, TempoMap
+
+    return value is None or isinstance(value, (int, float, str, tuple, list, TempoMap, Meter))
 
 
 def run_new(args: argparse.Namespace) -> int:

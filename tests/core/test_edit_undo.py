@@ -64,6 +64,8 @@ MAKERS = {
     "transition new": lambda p, m: edit.set_rule(p, "night_chase", "calm", "sad", leave="bars", bars=2),
     "transition change": lambda p, m: edit.set_rule(p, "night_chase", "*", "*", fade_beats=6.0, curve="linear"),
     "transition remove": lambda p, m: edit.remove_rule(p, "night_chase", "*", "*"),
+    "marker new": lambda p, m: edit.set_marker(p, "night_chase", "drop", 16),
+    "marker move": lambda p, m: edit.set_marker(p, "night_chase", p.cues[0].markers[0].name, 12),
 }
 
 
@@ -150,6 +152,8 @@ def test_bad_edits_name_the_path_and_leave_the_project_alone(path, value, messag
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tense", leave="later"), "'later' is not one of"),
     (lambda p: edit.set_rule(p, "night_chase", "calm", "tense", stinger="boom"), "unknown stinger 'boom'"),
     (lambda p: edit.remove_rule(p, "night_chase", "calm", "sad"), "no rule for calm -> sad"),
+    (lambda p: edit.set_marker(p, "night_chase", "drop", 40), "night_chase.markers[1].beat: beat 40 is past the cue end (32)"),
+    (lambda p: edit.remove_marker(p, "night_chase", "nope"), "night_chase.markers: no marker 'nope'"),
 ])
 def test_refused_commands(make, message):
     project = load_project(ROOT / "projects" / "demo")
@@ -190,3 +194,15 @@ def test_parse_path_splits_at_the_first_dot():
     assert edit.parse_path("night_chase/calm") == (CALM, "")
     with pytest.raises(EditError, match="nothing after the '.'"):
         edit.parse_path("night_chase/calm.")
+
+
+def test_a_marker_a_rule_uses_cannot_be_removed_until_the_rule_changes():
+    project = load_project(ROOT / "projects" / "demo")
+    history = UndoHistory(project)
+    history.push(edit.set_marker(project, "night_chase", "drop", 16))
+    history.push(edit.set_rule(project, "night_chase", "calm", "tense", leave="marker", leave_marker="drop"))
+    with pytest.raises(EditError, match="night_chase.markers.drop: the transition calm -> tense uses it"):
+        edit.remove_marker(project, "night_chase", "drop")
+    history.undo()
+    history.push(edit.remove_marker(project, "night_chase", "drop"))
+    assert [m.name for m in project.cues[0].markers] == [m.name for m in load_project(ROOT / "projects" / "demo").cues[0].markers]

@@ -135,6 +135,11 @@ class SetAttr(Command):
     def undo(self, project: Project) -> None:
         self._swap(project, self._old)
 
+    @property
+    def previous(self) -> Any:
+        """The value it replaced (once applied): what undo puts back."""
+        return self._old
+
     def current(self, project: Project) -> Any:
         """The value there now (before the command is applied: what undo restores)."""
         owner, last = self._owner(project), self.steps[-1]

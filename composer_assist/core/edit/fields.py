@@ -133,5 +133,7 @@ def shown(value: Any) -> str:
     if isinstance(value, TempoMap):
         return f"{value.initial_bpm:g}"
     if isinstance(value, (tuple, list)):
-        return ",".join(shown(v) for v in value)
+        return ",".join(shown(v) for v in value) or "none"
+    if value is None:
+        return "none"
     return f"{value:g}" if isinstance(value, float) else str(value)
