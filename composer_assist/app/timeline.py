@@ -65,6 +65,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._known_switches = -1
         self._span = 10.0
         self._drawn = 0.0
+        self._loop_cue: str | None = None  # the cue the loop region was set for (None: set it anew)
         for p in self.plots:
             p.scene().sigMouseClicked.connect(self._clicked)
 
@@ -91,9 +92,10 @@ class Timeline(pg.GraphicsLayoutWidget):
         names = [v.name for v in cue.variants] if cue is not None else []
         self.lane.getAxis("left").setTicks([[(i, n) for i, n in enumerate(names)]])
         self.lane.setYRange(-0.6, max(0.6, len(names) - 0.4))
-        if cue is not None:
+        if cue is not None and cue.name != self._loop_cue:  # a region the user set stays for its cue
             a, b = cue.loop_beats
             self.loop.setRegion((cue.tempo.seconds_at(a), cue.tempo.seconds_at(b)))
+        self._loop_cue = cue.name if cue is not None else None
         self.emotion.setXRange(0, min(span, FOLLOW_WINDOW_S), padding=0.01)
         self._draw_lanes()
 

@@ -157,3 +157,22 @@ def test_choosing_a_listener_cluster_switches_the_playing_profile(window, small,
     window.listeners.choose(None)
     qtbot.waitUntil(lambda: player.status.profile is None, timeout=3000)
     assert [n for _s, n in player.command_log].count("profile") == 2
+
+
+def test_loop_region_and_bar_jumps(window, small, qtbot):
+    assert window.open_project(small)
+    window.timeline.loop.setRegion((0.0, 4.0))  # bars 1-2 of a 4-bar cue at 2 s a bar (kept by play)
+    window.bar.loop.setChecked(True)
+    window.play_pause()
+    wait_playing(qtbot, window)
+    player = window.transport.player
+    bars = set()
+    qtbot.waitUntil(lambda: bars.add(player.status.bar) or player.status.seconds > 5.0, timeout=10000)
+    assert bars <= {1, 2} and any(n == "loop" for _s, n in player.command_log)
+    window.bar.loop.setChecked(False)  # the cue's own loop again
+    window.actions_by_name["forward"].trigger()
+    qtbot.waitUntil(lambda: player.status.bar >= 2, timeout=3000)
+    before = player.status.bar
+    window.actions_by_name["back"].trigger()
+    qtbot.waitUntil(lambda: player.status.bar == before - 1, timeout=3000)
+    assert [n for _s, n in player.command_log].count("seek_beat") == 2
