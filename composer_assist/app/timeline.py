@@ -99,6 +99,10 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.emotion.setXRange(0, min(span, FOLLOW_WINDOW_S), padding=0.01)
         self._draw_lanes()
 
+    def forget_loop(self) -> None:
+        """Another project: the next cue shown gets its own loop region."""
+        self._loop_cue = None
+
     def _draw_grid(self, span: float) -> None:
         """Bar and beat lines as two curve items per plot (hundreds of separate lines made every
         repaint slow), bar numbers on the variant lane."""

@@ -112,7 +112,7 @@ class MainWindow(FilesMixin, PlayMixin, StructureMixin, QMainWindow):
     def _project_loaded(self) -> None:
         project = self.session.project
         self.bar.set_cues([c.name for c in project.cues] if project else [])
-        self.timeline._loop_cue = None  # another project: its own loop regions
+        self.timeline.forget_loop()
         self.tree.show_project(project)
         self._cue_chosen()
         self._update_title()
