@@ -187,3 +187,22 @@ def test_renaming_in_the_inspector_keeps_the_variant_selected(window, demo, qtbo
     assert window.inspector.path == ("night_chase", "cheeky", None)
     window.session.stack.undo()
     assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad"]
+
+
+def test_dropping_a_trace_file_on_the_window_loads_it(window, demo, root):
+    assert window.open_project(demo)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(root / "projects" / "traces" / "calm_to_sad.csv"))])
+    event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.trace is not None and window.trace.duration > 10
+    assert "calm_to_sad" in window.bar.trace.text()
+    x, _y = window.plane.trace_path.getData()
+    assert x is not None and len(x) > 10
+    bad = QMimeData()
+    bad.setUrls([QUrl.fromLocalFile(str(demo / "clips" / "calm_keys.mid.csv"))])
+    window.dropEvent(QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, bad, Qt.MouseButton.NoButton,
+                                Qt.KeyboardModifier.NoModifier))
+    assert "calm_keys.mid.csv" in window.errors[-1]  # a message; the trace loaded before stays
+    assert "calm_to_sad" in window.bar.trace.text()
