@@ -149,7 +149,7 @@ class Inspector(QScrollArea):
             self.stack.setCurrentWidget(self.empty)
             return
         page = self.layer_page if path[2] else self.variant_page if path[1] else self.cue_page
-        page.show(obj) if page is not self.layer_page else page.show(obj, self.path)
+        page.show(obj) if page is not self.layer_page else page.show(obj, self.path, project)
         self.stack.setCurrentWidget(page)
 
     def refresh(self) -> None:

@@ -6,7 +6,9 @@ from typing import Any, Callable
 
 from PyQt6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
 
-from composer_assist.core.edit import set_effects, set_param
+from composer_assist.core.edit import plugin_params, set_effects, set_param
+from composer_assist.core.errors import ComposerAssistError
+from composer_assist.core.plugins.scan_cache import read_scan_cache
 
 from .edits import loc
 from .fields import NumberField
@@ -16,8 +18,9 @@ from .plugin_browser import PluginEntry, all_entries, find_entry
 class SlotBox(QGroupBox):
     """One plugin slot: which plugin, a button to change it, and its parameters."""
 
-    def __init__(self, title: str, entry: PluginEntry | None, ref: Any, on_param: Callable[[str, float], None],
-                 on_choose: Callable[[], None], on_remove: Callable[[], None] | None) -> None:
+    def __init__(self, title: str, entry: PluginEntry | None, ref: Any, specs: dict[str, dict] | None,
+                 on_param: Callable[[str, float], None], on_choose: Callable[[], None],
+                 on_remove: Callable[[], None] | None) -> None:
         super().__init__(title)
         form = QFormLayout(self)
         head = QHBoxLayout()
@@ -33,15 +36,14 @@ class SlotBox(QGroupBox):
             head.addWidget(remove)
         form.addRow(head)
         self.params: dict[str, NumberField] = {}
-        specs = entry.params if entry is not None else {}
-        self.specs = specs
-        if entry is None:
-            form.addRow(QLabel("not in the plugin list: scan for plugins to edit its parameters"))
+        self.specs = specs or {}
+        if specs is None:
+            form.addRow(QLabel("parameters unknown: scan for plugins (File ▸ Scan) to edit them here"))
         for name, spec in specs.items():
             span = spec["max"] - spec["min"]
             field = NumberField(spec["min"], spec["max"], 0 if span >= 200 else 1 if span >= 20 else 3,
                                 spec.get("unit", ""))
-            field.set_value(ref.params.get(name, spec["default"]))
+            field.set_value(ref.params.get(name, spec.get("default", spec["min"])))
             field.setToolTip(spec.get("help", ""))
             field.committed.connect(lambda v, n=name: on_param(n, v))
             self.params[name] = field
@@ -82,6 +84,7 @@ class LayerPage(QWidget):
         box.addWidget(add)
         box.addStretch(1)
         self._layer: Any = None
+        self.project: Any = None
         self._path: tuple = ()
         self._shown_plugins: tuple = ()
         self._boxes = []
@@ -94,13 +97,13 @@ class LayerPage(QWidget):
     def _plugins(layer: Any) -> tuple:
         return (layer.instrument.plugin, *(fx.plugin for fx in layer.effects))
 
-    def show(self, layer: Any, path: tuple) -> None:  # noqa: A003
+    def show(self, layer: Any, path: tuple, project: Any = None) -> None:  # noqa: A003
         """Show a layer; the same layer with the same plugins only gets its values set (an edit
         must not rebuild the page under the user's hands)."""
         if self.entries is None:
             self.entries = all_entries()
         same = path == self._path and self._layer is not None and self._plugins(layer) == self._shown_plugins
-        self._layer, self._path = layer, path
+        self._layer, self._path, self.project = layer, path, project
         self._shown_plugins = self._plugins(layer)
         self.title.setText(f"<b>Layer {layer.name}</b> of {path[1]} · {len(layer.notes())} notes")
         self.gain.set_value(layer.gain_db)
@@ -112,7 +115,7 @@ class LayerPage(QWidget):
             for box, ref in zip(self._boxes, [layer.instrument, *layer.effects]):
                 for name, field in box.params.items():
                     spec = box.specs[name]
-                    field.set_value(ref.params.get(name, spec["default"]))
+                    field.set_value(ref.params.get(name, spec.get("default", spec["min"])))
             return
         self._boxes: list[SlotBox] = []
         while self.slots.count():
@@ -125,9 +128,17 @@ class LayerPage(QWidget):
         for box in self._boxes:
             self.slots.addWidget(box)
 
+    def _specs(self, ref: str) -> dict[str, dict] | None:
+        """The plugin's parameters by name (Faust metadata or the scan; a project's own .dsp too)."""
+        try:
+            params = plugin_params(self.project, ref, read_scan_cache())
+        except ComposerAssistError:
+            return None
+        return None if params is None else {p["name"]: p for p in params}
+
     def _slot(self, title: str, slot: int, ref: Any) -> SlotBox:
         remove = None if slot < 0 else (lambda: self._remove_effect(slot))
-        return SlotBox(title, find_entry(self.entries or [], ref.plugin), ref,
+        return SlotBox(title, find_entry(self.entries or [], ref.plugin), ref, self._specs(ref.plugin),
                        lambda n, v: self._edit(lambda p: set_param(p, loc(self._path), "instrument" if slot < 0 else slot,
                                                                    n, round(v, 5))),
                        lambda: self._choose(slot), remove)

@@ -206,3 +206,18 @@ def test_dropping_a_trace_file_on_the_window_loads_it(window, demo, root):
                                 Qt.KeyboardModifier.NoModifier))
     assert "calm_keys.mid.csv" in window.errors[-1]  # a message; the trace loaded before stays
     assert "calm_to_sad" in window.bar.trace.text()
+
+
+def test_a_layer_parameter_slider_sets_the_parameter_of_a_projects_own_plugin(window, small):
+    assert window.open_project(small)
+    _select(window, ("cue", "calm", "lead"))
+    box = window.inspector.layer_page._boxes[0]
+    field = box.params["cutoff"]  # from the project's own tone.dsp metadata
+    assert (field.lo, field.hi) == (50.0, 16000.0)
+    field.slider.setValue(500)  # a keyboard step on the slider: one commit
+    layer = window.session.project.cue("cue").variant("calm").layer("lead")
+    assert layer.instrument.params["cutoff"] == round(50 + (16000 - 50) * 0.5, 5)
+    assert "instrument.params.cutoff" in window.session.stack.undoText()
+    window.session.stack.undo()
+    assert "cutoff" not in layer.instrument.params
+    assert window.inspector.layer_page._boxes[0] is box  # values updated in place, not rebuilt
