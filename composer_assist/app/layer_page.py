@@ -39,7 +39,7 @@ class SlotBox(QGroupBox):
         self.specs = specs or {}
         if specs is None:
             form.addRow(QLabel("parameters unknown: scan for plugins (File ▸ Scan) to edit them here"))
-        for name, spec in specs.items():
+        for name, spec in self.specs.items():
             span = spec["max"] - spec["min"]
             field = NumberField(spec["min"], spec["max"], 0 if span >= 200 else 1 if span >= 20 else 3,
                                 spec.get("unit", ""))
