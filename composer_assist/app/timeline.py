@@ -44,7 +44,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(1, 3)
         self.ci.layout.setRowStretchFactor(2, 4)
         self.emotion.setYRange(-1.05, 1.05)
-        self.emotion.addLegend(offset=(-5, 5), labelTextColor="#222222")
+        self.emotion.addLegend(offset=(-5, 5), labelTextColor="#222222", brush=pg.mkBrush(255, 255, 255, 220),
+                               pen=pg.mkPen("#cccccc"))
         self.valence = self.emotion.plot([], [], pen=pg.mkPen(VALENCE_COLOUR, width=1.5), name="valence")
         self.arousal = self.emotion.plot([], [], pen=pg.mkPen(AROUSAL_COLOUR, width=1.5), name="arousal")
         self.intensity = self.emotion.plot([], [], pen=pg.mkPen(INTENSITY_COLOUR, width=2), name="intensity played")
