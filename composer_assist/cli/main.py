@@ -17,7 +17,7 @@ from composer_assist.core.errors import ComposerAssistError
 COMMAND_MODULES = ["demo_cmd", "plugins_cmd", "render_cmd", "midi_cmd", "project_cmd", "trace_cmd", "adapt_cmd",
                    "play_cmd", "devices_cmd", "learn_cmd", "coverage_cmd", "evaluate_cmd", "edit_cmd",
                    "show_cmd", "clip_cmd", "settings_cmd",
-                   "package_cmd", "privacy_cmd"]
+                   "package_cmd", "privacy_cmd", "gui_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -158,13 +158,14 @@ class StemSet:
         return out
 
     def layer_rows(self, variant: int, layer: int, audio: np.ndarray,
-                   tail: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   tail: np.ndarray | None = None, spec: Layer | None = None) -> tuple[np.ndarray, np.ndarray]:
         """A re-rendered layer laid out as its column of ``stacks[variant]`` and of ``seams[variant]``.
 
         Built off the audio thread; the player copies the two columns in (``Mixer.swap_layer``).
+        ``spec``: the edited layer (its gain and pan), else the one the stems were made from.
         """
         cue_variant = self.cue.variant(self.variant_names[variant])
-        spec = cue_variant.layer(self.layer_names[variant][layer])
+        spec = spec or cue_variant.layer(self.layer_names[variant][layer])
         col = np.zeros((self.length, 2), dtype=np.float32)
         wrap = np.zeros((self.seam, 2), dtype=np.float32)
         _layer_rows(self.cue, cue_variant.name, spec, audio, tail, self.clock, col, wrap,

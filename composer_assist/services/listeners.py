@@ -50,3 +50,18 @@ def listener_profile(project: str | os.PathLike, *, profiles: str | None = None,
         except ModelStoreError:  # a path outside the project's store: the user store decides
             pass
     return profile_for_listener(model, listener, feedback, store=store)
+
+
+def load_profiles(path: str | os.PathLike) -> list[ClusterProfile]:
+    """Every cluster's profile in ``path`` (what the app's listener panel lists): a ``.json``
+    profiles file, else a stored listener model."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        from composer_assist.learn.jsonio import read_json
+
+        return profiles_from_json(read_json(p, ProjectError), str(p))
+    from composer_assist.learn.assign import load_model
+
+    return list(load_model(p).profiles_)

@@ -22,18 +22,21 @@ from composer_assist.playback.stems import StemSet
 def start_player(project: Project, cue: str, trace: Any = None, mode: str = "live",
                  profile: ClusterProfile | None = None, block: int = 512,
                  start: tuple[str, float, float] | None = None, jobs: int = 2, use_cache: bool = True,
-                 progress: Callable[[int, int], None] | None = None, calibrate: bool | None = None) -> Player:
+                 progress: Callable[[int, int], None] | None = None,
+                 profiles: list[ClusterProfile] | None = None, calibrate: bool | None = None) -> Player:
     """Render (or load cached) stems of ``cue`` and make a player positioned at ``start``
-    (``("seconds", s, 0)`` or ``("bar", bar, beat)``); ``calibrate`` as for ``services.adapt.adapt``
-    (None: on for a trace read from a file)."""
+    (``("seconds", s, 0)`` or ``("bar", bar, beat)``).  ``profiles``: every profile the player
+    may switch to live (``commands.profile(i)``); ``profile`` (one of them, or alone) is followed.
+    ``calibrate`` as for ``services.adapt.adapt`` (None: on for a trace read from a file)."""
     from composer_assist.playback.policy import PolicyConfig
 
     from .adapt import calibrate_default
 
     render = render_cue(project, cue, jobs=jobs, use_cache=use_cache, progress=progress)
     stems = StemSet.from_render(render)
-    player = Player(stems, mode=mode, trace=trace, profiles=[profile] if profile else None,
-                    profile=0 if profile else None, block=block,
+    choices = list(profiles) if profiles else ([profile] if profile else [])
+    index = next((i for i, p in enumerate(choices) if p is profile), None) if profile else None
+    player = Player(stems, mode=mode, trace=trace, profiles=choices or None, profile=index, block=block,
                     config=PolicyConfig(calibrate=calibrate_default(trace, calibrate)))
     if start is not None:
         if start[0] == "seconds":
@@ -55,8 +58,9 @@ class Output:
     """An audio output chosen up front (device checked), started on a player with ``play``."""
 
     def __init__(self, device: str | int | None, null: bool, block: int, sample_rate: int = 48000,
-                 latency: str = "high") -> None:
+                 latency: str = "high", sink: Callable[[Any], None] | None = None) -> None:
         self.device, self.null, self.block, self.latency = device, null, block, latency
+        self.sink = sink  # the null output hands every block it consumes to this (tests capture it)
         self.ahead = max(4, math.ceil(AHEAD_S * sample_rate / block))
         self._out: Any = None
         if not null:
@@ -70,7 +74,8 @@ class Output:
         from composer_assist.audio.output import DeviceOutput, NullOutput
 
         if self.null:
-            self._out = NullOutput(player, block=self.block, ahead_blocks=self.ahead, realtime=True)
+            self._out = NullOutput(player, block=self.block, ahead_blocks=self.ahead, realtime=True,
+                                   sink=self.sink)
         else:
             # "high": PortAudio's safer device buffer (~43 ms); at "low" a PulseAudio sink on a
             # busy machine underflowed now and then.  A preview needs no lower.
@@ -91,6 +96,24 @@ class Output:
 
 
 def open_output(device: str | int | None, null: bool = False, block: int = 512, sample_rate: int = 48000,
-                latency: str = "high") -> Output:
+                latency: str = "high", sink: Callable[[Any], None] | None = None) -> Output:
     """Check the device and format now; open and start it later with ``Output.play``."""
-    return Output(device, null, block, sample_rate, latency)
+    return Output(device, null, block, sample_rate, latency, sink)
+
+
+def render_layer(project: Project, player: Player, cue: str, variant: str, layer: str, jobs: int = 2,
+                 progress: Callable[[int, int], None] | None = None) -> tuple | None:
+    """Render one layer of the playing cue again (worker processes, cached) and lay it out as a
+    ``swap`` command for ``player``, all off the audio thread; None when the player lacks it."""
+    render = render_cue(project, cue, variants=[variant], jobs=jobs, progress=progress, stingers=False)
+    stems = player.stems
+    if variant not in stems.variant_names:
+        return None
+    vi = stems.variant_index(variant)
+    if layer not in stems.layer_names[vi]:
+        return None
+    li = stems.layer_names[vi].index(layer)
+    tail = (getattr(render, "tails", None) or {}).get(variant, {}).get(layer)
+    spec = project.cue(cue).variant(variant).layer(layer)  # the edited gain and pan
+    column, seam = stems.layer_rows(vi, li, render.stems[variant][layer], tail, spec)
+    return C.swap(vi, li, column, seam)

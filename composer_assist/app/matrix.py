@@ -1,0 +1,141 @@
+"""The transition matrix: source × destination (with "any"), each cell the effective rule and
+the rule it came from; double-click a cell to set the rule for exactly that pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                             QHeaderView, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QLabel)
+
+from composer_assist.core.project import ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, TransitionRule
+
+from composer_assist.core.edit import set_rule
+
+SHADES = {-1: "#f2f2f2", 0: "#e8f0fe", 1: "#fff4d6", 2: "#ffe0e0"}  # default, any→any, one side, exact
+
+
+CURVES = {"equal_power": "eq. power", "linear": "linear", "s_curve": "S-curve"}
+
+
+def rule_text(rule: TransitionRule) -> str:
+    """The whole rule in words (tooltips)."""
+    leave = f"every {rule.bars} bars" if rule.leave == "bars" else f"at the next {rule.leave}"
+    text = f"exit {leave}, enter at {rule.enter}, fade {rule.fade_beats:g} beats ({rule.curve.replace('_', ' ')})"
+    return text + (f", stinger {rule.stinger}" if rule.stinger else "")
+
+
+def cell_text(rule: TransitionRule, source: str) -> str:
+    """The rule in a cell: exit ▸ enter, fade, where it came from."""
+    leave = f"{rule.bars} bars" if rule.leave == "bars" else rule.leave.replace("_", " ")
+    text = f"{leave} ▸ {rule.enter}\n{rule.fade_beats:g} beats {CURVES.get(rule.curve, rule.curve)}"
+    return text + (f"\n♪ {rule.stinger}" if rule.stinger else "") + f"\n{source}"
+
+
+def effective(cue: Any, source: str, target: str) -> tuple[TransitionRule, int, str]:
+    """The rule a pair uses, its specificity (-1 built-in) and where it came from."""
+    best, score, where = TransitionRule(), -1, "built-in"
+    for i, rule in enumerate(cue.transitions):
+        s = rule.matches(source, target)
+        if s > score:
+            best, score, where = rule, s, f"rule {i + 1} ({rule.source}→{rule.target})"
+    return best, score, where
+
+
+class RuleDialog(QDialog):
+    """Edit the rule of one source → target pair."""
+
+    def __init__(self, rule: TransitionRule, source: str, target: str, stingers: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Transition {source} → {target}")
+        self.leave, self.enter, self.curve, self.stinger = QComboBox(), QComboBox(), QComboBox(), QComboBox()
+        self.leave.addItems(LEAVE_MODES)
+        self.enter.addItems(ENTER_MODES)
+        self.curve.addItems(FADE_CURVES)
+        self.stinger.addItems(["(none)"] + stingers)
+        self.bars = QSpinBox()
+        self.bars.setRange(1, 64)
+        self.fade = QDoubleSpinBox()
+        self.fade.setRange(0.0, 64.0)
+        self.leave.setCurrentText(rule.leave)
+        self.enter.setCurrentText(rule.enter)
+        self.curve.setCurrentText(rule.curve)
+        self.stinger.setCurrentText(rule.stinger or "(none)")
+        self.bars.setValue(rule.bars)
+        self.fade.setValue(rule.fade_beats)
+        form = QFormLayout(self)
+        for label, w in (("Exit at", self.leave), ("Bars (exit every N bars)", self.bars), ("Enter at", self.enter),
+                         ("Fade (beats)", self.fade), ("Curve", self.curve), ("Stinger", self.stinger)):
+            form.addRow(label, w)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.base, self.source, self.target = rule, source, target
+
+    def values(self) -> dict:
+        """The rule's fields as chosen (what ``core.edit.set_rule`` takes)."""
+        stinger = self.stinger.currentText()
+        return dict(leave=self.leave.currentText(), bars=self.bars.value(), enter=self.enter.currentText(),
+                    fade_beats=self.fade.value(), curve=self.curve.currentText(),
+                    stinger=None if stinger == "(none)" else stinger)
+
+
+class TransitionMatrix(QWidget):
+    edit = pyqtSignal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.note = QLabel("Rows: from, columns: to. A cell: exit at ▸ enter at, fade, and the rule it comes from "
+                           "(red: that exact pair, yellow: one side given, blue: any → any). Double-click to edit.")
+        self.note.setWordWrap(True)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        font = self.table.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.table.setFont(font)
+        self.table.cellDoubleClicked.connect(self._edit_cell)
+        box = QVBoxLayout(self)
+        box.addWidget(self.note)
+        box.addWidget(self.table)
+        self.cue: Any = None
+        self.names: list[str] = []
+
+    def show_cue(self, cue: Any) -> None:
+        self.cue = cue
+        self.names = ([v.name for v in cue.variants] if cue is not None else []) + [ANY]
+        labels = [n if n != ANY else "any (*)" for n in self.names]
+        t = self.table
+        t.clear()
+        t.setRowCount(len(self.names))
+        t.setColumnCount(len(self.names))
+        t.setHorizontalHeaderLabels([f"to {n}" for n in labels])
+        t.setVerticalHeaderLabels([f"from {n}" for n in labels])
+        if cue is None:
+            return
+        for r, src in enumerate(self.names):
+            for c, dst in enumerate(self.names):
+                rule, score, where = effective(cue, src, dst)
+                item = QTableWidgetItem(cell_text(rule, where))
+                item.setToolTip(f"{src} → {dst}: {rule_text(rule)}; from {where}")
+                item.setBackground(QColor(SHADES[score]))
+                t.setItem(r, c, item)
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        t.resizeRowsToContents()
+
+    def _edit_cell(self, row: int, col: int) -> None:
+        if self.cue is None:
+            return
+        src, dst = self.names[row], self.names[col]
+        rule, _score, _where = effective(self.cue, src, dst)
+        dialog = RuleDialog(rule, src, dst, [s.name for s in self.cue.stingers], self)
+        if dialog.exec():
+            self.edit.emit(self.set_pair(src, dst, dialog.values()))
+
+    def set_pair(self, source: str, target: str, values: dict) -> Any:
+        """An edit maker giving the pair ``source`` → ``target`` its own rule with ``values``."""
+        cue = self.cue.name
+        return lambda project: set_rule(project, cue, source, target, **values)

@@ -1,0 +1,19 @@
+"""Colours the views share: one per variant, in the project's order."""
+
+from __future__ import annotations
+
+from PyQt6.QtGui import QColor
+
+VARIANT_COLOURS = ["#2a9d8f", "#e63946", "#f4a261", "#457b9d", "#9b5de5", "#6a994e", "#d62828", "#8d99ae"]
+TRACE_COLOUR = "#555555"
+VALENCE_COLOUR, AROUSAL_COLOUR, INTENSITY_COLOUR = "#1d3557", "#e76f51", "#6a994e"
+PLAYHEAD_COLOUR = "#d00000"
+OVERRIDE_COLOUR = "#ffb703"
+
+
+def variant_hex(i: int) -> str:
+    return VARIANT_COLOURS[i % len(VARIANT_COLOURS)]
+
+
+def variant_color(i: int) -> QColor:
+    return QColor(variant_hex(i))
