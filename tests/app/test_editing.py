@@ -171,7 +171,7 @@ def test_tree_menu_adds_duplicates_renames_and_removes(window, demo):
     assert "dread" not in [v.name for v in cue.variants]
     for _ in range(5):
         window.session.stack.undo()
-    assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad"]
+    assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad", "ambient"]
 
 
 def test_renaming_in_the_inspector_keeps_the_variant_selected(window, demo, qtbot):
@@ -183,10 +183,10 @@ def test_renaming_in_the_inspector_keeps_the_variant_selected(window, demo, qtbo
     qtbot.keyClicks(name, "cheeky")
     qtbot.keyClick(name, Qt.Key.Key_Return)
     cue = window.session.project.cue("night_chase")
-    assert [v.name for v in cue.variants] == ["calm", "tense", "cheeky", "sad"]
+    assert [v.name for v in cue.variants] == ["calm", "tense", "cheeky", "sad", "ambient"]
     assert window.inspector.path == ("night_chase", "cheeky", None)
     window.session.stack.undo()
-    assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad"]
+    assert [v.name for v in cue.variants] == ["calm", "tense", "playful", "sad", "ambient"]
 
 
 def test_dropping_a_trace_file_on_the_window_loads_it(window, demo, root):
