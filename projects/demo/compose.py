@@ -139,13 +139,21 @@ def write_clip(name: str, notes: list[Note], bpm: float) -> str:
 
 
 def layer(name: str, plugin: str, notes: list[Note], intensity=(0.0, 1.0), gain_db=0.0, pan=0.0,
-          params=None, clip_name: str | None = None, bpm: float = 96.0, fade: float = 0.15) -> Layer:
+          params=None, clip_name: str | None = None, bpm: float = 96.0, fade: float = 0.15,
+          effects: list[PluginRef] | None = None) -> Layer:
     if clip_name:  # stored as a .mid beside the project, as a composer's DAW export would be
         clip = Clip(start=0.0, file=write_clip(clip_name, notes, bpm), notes=notes)
     else:
         clip = Clip(start=0.0, notes=notes)
     return Layer(name=name, instrument=PluginRef(plugin, dict(params or {})), gain_db=gain_db, pan=pan,
-                 intensity=intensity, fade=fade, clips=[clip])
+                 intensity=intensity, fade=fade, clips=[clip], effects=list(effects or []))
+
+
+# Rounds the transients of the kick, snare and plucked bass off (no latency): their peaks, not
+# their loudness, kept the cue from -14 LUFS under a -1 dBTP ceiling for streaming delivery
+# (docs/packages.md).
+def soft_clip(ceiling_db: float) -> PluginRef:
+    return PluginRef("clipper", {"ceiling": ceiling_db, "knee": 6.0})
 
 
 def build() -> Project:
@@ -180,15 +188,16 @@ def build() -> Project:
             layer("strings", "strings", arpeggio(tense, [0, 0, 1, 0, 2, 0, 1, 0], 0.5, 95, 0, 0.45), (0.0, 1.0),
                   -6.0, 0.25, clip_name="tense_strings"),
             layer("bass", "bass", bass_part(tense, [(b * 0.5, 0.4, 0) for b in range(8)], 100), (0.0, 1.0), -6.0),
-            layer("drums", "drums", drum_part(kit_tense), (0.35, 1.0), -4.0, fade=0.2),
+            layer("drums", "drums", drum_part(kit_tense), (0.35, 1.0), -4.0, fade=0.2, effects=[soft_clip(-13.0)]),
         ]),
         Variant("playful", valence=0.7, arousal=0.5, tags=["playful", "bright", "light"], intensity=(0.2, 0.9), layers=[
             layer("pad", "pad", pad_part(playful, 12, 55), (0.0, 1.0), -10.0),
             layer("keys", "keys", arpeggio(playful, [0, 2, 1, 3, 0, 2, 1, 2], 0.5, 85, 12, 0.25), (0.0, 1.0),
                   -5.0, -0.2, clip_name="playful_keys"),
             layer("bass", "bass", bass_part(playful, [(0, 0.4, 0), (1, 0.4, 7), (1.5, 0.3, 12), (2, 0.4, 0),
-                                                      (3, 0.4, 7), (3.5, 0.3, 4)], 90), (0.0, 1.0), -6.0),
-            layer("drums", "drums", drum_part(kit_light), (0.3, 1.0), -6.0),
+                                                      (3, 0.4, 7), (3.5, 0.3, 4)], 90), (0.0, 1.0), -6.0,
+                  effects=[soft_clip(-15.0)]),
+            layer("drums", "drums", drum_part(kit_light), (0.3, 1.0), -6.0, effects=[soft_clip(-17.0)]),
         ]),
         Variant("sad", valence=-0.6, arousal=-0.5, tags=["sad", "melancholic"], intensity=(0.0, 0.5), layers=[
             layer("strings", "strings", pad_part(sad, 0, 62), (0.0, 1.0), -6.0),

@@ -13,7 +13,7 @@ daw = pytest.importorskip("dawdreamer")
 SR = 48000
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 INSTRUMENTS = ["pad", "keys", "bass", "strings", "drums"]
-EFFECTS = ["room", "delay"]
+EFFECTS = ["room", "delay", "clipper"]
 
 
 def meta(name: str) -> dict:
@@ -147,6 +147,29 @@ def test_room_effect_adds_a_tail_and_mix_zero_is_dry() -> None:
     assert np.abs(dry[:, tail]).max() < 1e-3
     assert np.sqrt((wet[:, tail] ** 2).mean()) > 1e-3
     assert np.abs(wet).max() < 1.0
+
+
+def test_clipper_keeps_drum_peaks_under_its_ceiling_leaves_quiet_parts_and_adds_no_delay() -> None:
+    def run(ceiling: float | None) -> np.ndarray:
+        engine = daw.RenderEngine(SR, 256)
+        drums = make(engine, "drums")
+        for i, k in enumerate((36, 38, 36, 42)):
+            drums.add_midi_note(k, 127, 0.25 * i, 0.05)
+        graph = [(drums, [])]
+        if ceiling is not None:
+            graph.append((make(engine, "clipper", {"ceiling": ceiling, "knee": 6.0}), ["drums"]))
+        engine.load_graph(graph)
+        engine.render(1.2)
+        return engine.get_audio()
+
+    dry, clipped = run(None), run(-14.0)
+    ceiling = 10 ** (-14.0 / 20)
+    assert np.abs(dry).max() > 1.5 * ceiling  # the hits do pass the ceiling unclipped
+    assert np.abs(clipped).max() <= ceiling * 1.0001
+    quiet = np.abs(dry) < ceiling / 10 ** (6.0 / 20)  # below the knee: untouched, sample for sample
+    assert np.array_equal(dry[quiet], clipped[quiet])
+    onset = lambda x: int(np.argmax(np.abs(x).mean(axis=0) > 1e-3))  # noqa: E731
+    assert onset(dry) == onset(clipped)
 
 
 def dominant_hz(x: np.ndarray) -> float:
