@@ -57,7 +57,8 @@ def _manifest(cue, sr: int) -> dict:
                        "fade_beats": r.fade_beats, "curve": r.curve, "stinger": r.stinger} for r in cue.transitions],
             "stingers": [],
             "adaptive": {"dwell_bars": cue.adaptive.dwell_bars, "hysteresis": cue.adaptive.hysteresis,
-                         "intensity_slew": cue.adaptive.intensity_slew, "control_rate": cue.adaptive.control_rate}}
+                         "intensity_slew": cue.adaptive.intensity_slew, "control_rate": cue.adaptive.control_rate,
+                         "congruence_radius": cue.adaptive.congruence_radius}}
 
 
 def _odd_cue():
