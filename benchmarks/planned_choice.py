@@ -8,7 +8,6 @@ Run: python benchmarks/planned_choice.py
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

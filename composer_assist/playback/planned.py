@@ -1,11 +1,12 @@
 """Planned scheduling: the whole curve is known, so each switch starts early enough to have
 arrived when the scene turns.
 
-The wanted variant sequence comes from the zero-phase smoothed trace (the same hysteresis and
-dwell as live; a visit shorter than the dwell is not followed), each change is dated back to when
-the new variant first led by half the hysteresis (``wanted_changes``), and the switch leaves at
-the *latest* legal boundary whose crossfade completes by then, but never more than its fade and
-one bar before the viewer's curve as read (unsmoothed) moves towards the new variant.
+The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``,
+``segmentation.best_sequence``: most time within the congruence radius less a penalty per
+switch, every visit at least the dwell); each change leaves at the *latest* legal boundary whose
+crossfade completes by then, but never more than its fade and one bar before the viewer's curve
+as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
+(``wanted_changes``) is the reference view of the quality figures.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
+
 def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str = "optimal") -> Schedule:
     """Look-ahead scheduling on the whole curve: the optimal visit sequence (``chosen_changes``),
     each change leaving on the latest legal boundary in time.  ``choice="greedy"`` follows the
@@ -32,22 +34,11 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
     dwell = dwell_samples(cue, sr)
     gain = planned_gain(cue, track)
     sums = gain_sums(gain)
-
-    def on_hold(k: int, reason: str, cur: int, best: int, value: float) -> None:
-        if reason == "dwell":
-            text = (f"{names[best]} within the radius for only {value:.2f} s while {names[cur]} is not "
-                    f"(shorter than the dwell of {dwell / sr:.2f} s): not followed")
-        else:
-            text = (f"{names[best]} within the radius for {value:.2f} s while {names[cur]} is not: "
-                    f"following it gains less than the switch cost ({SWITCH_PENALTY_S:g} s within the radius "
-                    f"per switch): not followed")
-        bld.entry(track.tick(k), "hold", reason, text, frm=cur, to=best, distances=bld.distances(track.tick(k)))
-
     if choice == "greedy":
         changes = wanted_changes(track, cue.adaptive.hysteresis, dwell / sr)
     else:
         changes = chosen_changes(track, gain, sched.start_variant, dwell / sr, cue.adaptive.congruence_radius,
-                                 on_hold)
+                                 _hold_logger(bld, track, dwell / sr))
     sched.changes = [(c, v) for c, v, _ in changes]
     slowest = min(p.bpm for p in cue.tempo.points)
     fade_max = int(max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) * 60.0 / slowest * sr)
@@ -84,6 +75,23 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
     for k in range(1, track.times.size):
         intensity.step(track.tick(k))
     return sched
+
+
+def _hold_logger(bld: Builder, track: ControlTrack, dwell_s: float) -> Callable[[int, str, int, int, float], None]:
+    """``on_hold`` for ``chosen_changes``: a decision-log entry per run not followed."""
+    names = bld.names
+
+    def on_hold(k: int, reason: str, cur: int, best: int, value: float) -> None:
+        if reason == "dwell":
+            text = (f"{names[best]} within the radius for only {value:.2f} s while {names[cur]} is not "
+                    f"(shorter than the dwell of {dwell_s:.2f} s): not followed")
+        else:
+            text = (f"{names[best]} within the radius for {value:.2f} s while {names[cur]} is not: "
+                    f"following it gains less than the switch cost ({SWITCH_PENALTY_S:g} s within the radius "
+                    f"per switch): not followed")
+        bld.entry(track.tick(k), "hold", reason, text, frm=cur, to=best, distances=bld.distances(track.tick(k)))
+
+    return on_hold
 
 
 def _detail(names: list[str], playing: int, target: int, c: float, best: Switch, late: bool, lower: int,

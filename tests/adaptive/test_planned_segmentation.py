@@ -3,7 +3,6 @@ time within the congruence radius less a penalty per switch, every visit at leas
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
