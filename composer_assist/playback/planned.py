@@ -1,15 +1,17 @@
 """Planned scheduling: the whole curve is known, so each switch starts early enough to have
 arrived when the scene turns.
 
-The wanted variant sequence comes from the zero-phase smoothed trace (the same hysteresis and
-dwell as live; a visit shorter than the dwell is not followed), each change is dated back to when
-the new variant first led by half the hysteresis (``wanted_changes``), and the switch leaves at
-the *latest* legal boundary whose crossfade completes by then, but never more than its fade and
-one bar before the viewer's curve as read (unsmoothed) moves towards the new variant.
+The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``,
+``segmentation.best_sequence``: most time within the congruence radius less a penalty per
+switch, every visit at least the dwell); each change leaves at the *latest* legal boundary whose
+crossfade completes by then, but never more than its fade and one bar before the viewer's curve
+as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
+(``wanted_changes``) is the reference view of the quality figures.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -18,24 +20,25 @@ from composer_assist.core.project import Cue, TransitionRule
 
 from .clock import CueClock
 from .policy import ControlTrack
+from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
-def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:
-    """Look-ahead scheduling on the whole (zero-phase smoothed) curve."""
+
+def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str = "optimal") -> Schedule:
+    """Look-ahead scheduling on the whole curve: the optimal visit sequence (``chosen_changes``),
+    each change leaving on the latest legal boundary in time.  ``choice="greedy"`` follows the
+    smoothed curve's nearest variant instead (``wanted_changes``, the choice before; kept for
+    comparison)."""
     bld = Builder(cue, clock, "planned", track.tick(0))
     sched, names, sr = bld.sched, bld.names, clock.sr
-    hyst = cue.adaptive.hysteresis
     dwell = dwell_samples(cue, sr)
-
-    def on_hold(k: int, reason: str, cur: int, best: int, value: float) -> None:
-        if reason == "hysteresis":
-            text = f"{names[best]} nearer than {names[cur]} by {value:.2f} < hysteresis {hyst:g}"
-        else:
-            text = (f"{names[best]} wanted for only {value:.2f} s before {names[cur]} again (shorter than "
-                    f"the dwell of {dwell / sr:.2f} s): not followed")
-        bld.entry(track.tick(k), "hold", reason, text, frm=cur, to=best, distances=bld.distances(track.tick(k)))
-
-    changes = wanted_changes(track, hyst, dwell / sr, on_hold)
+    gain = planned_gain(cue, track)
+    sums = gain_sums(gain)
+    if choice == "greedy":
+        changes = wanted_changes(track, cue.adaptive.hysteresis, dwell / sr)
+    else:
+        changes = chosen_changes(track, gain, sched.start_variant, dwell / sr, cue.adaptive.congruence_radius,
+                                 _hold_logger(bld, track, dwell / sr))
     sched.changes = [(c, v) for c, v, _ in changes]
     slowest = min(p.bpm for p in cue.tempo.points)
     fade_max = int(max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) * 60.0 / slowest * sr)
@@ -54,11 +57,13 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
                       f"change to {names[target]} at {c:.3f} s cannot arrive before the next change "
                       f"at {nxt:.3f} s; skipped", to=target)
             continue
-        if late and not _still_wanted(track, best, playing, target, sr):
+        k_next = changes[i + 1][2] if i + 1 < len(changes) else track.times.size
+        if late and not (_still_nearer(track, best, playing, target, sr) if choice == "greedy"
+                         else _still_wanted(track, sums, best, playing, target, k_next, sr)):
             kb = _tick_at(track, best.sample / sr)
             bld.entry(track.tick(kb), "cancel", "emotion_distance",
-                      f"re-checked at its boundary {best.sample / sr:.3f} s: the scene is no nearer "
-                      f"{names[target]} than {names[playing]} any more; the switch is cancelled", frm=playing,
+                      f"re-checked at its boundary {best.sample / sr:.3f} s: {names[target]} no longer gains "
+                      f"over {names[playing]} until the next change; the switch is cancelled", frm=playing,
                       to=target)
             continue
         bld.switch_entry(track.tick(k), best, "switch", "planned",
@@ -70,6 +75,23 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule
     for k in range(1, track.times.size):
         intensity.step(track.tick(k))
     return sched
+
+
+def _hold_logger(bld: Builder, track: ControlTrack, dwell_s: float) -> Callable[[int, str, int, int, float], None]:
+    """``on_hold`` for ``chosen_changes``: a decision-log entry per run not followed."""
+    names = bld.names
+
+    def on_hold(k: int, reason: str, cur: int, best: int, value: float) -> None:
+        if reason == "dwell":
+            text = (f"{names[best]} within the radius for only {value:.2f} s while {names[cur]} is not "
+                    f"(shorter than the dwell of {dwell_s:.2f} s): not followed")
+        else:
+            text = (f"{names[best]} within the radius for {value:.2f} s while {names[cur]} is not: "
+                    f"following it gains less than the switch cost ({SWITCH_PENALTY_S:g} s within the radius "
+                    f"per switch): not followed")
+        bld.entry(track.tick(k), "hold", reason, text, frm=cur, to=best, distances=bld.distances(track.tick(k)))
+
+    return on_hold
 
 
 def _detail(names: list[str], playing: int, target: int, c: float, best: Switch, late: bool, lower: int,
@@ -88,11 +110,21 @@ def _tick_at(track: ControlTrack, t: float) -> int:
     return int(min(track.times.size - 1, max(0, np.searchsorted(track.times, t - 1e-9))))
 
 
-def _still_wanted(track: ControlTrack, sw: Switch, playing: int, target: int, sr: int) -> bool:
-    """A late switch re-checked at its boundary: is its target still nearer than what plays?  (The
-    scene may have drifted back within the hysteresis, where no change is registered.)"""
+def _still_nearer(track: ControlTrack, sw: Switch, playing: int, target: int, sr: int) -> bool:
+    """The greedy choice's re-check: is the target still nearer than what plays (smoothed)?"""
     row = track.scores[_tick_at(track, sw.sample / sr)]
     return bool(row[target] < row[playing])
+
+
+def _still_wanted(track: ControlTrack, sums: np.ndarray, sw: Switch, playing: int, target: int, k_next: int,
+                  sr: int) -> bool:
+    """A late switch re-checked at its boundary: does its target still gain over what plays from
+    there to the next change (``sums``: ``segmentation.gain_sums``)?  The visit it was chosen for
+    may have passed by then."""
+    kb = _tick_at(track, sw.sample / sr)
+    if kb >= k_next:
+        return False
+    return bool(sums[k_next, target] - sums[kb, target] > sums[k_next, playing] - sums[kb, playing])
 
 
 def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int | None = None) -> float:
@@ -150,6 +182,43 @@ def _latest_in_time(bld: Builder, playing: int, target: int, lower: int, c: floa
             sw = bld.plan_switch(max(probe, goal - sw.fade), playing, target, decided_at, c)
             return sw if sw.arrival <= goal else best
         probe = sw.sample + 1
+
+
+def planned_gain(cue: Cue, track: ControlTrack) -> np.ndarray:
+    """Per tick and variant, what playing it is worth (``segmentation.tick_gain``) on the curve as
+    read (unsmoothed, the profile's shift applied): congruence is measured there."""
+    raw = track.raw_scores if track.raw_scores is not None else track.scores
+    return tick_gain(raw, float(cue.adaptive.congruence_radius))
+
+
+def chosen_changes(track: ControlTrack, gain: np.ndarray, start: int, dwell_s: float, radius: float,
+                   on_hold: Callable[[int, str, int, int, float], None] | None = None
+                   ) -> list[tuple[float, int, int]]:
+    """The optimal visit sequence (``segmentation.best_sequence``) as (landing time s, variant,
+    tick) per change; ``on_hold`` hears of each run of ticks where another variant is within
+    ``radius`` and the chosen one is not (reason "dwell" when the run is shorter than the dwell,
+    else "emotion_distance": it would not pay for its switches; value: the run's length in s)."""
+    rate = float(track.rate)
+    min_len = int(math.ceil(dwell_s * rate - 1e-9))
+    visits = best_sequence(gain, start, min_len, SWITCH_PENALTY_S * rate)
+    if on_hold is not None:
+        _report_holds(track, gain, visits, dwell_s, radius, on_hold)
+    return [(float(track.times[k]), v, k) for k, v in visits[1:]]
+
+
+def _report_holds(track: ControlTrack, gain: np.ndarray, visits: list[tuple[int, int]], dwell_s: float,
+                  radius: float, on_hold: Callable[[int, str, int, int, float], None]) -> None:
+    n = gain.shape[0]
+    chosen = np.zeros(n, dtype=np.int64)
+    for k, v in visits:
+        chosen[k:] = v
+    raw = track.raw_scores if track.raw_scores is not None else track.scores
+    missed = (raw[np.arange(n), chosen] > radius) & (raw.min(axis=1) <= radius)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], missed.astype(np.int8), [0]])))
+    for a, b in zip(edges[::2], edges[1::2]):
+        length = (b - a) / float(track.rate)
+        best = int(np.argmin(raw[a]))
+        on_hold(int(a), "dwell" if length < dwell_s else "emotion_distance", int(chosen[a]), best, length)
 
 
 def wanted_changes(track: ControlTrack, hysteresis: float, dwell_s: float,

@@ -28,7 +28,7 @@ def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float 
     except KeyError as exc:
         raise ProjectError(exc.args[0]) from None
     if radius is not None:
-        # Only the figure's radius changes: the policy does not read it.
+        # The figures' radius, and the one planned mode's choice maximises the time within.
         project = copy.copy(project)
         c = replace(c, adaptive=replace(c.adaptive, congruence_radius=float(radius)))
         project.cues = [c if x.name == cue else x for x in project.cues]

@@ -1,14 +1,49 @@
-// Planned scheduling (scene-curve mode): the whole curve is known, so each switch leaves on the
-// latest legal boundary whose crossfade has completed when the scene turns, but never more than
-// its fade and one bar before the curve as read moves towards the new variant; a visit shorter
-// than the dwell is not followed.  A port of composer_assist/playback/planned.py.
+// Planned scheduling (scene-curve mode): the whole curve is known, so the visit sequence is the
+// optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
+// per switch, every visit at least the dwell), and each switch leaves on the latest legal
+// boundary whose crossfade has completed when the scene turns, but never more than its fade and
+// one bar before the curve as read moves towards the new variant.  A port of
+// composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import { Builder, IntensityTargets, dwellEnd, dwellSamples } from './schedule.js';
+import { SWITCH_PENALTY_S, bestSequence, gainSums, tickGain } from './segmentation.js';
 
 const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);
 
-/** The variant sequence the scene asks for: [landing time s, variant, tick] per change. */
+const rawOf = (tick) => tick.rawScores || tick.scores;
+
+/** Per tick and variant, what playing it is worth, on the curve as read. */
+export function plannedGain(cue, track) {
+  return tickGain(track.map(rawOf), cue.adaptive.congruence_radius);
+}
+
+/** The optimal visit sequence as [landing time s, variant, tick] per change; `onHold` hears of
+ * each run of ticks where another variant is within the radius and the chosen one is not. */
+export function chosenChanges(track, gain, start, dwellS, radius, rate, onHold = null) {
+  const minLen = Math.ceil(dwellS * rate - 1e-9);
+  const visits = bestSequence(gain, start, minLen, SWITCH_PENALTY_S * rate);
+  if (onHold) reportHolds(track, visits, dwellS, radius, rate, onHold);
+  return visits.slice(1).map(([k, v]) => [track[k].time, v, k]);
+}
+
+function reportHolds(track, visits, dwellS, radius, rate, onHold) {
+  const n = track.length, chosen = new Array(n).fill(0);
+  for (const [k, v] of visits) for (let i = k; i < n; i++) chosen[i] = v;
+  const missed = (i) => rawOf(track[i])[chosen[i]] > radius && Math.min(...rawOf(track[i])) <= radius;
+  for (let a = 0; a < n;) {
+    if (!missed(a)) { a++; continue; }
+    let b = a;
+    while (b < n && missed(b)) b++;
+    const length = (b - a) / rate;
+    const row = rawOf(track[a]);
+    onHold(a, length < dwellS ? 'dwell' : 'emotion_distance', chosen[a], row.indexOf(Math.min(...row)));
+    a = b;
+  }
+}
+
+/** The greedy choice (before the segmentation; kept for comparison): the variant sequence the
+ * smoothed scene asks for, [landing time s, variant, tick] per change. */
 export function wantedChanges(track, hysteresis, dwellS, onHold = null) {
   const nearest = track.map((t) => argminRow(t.scores));
   const first = track[0].rawScores ? argminRow(track[0].rawScores) : nearest[0];
@@ -55,11 +90,12 @@ function tickAt(track, t) {
   return Math.min(track.length - 1, i);
 }
 
-/** A late switch re-checked at its boundary: is its target still nearer than what plays?  (The
- * scene may have drifted back within the hysteresis, where no change is registered.) */
-function stillWanted(track, sw, playing, target, sr) {
-  const row = track[tickAt(track, sw.sample / sr)].scores;
-  return row[target] < row[playing];
+/** A late switch re-checked at its boundary: does its target still gain over what plays from
+ * there to the next change (`sums`: gainSums)?  The visit it was chosen for may have passed. */
+function stillWanted(track, sums, sw, playing, target, kNext, sr) {
+  const kb = tickAt(track, sw.sample / sr);
+  if (kb >= kNext) return false;
+  return sums[kNext][target] - sums[kb][target] > sums[kNext][playing] - sums[kb][playing];
 }
 
 /** When the curve as read (unsmoothed) moves over to `next` for the change committed at tick k:
@@ -115,10 +151,12 @@ function latestInTime(bld, playing, target, lower, c, fadeMax, decidedAt) {
 /** Look-ahead scheduling on the whole (zero-phase smoothed) track of policy ticks. */
 export function schedulePlanned(cue, clock, track) {
   const bld = new Builder(cue, clock, 'planned', track[0]);
-  const sched = bld.sched, sr = clock.sr, hyst = cue.adaptive.hysteresis;
+  const sched = bld.sched, sr = clock.sr;
   const dwell = dwellSamples(cue, sr);
+  const gain = plannedGain(cue, track), sums = gainSums(gain);
   const onHold = (k, reason, cur, best) => bld.entry(track[k], 'hold', { from: cur, to: best });
-  const changes = wantedChanges(track, hyst, dwell / sr, onHold);
+  const changes = chosenChanges(track, gain, sched.startVariant, dwell / sr, cue.adaptive.congruence_radius,
+    cue.adaptive.control_rate, onHold);
   sched.changes = changes.map(([c, v]) => [c, v]);
   const slowest = Math.min(...cue.tempoMap.points.map((p) => p.bpm));
   const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
@@ -137,7 +175,8 @@ export function schedulePlanned(cue, clock, track) {
       bld.entry(track[k], 'skip', { to: target });
       continue;
     }
-    if (late && !stillWanted(track, best, playing, target, sr)) {
+    const kNext = i + 1 < changes.length ? changes[i + 1][2] : track.length;
+    if (late && !stillWanted(track, sums, best, playing, target, kNext, sr)) {
       bld.entry(track[tickAt(track, best.sample / sr)], 'cancel', { from: playing, to: target });
       continue;
     }

@@ -203,7 +203,8 @@ def test_offline_adapt_and_the_null_output_player_are_bit_identical(mode):
     from composer_assist.audio.output import NullOutput
 
     project, cue, stems = _setup()
-    trace = generate_trace("action_chase", duration=30.0, seed=2)
+    # seed 3: planned mode's optimal choice switches here too (on seed 2 staying put is as congruent)
+    trace = generate_trace("action_chase", duration=30.0, seed=3)
     offline = run_adaptive(project, cue.name, trace, mode=mode, render=stems)
     frames = offline.audio.shape[0]
     got = []

@@ -57,7 +57,8 @@ def _manifest(cue, sr: int) -> dict:
                        "fade_beats": r.fade_beats, "curve": r.curve, "stinger": r.stinger} for r in cue.transitions],
             "stingers": [],
             "adaptive": {"dwell_bars": cue.adaptive.dwell_bars, "hysteresis": cue.adaptive.hysteresis,
-                         "intensity_slew": cue.adaptive.intensity_slew, "control_rate": cue.adaptive.control_rate}}
+                         "intensity_slew": cue.adaptive.intensity_slew, "control_rate": cue.adaptive.control_rate,
+                         "congruence_radius": cue.adaptive.congruence_radius}}
 
 
 def _odd_cue():
@@ -147,3 +148,34 @@ def test_js_schedules_equal_the_python_core(browser, player_url, root):
     assert sum(len(e["switches"]) for e in expected) > 150  # the traces do switch, on every rule
     for i, (g, e) in enumerate(zip(got, expected)):
         assert g == e, f"case {i}: {items[i]['manifest']['cue']['tempo']} {items[i]['mode']} {items[i]['manifest']['adaptive']}"
+
+
+SEGMENT_JS = """async ([base, cases]) => {
+  const { bestSequence } = await import(base + '/js/segmentation.js');
+  return cases.map((c) => bestSequence(c.gain, c.start, c.minLen, c.penalty));
+}"""
+
+
+def test_js_segmentation_equals_the_python_one(browser, player_url):
+    """The planned choice's dynamic programme, on gains full of ties (integers) and on real ones:
+    the same visits, tick for tick."""
+    from composer_assist.playback.segmentation import best_sequence, tick_gain
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for i in range(24):
+        n, nv = int(rng.integers(5, 300)), int(rng.integers(1, 6))
+        if i % 3 == 0:
+            gain = rng.integers(0, 2, (n, nv)).astype(float)
+        else:
+            gain = tick_gain(rng.uniform(0.0, 1.5, (n, nv)), 0.5)
+        cases.append({"gain": gain.tolist(), "start": int(rng.integers(0, nv)), "minLen": int(rng.integers(1, 40)),
+                      "penalty": float(rng.choice([0.0, 1.0, 7.5, 20.0]))})
+    page = browser.new_page()
+    page.goto(f"{player_url}/style.css")
+    got = page.evaluate(SEGMENT_JS, [player_url, cases])
+    page.close()
+    want = [[list(v) for v in best_sequence(np.array(c["gain"]), c["start"], c["minLen"], c["penalty"])]
+            for c in cases]
+    assert sum(len(w) - 1 for w in want) > 40  # the cases do switch
+    assert got == want
