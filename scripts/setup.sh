@@ -21,6 +21,9 @@ if [ "$want_test" = 1 ]; then
   # The studio under a virtual X server, the web player in a real browser, and an independent
   # loudness meter (ffmpeg's ebur128) for exported packages.
   pkgs="$pkgs xvfb xauth fonts-dejavu-core libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libgl1"
+  # what Qt's xcb platform plugin links (Xvfb or a desktop; offscreen needs none of these)
+  pkgs="$pkgs libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1"
+  pkgs="$pkgs libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0"
   pkgs="$pkgs chromium ffmpeg"
   missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

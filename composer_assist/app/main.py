@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.screenshot and not args.project:
         raise ComposerAssistError("--screenshot needs a PROJECT to show")
+    _choose_platform(bool(args.screenshot))
     from composer_assist.services.settings import load_settings
 
     saved = load_settings()  # cache and model folders, device, block size (shared with the CLI)
@@ -54,6 +56,17 @@ def run(args: argparse.Namespace) -> int:
         window.close()
         return 0
     return app.exec()
+
+
+def _choose_platform(screenshots: bool) -> None:
+    """Without a display Qt aborts the process; screenshots need none (offscreen), a window does."""
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if screenshots:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise ComposerAssistError("no display to open the studio on (DISPLAY is not set): run it in a desktop "
+                              "session, under Xvfb (xvfb-run composer-assist gui ...), or with --screenshot DIR")
 
 
 def main(argv: list[str] | None = None) -> int:
