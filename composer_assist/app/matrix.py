@@ -17,7 +17,7 @@ from composer_assist.core.edit import set_rule
 SHADES = {-1: "#f2f2f2", 0: "#e8f0fe", 1: "#fff4d6", 2: "#ffe0e0"}  # default, any→any, one side, exact
 
 
-CURVES = {"equal_power": "eq. power", "linear": "linear", "s_curve": "S-curve"}
+CURVES = {"equal_power": "eq-power", "linear": "linear", "s_curve": "S-curve"}
 
 
 def rule_text(rule: TransitionRule) -> str:
@@ -30,7 +30,7 @@ def rule_text(rule: TransitionRule) -> str:
 def cell_text(rule: TransitionRule, source: str) -> str:
     """The rule in a cell: exit ▸ enter, fade, where it came from."""
     leave = f"{rule.bars} bars" if rule.leave == "bars" else rule.leave.replace("_", " ")
-    text = f"{leave} ▸ {rule.enter}\n{rule.fade_beats:g} beats {CURVES.get(rule.curve, rule.curve)}"
+    text = f"{leave} ▸ {rule.enter}\n{rule.fade_beats:g} b {CURVES.get(rule.curve, rule.curve)}"
     return text + (f"\n♪ {rule.stinger}" if rule.stinger else "") + f"\n{source}"
 
 
@@ -88,7 +88,7 @@ class TransitionMatrix(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.note = QLabel("Rows: from, columns: to. A cell: exit at ▸ enter at, fade, and the rule it comes from "
+        self.note = QLabel("Rows: from, columns: to. A cell: exit at ▸ enter at, fade (b: beats) and curve, and the rule it comes from "
                            "(red: that exact pair, yellow: one side given, blue: any → any). Double-click to edit.")
         self.note.setWordWrap(True)
         self.table = QTableWidget()
@@ -123,7 +123,8 @@ class TransitionMatrix(QWidget):
                 item.setToolTip(f"{src} → {dst}: {rule_text(rule)}; from {where}")
                 item.setBackground(QColor(SHADES[score]))
                 t.setItem(r, c, item)
-        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Columns as wide as their text (a scroll bar when the panel is narrower): a cut rule misleads.
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         t.resizeRowsToContents()
 
     def _edit_cell(self, row: int, col: int) -> None:
