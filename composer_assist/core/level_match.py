@@ -95,18 +95,24 @@ def _all_full(variant: Variant, stems: Mapping[str, np.ndarray], intensity: floa
                for l in variant.layers if l.name in stems)
 
 
+def _peak(x: np.ndarray) -> float:
+    """Largest |sample| (two reductions, no |x| copy)."""
+    return float(max(x.max(initial=0.0), -x.min(initial=0.0)))
+
+
 def _layer_warnings(v: Variant, per: Mapping[str, np.ndarray], m: LevelMatch) -> None:
     """A message for each layer of ``v`` whose true peak alone is over full scale."""
     for layer in v.layers:
         if layer.name in per:
             gl, gr = layer_gains(layer.gain_db, layer.pan)
-            a = np.asarray(per[layer.name], dtype=np.float64)
-            a = np.stack([a[0] * gl, a[1] * gr])
+            raw = np.asarray(per[layer.name])
             # Oversampled values never exceed the sample peak times the interpolation filter's
-            # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it.
-            if np.max(np.abs(a)) * MAX_INTERSAMPLE_GAIN <= 1.0:
+            # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it
+            # (nor to build it: each channel's peak times its gain is the scaled layer's peak).
+            if max(_peak(raw[0]) * abs(gl), _peak(raw[1]) * abs(gr)) * MAX_INTERSAMPLE_GAIN <= 1.0:
                 continue
-            tp = true_peak_dbtp(a)
+            a = np.asarray(raw, dtype=np.float64)
+            tp = true_peak_dbtp(np.stack([a[0] * gl, a[1] * gr]))
             if tp > 0.0:
                 m.messages.append(f"warning: variant {v.name!r} layer {layer.name!r} alone peaks at "
                                   f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
