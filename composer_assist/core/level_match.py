@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -118,18 +118,24 @@ def _layer_warnings(v: Variant, per: Mapping[str, np.ndarray], m: LevelMatch) ->
                                   f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
 
 
-PENDING_VARIANTS = 1  # variants whose true peaks may still be measuring (bounds the mixes held)
+PENDING_VARIANTS = 1  # variants still measuring while the next one mixes (bounds the mixes held)
 
 
 def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]], m: LevelMatch
              ) -> dict[str, float]:
     """Each variant's loudness (into ``m``) and true peak (returned), nominal and full mix.
 
-    The oversampling runs on two threads outside the GIL while this thread mixes the next variant
-    and measures its loudness; the full mix is the nominal one when every layer plays in full.
+    The measurements run on two threads outside the GIL while this thread mixes the next variant;
+    the full mix is the nominal one when every layer plays in full.
     """
-    pending: list[tuple[str, list]] = []
+    pending: list[tuple[str, Future, list[Future]]] = []
     peaks: dict[str, float] = {}
+
+    def collect(name: str, loudness: Future, tps: list[Future]) -> None:
+        lufs = loudness.result()
+        m.loudness[name] = lufs if lufs is not None and math.isfinite(lufs) else None
+        peaks[name] = max(f.result() for f in tps)
+
     with ThreadPoolExecutor(2) as pool:
         for v in cue.variants:
             per = stems.get(v.name, {})
@@ -138,17 +144,16 @@ def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.nda
             if nominal is None:
                 m.loudness[v.name] = None
                 continue
-            mixes = [nominal] if _all_full(v, per, nominal_intensity(v)) else [nominal, _mix(v, per, None)]
-            pending.append((v.name, [pool.submit(true_peak_dbtp, x) for x in mixes]))
-            del mixes
-            lufs = integrated_lufs(nominal, sample_rate)
-            m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
+            loudness = pool.submit(integrated_lufs, nominal, sample_rate)
+            tps = [pool.submit(true_peak_dbtp, nominal)]
             del nominal
+            if not _all_full(v, per, nominal_intensity(v)):
+                tps.append(pool.submit(true_peak_dbtp, _mix(v, per, None)))
+            pending.append((v.name, loudness, tps))
             while len(pending) > PENDING_VARIANTS:
-                name, futures = pending.pop(0)
-                peaks[name] = max(f.result() for f in futures)
-        for name, futures in pending:
-            peaks[name] = max(f.result() for f in futures)
+                collect(*pending.pop(0))
+        for item in pending:
+            collect(*item)
     return peaks
 
 
