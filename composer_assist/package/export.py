@@ -67,7 +67,7 @@ def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> tuple[M.
     np.multiply(job.audio[0], np.float32(job.gains[0]), out=baked[:, 0])
     np.multiply(job.audio[1], np.float32(job.gains[1]), out=baked[:, 1])
     scale = stem_scale(baked)
-    q = quantise(baked, scale)
+    q = quantise(baked, scale, overwrite=True)
     del baked
     (stage / job.rel).parent.mkdir(parents=True, exist_ok=True)
     flac = write_flac(stage / f"{job.rel}.flac", q, sample_rate, f"{job.rel}.flac")
