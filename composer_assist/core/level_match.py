@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -57,20 +57,35 @@ def nominal_intensity(variant: Variant) -> float:
     return 0.5 * (lo + hi)
 
 
+MIX_CHUNK = 1 << 16  # samples per step of a mix: the working set stays in cache
+
+
+def _add_scaled(dst: np.ndarray, src: np.ndarray, coef: float, tmp: np.ndarray) -> None:
+    """``dst += coef * src`` in float64 (the same values as converting ``src`` first), chunk by chunk."""
+    for s in range(0, src.shape[0], tmp.shape[0]):
+        e = min(src.shape[0], s + tmp.shape[0])
+        part = tmp[:e - s]
+        np.multiply(src[s:e], coef, out=part, dtype=np.float64)
+        dst[s:e] += part
+
+
 def _mix(variant: Variant, stems: Mapping[str, np.ndarray], intensity: float | None) -> np.ndarray | None:
     """The variant's mix, each layer at fader, pan and (unless ``None``) the intensity law."""
     out = None
+    tmp = np.empty(MIX_CHUNK)
     for layer in variant.layers:
         if layer.name not in stems:
             continue
-        a = np.asarray(stems[layer.name], dtype=np.float64)
+        a = np.asarray(stems[layer.name])
         gl, gr = layer_gains(layer.gain_db, layer.pan)
         g = 1.0 if intensity is None else float(layer_gain(intensity, layer.intensity[0], layer.intensity[1],
                                                            layer.fade))
         if out is None:
             out = np.zeros((2, max(np.asarray(s).shape[-1] for s in stems.values())))
-        out[0, :a.shape[1]] += g * gl * a[0]
-        out[1, :a.shape[1]] += g * gr * a[1]
+        if g == 0.0:
+            continue  # silent at this intensity (rendered audio is finite: adding 0 * it changes nothing)
+        _add_scaled(out[0], a[0], g * gl, tmp)
+        _add_scaled(out[1], a[1], g * gr, tmp)
     return out
 
 
@@ -80,35 +95,47 @@ def _all_full(variant: Variant, stems: Mapping[str, np.ndarray], intensity: floa
                for l in variant.layers if l.name in stems)
 
 
+def _peak(x: np.ndarray) -> float:
+    """Largest |sample| (two reductions, no |x| copy)."""
+    return float(max(x.max(initial=0.0), -x.min(initial=0.0)))
+
+
 def _layer_warnings(v: Variant, per: Mapping[str, np.ndarray], m: LevelMatch) -> None:
     """A message for each layer of ``v`` whose true peak alone is over full scale."""
     for layer in v.layers:
         if layer.name in per:
             gl, gr = layer_gains(layer.gain_db, layer.pan)
-            a = np.asarray(per[layer.name], dtype=np.float64)
-            a = np.stack([a[0] * gl, a[1] * gr])
+            raw = np.asarray(per[layer.name])
             # Oversampled values never exceed the sample peak times the interpolation filter's
-            # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it.
-            if np.max(np.abs(a)) * MAX_INTERSAMPLE_GAIN <= 1.0:
+            # gain (< 2.3, +7 dB): a quieter layer cannot be over full scale, no need to measure it
+            # (nor to build it: each channel's peak times its gain is the scaled layer's peak).
+            if max(_peak(raw[0]) * abs(gl), _peak(raw[1]) * abs(gr)) * MAX_INTERSAMPLE_GAIN <= 1.0:
                 continue
-            tp = true_peak_dbtp(a)
+            a = np.asarray(raw, dtype=np.float64)
+            tp = true_peak_dbtp(np.stack([a[0] * gl, a[1] * gr]))
             if tp > 0.0:
                 m.messages.append(f"warning: variant {v.name!r} layer {layer.name!r} alone peaks at "
                                   f"{tp:+.1f} dBTP (over full scale): lower its gain_db")
 
 
-PENDING_VARIANTS = 1  # variants whose true peaks may still be measuring (bounds the mixes held)
+PENDING_VARIANTS = 1  # variants still measuring while the next one mixes (bounds the mixes held)
 
 
 def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]], m: LevelMatch
              ) -> dict[str, float]:
     """Each variant's loudness (into ``m``) and true peak (returned), nominal and full mix.
 
-    The oversampling runs on two threads outside the GIL while this thread mixes the next variant
-    and measures its loudness; the full mix is the nominal one when every layer plays in full.
+    The measurements run on two threads outside the GIL while this thread mixes the next variant;
+    the full mix is the nominal one when every layer plays in full.
     """
-    pending: list[tuple[str, list]] = []
+    pending: list[tuple[str, Future, list[Future]]] = []
     peaks: dict[str, float] = {}
+
+    def collect(name: str, loudness: Future, tps: list[Future]) -> None:
+        lufs = loudness.result()
+        m.loudness[name] = lufs if lufs is not None and math.isfinite(lufs) else None
+        peaks[name] = max(f.result() for f in tps)
+
     with ThreadPoolExecutor(2) as pool:
         for v in cue.variants:
             per = stems.get(v.name, {})
@@ -117,17 +144,16 @@ def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.nda
             if nominal is None:
                 m.loudness[v.name] = None
                 continue
-            mixes = [nominal] if _all_full(v, per, nominal_intensity(v)) else [nominal, _mix(v, per, None)]
-            pending.append((v.name, [pool.submit(true_peak_dbtp, x) for x in mixes]))
-            del mixes
-            lufs = integrated_lufs(nominal, sample_rate)
-            m.loudness[v.name] = lufs if lufs is not None and math.isfinite(lufs) else None
+            loudness = pool.submit(integrated_lufs, nominal, sample_rate)
+            tps = [pool.submit(true_peak_dbtp, nominal)]
             del nominal
+            if not _all_full(v, per, nominal_intensity(v)):
+                tps.append(pool.submit(true_peak_dbtp, _mix(v, per, None)))
+            pending.append((v.name, loudness, tps))
             while len(pending) > PENDING_VARIANTS:
-                name, futures = pending.pop(0)
-                peaks[name] = max(f.result() for f in futures)
-        for name, futures in pending:
-            peaks[name] = max(f.result() for f in futures)
+                collect(*pending.pop(0))
+        for item in pending:
+            collect(*item)
     return peaks
 
 

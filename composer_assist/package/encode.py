@@ -34,10 +34,12 @@ def stem_scale(audio: np.ndarray) -> float:
     return 1.0 if peak < 1.0 else float(2.0 ** math.ceil(math.log2(peak * (1.0 + 1e-6))))
 
 
-def quantise(audio: np.ndarray, scale: float = 1.0) -> np.ndarray:
+def quantise(audio: np.ndarray, scale: float = 1.0, overwrite: bool = False) -> np.ndarray:
     """(frames, 2) int32 holding the 24-bit values round(x / scale * 2**23), left-justified (x 256)
-    as libsndfile takes 24-bit data in int32 (float32 in place: a stem is large)."""
-    q = np.multiply(audio, np.float32(FULL_SCALE / scale), dtype=np.float32)
+    as libsndfile takes 24-bit data in int32 (float32 in place: a stem is large; with ``overwrite``
+    in ``audio`` itself, a float32 array the caller no longer needs)."""
+    q = audio if overwrite else np.empty(audio.shape, dtype=np.float32)
+    np.multiply(audio, np.float32(FULL_SCALE / scale), out=q, dtype=np.float32)
     np.rint(q, out=q)
     np.clip(q, -FULL_SCALE, FULL_SCALE - 1, out=q)
     out = q.astype(np.int32)

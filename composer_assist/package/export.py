@@ -58,8 +58,8 @@ def _stem_job(rel: str, layer: Layer, body: np.ndarray, tail: np.ndarray | None,
     return _StemJob(rel, audio, int(body.shape[-1]), (gl * gain, gr * gain))
 
 
-def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> M.Stem:
-    """Bake, quantise and write one stem (thread-safe: encoders release the GIL).
+def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> tuple[M.Stem, list[M.FileEntry]]:
+    """Bake, quantise, write and checksum one stem (thread-safe: encoders and hashing release the GIL).
 
     Baked in float32 as the adaptive mixer's stem set computes its columns (``playback.stems``).
     """
@@ -67,12 +67,14 @@ def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> M.Stem:
     np.multiply(job.audio[0], np.float32(job.gains[0]), out=baked[:, 0])
     np.multiply(job.audio[1], np.float32(job.gains[1]), out=baked[:, 1])
     scale = stem_scale(baked)
-    q = quantise(baked, scale)
+    q = quantise(baked, scale, overwrite=True)
     del baked
     (stage / job.rel).parent.mkdir(parents=True, exist_ok=True)
     flac = write_flac(stage / f"{job.rel}.flac", q, sample_rate, f"{job.rel}.flac")
     opus = write_opus(stage / f"{job.rel}.opus", q, sample_rate, f"{job.rel}.opus") if web else None
-    return M.Stem(frames=job.frames, tail_frames=q.shape[0] - job.frames, scale=scale, flac=flac, opus=opus)
+    stem = M.Stem(frames=job.frames, tail_frames=q.shape[0] - job.frames, scale=scale, flac=flac, opus=opus)
+    # checksummed here, while the file is fresh in the page cache and the other worker encodes
+    return stem, [file_entry(stage, f.path) for f in (flac, opus) if f is not None]
 
 
 def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:
@@ -210,7 +212,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     variants = _variants(cue, render, levels, gain, stem_jobs)
     stingers = _stingers(cue, render, gain, stem_jobs)
     t0 = time.perf_counter()
-    stems = _encode_all(stage, stem_jobs, render.sample_rate, web, jobs, progress)
+    stems, entries = _encode_all(stage, stem_jobs, render.sample_rate, web, jobs, progress)
     timings["encode_s"] = time.perf_counter() - t0
     _fill(variants, stems)
     _fill(stingers, stems)
@@ -222,7 +224,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     (stage / M.SCHEMA_NAME).write_text(M.schema_json(), encoding="utf-8")
     t0 = time.perf_counter()
     members = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
-    files = [file_entry(stage, rel) for rel in members]
+    files = [entries[rel] if rel in entries else file_entry(stage, rel) for rel in members]
     timings["checksums_s"] = time.perf_counter() - t0
     manifest = M.Manifest(generator=f"composer-assist {__version__}", sample_rate=render.sample_rate, cue=info,
                           loop=loop, markers=markers, variants=variants, rules=rules, transitions=table,
@@ -241,15 +243,19 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
 
 
 def _encode_all(stage: Path, jobs: list[_StemJob], sample_rate: int, web: bool, workers: int,
-                progress: Callable[[int, int], None] | None) -> list[M.Stem]:
-    """Encode every stem on ``workers`` threads (FLAC and ffmpeg release the GIL), in a fixed order."""
+                progress: Callable[[int, int], None] | None) -> tuple[list[M.Stem], dict[str, M.FileEntry]]:
+    """Encode every stem on ``workers`` threads (FLAC and ffmpeg release the GIL), in a fixed order;
+    the stems and the file entries (size, SHA-256) of the files written, by path."""
     done = 0
+    entries: dict[str, M.FileEntry] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         futures = [pool.submit(_encode, stage, j, sample_rate, web) for j in jobs]
         out = []
         for f in futures:
-            out.append(f.result())
+            stem, files = f.result()
+            out.append(stem)
+            entries.update((e.path, e) for e in files)
             done += 1
             if progress is not None:
                 progress(done, len(jobs))
-    return out
+    return out, entries

@@ -44,3 +44,22 @@ def test_adaptive_transitions_of_the_demo_jump_at_most_one_lu(demo, trace):
     q = run_adaptive(project, r.cue.name, load_trace(traces_dir() / f"{trace}.csv"), render=r).quality
     assert q.switches >= 1
     assert q.max_loudness_jump is not None and q.max_loudness_jump <= 1.0, q.loudness_jumps
+
+
+def test_demo_mix_levels_equal_pyloudnorm_and_resample_poly(demo):
+    """The vectorised meters of core.levels on real music: the library figures to 0.01 LU / dB."""
+    import math
+
+    import numpy as np
+    import pyloudnorm
+    from scipy.signal import resample_poly
+
+    from composer_assist.core.levels import true_peak_dbtp
+
+    _, r = demo
+    for v in r.cue.variants:
+        x = _mix(v, r.stems[v.name], nominal_intensity(v))
+        want_lufs = pyloudnorm.Meter(r.sample_rate).integrated_loudness(x.T)
+        want_tp = 20 * math.log10(max(np.abs(x).max(), np.abs(resample_poly(x, 4, 1, axis=-1)).max()))
+        assert abs(integrated_lufs(x, r.sample_rate) - want_lufs) < 0.01, v.name
+        assert abs(true_peak_dbtp(x) - want_tp) < 0.01, v.name
