@@ -3,6 +3,7 @@ state, and a private PulseAudio server for tests that play to an audio device.""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,25 @@ from pulse import PulseServer  # noqa: E402
 REALDATA = Path(os.environ.get("COMPOSER_ASSIST_REALDATA", ROOT.parent / "shared" / "realdata"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _machine_share(request, tmp_path_factory):
+    """Tests marked ``realtime`` (they count underruns or time real playback) have the machine to
+    themselves: under pytest-xdist every other test holds a shared lock on one file and a
+    realtime test an exclusive one, so the other worker waits between its tests while one plays."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    exclusive = request.node.get_closest_marker("realtime") is not None
+    # Every worker's basetemp is <run>/popen-gwN: the run's folder is shared by all of them.
+    lock_path = tmp_path_factory.getbasetemp().parent / "machine.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

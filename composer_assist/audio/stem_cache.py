@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from composer_assist.core.atomic import atomic_write_json
+from composer_assist.core.atomic import atomic_write_json, sweep_stale_temp_files
 
 from .scan import bundle_binaries, cache_dir, faust_libs
 
@@ -109,6 +109,10 @@ def prune(limit: int | None = None, keep: set[str] = frozenset()) -> int:
     ``keep`` holds keys just rendered or used, which are never deleted.
     """
     limit = cache_limit_bytes() if limit is None else limit
+    # A render killed while writing leaves a temp file only a rewrite of that same entry would
+    # sweep, and a cached entry is never rewritten: dead writers' leftovers go here instead.
+    for folder in (tails_dir(), *(d for d in stems_dir().glob("*") if d.is_dir())):
+        sweep_stale_temp_files(folder)
     entries = []
     total = 0
     for npy in stems_dir().glob("*/*.npy"):

@@ -107,7 +107,7 @@ def test_autosave_is_offered_back_after_a_crash(window, demo, qtbot):
 
 
 def test_dragging_a_variant_on_the_emotion_plane_moves_its_target(window, demo, qtbot):
-    from conftest import drag
+    from qt_testkit import drag
 
     assert window.open_project(demo)
     sad = window.session.project.cue("night_chase").variant("sad")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from composer_assist.core.project import load_project, save_project
 
-from conftest import wait_playing
+from qt_testkit import wait_playing
 from render_testkit import arpeggio, build_bad_vst, layer
 
 

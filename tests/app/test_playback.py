@@ -14,7 +14,9 @@ from composer_assist.core.trace import Trace
 from composer_assist.playback import commands as C
 from composer_assist.playback.player import Player
 
-from conftest import drag as _drag, wait_playing
+from qt_testkit import drag as _drag, wait_playing
+
+pytestmark = pytest.mark.realtime  # counts underruns / plays in real time (tests/conftest.py)
 
 
 def _capture(window):

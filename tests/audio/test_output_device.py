@@ -15,6 +15,8 @@ from composer_assist.audio.output import DeviceOutput
 
 from output_testkit import MusicSource, reference
 
+pytestmark = pytest.mark.realtime  # counts underruns / plays in real time (tests/conftest.py)
+
 
 def _align(recorded: np.ndarray, ref: np.ndarray) -> int:
     """Where ``ref`` starts in ``recorded`` (cross-correlation of the left channels)."""

@@ -34,6 +34,7 @@ def test_fast_null_output_is_bit_identical_to_the_offline_render(block, ahead):
     assert _output_threads() == []
 
 
+@pytest.mark.realtime
 def test_realtime_null_output_is_paced_at_the_sample_rate():
     src = MusicSource()
     seconds = 3.0

@@ -20,6 +20,8 @@ from composer_assist.playback.player import Player
 from composer_assist.playback.stems import StemSet
 from composer_assist.services.play import open_output
 
+pytestmark = pytest.mark.realtime  # counts underruns / plays in real time (tests/conftest.py)
+
 SR = 48000
 
 

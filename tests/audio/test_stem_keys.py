@@ -98,3 +98,26 @@ def test_cache_is_pruned_least_recently_used_first(tmp_path, monkeypatch):
     left = {p.stem for p in stem_cache.stems_dir().glob("*/*.npy")}
     assert left == {keys[0], keys[1]} and freed >= 3 * arr.nbytes
     assert not stem_cache.stem_path(keys[2]).with_suffix(".json").exists()
+
+
+def test_a_render_sweeps_what_a_killed_writer_left_in_the_cache(tmp_path, monkeypatch):
+    """A tail hint or stem half-written when a render was killed is removed by the next render's
+    pruning, even when that entry is cached and never written again."""
+    import subprocess
+    import sys
+
+    from composer_assist.audio import stem_cache
+
+    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(tmp_path / "cache"))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs
+    tails = stem_cache.tails_dir()
+    tails.mkdir(parents=True)
+    stems = stem_cache.stems_dir() / "ab"
+    stems.mkdir(parents=True)
+    left = [tails / f".k.json.{dead.pid}.abcd1234.tmp", stems / f".ab12.npy.{dead.pid}.abcd1234.tmp"]
+    live = tails / f".k2.json.{os.getpid()}.abcd1234.tmp"  # a writer still running: never touched
+    for p in [*left, live]:
+        p.write_text("half")
+    stem_cache.prune()
+    assert not any(p.exists() for p in left) and live.exists()

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.realtime  # counts underruns / plays in real time (tests/conftest.py)
+
 
 def _play(root, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "composer_assist", "play", str(root / "projects" / "demo"),

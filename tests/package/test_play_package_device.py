@@ -16,7 +16,7 @@ from composer_assist.runtime.package import open_package
 
 from package_testkit import swinging_trace
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.realtime]
 
 
 def test_play_package_on_a_device_plays_the_offline_render(pulse_server, short_package, tmp_path):

@@ -158,6 +158,7 @@ def test_the_settings_command_changes_and_every_command_uses_the_cache_folder(tm
     assert cache_dir() == tmp_path / "mycache"  # what the scan and the stem cache will use
 
 
+@pytest.mark.realtime
 def test_play_uses_the_audio_device_the_settings_name(tmp_path, monkeypatch, capsys, pulse_server):
     """The device chosen once in the settings (as the app does) is the one `play` opens: a device that
     does not exist is refused by name, before any rendering."""
