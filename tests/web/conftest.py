@@ -4,6 +4,7 @@ local http.server on 127.0.0.1, and Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
@@ -103,16 +104,35 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
 
+@contextlib.contextmanager
+def _serve(folder: Path, handler=http.server.SimpleHTTPRequestHandler):
+    """http://127.0.0.1:PORT serving ``folder`` on a thread, for as long as the block runs."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def http_root(web_package):
     """http://127.0.0.1:PORT serving the folder that holds the package (and a tampered copy)."""
-    served = web_package[0]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serve(web_package[0], _Quiet) as url:
+        yield url
+
+
+class _Silent(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def player_url(root):
+    """http://127.0.0.1:PORT serving the repository's player/ (the page's modules, no package)."""
+    with _serve(root / "player", _Silent) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

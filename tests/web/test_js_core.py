@@ -5,9 +5,6 @@ marker, loop-end and every-2-bars rules, entries at the start and at a marker): 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -103,15 +100,6 @@ class _Trace:
         self.channels = {} if d["heartRate"] is None else {"heart_rate": np.asarray(d["heartRate"])}
 
 
-@pytest.fixture(scope="module")
-def player_url(root):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "player"))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_js_schedules_equal_the_python_core(browser, player_url, root):

@@ -4,11 +4,8 @@ over the same cue and trace in chromium, gives it entry for entry, in both modes
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import json
-import threading
 
 import pytest
 
@@ -24,15 +21,6 @@ VECTOR_JS = """async ([base, manifest, length, trace]) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def player_url(root):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "player"))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def _load(path, name):
