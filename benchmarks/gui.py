@@ -105,6 +105,16 @@ def _ticking(app, seconds: float | None, until=None) -> float:
     return max(0.0, (max(gaps) - 0.005) * 1000.0) if gaps else float("nan")
 
 
+def _start_playing(app, w) -> None:
+    """Load the trace, press play and wait until the player runs (exits naming any error)."""
+    w.load_trace(TRACE)
+    w.play_pause()
+    if not _pump_until(app, lambda: w.transport.player is not None or bool(w.errors), 600):
+        raise SystemExit("playback did not start")
+    if w.errors:
+        raise SystemExit(w.errors[-1])
+
+
 def rerender_stalls(app, runs: int, project: Path) -> tuple[list[float], list[float]]:
     """Max event-loop stall (ms) during each re-render (each a cache miss), and while only playing."""
     from composer_assist.app.edits import loc
@@ -113,12 +123,7 @@ def rerender_stalls(app, runs: int, project: Path) -> tuple[list[float], list[fl
 
     w = _window(app, OutputSettings(null=True))
     assert w.open_project(project)
-    w.load_trace(TRACE)
-    w.play_pause()
-    if not _pump_until(app, lambda: w.transport.player is not None or bool(w.errors), 600):
-        raise SystemExit("playback did not start")
-    if w.errors:
-        raise SystemExit(w.errors[-1])
+    _start_playing(app, w)
     stalls, idle = [], []
     path = ("night_chase", "calm", "pad")
     for run in range(runs):
@@ -142,12 +147,7 @@ def playback_underruns(app, duration: float, device: str | None, null: bool) -> 
 
     w = _window(app, OutputSettings(device=device, null=null))
     assert w.open_project(DEMO)
-    w.load_trace(TRACE)
-    w.play_pause()
-    if not _pump_until(app, lambda: w.transport.player is not None or bool(w.errors), 600):
-        raise SystemExit("playback did not start")
-    if w.errors:
-        raise SystemExit(w.errors[-1])
+    _start_playing(app, w)
     _pump_until(app, lambda: False, duration)
     st = w.transport.player.status
     out = st.output

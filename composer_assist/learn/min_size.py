@@ -19,6 +19,8 @@ import numpy as np
 
 from composer_assist.core.errors import FeedbackError
 
+from .cluster_arrays import take_clusters
+
 MIN_CLUSTER_SIZE = 50
 
 
@@ -116,12 +118,7 @@ def _merge(model: Any, victim: int) -> int:
     est = model.pipeline_[-1]
     n = model.n_clusters_
     keep = np.arange(n) != victim
-    names = ["weights_", "means_", "cluster_centers_", "_counts"]
-    if getattr(est, "covariance_type", "tied") != "tied":  # a tied covariance is shared, not per cluster
-        names += ["covariances_", "precisions_", "precisions_cholesky_"]
-    for name in names:
-        if hasattr(est, name):
-            setattr(est, name, getattr(est, name)[keep])
+    take_clusters(est, keep)
     if hasattr(est, "weights_"):
         est.weights_ = est.weights_ / est.weights_.sum()
     for param in ("n_components", "n_clusters"):

@@ -32,6 +32,7 @@ from composer_assist.core.errors import FeedbackError
 from composer_assist.learn.feedback_log import FeedbackLog
 
 from .catalog import VariantCatalog, default_catalog
+from .cluster_arrays import take_clusters
 from .features import (FEATURE_SCHEMA_VERSION, EventArrays, event_arrays, feature_names, listener_features)
 from .profiles import ClusterStats
 from .tables import log_posterior, normalise
@@ -273,12 +274,7 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         new_id = np.empty(k, np.int64)
         new_id[order] = np.arange(k)
         est = self.pipeline_[-1]
-        names = ["weights_", "means_", "cluster_centers_", "_counts"]
-        if getattr(est, "covariance_type", "tied") != "tied":  # a tied covariance is shared, not per cluster
-            names += ["covariances_", "precisions_", "precisions_cholesky_"]
-        for name in names:
-            if hasattr(est, name):
-                setattr(est, name, getattr(est, name)[order])
+        take_clusters(est, order)
         if hasattr(est, "labels_"):
             est.labels_ = new_id[est.labels_].astype(est.labels_.dtype)
         if hasattr(self, "labels_"):  # a loaded model has no labels (it holds no per-listener rows)
