@@ -115,6 +115,15 @@ def _dead_pid() -> int:
     return p.pid
 
 
+def _plugin_temp_files(root: Path) -> list[Path]:
+    """The plugin's temp files under the workers' folders; the pool sweeps stale folders meanwhile,
+    so one may vanish while it is listed."""
+    try:
+        return list(root.glob("*/plugin-*"))
+    except FileNotFoundError:
+        return []
+
+
 def test_temp_files_of_a_killed_worker_are_removed_and_stale_ones_swept(tmp_path):
     root = tmp_path / "wtmp"
     stale = root / str(_dead_pid())  # left by a worker whose pool was SIGKILLed
@@ -130,10 +139,10 @@ def test_temp_files_of_a_killed_worker_are_removed_and_stale_ones_swept(tmp_path
     t.start()
     try:
         deadline = time.monotonic() + 30
-        while not list(root.glob("*/plugin-*")):
+        while not (made := _plugin_temp_files(root)):
             assert time.monotonic() < deadline, "the plugin never made its temp file"
             time.sleep(0.05)
-        [made] = root.glob("*/plugin-*")
+        [made] = made
         worker = int(made.parent.name)  # the plugin's TMPDIR is its worker's own folder
         assert not stale.exists() and alive.exists()
         os.kill(worker, signal.SIGKILL)
