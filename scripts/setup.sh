@@ -25,6 +25,8 @@ if [ "$want_test" = 1 ]; then
   pkgs="$pkgs libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1"
   pkgs="$pkgs libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0"
   pkgs="$pkgs chromium ffmpeg"
+  # libopus encodes the web (Ogg/Opus) stems of `export --web`
+  pkgs="$pkgs libopus0"
   missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then

@@ -60,32 +60,32 @@ def nominal_intensity(variant: Variant) -> float:
 MIX_CHUNK = 1 << 16  # samples per step of a mix: the working set stays in cache
 
 
-def _add_scaled(dst: np.ndarray, src: np.ndarray, coef: float, tmp: np.ndarray) -> None:
-    """``dst += coef * src`` in float64 (the same values as converting ``src`` first), chunk by chunk."""
-    for s in range(0, src.shape[0], tmp.shape[0]):
-        e = min(src.shape[0], s + tmp.shape[0])
-        part = tmp[:e - s]
-        np.multiply(src[s:e], coef, out=part, dtype=np.float64)
-        dst[s:e] += part
-
-
 def _mix(variant: Variant, stems: Mapping[str, np.ndarray], intensity: float | None) -> np.ndarray | None:
-    """The variant's mix, each layer at fader, pan and (unless ``None``) the intensity law."""
-    out = None
-    tmp = np.empty(MIX_CHUNK)
+    """The variant's mix, each layer at fader, pan and (unless ``None``) the intensity law.
+
+    Float64, the same values as converting each layer first and adding them in order; built a
+    chunk at a time, every layer added while the chunk is in cache (one pass over memory).
+    """
+    if not any(layer.name in stems for layer in variant.layers):
+        return None
+    parts = []
     for layer in variant.layers:
         if layer.name not in stems:
             continue
-        a = np.asarray(stems[layer.name])
         gl, gr = layer_gains(layer.gain_db, layer.pan)
         g = 1.0 if intensity is None else float(layer_gain(intensity, layer.intensity[0], layer.intensity[1],
                                                            layer.fade))
-        if out is None:
-            out = np.zeros((2, max(np.asarray(s).shape[-1] for s in stems.values())))
-        if g == 0.0:
-            continue  # silent at this intensity (rendered audio is finite: adding 0 * it changes nothing)
-        _add_scaled(out[0], a[0], g * gl, tmp)
-        _add_scaled(out[1], a[1], g * gr, tmp)
+        if g != 0.0:  # silent at this intensity (rendered audio is finite: adding 0 * it changes nothing)
+            parts.append((np.asarray(stems[layer.name]), (g * gl, g * gr)))
+    out = np.zeros((2, max(np.asarray(s).shape[-1] for s in stems.values())))
+    tmp = np.empty(MIX_CHUNK)
+    for s in range(0, out.shape[1], MIX_CHUNK):
+        for ch in (0, 1):
+            for a, coef in parts:
+                e = min(a.shape[-1], s + MIX_CHUNK)
+                if e > s:
+                    np.multiply(a[ch, s:e], coef[ch], out=tmp[:e - s], dtype=np.float64)
+                    out[ch, s:e] += tmp[:e - s]
     return out
 
 

@@ -1,18 +1,18 @@
 """Encoding stems for a package: FLAC 24-bit (lossless, exact) and Ogg/Opus 48 kHz (browsers).
 
 FLAC: samples are quantised here to 24 bits (round(x * 2**23)), so decoding gives exactly
-q / 2**23 and two exports of the same stems are the same bytes.  Opus: ffmpeg's libopus with
-its bit-exact flags (libsndfile's Opus writer picks a random Ogg serial number, so its files
-differ run to run, and it is 3x slower); the OpusHead pre-skip and the final granule position
-make a conforming decoder return exactly the input's samples, at the input's positions.
+q / 2**23 and two exports of the same stems are the same bytes.  Opus: the same 24-bit values
+through libopus, in Ogg pages written here (``opus.py``; libsndfile's Opus writer picks a random
+Ogg serial number, so its files differ run to run, and it is 3x slower; ffmpeg costs half as much
+CPU again as the encoder itself); the OpusHead pre-skip and the final granule position make a
+conforming decoder return exactly the input's samples, at the input's positions.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 import struct
-import subprocess
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +20,11 @@ import numpy as np
 from composer_assist.core.errors import PackageError
 
 from .manifest import AudioFile
+from .opus import FRAME as OPUS_FRAME
+from .opus import RATE as OPUS_RATE
+from .opus import encode_packets, libopus_version, ogg_opus
 
 FULL_SCALE = 2 ** 23  # 24-bit
-OPUS_RATE = 48000
-OPUS_FRAME = 960  # 20 ms, ffmpeg's libopus default
 OPUS_BITRATE = 160_000
 OPUS_COMPLEXITY = 5  # of 0..10: libopus's quality/speed middle (export speed, benchmarks/export.py)
 
@@ -60,31 +61,22 @@ def write_flac(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFi
     return AudioFile(path=rel, codec="flac", bits=24)
 
 
-def ffmpeg_path() -> str:
-    exe = shutil.which("ffmpeg")
-    if exe is None:
-        raise PackageError("--web needs ffmpeg (with libopus) to encode the Opus stems: apt-get install ffmpeg")
-    return exe
-
-
 def write_opus(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
-    """Encode left-justified 24-bit (frames, 2) values at 48 kHz as Ogg/Opus, deterministically
-    (bit-exact ffmpeg): the same samples as the FLAC stem."""
+    """Encode left-justified 24-bit (frames, 2) values at 48 kHz as Ogg/Opus, deterministically:
+    the same samples as the FLAC stem (``opus.py``)."""
     if sample_rate != OPUS_RATE:
         raise PackageError(f"web stems are Opus at {OPUS_RATE} Hz; this project renders at {sample_rate} Hz")
     frames = int(q.shape[0])
-    cmd = [ffmpeg_path(), "-nostdin", "-v", "error", "-y", "-f", "s32le", "-ar", str(OPUS_RATE), "-ac", "2",
-           "-i", "pipe:0", "-c:a", "libopus", "-b:a", str(OPUS_BITRATE), "-compression_level",
-           str(OPUS_COMPLEXITY), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1",
-           "-f", "ogg", str(path)]
-    done = subprocess.run(cmd, input=memoryview(np.ascontiguousarray(q, dtype="<i4")).cast("B"),
-                          capture_output=True, check=False)
-    if done.returncode != 0:
-        last = (done.stderr.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
-        raise PackageError(f"{path.name}: ffmpeg could not encode Opus: {last}")
-    pre_skip, granule = opus_header_and_end(path.read_bytes(), path.name)
-    if granule - pre_skip != frames:
-        raise PackageError(f"{path.name}: Opus stream holds {granule - pre_skip} samples, expected {frames}")
+    # q / 2**31 in float32 is exact (24 significant bits, a power-of-two scale): the FLAC's values
+    audio = np.multiply(q, np.float32(2.0 ** -31), dtype=np.float32)
+    packets, pre_skip = encode_packets(audio, OPUS_BITRATE, OPUS_COMPLEXITY)
+    del audio
+    serial = zlib.crc32(rel.encode("utf-8"))  # fixed per file: the same bytes every export
+    data = ogg_opus(packets, pre_skip, frames, serial, libopus_version())
+    with open(path, "wb") as fh:
+        fh.write(data)
+    if opus_header_and_end(data, path.name) != (pre_skip, pre_skip + frames):
+        raise PackageError(f"{path.name}: Opus stream does not hold the {frames} samples it was given")
     padding = (-(frames + pre_skip)) % OPUS_FRAME
     return AudioFile(path=rel, codec="opus", bitrate=OPUS_BITRATE, pre_skip=pre_skip, padding=padding)
 
