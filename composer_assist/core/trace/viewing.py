@@ -33,8 +33,8 @@ class ViewingContext:
 
 
 def in_viewing(trace: Trace, whole: Trace, at: float | None = None, what: str = "at") -> Trace:
-    """``trace`` with its viewing context attached (``at`` None: the recording's end); ``at``
-    outside the recording is refused, naming ``what`` (the option that gave it)."""
+    """``trace`` itself, its viewing context set (``at`` None: the recording's end); an ``at``
+    outside the recording is refused, naming ``what`` (the option or field that gave it)."""
     where = whole.source or whole.name or "recording"
     at = whole.end if at is None else at
     try:
