@@ -66,12 +66,22 @@ def decision_log_json(result) -> dict[str, Any]:
         "settings": {"dwell_bars": a.dwell_bars, "hysteresis": a.hysteresis,
                      "intensity_slew": a.intensity_slew, "control_rate": a.control_rate,
                      "congruence_radius": a.congruence_radius,
-                     "calibrate": bool(result.track.read_valence is not None)},
+                     "calibrate": bool(result.track.read_valence is not None),
+                     "calibrated_by": _viewing_json(result)},
         "variants": [{"name": v.name, "valence": v.valence, "arousal": v.arousal, "tags": list(v.tags)}
                      for v in cue.variants],
         "quality": result.quality.to_json(),
         "entries": entries,
     }
+
+
+def _viewing_json(result) -> dict | None:
+    """The longer recording the viewer was calibrated by (``trace.viewing``), when it was."""
+    viewing = getattr(result.trace, "viewing", None)
+    if viewing is None or result.track.read_valence is None:
+        return None
+    whole = viewing.whole
+    return {"recording": whole.name or whole.source, "at": round(viewing.at, 6)}
 
 
 def write_decision_log(result, path: str | os.PathLike) -> None:

@@ -173,23 +173,26 @@ def _report(cue: Cue, trace: Any, mode: str, profile, config, duration, player: 
         schedule.changes = ref_changes  # for the figure: when the scene turned
     # Congruence is measured against the trace as read (interpolated) in both modes; calibrated,
     # against the calibration the mode makes (live: running statistics, causal).
-    q = _quality.compute_quality(cue, schedule, ref_changes, _live_calibrated(reference, cue) if mode == "live"
+    q = _quality.compute_quality(cue, schedule, ref_changes, _live_calibrated(reference, cue, trace) if mode == "live"
                                  else reference, audio, sr, stems, block)
     entries = list(schedule.log)
     entries += layer_entries(stems, player.mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
     return track, reference, q, entries
 
 
-def _live_calibrated(reference: ControlTrack, cue: Cue) -> ControlTrack:
-    """The reference with the curve as live mode calibrates it (causal), when it is calibrated."""
+def _live_calibrated(reference: ControlTrack, cue: Cue, trace: Any) -> ControlTrack:
+    """The reference with the curve as live mode calibrates it (causal, seeded by the trace's
+    viewing context when it has one), when it is calibrated."""
     if reference.read_valence is None:
         return reference
     from dataclasses import replace
 
     from composer_assist.playback.calibration import calibrate_running, cue_plane
+    from composer_assist.playback.policy import viewing_of
 
     plane = cue_plane(np.array([v.valence for v in cue.variants]), np.array([v.arousal for v in cue.variants]))
-    v, a = calibrate_running(reference.read_valence, reference.read_arousal, plane, reference.rate)
+    v, a = calibrate_running(reference.read_valence, reference.read_arousal, plane, reference.rate,
+                             viewing_of(trace))
     return replace(reference, valence=v, arousal=a)
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from composer_assist.playback.policy import DEFAULT_MODE, MODES
-from composer_assist.cli.trace_cmd import add_trace_input, trace_input
+from composer_assist.cli.trace_cmd import add_trace_input, add_viewing_input, trace_input, viewing_input
 from composer_assist.cli.render_cmd import positive_int
 
 
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-calibrate", action="store_true",
                    help="follow the trace as read: do not map the viewer's baseline and range onto the cue's "
                         "emotion plane (on by default; see docs/adaptive.md)")
+    add_viewing_input(p)
     p.add_argument("--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.add_argument("-o", "--out", required=True, help="output folder")
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None and not 0 < args.duration < float("inf"):
         raise TraceError(f"--duration must be a positive, finite number of seconds, got {args.duration:g}")
     out = prepare_out_dir(args.out)  # before any work: a bad -o costs nothing
-    trace = load_trace(args.trace, **trace_input(args))
+    trace = viewing_input(args, load_trace(args.trace, **trace_input(args)))
     profile = _listener_profile(args)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)

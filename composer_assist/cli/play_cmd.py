@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from composer_assist.cli.trace_cmd import add_trace_input, trace_input
+from composer_assist.cli.trace_cmd import add_trace_input, add_viewing_input, trace_input, viewing_input
 from composer_assist.cli.render_cmd import positive_int, positive_seconds
 
 
@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-calibrate", action="store_true",
                    help="follow the trace as read: do not map the viewer's baseline and range onto the cue's "
                         "emotion plane (on by default for --trace; see docs/adaptive.md)")
+    add_viewing_input(p)
     p.add_argument("--jobs", type=positive_int, default=2, help="stem render worker processes (default 2)")
     p.add_argument("--no-cache", action="store_true", help="re-render every stem")
     p.set_defaults(func=run)
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         project.cue(args.cue)
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
-    trace = load_trace(args.trace, **trace_input(args)) if args.trace else None
+    trace = viewing_input(args, load_trace(args.trace, **trace_input(args)) if args.trace else None)
     profile = profile_from_file(args.profiles, args.listener_cluster)
     settings = load_settings()  # the device and block size chosen once (also the app's)
     args.block = args.block or settings.block_size

@@ -43,6 +43,33 @@ def trace_input(args: argparse.Namespace) -> dict:
     return dict(scale=args.scale, time_key=args.time_key, item=args.item, pair=args.pair)
 
 
+def add_viewing_input(p: argparse.ArgumentParser) -> None:
+    """The options that calibrate a trace by a longer recording of the same viewer (adapt, play)."""
+    p.add_argument("--calibrate-from", metavar="RECORDING",
+                   help="a longer recording of the same viewer (read like --trace): calibration takes the "
+                        "viewer's baseline and range from it (planned: all of it; live: what was watched "
+                        "before the trace starts); see docs/adaptive.md")
+    p.add_argument("--calibrate-at", metavar="SECONDS",
+                   help="with --calibrate-from: where the trace starts in the recording, in the recording's "
+                        "own seconds (default: its end, i.e. it was all watched before the trace)")
+
+
+def viewing_input(args: argparse.Namespace, trace):
+    """``trace`` with the recording of ``add_viewing_input`` attached (checked against the others)."""
+    from composer_assist.core.errors import TraceError
+    from composer_assist.services.trace_sets import with_recording
+
+    if args.calibrate_from is None:
+        if args.calibrate_at is not None:
+            raise TraceError("--calibrate-at needs --calibrate-from (the recording it is a time in)")
+        return trace
+    if trace is None:
+        raise TraceError("--calibrate-from needs --trace (the recording calibrates a trace's viewer)")
+    if args.no_calibrate:
+        raise TraceError("--calibrate-from calibrates the viewer; it cannot go with --no-calibrate")
+    return with_recording(trace, args.calibrate_from, args.calibrate_at, **trace_input(args))
+
+
 def _add_reading(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="auto",
                    help="input format (default: detect from the content)")

@@ -28,7 +28,7 @@ from . import commands as C
 from .clock import CueClock
 from .commands import CommandQueue
 from .mixer import Mixer
-from .policy import LivePolicy, PolicyConfig, PolicyTick, TraceFeed, control_track
+from .policy import LivePolicy, PolicyConfig, PolicyTick, TraceFeed, control_track, viewing_of
 from .planned import schedule_planned
 from .schedule import Schedule, switch_event
 from .scheduler import LiveScheduler
@@ -173,7 +173,7 @@ class Player:
             self.mixer.reset(at, variant, self.schedule.intensity_at(at), pos, passes)
             self.mixer.load_events(self.schedule.events(self.stems, after=at - 1 if at else -1))
             return
-        policy = LivePolicy(self.cue, self.profile, self.config)
+        policy = LivePolicy(self.cue, self.profile, self.config, viewing_of(self.trace))
         feed = TraceFeed(self.trace) if self.trace is not None else None
         ctl = _Control(policy, None, feed)  # type: ignore[arg-type]
         self._control = ctl
@@ -280,7 +280,7 @@ class Player:
         t = self.mixer.t
         self.mixer.events = self.mixer.events[:self.mixer._ev_i]
         self.mixer.load_events([])
-        policy = LivePolicy(self.cue, self.profile, self.config)
+        policy = LivePolicy(self.cue, self.profile, self.config, viewing_of(self.trace))
         self._control = _Control(policy, None, TraceFeed(self.trace) if self.trace is not None else None)  # type: ignore[arg-type]
         if self._control.feed is not None:
             self._control.feed.seek(t / self.sample_rate)

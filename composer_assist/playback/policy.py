@@ -20,7 +20,7 @@ from composer_assist.core.errors import TraceError
 from composer_assist.core.project import Cue
 from composer_assist.core.profile import ClusterProfile
 
-from .calibration import RunningCalibration, calibrate_whole, cue_plane
+from .calibration import calibrate_whole, cue_plane, running_calibration, viewing_stats
 
 MODES = ("live", "planned")
 # A recorded trace is known whole, so by default transitions are planned to land when the scene turns.
@@ -38,7 +38,8 @@ class PolicyConfig:
     heart_rate_baseline_s: float = 30.0
     heart_rate_scale_bpm: float = 20.0
     # map the viewer's baseline and range onto the cue's plane (playback/calibration.py): live
-    # from running statistics, planned from the whole trace
+    # from running statistics, planned from the whole trace (or the whole viewing the trace is
+    # part of, ``trace.viewing``: live seeded with it up to the trace's start)
     calibrate: bool = False
 
 
@@ -133,7 +134,9 @@ class PolicyTick:
 class LivePolicy:
     """The live policy, stepped once per control tick with the emotion of that moment only."""
 
-    def __init__(self, cue: Cue, profile: ClusterProfile | None = None, config: PolicyConfig | None = None):
+    def __init__(self, cue: Cue, profile: ClusterProfile | None = None, config: PolicyConfig | None = None,
+                 viewing: Any = None):
+        """``viewing``: the trace's viewing context (``viewing_of``), which seeds the calibration."""
         self.cue, self.profile, self.cfg = cue, profile, config or PolicyConfig()
         self.rate = float(cue.adaptive.control_rate)
         self.alpha = smoothing_alpha(self.rate, self.cfg.smoothing_s)
@@ -144,7 +147,7 @@ class LivePolicy:
         self._hr_seen: list[float] = []  # heart-rate samples inside the baseline window
         self._hr_base: float | None = None
         self._jumped = False
-        self.calibration = (RunningCalibration(cue_plane(self.tv, self.ta), self.rate)
+        self.calibration = (running_calibration(cue_plane(self.tv, self.ta), self.rate, viewing)
                             if self.cfg.calibrate else None)
 
     def heart_rate_sample(self, t: float, bpm: float) -> None:
@@ -234,6 +237,11 @@ def control_ticks(trace, cue: Cue, duration: float | None = None) -> tuple[np.nd
     return np.arange(int(math.floor(total * rate + 1e-9)) + 1, dtype=np.float64) / rate, rel, t0
 
 
+def viewing_of(trace) -> Any:
+    """The longer viewing ``trace`` is part of (a ``core.trace.ViewingContext``), or None."""
+    return getattr(trace, "viewing", None)
+
+
 def heart_rate_of(trace) -> np.ndarray | None:
     channels = getattr(trace, "channels", {}) or {}
     for key in HEART_RATE_CHANNELS:
@@ -243,7 +251,7 @@ def heart_rate_of(trace) -> np.ndarray | None:
 
 
 def _live_track(trace, cue, profile, config, ticks, rel, t0) -> ControlTrack:
-    policy = LivePolicy(cue, profile, config)
+    policy = LivePolicy(cue, profile, config, viewing_of(trace))
     feed = TraceFeed(trace)
     rows = [feed.tick(policy, float(t)) for t in ticks.tolist()]
     col = lambda name: np.array([getattr(r, name) for r in rows])  # noqa: E731
@@ -305,8 +313,10 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
     a = np.interp(ticks, rel, np.asarray(trace.arousal, dtype=np.float64))
     read_v, read_a = v, a
     if cfg.calibrate:
+        viewing = viewing_of(trace)
         v, a = calibrate_whole(v, a, cue_plane(np.array([x.valence for x in cue.variants]),
-                                               np.array([x.arousal for x in cue.variants])))
+                                               np.array([x.arousal for x in cue.variants])),
+                               None if viewing is None else viewing_stats(viewing, rate))
     sv, sa = ema(ema(v, alpha), alpha, True), ema(ema(a, alpha), alpha, True)
     wv, wa = sv.copy(), sa.copy()
     n_var = len(cue.variants)

@@ -3,7 +3,9 @@
 A folder gives every trace file in it (``.csv``/``.json``, sorted; other files are skipped).  A
 studyforrest file (the whole film, one row per 2 s) with the film's ``music.tsv`` beside it is cut
 into the scenes the film scores (one trace per music cue of at least ``MIN_SCENE_S``, re-based to
-start at 0): the moments a soundtrack would adapt to, not two hours of one trace.  A trace met
+start at 0): the moments a soundtrack would adapt to, not two hours of one trace.  Each scene
+keeps the whole film as its viewing context (``Trace.viewing``), so viewer calibration knows the
+viewer over the film, not over 25 seconds of it (docs/adaptive.md#viewer-calibration).  A trace met
 twice (the same name and samples, e.g. a song converted to our CSV beside its original) counts once.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from composer_assist.core.errors import TraceError
-from composer_assist.core.trace import Trace, load_trace
+from composer_assist.core.trace import Trace, in_viewing, load_trace
 from composer_assist.core.trace.formats import detect_format
 
 TRACE_SUFFIXES = (".csv", ".json")
@@ -57,7 +59,8 @@ def _traces_of(path: Path, read: dict) -> list[Trace]:
 
 
 def film_scenes(film: Trace, music_tsv: str | os.PathLike, min_s: float = MIN_SCENE_S) -> list[Trace]:
-    """The film's trace cut at each music cue of ``music_tsv`` (onset, duration in seconds)."""
+    """The film's trace cut at each music cue of ``music_tsv`` (onset, duration in seconds), each
+    scene with the film as its viewing context."""
     out = []
     with open(music_tsv, newline="", encoding="utf-8") as fh:
         for i, row in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
@@ -67,7 +70,15 @@ def film_scenes(film: Trace, music_tsv: str | os.PathLike, min_s: float = MIN_SC
                 raise TraceError(f"{music_tsv}:{i}: onset and duration must be numbers") from None
             if length < min_s or onset >= film.end:
                 continue
-            scene = film.slice(onset, min(onset + length, film.end)).shifted(-onset)
+            scene = film.slice(onset, min(onset + length, film.end))
+            scene = in_viewing(scene.shifted(-scene.start), film, scene.start)
             scene.name = f"{film.name or 'film'} {onset:.0f}-{onset + length:.0f} s"
             out.append(scene)
     return out
+
+
+def with_recording(trace: Trace, recording: str | os.PathLike, at: float | None = None, **read: Any) -> Trace:
+    """``trace`` calibrated by a longer ``recording`` of the same viewer (read as ``load_trace``
+    with ``read``), ``trace`` starting ``at`` seconds into it (None: after all of it)."""
+    whole = load_trace(recording, **read)
+    return in_viewing(trace, whole, at, what="--calibrate-at")

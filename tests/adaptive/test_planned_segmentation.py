@@ -87,6 +87,9 @@ def test_the_segmentation_beats_the_greedy_choice_on_a_real_scene(demo_cue):
 
     scenes = film_scenes(load_trace(FILM), FILM.parent / "music.tsv")
     scene = next(s for s in scenes if s.name.endswith(" 6331-6365 s"))
+    # The curve calibrated by the scene alone, as measured when this was written (calibrated by the
+    # whole film, greedy already reaches 42 %, the segmentation 56 %: docs/adaptive.md).
+    scene.viewing = None
     greedy = choice_figures(demo_cue, scene, "greedy")
     optimal = choice_figures(demo_cue, scene, "optimal")
     assert optimal["congruence"] >= greedy["congruence"] + 0.2  # measured: 25 % -> 81 % of the time

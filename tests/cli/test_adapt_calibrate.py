@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from composer_assist.cli.main import main
 
 
@@ -22,3 +24,40 @@ def test_adapt_calibrates_by_default_and_reports_raw_congruence(tmp_path, root, 
     off = json.loads((tmp_path / "off" / "decisions.json").read_text())
     assert off["settings"]["calibrate"] is False and off["quality"]["raw_congruence"] is None
     assert "raw (the same" not in out
+
+
+def test_adapt_calibrates_by_a_longer_recording_of_the_viewer(tmp_path, root, realdata, capsys):
+    """The forrest excerpt calibrated by the whole film it was cut from (3540 s into it)."""
+    trace = root / "projects" / "traces" / "forrest_excerpt_3540-3780.csv"
+    film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
+    args = ["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace", str(trace),
+            "--duration", "20", "--calibrate-from", str(film), "--calibrate-at", "3540"]
+    assert main([*args, "-o", str(tmp_path / "film")]) == 0
+    capsys.readouterr()
+    log = json.loads((tmp_path / "film" / "decisions.json").read_text())
+    assert log["settings"]["calibrated_by"] == {"recording": "studyforrest ioats_2s_av_allchar", "at": 3540.0}
+    assert main([*args[:-4], "-o", str(tmp_path / "alone")]) == 0
+    alone = json.loads((tmp_path / "alone" / "decisions.json").read_text())
+    assert alone["settings"]["calibrated_by"] is None
+    # Calibrated by the film, not by its own four minutes: another curve, so other figures.
+    assert log["quality"] != alone["quality"]
+
+
+@pytest.mark.parametrize("cmd,extra,says", [
+    ("adapt", ["--calibrate-at", "10"], "--calibrate-at needs --calibrate-from"),
+    ("adapt", ["--calibrate-from", "FILM", "--calibrate-at", "99999"], "--calibrate-at 99999 s is outside"),
+    ("adapt", ["--calibrate-from", "FILM", "--calibrate-at", "soon"], "--calibrate-at 'soon': expected a number"),
+    ("adapt", ["--calibrate-from", "FILM", "--no-calibrate"], "cannot go with --no-calibrate"),
+    ("adapt", ["--calibrate-from", "missing.csv"], "missing.csv"),
+    ("play", ["--calibrate-from", "FILM"], "--calibrate-from needs --trace"),
+])
+def test_calibrate_from_bad_input_is_one_line_exit_2(cmd, extra, says, tmp_path, root, realdata, capsys):
+    film = str(realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv")
+    args = [cmd, str(root / "projects" / "demo"), "--cue", "night_chase", *[film if x == "FILM" else x for x in extra]]
+    if cmd == "adapt":
+        args += ["--trace", str(root / "projects" / "traces" / "calm_to_sad.csv"), "-o", str(tmp_path / "o")]
+    else:
+        args += ["--null"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1 and says in err, err

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from ..errors import TraceError
+
+if TYPE_CHECKING:
+    from .viewing import ViewingContext
 
 # A trace value may overshoot [-1, 1] by float rounding after rescaling; beyond this it is an error.
 _RANGE_TOL = 1e-6
@@ -72,6 +75,8 @@ class Trace:
     name: str = ""
     source: str = ""
     valid: np.ndarray | None = None
+    # the longer recording of the same viewer this trace is part of (viewing.py; None: none known)
+    viewing: ViewingContext | None = None
 
     def __post_init__(self) -> None:
         where = self.source or self.name or "trace"
@@ -161,9 +166,11 @@ class Trace:
     # ---- transforms (each returns a new Trace) ------------------------------------------
     def _with(self, times: np.ndarray, values: dict[str, np.ndarray],
               valid: np.ndarray | None) -> Trace:
+        # the same time base: a first row moved by a slice is watched that much later
+        viewing = None if self.viewing is None else self.viewing.moved(float(times[0] - self.times[0]))
         return Trace(times, values["valence"], values["arousal"],
                      {k: values[k] for k in self.channels}, name=self.name, source=self.source,
-                     valid=valid)
+                     valid=valid, viewing=viewing)
 
     def _all(self) -> dict[str, np.ndarray]:
         return {"valence": self.valence, "arousal": self.arousal, **self.channels}
@@ -230,7 +237,8 @@ class Trace:
         """The same trace with ``offset_s`` added to every time (e.g. -start to begin at 0)."""
         return Trace(self.times + float(offset_s), self.valence.copy(), self.arousal.copy(),
                      {k: v.copy() for k, v in self.channels.items()}, name=self.name,
-                     source=self.source, valid=None if self.valid is None else self.valid.copy())
+                     source=self.source, valid=None if self.valid is None else self.valid.copy(),
+                     viewing=self.viewing)  # the same rows, watched at the same moments
 
 
 def ema(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
