@@ -184,7 +184,7 @@ def constrained_oracle(cue: Cue, track: ControlTrack, sr: int) -> float:
     ta = np.array([v.arousal for v in cue.variants])
     d = np.hypot(track.valence[:, None] - tv[None, :], track.arousal[:, None] - ta[None, :])
     within = (d <= cue.adaptive.congruence_radius).astype(np.float64)
-    min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(track.rate))
+    min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(cue.adaptive.control_rate))
     return best_total(within, min_len) / track.times.size
 
 
