@@ -146,7 +146,9 @@ def _still_wanted(track: ControlTrack, sums: np.ndarray, sw: Switch, playing: in
 def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int | None = None) -> float:
     """When the viewer's curve as read (unsmoothed) moves over to ``new`` for the change committed at
     tick ``k``: the first tick of the run, holding ``k``, in which ``new`` is nearer than ``cur`` on
-    the raw curve (if it is not at ``k``, the next such tick before ``k_next``); else tick ``k``.
+    the raw curve; else tick ``k``.  A change committed before the curve gets there (a visit the
+    switch budget's spacing made start early) waits for the first tick before ``k_next`` at which
+    ``new`` is the nearest variant of all, else the first at which it is nearer than ``cur``.
 
     The zero-phase smoothing spreads a step backwards in time; this is where the curve itself turns.
     """
@@ -158,6 +160,9 @@ def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int 
             j -= 1
         return float(track.times[j])
     stop = track.times.size if k_next is None else k_next
+    nearest = np.flatnonzero(np.argmin(raw[k:stop], axis=1) == new)
+    if nearest.size:
+        return float(track.times[k + nearest[0]])
     later = np.flatnonzero(ahead[k:stop])
     return float(track.times[k + later[0]]) if later.size else float(track.times[k])
 

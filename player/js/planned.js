@@ -100,8 +100,9 @@ function stillWanted(track, sums, sw, playing, target, kNext, sr) {
 }
 
 /** When the curve as read (unsmoothed) moves over to `next` for the change committed at tick k:
- * the start of the run holding k in which `next` is nearer than `cur`, else the next such tick
- * before kNext, else tick k. */
+ * the start of the run holding k in which `next` is nearer than `cur`; for a change committed
+ * before the curve gets there (a visit the budget made start early), the first tick before kNext
+ * at which `next` is the nearest of all, else the first at which it is nearer than `cur`; else k. */
 export function curveMovesAt(track, cur, next, k, kNext = null) {
   const raw = (i) => track[i].rawScores || track[i].scores;
   const ahead = (i) => raw(i)[cur] - raw(i)[next] > 0;
@@ -111,6 +112,7 @@ export function curveMovesAt(track, cur, next, k, kNext = null) {
     return track[j].time;
   }
   const stop = kNext === null ? track.length : kNext;
+  for (let i = k; i < stop; i++) if (argminRow(raw(i)) === next) return track[i].time;
   for (let i = k; i < stop; i++) if (ahead(i)) return track[i].time;
   return track[k].time;
 }
