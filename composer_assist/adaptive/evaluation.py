@@ -150,7 +150,10 @@ def _ahead_over(planned, bar_s: float) -> float | None:
     worst = -math.inf
     for s in planned.schedule.switches:
         t_sw = s.sample / sr
-        k = int(np.searchsorted(tr.times, t_sw))
+        # A late switch (held by the dwell or the switch budget) answers the change it was planned
+        # for, not the next time the curve comes back to its target.
+        t_from = t_sw if s.change_at is None else min(t_sw, s.change_at)
+        k = int(np.searchsorted(tr.times, t_from))
         ahead = np.nonzero(nearest[k:] == s.target)[0]
         if not ahead.size or tr.times[k + ahead[0]] - t_sw > SEARCH_S:
             continue

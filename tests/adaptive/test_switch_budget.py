@@ -138,3 +138,22 @@ def test_evaluate_shows_the_constrained_oracle():
     text = format_table(rows, 0.5)
     assert "sw/60s" in text and "eng/co" in text and "info  planned: engine / constrained oracle" in text
     assert "switches per minute <= 2 on every trace (the most in any 60 s" in text
+
+
+def test_a_switch_the_budget_made_late_is_not_counted_as_ahead_of_the_curve():
+    from types import SimpleNamespace
+
+    from composer_assist.adaptive.evaluation import _ahead_over
+    from composer_assist.playback.schedule import Switch
+
+    cue = _cue(1)
+    t = np.arange(0.0, 40.0, 0.1)
+    # The viewer visits sad (index 3) from 10 s to 12 s, is back at calm, and comes to sad again at 30 s.
+    sad = ((t >= 10) & (t < 12)) | (t >= 30)
+    track = SimpleNamespace(times=t, valence=np.where(sad, -0.6, 0.6), arousal=np.full(t.shape, -0.6))
+    # The switch for the visit at 10 s, held by the budget until 13 s (late).
+    late = Switch(13 * SR, SR // 2, 0, 3, cue.transitions[0] if cue.transitions else None, 0, 0, 0, 10.0,
+                  change_at=10.0)
+    planned = SimpleNamespace(track=track, sample_rate=SR, cue=cue, schedule=SimpleNamespace(switches=[late]))
+    # Before: dated against the return to sad at 30 s, 17 s later: "ahead" by 17 - 0.5 - 2 s.
+    assert _ahead_over(planned, 2.0) <= 0
