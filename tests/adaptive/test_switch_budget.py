@@ -148,12 +148,26 @@ def test_a_switch_the_budget_made_late_is_not_counted_as_ahead_of_the_curve():
 
     cue = _cue(1)
     t = np.arange(0.0, 40.0, 0.1)
-    # The viewer visits sad (index 3) from 10 s to 12 s, is back at calm, and comes to sad again at 30 s.
-    sad = ((t >= 10) & (t < 12)) | (t >= 30)
-    track = SimpleNamespace(times=t, valence=np.where(sad, -0.6, 0.6), arousal=np.full(t.shape, -0.6))
+    # The viewer visits sad (index 3) from 10 s to 12 s, sits a little nearer calm until 20 s, jumps
+    # to calm and glides back to sad by 30 s (sad the nearest again from 25 s).
+    v = np.where(t < 10, 0.6, np.where(t < 12, -0.6, 0.05))
+    v = np.where(t >= 20, np.clip(0.6 - 0.12 * (t - 20), -0.6, 0.6), v)
+    track = SimpleNamespace(times=t, valence=v, arousal=np.full(t.shape, -0.6))
     # The switch for the visit at 10 s, held by the budget until 13 s (late).
     late = Switch(13 * SR, SR // 2, 0, 3, cue.transitions[0] if cue.transitions else None, 0, 0, 0, 10.0,
                   change_at=10.0)
     planned = SimpleNamespace(track=track, sample_rate=SR, cue=cue, schedule=SimpleNamespace(switches=[late]))
-    # Before: dated against the return to sad at 30 s, 17 s later: "ahead" by 17 - 0.5 - 2 s.
+    # Before: dated against the glide back from 20 s, 7 s after the switch: "ahead" by 7 - 0.5 - 2 s.
     assert _ahead_over(planned, 2.0) <= 0
+
+
+def test_a_change_the_budget_made_early_waits_for_its_target_to_be_the_nearest():
+    from types import SimpleNamespace
+
+    from composer_assist.playback.planned import curve_moves_at
+
+    # Variants 0 (playing), 1, 2 (the change's target): 2 is nearer than 0 from tick 5, the nearest from 8.
+    raw = np.array([[0.1, 0.5, 0.9]] * 5 + [[0.6, 0.2, 0.5]] * 3 + [[0.9, 0.5, 0.1]] * 4)
+    track = SimpleNamespace(times=np.arange(12) / 10.0, raw_scores=raw, scores=raw)
+    assert curve_moves_at(track, 0, 2, 2) == 0.8  # before: 0.5, where the curve was still nearest 1
+    assert curve_moves_at(track, 0, 2, 6) == 0.5  # a change on the move: the run it is in, as before
