@@ -3,9 +3,10 @@
 Per trace and mode: congruence at the radius (calibrated when the engine calibrates the viewer,
 else as read), the oracle (the best any variant choice could do) and the engine's share of it,
 the constrained oracle (the best a sequence keeping the dwell and the switch budget could do) and
-the engine's share of that, switches per minute and the most in any 60 s, A -> B -> A returns within ``RETURN_WINDOW_S``, how far planned mode leads
-live and the curve as read, the loudness jump at each transition less the composer's deliberate
-offsets, the peak sample and the click excess.  ``summarise`` checks them against ``TARGETS``.
+the engine's share of that, switches per minute and the most in any 60 s (what the switch target
+is judged on), A -> B -> A returns within ``RETURN_WINDOW_S``, how far planned mode leads live and
+the curve as read, the loudness jump at each transition less the composer's deliberate offsets,
+the peak sample and the click excess.  ``summarise`` checks them against ``TARGETS``.
 """
 
 from __future__ import annotations
@@ -260,7 +261,8 @@ def constrained_lines(rows: list[TraceEval]) -> list[str]:
             out.append(f"  info  {mode}: engine / constrained oracle (dwell + switch budget): median "
                        f"{float(np.median(shares)):.0%}, lowest {min(shares):.0%}, "
                        f"{sum(s < TARGETS.oracle_share for s in shares)} traces under {TARGETS.oracle_share:.0%}; "
-                       f"the budget and dwell cost the oracle up to {max(gaps):.0%} (median {float(np.median(gaps)):.0%})")
+                       f"the budget and dwell cost the oracle up to {max(gaps):.0%} "
+                       f"(median {float(np.median(gaps)):.0%})")
     return out
 
 
