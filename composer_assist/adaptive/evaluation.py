@@ -239,7 +239,8 @@ def summarise(rows: list[TraceEval], t: Targets = TARGETS) -> list[tuple[str, st
         mean = max(r.switches_per_minute for r in rs)
         out.append((f"{mode}: switches per minute <= {t.switches_per_minute:g} on every trace (the most in any "
                     f"60 s; a trace under a minute: its count)",
-                    f"highest {top} in 60 s (highest average {mean:.2f} per minute)", top <= t.switches_per_minute))
+                    f"highest {top} in 60 s (highest average {mean:.2f} per minute)",
+                    top <= t.switches_per_minute))
         ret = sum(r.returns for r in rs)
         every = sum(r.all_returns for r in rs)
         out.append((f"{mode}: A->B->A returns after a change shorter than the dwell = {t.returns}",

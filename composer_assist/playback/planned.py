@@ -70,8 +70,9 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
                       f"over {names[playing]} until the next change; the switch is cancelled", frm=playing,
                       to=target)
             continue
+        held_by = _held_by(lower, held_until, budget_until)
         bld.switch_entry(track.tick(k), best, "switch", "planned",
-                         _detail(names, playing, target, c, best, late, _held_by(lower, held_until, budget_until), sr))
+                         _detail(names, playing, target, c, best, late, held_by, sr))
         sched.switches.append(best)
         bld.head.move(best)
         playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival
@@ -92,7 +93,8 @@ def _hold_logger(bld: Builder, track: ControlTrack, dwell_s: float) -> Callable[
                     f"(shorter than the dwell of {dwell_s:.2f} s): not followed")
         elif reason == "budget":
             text = (f"{names[best]} within the radius for only {value:.2f} s while {names[cur]} is not "
-                    f"(shorter than the switch budget's spacing of {budget_spacing_s(bld.cue):.2f} s): not followed")
+                    f"(shorter than the switch budget's spacing of {budget_spacing_s(bld.cue):.2f} s): "
+                    f"not followed")
         else:
             text = (f"{names[best]} within the radius for {value:.2f} s while {names[cur]} is not: "
                     f"following it gains less than the switch cost ({SWITCH_PENALTY_S:g} s within the radius "
@@ -230,7 +232,8 @@ def chosen_changes(track: ControlTrack, gain: np.ndarray, start: int, dwell_s: f
 
 
 def _report_holds(track: ControlTrack, gain: np.ndarray, visits: list[tuple[int, int]], dwell_s: float,
-                  radius: float, on_hold: Callable[[int, str, int, int, float], None], spacing_s: float = 0.0) -> None:
+                  radius: float, on_hold: Callable[[int, str, int, int, float], None],
+                  spacing_s: float = 0.0) -> None:
     n = gain.shape[0]
     chosen = np.zeros(n, dtype=np.int64)
     for k, v in visits:

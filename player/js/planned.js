@@ -1,12 +1,15 @@
 // Planned scheduling (scene-curve mode): the whole curve is known, so the visit sequence is the
 // optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
-// per switch, every visit at least the dwell and the switch budget's spacing), and each switch leaves on the latest legal
-// boundary whose crossfade has completed when the scene turns, but never more than its fade and
-// one bar before the curve as read moves towards the new variant.  A port of
+// per switch, every visit at least the dwell and the switch budget's spacing), and each switch
+// leaves on the latest legal boundary whose crossfade has completed when the scene turns (and
+// the budget's spacing after the previous one), but never more than its fade and one bar before
+// the curve as read moves towards the new variant.  A port of
 // composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
-import { Builder, IntensityTargets, budgetSpacingS, budgetSpacingSamples, dwellEnd, dwellSamples } from './schedule.js';
+import {
+  Builder, IntensityTargets, budgetSpacingS, budgetSpacingSamples, dwellEnd, dwellSamples,
+} from './schedule.js';
 import { SWITCH_PENALTY_S, bestSequence, gainSums, tickGain } from './segmentation.js';
 
 const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);

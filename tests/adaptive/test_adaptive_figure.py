@@ -20,7 +20,7 @@ SR = 48000
 def result():
     rule = TransitionRule(leave="bar", enter="same", fade_beats=1.0, stinger="hit")
     cue = synthetic_cue(n_variants=4, n_layers=2, bars=2, rule=rule,
-                        adaptive=AdaptiveSettings(max_switches_per_minute=0))  # switch often: many marks  # 4 s loop at 120 BPM
+                        adaptive=AdaptiveSettings(max_switches_per_minute=0))  # 4 s loop at 120 BPM, many marks
     cue.stingers = [Layer(name="hit", instrument=PluginRef("pad"))]
     hit = np.zeros((2, SR // 2), np.float32)
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR), stingers={"hit": hit})

@@ -16,7 +16,8 @@ SR = 48000
 
 
 def _pair(trace: Trace, amplitude: float = 0.1, budget: int = 2):
-    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4, adaptive=AdaptiveSettings(max_switches_per_minute=budget))
+    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4,
+                        adaptive=AdaptiveSettings(max_switches_per_minute=budget))
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR, amplitude=amplitude))
     project = Project("p", cues=[cue])
     return [run_adaptive(project, cue.name, trace, mode=m, render=stems) for m in ("live", "planned")]

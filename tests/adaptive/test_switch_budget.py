@@ -28,7 +28,8 @@ MINUTE = 60 * SR
 
 def _cue(budget: int):
     # 120 bpm, 4/4: the dwell of 2 bars is 4 s, so without a budget a swing every 5 s is followed.
-    return synthetic_cue(n_variants=4, n_layers=1, bars=8, adaptive=AdaptiveSettings(max_switches_per_minute=budget))
+    return synthetic_cue(n_variants=4, n_layers=1, bars=8,
+                         adaptive=AdaptiveSettings(max_switches_per_minute=budget))
 
 
 def _swing(period_s: float = 5.0, minutes: float = 3.0) -> Trace:

@@ -15,9 +15,8 @@ from ..fields import Fields
 from ..midi import read_midi
 from ..timing import Meter, TempoMap, TempoPoint
 from .model import (ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, MAX_BARS, MAX_BEATS, MAX_CUE_SECONDS,
-                    MAX_DWELL_BARS, MAX_FADE_BEATS, MAX_METER_NUMERATOR, MAX_SWITCHES_PER_MINUTE, METER_DENOMINATORS,
-                    SAMPLE_RATES,
-                    SCHEMA_VERSION, TEMPO_RANGE, AdaptiveSettings, Clip, Cue, Layer, Marker, Note, PluginRef,
+                    MAX_DWELL_BARS, MAX_FADE_BEATS, MAX_METER_NUMERATOR, MAX_SWITCHES_PER_MINUTE,
+                    METER_DENOMINATORS, SAMPLE_RATES, SCHEMA_VERSION, TEMPO_RANGE, AdaptiveSettings, Clip, Cue, Layer, Marker, Note, PluginRef,
                     Project, TransitionRule, Variant)
 
 
