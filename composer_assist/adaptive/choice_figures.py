@@ -8,6 +8,7 @@ from typing import Any
 
 from composer_assist.core.project import Cue
 from composer_assist.playback.clock import CueClock
+from composer_assist.playback.budget import budget_spacing_s
 from composer_assist.playback.planned import chosen_changes, planned_gain, schedule_planned
 from composer_assist.playback.schedule import dwell_samples
 from composer_assist.playback.policy import PolicyConfig, control_track
@@ -34,7 +35,8 @@ def film_timing(cue: Cue, trace: Any, sample_rate: int = 48000) -> tuple[float, 
     clock = CueClock(cue, sample_rate)
     gain = planned_gain(cue, track)
     t = time.perf_counter()
-    chosen_changes(track, gain, 0, dwell_samples(cue, sample_rate) / sample_rate, cue.adaptive.congruence_radius)
+    chosen_changes(track, gain, 0, dwell_samples(cue, sample_rate) / sample_rate, cue.adaptive.congruence_radius,
+                   spacing_s=budget_spacing_s(cue))
     choice = time.perf_counter() - t
     t = time.perf_counter()
     schedule_planned(cue, clock, track)

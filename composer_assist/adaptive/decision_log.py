@@ -66,6 +66,7 @@ def decision_log_json(result) -> dict[str, Any]:
         "settings": {"dwell_bars": a.dwell_bars, "hysteresis": a.hysteresis,
                      "intensity_slew": a.intensity_slew, "control_rate": a.control_rate,
                      "congruence_radius": a.congruence_radius,
+                     "max_switches_per_minute": a.max_switches_per_minute,
                      "calibrate": bool(result.track.read_valence is not None),
                      "calibrated_by": _viewing_json(result)},
         "variants": [{"name": v.name, "valence": v.valence, "arousal": v.arousal, "tags": list(v.tags)}

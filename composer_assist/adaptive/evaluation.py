@@ -2,9 +2,11 @@
 
 Per trace and mode: congruence at the radius (calibrated when the engine calibrates the viewer,
 else as read), the oracle (the best any variant choice could do) and the engine's share of it,
-switches per minute, A -> B -> A returns within ``RETURN_WINDOW_S``, how far planned mode leads
-live and the curve as read, the loudness jump at each transition less the composer's deliberate
-offsets, the peak sample and the click excess.  ``summarise`` checks them against ``TARGETS``.
+the constrained oracle (the best a sequence keeping the dwell and the switch budget could do) and
+the engine's share of that, switches per minute and the most in any 60 s (what the switch target
+is judged on), A -> B -> A returns within ``RETURN_WINDOW_S``, how far planned mode leads live and
+the curve as read, the loudness jump at each transition less the composer's deliberate offsets,
+the peak sample and the click excess.  ``summarise`` checks them against ``TARGETS``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ SEARCH_S = 20.0  # how far a planned switch is matched to a live one, or to the 
 class Targets:
     median_congruence: float = 0.80
     oracle_share: float = 0.90
-    switches_per_minute: float = 2.0
+    switches_per_minute: float = 2.0  # judged on the most switches in any 60 s (a shorter trace: all)
     returns: int = 0
     planned_lead_bars: float = 1.0  # planned ahead of live, at least (median over matched steps)
     ahead_extra_bars: float = 1.0  # planned ahead of the curve as read, at most fade + this
@@ -58,10 +60,18 @@ class TraceEval:
     peak: float = 0.0
     click_excess: float = 0.0
     failures: list[str] = field(default_factory=list)
+    max_switches_window: int = 0  # the most switches starting in any 60 s (a shorter trace: its count)
+    constrained_oracle: float | None = None  # the best keeping the dwell and the switch budget
 
     @property
     def oracle_share(self) -> float | None:
         return None if not self.oracle else self.congruence / self.oracle
+
+    @property
+    def constrained_share(self) -> float | None:
+        """The engine's share of the constrained oracle: below 1 the engine is short, while the
+        gap between the two oracles is what the budget (and the dwell) costs."""
+        return None if not self.constrained_oracle else self.congruence / self.constrained_oracle
 
 
 def evaluate_pair(live, planned, radius: float) -> list[TraceEval]:
@@ -84,7 +94,8 @@ def _row(result) -> TraceEval:
         trace=getattr(result.trace, "name", "") or "trace", mode=result.mode, duration_s=q.duration_s,
         congruence=q.congruence, calibrated=raw is not None,
         raw_congruence=q.congruence if raw is None else raw, oracle=q.oracle_congruence,
-        switches_per_minute=q.switches_per_minute, returns=count_returns(result, short=True),
+        switches_per_minute=q.switches_per_minute, max_switches_window=getattr(q, "max_switches_window", 0),
+        constrained_oracle=getattr(q, "constrained_oracle", None), returns=count_returns(result, short=True),
         all_returns=count_returns(result),
         loudness_jump=_worst_step(result), music_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
         click_excess=q.click_excess)
@@ -140,7 +151,10 @@ def _ahead_over(planned, bar_s: float) -> float | None:
     worst = -math.inf
     for s in planned.schedule.switches:
         t_sw = s.sample / sr
-        k = int(np.searchsorted(tr.times, t_sw))
+        # A late switch (held by the dwell or the switch budget) answers the change it was planned
+        # for, not the next time the curve comes back to its target.
+        t_from = t_sw if s.change_at is None else min(t_sw, s.change_at)
+        k = int(np.searchsorted(tr.times, t_from))
         ahead = np.nonzero(nearest[k:] == s.target)[0]
         if not ahead.size or tr.times[k + ahead[0]] - t_sw > SEARCH_S:
             continue
@@ -189,7 +203,7 @@ def _failures(r: TraceEval, t: Targets = TARGETS) -> list[str]:
     out = []
     if r.oracle_share is not None and r.oracle_share < t.oracle_share:
         out.append("oracle")
-    if r.switches_per_minute > t.switches_per_minute:
+    if r.max_switches_window > t.switches_per_minute:
         out.append("switches")
     if r.returns > t.returns:
         out.append("returns")
@@ -221,8 +235,11 @@ def summarise(rows: list[TraceEval], t: Targets = TARGETS) -> list[tuple[str, st
         low = min(shares) if shares else 1.0
         out.append((f"{mode}: engine >= {t.oracle_share:.0%} of the oracle on every trace",
                      f"lowest {low:.0%}, {sum(s < t.oracle_share for s in shares)} traces under", low >= t.oracle_share))
-        top = max(r.switches_per_minute for r in rs)
-        out.append((f"{mode}: switches per minute <= {t.switches_per_minute:g} on every trace", f"highest {top:.2f}",
+        top = max(r.max_switches_window for r in rs)
+        mean = max(r.switches_per_minute for r in rs)
+        out.append((f"{mode}: switches per minute <= {t.switches_per_minute:g} on every trace (the most in any "
+                    f"60 s; a trace under a minute: its count)",
+                    f"highest {top} in 60 s (highest average {mean:.2f} per minute)",
                     top <= t.switches_per_minute))
         ret = sum(r.returns for r in rs)
         every = sum(r.all_returns for r in rs)
@@ -230,6 +247,23 @@ def summarise(rows: list[TraceEval], t: Targets = TARGETS) -> list[tuple[str, st
                     f"{ret} ({every} returns within {RETURN_WINDOW_S:g} s in all)", ret <= t.returns))
     out.extend(_planned_targets([r for r in rows if r.mode == "planned"], t))
     out.extend(_sound_targets(rows, t))
+    return out
+
+
+def constrained_lines(rows: list[TraceEval]) -> list[str]:
+    """Not a target, information: the engine against the best a sequence keeping the dwell and the
+    switch budget could do, so a composer sees whether the engine or the budget is short."""
+    out = []
+    for mode in ("live", "planned"):
+        shares = [r.constrained_share for r in rows if r.mode == mode and r.constrained_share is not None]
+        gaps = [r.oracle - r.constrained_oracle for r in rows
+                if r.mode == mode and r.oracle is not None and r.constrained_oracle is not None]
+        if shares:
+            out.append(f"  info  {mode}: engine / constrained oracle (dwell + switch budget): median "
+                       f"{float(np.median(shares)):.0%}, lowest {min(shares):.0%}, "
+                       f"{sum(s < TARGETS.oracle_share for s in shares)} traces under {TARGETS.oracle_share:.0%}; "
+                       f"the budget and dwell cost the oracle up to {max(gaps):.0%} "
+                       f"(median {float(np.median(gaps)):.0%})")
     return out
 
 
@@ -274,20 +308,25 @@ def format_table(rows: list[TraceEval], radius: float) -> str:
     """One line per trace and mode, then the summary against the targets."""
     w = min(48, max([5] + [len(r.trace) for r in rows]))
     head = (f"{'trace':<{w}} {'mode':<7} {'dur s':>6} {'cong':>5} {'raw':>5} {'oracle':>6} {'eng/or':>6} "
-            f"{'sw/min':>6} {'ret':>5} {'lead bar':>8} {'ahead s':>7} {'LU':>5} {'heard':>5} {'peak dB':>7} {'click':>7}  fails")
+            f"{'c-orac':>6} {'eng/co':>6} {'sw/min':>6} {'sw/60s':>6} {'ret':>5} {'lead bar':>8} {'ahead s':>7} {'LU':>5} {'heard':>5} {'peak dB':>7} {'click':>7}  fails")
     lines = [f"congruence at radius {radius:g}; cong = calibrated where the engine calibrates, raw = as read; "
-             "ret = A->B->A returns after a change shorter than the dwell / all within 15 s; "
+             "c-orac = the best keeping the dwell and the switch budget, eng/co = the engine's share of it; "
+             "sw/min = average, sw/60s = most in any 60 s (the target is judged on it; a trace under a minute: "
+             "its count); ret = A->B->A returns after a change shorter than the dwell / all within 15 s; "
              "lead = planned over live (bars); ahead = planned start before the curve moves, beyond fade + 1 bar; "
              "LU = level step, entering vs leaving variant over the same 3 s; heard = short-term after - before",
              head, "-" * len(head)]
     for r in rows:
         lines.append(
             f"{r.trace[:w]:<{w}} {r.mode:<7} {r.duration_s:>6.0f} {r.congruence:>5.0%} {r.raw_congruence:>5.0%} "
-            f"{_opt(r.oracle, '>6.0%')} {_opt(r.oracle_share, '>6.0%')} {r.switches_per_minute:>6.2f} {f'{r.returns}/{r.all_returns}':>5} "
+            f"{_opt(r.oracle, '>6.0%')} {_opt(r.oracle_share, '>6.0%')} {_opt(r.constrained_oracle, '>6.0%')} "
+            f"{_opt(r.constrained_share, '>6.0%')} {r.switches_per_minute:>6.2f} {r.max_switches_window:>6d} "
+            f"{f'{r.returns}/{r.all_returns}':>5} "
             f"{_opt(r.lead_bars, '>8.2f')} {_opt(r.ahead_over, '>+7.2f')} {_opt(r.loudness_jump, '>5.2f')} {_opt(r.music_jump, '>5.2f')} "
             f"{_dbfs(r.peak):>7.1f} {r.click_excess:>7.4f}  {','.join(r.failures) or 'ok'}")
     lines += ["", f"summary over {sum(r.mode == 'live' for r in rows)} traces, "
               f"{sum(r.duration_s for r in rows if r.mode == 'live') / 60:.1f} min:"]
     for target, value, ok in summarise(rows):
         lines.append(f"  {'ok  ' if ok else 'FAIL'}  {target}: {value}")
+    lines += constrained_lines(rows)
     return "\n".join(lines)

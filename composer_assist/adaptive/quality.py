@@ -9,8 +9,10 @@ import numpy as np
 
 from composer_assist.core.project import Cue
 
+from composer_assist.playback.budget import BUDGET_WINDOW_S, budget_spacing_s, max_in_window, min_visit_ticks
 from composer_assist.playback.policy import ControlTrack
-from composer_assist.playback.schedule import Schedule
+from composer_assist.playback.schedule import Schedule, dwell_samples
+from composer_assist.playback.segmentation import best_total
 
 from .clicks import CLICK_WINDOW_S, click_excess
 from .returns import return_events
@@ -49,6 +51,12 @@ class Quality:
     # with viewer calibration (playback/calibration.py) ``congruence`` is against the calibrated
     # curve and this against the curve as read (the same music); None when not calibrated
     raw_congruence: float | None = None
+    # the most switches starting in any 60 s of the output (all of them in a shorter render): what
+    # the switch budget (adaptive.max_switches_per_minute) bounds
+    max_switches_window: int = 0
+    # the best congruence any variant sequence keeping the dwell and the switch budget could reach
+    # (exact, playback.segmentation.best_total); the oracle above is free to switch every tick
+    constrained_oracle: float | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -85,8 +93,6 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
     lags, missed = _lags(schedule.mode, sw, reference, sr)
     jumps = _loudness_jumps(sw, audio, sr)
-    from composer_assist.playback.schedule import dwell_samples
-
     events = return_events(sw, [v.name for v in cue.variants], track, dwell_samples(cue, sr) / sr, sr)
     return Quality(
         mode=schedule.mode, duration_s=duration, switches=len(sw),
@@ -99,7 +105,9 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags,
         oracle_congruence=_oracle_congruence(cue, track), congruence_radius=float(cue.adaptive.congruence_radius),
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
-        raw_congruence=_raw_congruence(cue, schedule, track, sr))
+        raw_congruence=_raw_congruence(cue, schedule, track, sr),
+        max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
+        constrained_oracle=constrained_oracle(cue, track, sr))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> tuple[list[float], int]:
@@ -166,6 +174,20 @@ def _oracle_congruence(cue: Cue, track: ControlTrack) -> float:
     return float(np.mean(within_any(track.valence, track.arousal, tv, ta, cue.adaptive.congruence_radius)))
 
 
+def constrained_oracle(cue: Cue, track: ControlTrack, sr: int) -> float:
+    """Share of ticks the best variant sequence keeping the dwell (at the opening tempo) and the
+    switch budget's spacing has some variant within the radius: an exact DP (no switch penalty,
+    any opening variant) on the curve ``congruence`` is measured on."""
+    if not track.times.size:
+        return 0.0
+    tv = np.array([v.valence for v in cue.variants])
+    ta = np.array([v.arousal for v in cue.variants])
+    d = np.hypot(track.valence[:, None] - tv[None, :], track.arousal[:, None] - ta[None, :])
+    within = (d <= cue.adaptive.congruence_radius).astype(np.float64)
+    min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(cue.adaptive.control_rate))
+    return best_total(within, min_len) / track.times.size
+
+
 def _largest_step(sw: list, audio, sr: int) -> float:
     """The largest sample step within a few ms of every switch point and fade end."""
     w = max(1, int(CLICK_WINDOW_S * sr))
@@ -214,7 +236,10 @@ def _congruence_line(q: Quality) -> str:
     radius = "" if q.congruence_radius is None else f" within radius {q.congruence_radius:g}"
     line = f"{q.congruence:.0%} of the time the playing variant is{radius} of the trace"
     if q.oracle_congruence is not None:
-        line += f" (the best any variant choice could do: {q.oracle_congruence:.0%})"
+        line += f" (the best any variant choice could do: {q.oracle_congruence:.0%}"
+        if q.constrained_oracle is not None:
+            line += f"; keeping the dwell and the switch budget: {q.constrained_oracle:.0%}"
+        line += ")"
     if q.raw_congruence is not None:
         line = (f"calibrated {line}; raw (the same music against the trace as read, uncalibrated) "
                 f"{q.raw_congruence:.0%}")
@@ -232,7 +257,8 @@ def format_quality(q: Quality) -> str:
     return "\n".join([
         f"mode                 {q.mode}",
         f"length               {q.duration_s:.1f} s",
-        f"switches             {q.switches} ({q.switches_per_minute:.2f} per minute)",
+        f"switches             {q.switches} ({q.switches_per_minute:.2f} per minute, at most "
+        f"{q.max_switches_window} in any 60 s)",
         f"lag to emotion       {lag}",
         f"congruence           {_congruence_line(q)}",
         f"click check          largest step at a transition {q.max_discontinuity:.4f}; beyond the "

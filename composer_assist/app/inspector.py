@@ -47,13 +47,23 @@ class RangeFields(QWidget):
 
 
 class CuePage(QWidget):
-    def __init__(self) -> None:
+    """What the cue is, and its switch budget (the adaptive setting a composer reaches for most)."""
+
+    def __init__(self, commit: Callable[[str, Any], None]) -> None:
         super().__init__()
         self.title = QLabel()
         self.title.setWordWrap(True)
         box = QVBoxLayout(self)
         box.addWidget(self.title)
+        # Switches that may start in any 60 s of music; 0 lifts the budget.
+        self.budget = NumberField(0, 60, 0, "a minute", 1)
+        self.budget.setToolTip("At most this many switches start in any 60 s of music (0: no limit); "
+                               "a manual override is exempt")
+        form = QFormLayout()
+        form.addRow("Switch budget", self.budget)
+        box.addLayout(form)
         box.addStretch(1)
+        self.budget.committed.connect(lambda v: commit("adaptive.max_switches_per_minute", int(round(v))))
 
     def show(self, cue: Any) -> None:  # noqa: A003 - a page shows one object
         loop = cue.loop_beats
@@ -61,6 +71,7 @@ class CuePage(QWidget):
             f"<b>Cue {cue.name}</b><br>{cue.length_bars} bars of {cue.meter} at {cue.tempo.initial_bpm:g} BPM"
             f"{', ' + cue.key if cue.key else ''}<br>loop beats {loop[0]:g}–{loop[1]:g}<br>"
             f"{len(cue.variants)} variants, {len(cue.transitions)} transition rules, {len(cue.stingers)} stingers")
+        self.budget.set_value(cue.adaptive.max_switches_per_minute)
 
 
 class VariantPage(QWidget):
@@ -118,7 +129,7 @@ class Inspector(QScrollArea):
         self.stack = QStackedWidget()
         self.empty = QLabel("Select a cue, variant or layer in the project tree.")
         self.empty.setWordWrap(True)
-        self.cue_page = CuePage()
+        self.cue_page = CuePage(lambda f, v: self._commit(f, v))
         self.variant_page = VariantPage(lambda f, v: self._commit(f, v))
         self.layer_page = LayerPage(lambda f, v: self._commit(f, v), self.edit.emit,
                                     lambda slot: self.choose_plugin.emit(self.path, slot))

@@ -14,8 +14,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Adapt the cue live and planned to every trace (files or folders; a "
                                    "studyforrest film with its music.tsv beside it is cut into its scored "
                                    "scenes) and print one line per trace and mode, then the summary against "
-                                   "the targets: median congruence, engine vs oracle, switches per minute, "
-                                   "A->B->A returns, planned lead, loudness jumps, peak, click excess. "
+                                   "the targets: median congruence, engine vs oracle, switches per minute "
+                                   "(judged on the most in any 60 s), A->B->A returns, planned lead, "
+                                   "loudness jumps, peak, click excess; then the engine against the "
+                                   "constrained oracle (the best within the dwell and the cue's switch "
+                                   "budget), for information. "
                                    "See docs/adaptive.md.")
     p.add_argument("project", help="project folder or project.json")
     p.add_argument("--cue", required=True, help="cue name")

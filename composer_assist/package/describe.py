@@ -81,5 +81,6 @@ def adaptive_part(cue: Cue, config: PolicyConfig | None = None) -> M.Adaptive:
     policy = {f.name: float(getattr(config, f.name)) for f in dataclasses.fields(config)
               if isinstance(getattr(config, f.name), (int, float)) and not isinstance(getattr(config, f.name), bool)}
     return M.Adaptive(dwell_bars=a.dwell_bars, hysteresis=a.hysteresis, intensity_slew=a.intensity_slew,
-                      control_rate=a.control_rate, congruence_radius=a.congruence_radius, mode=DEFAULT_MODE,
+                      control_rate=a.control_rate, congruence_radius=a.congruence_radius,
+                      max_switches_per_minute=a.max_switches_per_minute, mode=DEFAULT_MODE,
                       policy=policy, calibration=calibration_part(config))

@@ -3,21 +3,22 @@ arrived when the scene turns.
 
 The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``,
 ``segmentation.best_sequence``: most time within the congruence radius less a penalty per
-switch, every visit at least the dwell); each change leaves at the *latest* legal boundary whose
-crossfade completes by then, but never more than its fade and one bar before the viewer's curve
-as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
+switch, every visit at least the dwell and the switch budget's spacing); each change leaves at
+the *latest* legal boundary whose crossfade completes by then (and the budget's spacing after
+the previous switch), but never more than its fade and one bar before the viewer's curve as read
+(unsmoothed) moves towards the new variant.  The greedy choice it replaced
 (``wanted_changes``) is the reference view of the quality figures.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
 
 from composer_assist.core.project import Cue, TransitionRule
 
+from .budget import budget_spacing_s, budget_spacing_samples, min_visit_ticks
 from .clock import CueClock
 from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
@@ -38,22 +39,25 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
         changes = wanted_changes(track, cue.adaptive.hysteresis, dwell / sr)
     else:
         changes = chosen_changes(track, gain, sched.start_variant, dwell / sr, cue.adaptive.congruence_radius,
-                                 _hold_logger(bld, track, dwell / sr))
+                                 _hold_logger(bld, track, dwell / sr), budget_spacing_s(cue))
     sched.changes = [(c, v) for c, v, _ in changes]
     slowest = min(p.bpm for p in cue.tempo.points)
     fade_max = int(max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) * 60.0 / slowest * sr)
     playing = sched.start_variant
-    held_until, fade_end = -(1 << 40), 0
+    held_until, fade_end, budget_until = -(1 << 40), 0, -(1 << 40)
+    spacing = budget_spacing_samples(cue, sr)
     for i, (c, target, k) in enumerate(changes):
         if target == playing:
             continue
-        lower = max(1, held_until, fade_end)
+        # The budget holds on the switch samples too: a change's boundary may fall a little earlier
+        # in its visit than the previous one's did.
+        lower = max(1, held_until, fade_end, budget_until)
         moves = curve_moves_at(track, playing, target, k, changes[i + 1][2] if i + 1 < len(changes) else None)
         best = _in_time(bld, playing, target, lower, c, moves, fade_max, float(track.times[0]))
         late = best.arrival > int(round(max(c, moves) * sr))
         nxt = changes[i + 1][0] if i + 1 < len(changes) else None
         if late and nxt is not None and best.arrival / sr >= nxt:
-            bld.entry(track.tick(k), "skip", "dwell" if lower > 1 else "quantisation_wait",
+            bld.entry(track.tick(k), "skip", _held_by(lower, held_until, budget_until),
                       f"change to {names[target]} at {c:.3f} s cannot arrive before the next change "
                       f"at {nxt:.3f} s; skipped", to=target)
             continue
@@ -66,11 +70,13 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
                       f"over {names[playing]} until the next change; the switch is cancelled", frm=playing,
                       to=target)
             continue
+        held_by = _held_by(lower, held_until, budget_until)
         bld.switch_entry(track.tick(k), best, "switch", "planned",
-                         _detail(names, playing, target, c, best, late, lower, sr))
+                         _detail(names, playing, target, c, best, late, held_by, sr))
         sched.switches.append(best)
         bld.head.move(best)
         playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival
+        budget_until = best.sample + spacing
     intensity = IntensityTargets(bld, float(track.intensity[0]))
     for k in range(1, track.times.size):
         intensity.step(track.tick(k))
@@ -85,21 +91,34 @@ def _hold_logger(bld: Builder, track: ControlTrack, dwell_s: float) -> Callable[
         if reason == "dwell":
             text = (f"{names[best]} within the radius for only {value:.2f} s while {names[cur]} is not "
                     f"(shorter than the dwell of {dwell_s:.2f} s): not followed")
+        elif reason == "budget":
+            text = (f"{names[best]} within the radius for only {value:.2f} s while {names[cur]} is not "
+                    f"(shorter than the switch budget's spacing of {budget_spacing_s(bld.cue):.2f} s): "
+                    f"not followed")
         else:
             text = (f"{names[best]} within the radius for {value:.2f} s while {names[cur]} is not: "
                     f"following it gains less than the switch cost ({SWITCH_PENALTY_S:g} s within the radius "
-                    f"per switch): not followed")
+                    f"per switch), or the switch budget leaves no room for it: not followed")
         bld.entry(track.tick(k), "hold", reason, text, frm=cur, to=best, distances=bld.distances(track.tick(k)))
 
     return on_hold
 
 
-def _detail(names: list[str], playing: int, target: int, c: float, best: Switch, late: bool, lower: int,
+def _held_by(lower: int, held_until: int, budget_until: int) -> str:
+    """What set the earliest boundary: the switch budget, the dwell (or the last fade), or nothing
+    (the boundary grid itself)."""
+    if lower > 1 and lower == budget_until and budget_until > held_until:
+        return "budget"
+    return "dwell" if lower > 1 else "quantisation_wait"
+
+
+def _detail(names: list[str], playing: int, target: int, c: float, best: Switch, late: bool, held_by: str,
             sr: int) -> str:
     lead = c - best.arrival / sr
     if late:
+        why = {"budget": "switch budget", "dwell": "dwell"}.get(held_by, "quantisation")
         return (f"scene turns {names[target]} at {c:.3f} s; earliest legal {leave_text(best.rule)} "
-                f"is {best.sample / sr:.3f} s ({'dwell' if lower > 1 else 'quantisation'}), "
+                f"is {best.sample / sr:.3f} s ({why}), "
                 f"arrives {-lead:.3f} s late")
     return (f"scene turns {names[target]} at {c:.3f} s; leaves {names[playing]} on the latest "
             f"{leave_text(best.rule)} ({best.sample / sr:.3f} s) whose {best.fade / sr:.3f} s "
@@ -130,7 +149,9 @@ def _still_wanted(track: ControlTrack, sums: np.ndarray, sw: Switch, playing: in
 def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int | None = None) -> float:
     """When the viewer's curve as read (unsmoothed) moves over to ``new`` for the change committed at
     tick ``k``: the first tick of the run, holding ``k``, in which ``new`` is nearer than ``cur`` on
-    the raw curve (if it is not at ``k``, the next such tick before ``k_next``); else tick ``k``.
+    the raw curve; else tick ``k``.  A change committed before the curve gets there (a visit the
+    switch budget's spacing made start early) waits for the first tick before ``k_next`` at which
+    ``new`` is the nearest variant of all, else the first at which it is nearer than ``cur``.
 
     The zero-phase smoothing spreads a step backwards in time; this is where the curve itself turns.
     """
@@ -142,6 +163,9 @@ def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int 
             j -= 1
         return float(track.times[j])
     stop = track.times.size if k_next is None else k_next
+    nearest = np.flatnonzero(np.argmin(raw[k:stop], axis=1) == new)
+    if nearest.size:
+        return float(track.times[k + nearest[0]])
     later = np.flatnonzero(ahead[k:stop])
     return float(track.times[k + later[0]]) if later.size else float(track.times[k])
 
@@ -192,22 +216,24 @@ def planned_gain(cue: Cue, track: ControlTrack) -> np.ndarray:
 
 
 def chosen_changes(track: ControlTrack, gain: np.ndarray, start: int, dwell_s: float, radius: float,
-                   on_hold: Callable[[int, str, int, int, float], None] | None = None
+                   on_hold: Callable[[int, str, int, int, float], None] | None = None, spacing_s: float = 0.0
                    ) -> list[tuple[float, int, int]]:
     """The optimal visit sequence (``segmentation.best_sequence``) as (landing time s, variant,
-    tick) per change; ``on_hold`` hears of each run of ticks where another variant is within
+    tick) per change, every visit between two switches at least the dwell and the switch budget's
+    ``spacing_s`` long; ``on_hold`` hears of each run of ticks where another variant is within
     ``radius`` and the chosen one is not (reason "dwell" when the run is shorter than the dwell,
-    else "emotion_distance": it would not pay for its switches; value: the run's length in s)."""
+    "budget" when it is shorter than the budget's spacing, else "emotion_distance": it would not
+    pay for its switches, or the budget does not leave room for them; value: the run's length in s)."""
     rate = float(track.rate)
-    min_len = int(math.ceil(dwell_s * rate - 1e-9))
-    visits = best_sequence(gain, start, min_len, SWITCH_PENALTY_S * rate)
+    visits = best_sequence(gain, start, min_visit_ticks(dwell_s, spacing_s, rate), SWITCH_PENALTY_S * rate)
     if on_hold is not None:
-        _report_holds(track, gain, visits, dwell_s, radius, on_hold)
+        _report_holds(track, gain, visits, dwell_s, radius, on_hold, spacing_s)
     return [(float(track.times[k]), v, k) for k, v in visits[1:]]
 
 
 def _report_holds(track: ControlTrack, gain: np.ndarray, visits: list[tuple[int, int]], dwell_s: float,
-                  radius: float, on_hold: Callable[[int, str, int, int, float], None]) -> None:
+                  radius: float, on_hold: Callable[[int, str, int, int, float], None],
+                  spacing_s: float = 0.0) -> None:
     n = gain.shape[0]
     chosen = np.zeros(n, dtype=np.int64)
     for k, v in visits:
@@ -218,7 +244,8 @@ def _report_holds(track: ControlTrack, gain: np.ndarray, visits: list[tuple[int,
     for a, b in zip(edges[::2], edges[1::2]):
         length = (b - a) / float(track.rate)
         best = int(np.argmin(raw[a]))
-        on_hold(int(a), "dwell" if length < dwell_s else "emotion_distance", int(chosen[a]), best, length)
+        reason = "dwell" if length < dwell_s else "budget" if length < spacing_s else "emotion_distance"
+        on_hold(int(a), reason, int(chosen[a]), best, length)
 
 
 def wanted_changes(track: ControlTrack, hysteresis: float, dwell_s: float,

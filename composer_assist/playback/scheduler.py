@@ -5,7 +5,9 @@ switch leaves at the first legal boundary after ``dwell`` since the previous swi
 trace as read has stayed near the new variant for ``confirm`` (so a blip shorter than that never
 makes a switch and a return); a pending switch is retargeted or cancelled if the emotion moves on
 before its boundary, and re-checked at the last tick before it: cancelled if the trace as read is
-no longer nearest its target.  Planned scheduling (the whole curve known) is ``planned``.
+no longer nearest its target.  The switch budget (``budget``) defers a switch until the spacing
+since the last one has passed; a manual override is exempt (it is heard at once, and counts for the
+switches after it).  Planned scheduling (the whole curve known) is ``planned``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from composer_assist.core.project import Cue
 
+from .budget import budget_spacing_samples
 from .clock import CueClock
 from .policy import ControlTrack, PolicyTick
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
@@ -58,6 +61,8 @@ class LiveScheduler:
         self._near(first, 0)
         self.playing = self.bld.sched.start_variant
         self.held_until, self.fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
+        self.spacing = budget_spacing_samples(cue, clock.sr)  # the switch budget (0: none)
+        self.budget_until = -(1 << 40)  # the first sample the next switch may start on by the budget
         self.pending: Switch | None = None
         self._hold: tuple | None = None
         self._intensity = IntensityTargets(self.bld, float(first.intensity))
@@ -70,7 +75,7 @@ class LiveScheduler:
         """Carry on from ``sample`` where ``variant`` plays at cue position ``pos`` (after a seek, or
         when a planned run hands over to live control); nothing is pending, no dwell holds."""
         self.playing, self.pending, self._hold = variant, None, None
-        self.held_until, self.fade_end = -(1 << 40), 0
+        self.held_until, self.fade_end, self.budget_until = -(1 << 40), 0, -(1 << 40)
         self.bld.head.anchor, self.bld.head.pos, self.bld.head.passes = sample, pos, passes
 
     def set_clock(self, clock: CueClock) -> None:
@@ -83,6 +88,7 @@ class LiveScheduler:
         if self.pending is not None and self.pending.sample <= s:
             p = self.pending
             self.playing, self.held_until, self.fade_end = p.target, dwell_end(self.cue, self.clock, p), p.arrival
+            self.budget_until = p.sample + self.spacing
             self.bld.head.move(p)
             self.pending = None
         self._near(tick, s)
@@ -164,7 +170,8 @@ class LiveScheduler:
                           f"as read is not near it now", frm=cur, to=best, distances=bld.distances(tick))
                 self._hold = ("confirm", best)
             return Decision()
-        earliest = max(s, self.held_until, self.fade_end, ready)
+        # A manual override is exempt from the budget: the user asked for that music now.
+        earliest = max(s, self.held_until, self.fade_end, ready, s if tick.jump else self.budget_until)
         sw = bld.plan_switch(earliest, playing, best, tick.time)
         bld.switch_entry(tick, sw, "retarget" if pending is not None else "switch",
                          *self._why(sw, s, earliest, cur, best, margin))
@@ -179,6 +186,10 @@ class LiveScheduler:
         if earliest > s and self.held_until >= earliest and self.held_until > s:
             why.append(f"dwell holds {names[self.playing]} until {self.held_until / sr:.3f} s")
             reason = "dwell"
+        elif earliest > s and earliest == self.budget_until and earliest > max(self.held_until, self.fade_end):
+            why.append(f"the switch budget ({self.cue.adaptive.max_switches_per_minute} a minute) holds "
+                       f"{names[self.playing]} until {earliest / sr:.3f} s")
+            reason = "budget"
         elif earliest > s and earliest > max(self.held_until, self.fade_end):
             why.append(f"the trace is confirmed near {names[best]} at {earliest / sr:.3f} s "
                        f"(near it for {self.confirm / sr:.2f} s)")

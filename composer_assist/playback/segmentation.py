@@ -43,14 +43,15 @@ def gain_sums(gain: np.ndarray) -> np.ndarray:
     return csum
 
 
-def best_sequence(gain: np.ndarray, start: int, min_len: int, penalty: float) -> list[tuple[int, int]]:
+def best_sequence(gain: np.ndarray, start: int | None, min_len: int, penalty: float) -> list[tuple[int, int]]:
     """The visits (first tick, variant) maximising the summed ``gain`` less ``penalty`` per switch,
-    opening on ``start``, every visit between two switches at least ``min_len`` ticks long."""
+    opening on ``start`` (None: whichever opens best), every visit between two switches at least
+    ``min_len`` ticks long."""
     n, nv = gain.shape
     L = max(1, int(min_len))
     csum = gain_sums(gain)
     A = np.full((n + 1, nv), -math.inf)
-    A[0, start] = 0.0
+    A[0, slice(None) if start is None else start] = 0.0
     src = np.full((n + 1, nv), -1, dtype=np.int64)  # the previous visit's variant where one starts
     A[1:L + 1] = A[0]  # no visit can start before tick 1, nor be complete before tick L + 1
     b = L + 1
@@ -112,5 +113,19 @@ def _trace_back(A: np.ndarray, csum: np.ndarray, src: np.ndarray, gain: np.ndarr
         t = int(fresh[v][i])
         visits.append((t - L, v))
         t, v = t - L, int(src[t, v])
-    visits.append((0, start))
+    visits.append((0, v))  # the opening visit (``start`` when one was given)
     return visits[::-1]
+
+
+def sequence_total(gain: np.ndarray, visits: list[tuple[int, int]]) -> float:
+    """The summed ``gain`` of a visit sequence (first tick, variant), to the last tick."""
+    ends = [k for k, _ in visits[1:]] + [gain.shape[0]]
+    return float(sum(gain[k:e, v].sum() for (k, v), e in zip(visits, ends)))
+
+
+def best_total(gain: np.ndarray, min_len: int) -> float:
+    """The largest summed ``gain`` any visit sequence reaches, opening on any variant, with no
+    switch penalty and every visit between two switches at least ``min_len`` ticks (exact)."""
+    if not gain.shape[0]:
+        return 0.0
+    return sequence_total(gain, best_sequence(gain, None, min_len, 0.0))

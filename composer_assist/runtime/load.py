@@ -47,7 +47,9 @@ def cue_from_manifest(m: dict[str, Any]) -> Cue:
     loop = m["loop"]
     settings = AdaptiveSettings(dwell_bars=float(a["dwell_bars"]), hysteresis=float(a["hysteresis"]),
                                 intensity_slew=float(a["intensity_slew"]), control_rate=float(a["control_rate"]),
-                                congruence_radius=float(a["congruence_radius"]))
+                                congruence_radius=float(a["congruence_radius"]),
+                                # a package made before the switch budget has none
+                                max_switches_per_minute=int(a.get("max_switches_per_minute") or 0))
     return Cue(name=c["name"], tempo=tempo, meter=Meter(int(c["meter"]["numerator"]), int(c["meter"]["denominator"])),
                key=c.get("key"), length_bars=int(c["length_bars"]),
                loop=(float(loop["start_beat"]), float(loop["end_beat"])),

@@ -1,12 +1,15 @@
 // Planned scheduling (scene-curve mode): the whole curve is known, so the visit sequence is the
 // optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
-// per switch, every visit at least the dwell), and each switch leaves on the latest legal
-// boundary whose crossfade has completed when the scene turns, but never more than its fade and
-// one bar before the curve as read moves towards the new variant.  A port of
+// per switch, every visit at least the dwell and the switch budget's spacing), and each switch
+// leaves on the latest legal boundary whose crossfade has completed when the scene turns (and
+// the budget's spacing after the previous one), but never more than its fade and one bar before
+// the curve as read moves towards the new variant.  A port of
 // composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
-import { Builder, IntensityTargets, dwellEnd, dwellSamples } from './schedule.js';
+import {
+  Builder, IntensityTargets, budgetSpacingS, budgetSpacingSamples, dwellEnd, dwellSamples,
+} from './schedule.js';
 import { SWITCH_PENALTY_S, bestSequence, gainSums, tickGain } from './segmentation.js';
 
 const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);
@@ -18,10 +21,11 @@ export function plannedGain(cue, track) {
   return tickGain(track.map(rawOf), cue.adaptive.congruence_radius);
 }
 
-/** The optimal visit sequence as [landing time s, variant, tick] per change; `onHold` hears of
- * each run of ticks where another variant is within the radius and the chosen one is not. */
-export function chosenChanges(track, gain, start, dwellS, radius, rate, onHold = null) {
-  const minLen = Math.ceil(dwellS * rate - 1e-9);
+/** The optimal visit sequence as [landing time s, variant, tick] per change, every visit between
+ * two switches at least the dwell and the budget's `spacingS`; `onHold` hears of each run of ticks
+ * where another variant is within the radius and the chosen one is not. */
+export function chosenChanges(track, gain, start, dwellS, radius, rate, onHold = null, spacingS = 0.0) {
+  const minLen = Math.ceil(Math.max(dwellS, spacingS) * rate - 1e-9);
   const visits = bestSequence(gain, start, minLen, SWITCH_PENALTY_S * rate);
   if (onHold) reportHolds(track, visits, dwellS, radius, rate, onHold);
   return visits.slice(1).map(([k, v]) => [track[k].time, v, k]);
@@ -99,8 +103,9 @@ function stillWanted(track, sums, sw, playing, target, kNext, sr) {
 }
 
 /** When the curve as read (unsmoothed) moves over to `next` for the change committed at tick k:
- * the start of the run holding k in which `next` is nearer than `cur`, else the next such tick
- * before kNext, else tick k. */
+ * the start of the run holding k in which `next` is nearer than `cur`; for a change committed
+ * before the curve gets there (a visit the budget made start early), the first tick before kNext
+ * at which `next` is the nearest of all, else the first at which it is nearer than `cur`; else k. */
 export function curveMovesAt(track, cur, next, k, kNext = null) {
   const raw = (i) => track[i].rawScores || track[i].scores;
   const ahead = (i) => raw(i)[cur] - raw(i)[next] > 0;
@@ -110,6 +115,7 @@ export function curveMovesAt(track, cur, next, k, kNext = null) {
     return track[j].time;
   }
   const stop = kNext === null ? track.length : kNext;
+  for (let i = k; i < stop; i++) if (argminRow(raw(i)) === next) return track[i].time;
   for (let i = k; i < stop; i++) if (ahead(i)) return track[i].time;
   return track[k].time;
 }
@@ -156,17 +162,18 @@ export function schedulePlanned(cue, clock, track) {
   const gain = plannedGain(cue, track), sums = gainSums(gain);
   const onHold = (k, reason, cur, best) => bld.entry(track[k], 'hold', { from: cur, to: best });
   const changes = chosenChanges(track, gain, sched.startVariant, dwell / sr, cue.adaptive.congruence_radius,
-    cue.adaptive.control_rate, onHold);
+    cue.adaptive.control_rate, onHold, budgetSpacingS(cue));
   sched.changes = changes.map(([c, v]) => [c, v]);
   const slowest = Math.min(...cue.tempoMap.points.map((p) => p.bpm));
   const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
   const fadeMax = Math.trunc(maxFadeBeats * 60.0 / slowest * sr);
-  let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0;
+  let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0, budgetUntil = -(2 ** 40);
+  const spacing = budgetSpacingSamples(cue, sr);
   const t0 = track[0].time;
   for (let i = 0; i < changes.length; i++) {
     const [c, target, k] = changes[i];
     if (target === playing) continue;
-    const lower = Math.max(1, heldUntil, fadeEnd);
+    const lower = Math.max(1, heldUntil, fadeEnd, budgetUntil); // the budget holds on switch samples too
     const moves = curveMovesAt(track, playing, target, k, i + 1 < changes.length ? changes[i + 1][2] : null);
     const best = inTime(bld, playing, target, lower, c, moves, fadeMax, t0);
     const late = best.arrival > pyRound(Math.max(c, moves) * sr);
@@ -184,6 +191,7 @@ export function schedulePlanned(cue, clock, track) {
     sched.switches.push(best);
     bld.head.move(best);
     playing = target; heldUntil = dwellEnd(cue, clock, best); fadeEnd = best.arrival;
+    budgetUntil = best.sample + spacing;
   }
   const targets = new IntensityTargets(bld, track[0].intensity);
   for (let k = 1; k < track.length; k++) targets.step(track[k]);

@@ -2,7 +2,8 @@
 // (hysteresis, dwell, quantisation to the transition rule's boundary, retarget and cancel; a
 // switch waits until the trace as read has stayed near its target for `confirm`, and is
 // re-checked at the last tick before its boundary, so a short blip never makes a switch and a
-// return).
+// return; the switch budget defers a switch until 60 / N s after the last one started, a manual
+// override is exempt).
 // A port of composer_assist/playback/schedule.py and scheduler.py; the log keeps the decision
 // kinds and variants, not the Python log's sentences.
 
@@ -35,6 +36,19 @@ const beatsPerBar = (cue) => cue.meter.numerator * 4.0 / cue.meter.denominator;
 export function dwellSamples(cue, sr) {
   return pyRound(cue.tempoMap.secondsAt(cue.adaptive.dwell_bars * beatsPerBar(cue)) * sr);
 }
+
+/** The switch budget N of a cue (0: none): at most N switch starts in any 60 s (playback/budget.py). */
+export const budgetOf = (cue) => cue.adaptive.max_switches_per_minute || 0;
+export const BUDGET_WINDOW_S = 60.0;
+
+/** The least number of samples between two switch starts (0: no budget). */
+export function budgetSpacingSamples(cue, sr) {
+  const n = budgetOf(cue);
+  return n <= 0 ? 0 : Math.ceil(pyRound(BUDGET_WINDOW_S * sr) / n);
+}
+
+/** The least time between two switch starts in seconds (0: no budget). */
+export const budgetSpacingS = (cue) => (budgetOf(cue) <= 0 ? 0.0 : BUDGET_WINDOW_S / budgetOf(cue));
 
 /** The first sample a switch after `sw` may leave: dwell_bars of music since its boundary. */
 export function dwellEnd(cue, clock, sw) {
@@ -94,6 +108,7 @@ export class LiveScheduler {
     this.near(first, 0);
     this.playing = this.bld.sched.startVariant;
     this.heldUntil = FAR_PAST; this.fadeEnd = 0;
+    this.spacing = budgetSpacingSamples(cue, clock.sr); this.budgetUntil = FAR_PAST;
     this.pending = null; this.hold = null;
     this.targets = new IntensityTargets(this.bld, first.intensity);
   }
@@ -102,7 +117,7 @@ export class LiveScheduler {
   /** Carry on from `sample` where `variant` plays at `pos` (a seek, a change of mode). */
   resume(sample, variant, pos, passes) {
     this.playing = variant; this.pending = null; this.hold = null;
-    this.heldUntil = FAR_PAST; this.fadeEnd = 0;
+    this.heldUntil = FAR_PAST; this.fadeEnd = 0; this.budgetUntil = FAR_PAST;
     Object.assign(this.bld.head, { anchor: sample, pos, passes });
   }
 
@@ -112,6 +127,7 @@ export class LiveScheduler {
     const p = this.pending;
     if (p !== null && p.sample <= s) {
       this.playing = p.target; this.heldUntil = dwellEnd(this.cue, this.clock, p); this.fadeEnd = p.arrival;
+      this.budgetUntil = p.sample + this.spacing;
       this.bld.head.move(p);
       this.pending = null;
     }
@@ -182,7 +198,8 @@ export class LiveScheduler {
       if (this.hold !== `c${best}`) { bld.entry(tick, 'hold', { from: cur, to: best }); this.hold = `c${best}`; }
       return {};
     }
-    const earliest = Math.max(s, this.heldUntil, this.fadeEnd, ready);
+    // A manual override is exempt from the budget.
+    const earliest = Math.max(s, this.heldUntil, this.fadeEnd, ready, tick.jump ? s : this.budgetUntil);
     const sw = bld.planSwitch(earliest, playing, best, tick.time);
     bld.entry(tick, pending !== null ? 'retarget' : 'switch', { from: playing, to: best, sample: sw.sample });
     this.pending = sw;

@@ -231,7 +231,7 @@ def build() -> Project:
                            curve="s_curve"),
         ],
         adaptive=AdaptiveSettings(dwell_bars=2.0, hysteresis=0.15, intensity_slew=0.5, control_rate=10.0,
-                                  congruence_radius=0.5),
+                                  congruence_radius=0.5, max_switches_per_minute=2),
     )
     return Project(name="Composer Assist demo", sample_rate=48000, cues=[cue])
 

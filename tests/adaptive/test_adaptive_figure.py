@@ -7,7 +7,7 @@ import pytest
 
 from composer_assist.adaptive.engine import run_adaptive
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.core.project import Layer, PluginRef, Project, TransitionRule
+from composer_assist.core.project import AdaptiveSettings, Layer, PluginRef, Project, TransitionRule
 from composer_assist.core.trace import Trace
 from composer_assist.figures.adaptive import FigureData, draw_adaptive
 from composer_assist.figures.adaptive_lanes import Marks, label_rows
@@ -19,7 +19,8 @@ SR = 48000
 @pytest.fixture(scope="module")
 def result():
     rule = TransitionRule(leave="bar", enter="same", fade_beats=1.0, stinger="hit")
-    cue = synthetic_cue(n_variants=4, n_layers=2, bars=2, rule=rule)  # 4 s loop at 120 BPM
+    cue = synthetic_cue(n_variants=4, n_layers=2, bars=2, rule=rule,
+                        adaptive=AdaptiveSettings(max_switches_per_minute=0))  # 4 s loop at 120 BPM, many marks
     cue.stingers = [Layer(name="hit", instrument=PluginRef("pad"))]
     hit = np.zeros((2, SR // 2), np.float32)
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR), stingers={"hit": hit})

@@ -22,7 +22,8 @@ SR = 48000
 
 def _setup(dwell_bars=2.0, hysteresis=0.15, rule=None, layers=2):
     cue = synthetic_cue(n_variants=4, n_layers=layers, bars=8, rule=rule,
-                        adaptive=AdaptiveSettings(dwell_bars=dwell_bars, hysteresis=hysteresis))
+                        adaptive=AdaptiveSettings(dwell_bars=dwell_bars, hysteresis=hysteresis,
+                                                  max_switches_per_minute=0))  # the dwell, not the budget
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR, kind="sine"))
     return Project("p", cues=[cue]), cue, stems
 

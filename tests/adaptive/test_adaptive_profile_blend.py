@@ -32,7 +32,8 @@ def test_blended_preference_is_smooth_and_matches_the_quadrant_far_from_edges():
 
 
 def test_scene_hovering_on_a_quadrant_edge_does_not_thrash(monkeypatch):
-    cue = synthetic_cue(n_variants=4, n_layers=1, bars=8, adaptive=AdaptiveSettings(dwell_bars=1.0, hysteresis=0.15))
+    cue = synthetic_cue(n_variants=4, n_layers=1, bars=8,
+                        adaptive=AdaptiveSettings(dwell_bars=1.0, hysteresis=0.15, max_switches_per_minute=0))
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
     project = Project("p", cues=[cue])
     t = np.arange(0, 120, 0.1)

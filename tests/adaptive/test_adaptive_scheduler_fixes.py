@@ -17,7 +17,8 @@ SR = 48000
 
 
 def test_dwell_is_counted_in_beats_across_a_tempo_change():
-    cue = synthetic_cue(n_layers=1, bars=8, adaptive=AdaptiveSettings(dwell_bars=2, hysteresis=0.05),
+    cue = synthetic_cue(n_layers=1, bars=8,
+                        adaptive=AdaptiveSettings(dwell_bars=2, hysteresis=0.05, max_switches_per_minute=0),
                         rule=TransitionRule(leave="beat", fade_beats=0.5))
     cue.tempo = TempoMap([TempoPoint(0, 120), TempoPoint(8, 60)])  # 2 bars at 120 bpm, 6 at 60
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))

@@ -7,7 +7,7 @@ import pytest
 
 from composer_assist.adaptive.engine import format_quality, run_adaptive
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.core.project import Project
+from composer_assist.core.project import AdaptiveSettings, Project
 from composer_assist.core.trace import Trace
 from composer_assist.playback import calibration as K
 from composer_assist.playback.policy import LivePolicy, PolicyConfig, TraceFeed
@@ -66,7 +66,7 @@ def test_live_calibration_is_causal_and_warms_up_from_the_identity():
 
 
 def test_reports_give_raw_and_calibrated_congruence():
-    cue = synthetic_cue(n_layers=1, bars=4)
+    cue = synthetic_cue(n_layers=1, bars=4, adaptive=AdaptiveSettings(max_switches_per_minute=0))
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
     project = Project("p", cues=[cue])
     tr = _viewer()

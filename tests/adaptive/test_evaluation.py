@@ -8,15 +8,16 @@ from composer_assist.adaptive.engine import run_adaptive
 from composer_assist.adaptive.evaluation import (TARGETS, count_returns, evaluate_pair, format_table,
                                                  return_switches, summarise)
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
-from composer_assist.core.project import Project
+from composer_assist.core.project import AdaptiveSettings, Project
 from composer_assist.core.trace import Trace
 from composer_assist.playback.stems import StemSet
 
 SR = 48000
 
 
-def _pair(trace: Trace, amplitude: float = 0.1):
-    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4)
+def _pair(trace: Trace, amplitude: float = 0.1, budget: int = 2):
+    cue = synthetic_cue(n_variants=4, n_layers=2, bars=4,
+                        adaptive=AdaptiveSettings(max_switches_per_minute=budget))
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR, amplitude=amplitude))
     project = Project("p", cues=[cue])
     return [run_adaptive(project, cue.name, trace, mode=m, render=stems) for m in ("live", "planned")]
@@ -47,7 +48,7 @@ def test_returns_counted_and_failed_targets_named():
     t = np.arange(0, 60.05, 0.1)
     blip = ((t > 14) & (t < 24)) | ((t > 38) & (t < 48))
     trace = Trace(t, np.where(blip, -0.6, 0.6), np.full(t.shape, -0.6), name="blips")
-    live, planned = _pair(trace)
+    live, planned = _pair(trace, budget=0)  # four switches in a minute: no budget
     assert len(return_switches(live.schedule, SR)) == count_returns(live) >= 1
     rows = evaluate_pair(live, planned, radius=0.5)
     assert rows[0].all_returns >= 1 and rows[0].returns == count_returns(live, short=True) == 0

@@ -26,6 +26,7 @@ def demo(root):
     """The demo cue (96 bpm, 2-bar dwell = 5 s) over synthetic stems: no render needed."""
     project = load_project(root / "projects" / "demo")
     cue = project.cue("night_chase")
+    cue.adaptive.max_switches_per_minute = 0  # the dwell and the confirmation, not the switch budget
     return project, cue, StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
 
 

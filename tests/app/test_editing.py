@@ -221,3 +221,18 @@ def test_a_layer_parameter_slider_sets_the_parameter_of_a_projects_own_plugin(wi
     window.session.stack.undo()
     assert "cutoff" not in layer.instrument.params
     assert window.inspector.layer_page._boxes[0] is box  # values updated in place, not rebuilt
+
+
+def test_the_cue_page_sets_the_switch_budget_and_undo_restores_it(window, demo, qtbot):
+    assert window.open_project(demo)
+    _select(window, ("night_chase", None, None))
+    field = window.inspector.cue_page.budget
+    assert field.value() == 2  # the demo's budget
+    field.spin.setFocus()
+    field.spin.selectAll()
+    qtbot.keyClicks(field.spin, "4")
+    qtbot.keyClick(field.spin, Qt.Key.Key_Return)
+    adaptive = window.session.project.cue("night_chase").adaptive
+    assert adaptive.max_switches_per_minute == 4 and window.session.dirty
+    window.actions_by_name["undo"].trigger()
+    assert adaptive.max_switches_per_minute == 2 and field.value() == 2

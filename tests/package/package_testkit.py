@@ -26,7 +26,9 @@ PROJECT = {
     "cues": [{
         "name": "short", "tempo": 120.0, "meter": "4/4", "key": "D minor", "length_bars": 2,
         "loop": [0.0, 8.0], "markers": [{"name": "half", "beat": 4.0}],
-        "adaptive": {"dwell_bars": 0.5, "hysteresis": 0.1, "intensity_slew": 1.0, "control_rate": 10.0},
+        # a switch budget of 10 a minute (one every 6 s) binds on the swing: its return waits for it
+        "adaptive": {"dwell_bars": 0.5, "hysteresis": 0.1, "intensity_slew": 1.0, "control_rate": 10.0,
+                     "max_switches_per_minute": 10},
         "transitions": [{"from": "*", "to": "*", "leave": "beat", "enter": "same", "fade_beats": 1.0},
                         {"from": "calm", "to": "tense", "leave": "bar", "enter": "same", "fade_beats": 0.5,
                          "curve": "linear", "stinger": "hit"}],

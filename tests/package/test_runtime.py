@@ -149,3 +149,17 @@ def test_the_stored_decision_vector_still_holds(short_project, short_render, roo
     trace = load_trace(root / "tests/data/package" / data["trace"])
     for mode, vec in data["modes"].items():
         assert decisions_vector(pkg, trace, mode=mode, block=data["block"]) == vec
+
+
+def test_the_runtime_reads_the_switch_budget_from_the_manifest(flac_pkg):
+    """The package carries the cue's budget (10 a minute in the test cue); a manifest from before
+    the budget has none, so an older package plays as it did."""
+    import copy
+
+    from composer_assist.runtime.load import cue_from_manifest
+
+    assert flac_pkg.manifest["adaptive"]["max_switches_per_minute"] == 10
+    assert flac_pkg.cue.adaptive.max_switches_per_minute == 10
+    old = copy.deepcopy(flac_pkg.manifest)
+    del old["adaptive"]["max_switches_per_minute"]
+    assert cue_from_manifest(old).adaptive.max_switches_per_minute == 0

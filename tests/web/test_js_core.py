@@ -55,14 +55,16 @@ def _manifest(cue, sr: int) -> dict:
             "stingers": [],
             "adaptive": {"dwell_bars": cue.adaptive.dwell_bars, "hysteresis": cue.adaptive.hysteresis,
                          "intensity_slew": cue.adaptive.intensity_slew, "control_rate": cue.adaptive.control_rate,
-                         "congruence_radius": cue.adaptive.congruence_radius}}
+                         "congruence_radius": cue.adaptive.congruence_radius,
+                         "max_switches_per_minute": cue.adaptive.max_switches_per_minute}}
 
 
-def _odd_cue():
+def _odd_cue(budget: int = 2):
     from composer_assist.adaptive.synthetic import synthetic_cue
 
     cue = synthetic_cue(n_variants=4, n_layers=2, bars=12, meter=Meter(6, 8), loop=(6.0, 30.0),
-                        adaptive=AdaptiveSettings(dwell_bars=1.5, hysteresis=0.1, control_rate=8.0))
+                        adaptive=AdaptiveSettings(dwell_bars=1.5, hysteresis=0.1, control_rate=8.0,
+                                                  max_switches_per_minute=budget))
     cue.tempo = TempoMap([TempoPoint(0.0, 120.0), TempoPoint(9.0, 84.0), TempoPoint(21.0, 150.0)])
     cue.markers = [Marker("A", 3.0), Marker("B", 15.0), Marker("C", 27.0)]
     cue.transitions = [
@@ -114,7 +116,9 @@ def test_js_schedules_equal_the_python_core(browser, player_url, root):
     items, expected = [], []
     # Viewer calibration (wt-thrash's playback/calibration.py) on the demo cue as well.
     calibrated = "calibrate" in PolicyConfig.__dataclass_fields__
-    cases = [(demo, False), (_odd_cue(), False)] + ([(demo, True)] if calibrated else [])
+    # The switch budget: 2 (the default), 3 (a spacing of 20 s) and none.
+    cases = [(demo, False), (_odd_cue(), False), (_odd_cue(3), False), (_odd_cue(0), False)] + (
+        [(demo, True)] if calibrated else [])
     for cue, cal in cases:
         clock = CueClock(cue, 48000)
         config = PolicyConfig(calibrate=True) if cal else None

@@ -77,8 +77,15 @@ def _fields(*specs: Field) -> dict[str, Field]:
     return {f.name: f for f in specs}
 
 
-_ADAPTIVE = [Field(("adaptive", k), number, "a number") for k in
-             ("dwell_bars", "hysteresis", "intensity_slew", "control_rate", "congruence_radius")]
+def budget(text: str) -> int:
+    """A switch budget: a whole number, ``none`` (or 0) for no budget."""
+    return optional(whole)(text) or 0
+
+
+_ADAPTIVE = [*(Field(("adaptive", k), number, "a number") for k in
+               ("dwell_bars", "hysteresis", "intensity_slew", "control_rate", "congruence_radius")),
+             Field(("adaptive", "max_switches_per_minute"), budget,
+                   "a whole number of switches in any 60 s of music, or none (0) for no budget")]
 
 FIELDS: dict[str, dict[str, Field]] = {
     "cue": _fields(Field(("tempo",), lambda t: TempoMap.constant(number(t)), "BPM (a constant tempo)"),

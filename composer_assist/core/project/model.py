@@ -24,6 +24,7 @@ MAX_CUE_SECONDS = 4 * 3600.0  # a cue is a scene's music: hours, never days (ste
 MAX_METER_NUMERATOR = 64
 MAX_FADE_BEATS = 1024.0
 MAX_DWELL_BARS = 1000.0
+MAX_SWITCHES_PER_MINUTE = 600  # a budget of one switch every 0.1 s is no budget at all
 
 LEAVE_MODES = ("immediate", "beat", "bar", "bars", "marker", "loop_end")
 ENTER_MODES = ("same", "start", "marker")
@@ -139,6 +140,8 @@ class AdaptiveSettings:
     intensity_slew: float = 0.5  # largest intensity change per second (layer gain ramps)
     control_rate: float = 10.0  # policy ticks per second
     congruence_radius: float = 0.5  # "on target" distance for the congruence figure
+    # the switch budget: at most this many switches start in any 60 s of music (0: unlimited)
+    max_switches_per_minute: int = 2
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

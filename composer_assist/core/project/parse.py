@@ -15,8 +15,8 @@ from ..fields import Fields
 from ..midi import read_midi
 from ..timing import Meter, TempoMap, TempoPoint
 from .model import (ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, MAX_BARS, MAX_BEATS, MAX_CUE_SECONDS,
-                    MAX_DWELL_BARS, MAX_FADE_BEATS, MAX_METER_NUMERATOR, METER_DENOMINATORS, SAMPLE_RATES,
-                    SCHEMA_VERSION, TEMPO_RANGE, AdaptiveSettings, Clip, Cue, Layer, Marker, Note, PluginRef,
+                    MAX_DWELL_BARS, MAX_FADE_BEATS, MAX_METER_NUMERATOR, MAX_SWITCHES_PER_MINUTE,
+                    METER_DENOMINATORS, SAMPLE_RATES, SCHEMA_VERSION, TEMPO_RANGE, AdaptiveSettings, Clip, Cue, Layer, Marker, Note, PluginRef,
                     Project, TransitionRule, Variant)
 
 
@@ -190,7 +190,8 @@ def _parse_cue(f: Fields, project_dir: Path | None, check_files: bool) -> Cue:
     f.refuse_unknown_keys(("name", "tempo", "meter", "key", "length_bars", "loop", "markers", "variants",
                            "transitions", "stingers", "adaptive"))
     a = f.sub("adaptive", {})
-    a.refuse_unknown_keys(("dwell_bars", "hysteresis", "intensity_slew", "control_rate", "congruence_radius"))
+    a.refuse_unknown_keys(("dwell_bars", "hysteresis", "intensity_slew", "control_rate", "congruence_radius",
+                          "max_switches_per_minute"))
     cue = Cue(
         name=f.str("name"),
         tempo=_parse_tempo(f),
@@ -207,6 +208,9 @@ def _parse_cue(f: Fields, project_dir: Path | None, check_files: bool) -> Cue:
             intensity_slew=a.num("intensity_slew", 0.5, lo=0.0, hi=1000.0, lo_open=True),
             control_rate=a.num("control_rate", 10.0, lo=0.0, hi=1000.0, lo_open=True),
             congruence_radius=a.num("congruence_radius", 0.5, lo=0.0, hi=3.0, lo_open=True),
+            # null, like 0, is no budget
+            max_switches_per_minute=(0 if a.data.get("max_switches_per_minute", 2) is None
+                                     else a.int("max_switches_per_minute", 2, lo=0, hi=MAX_SWITCHES_PER_MINUTE)),
             extra=a.extras(),
         ),
         extra=f.extras(),

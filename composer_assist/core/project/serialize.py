@@ -76,7 +76,8 @@ def project_to_json(project: Project) -> dict:
         a = c.adaptive
         cue["adaptive"] = {**a.extra, "dwell_bars": a.dwell_bars, "hysteresis": a.hysteresis,
                            "intensity_slew": a.intensity_slew, "control_rate": a.control_rate,
-                           "congruence_radius": a.congruence_radius}
+                           "congruence_radius": a.congruence_radius,
+                           "max_switches_per_minute": a.max_switches_per_minute}
         cue["transitions"] = [_rule_json(r) for r in c.transitions]
         if c.stingers:
             cue["stingers"] = [layer_to_json(s) for s in c.stingers]
