@@ -23,6 +23,11 @@ from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
+# The new variant is established this many beats before the scene turns when a legal boundary
+# allows it within the fade + 1 bar bound: arriving just on the change left live mode, whose
+# running calibration can see a turn a second or two before the whole-trace one, within a bar.
+ESTABLISHED_BEATS = 1.0
+
 
 def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str = "optimal") -> Schedule:
     """Look-ahead scheduling on the whole curve: the optimal visit sequence (``chosen_changes``),
@@ -149,8 +154,9 @@ def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int 
 def _in_time(bld: Builder, playing: int, target: int, lower: int, c: float, moves: float, fade_max: int,
              decided_at: float) -> Switch:
     """The switch for a change at ``c`` s whose curve moves at ``moves`` s: on the latest legal
-    boundary at or after ``lower`` that arrives by both, but starting no earlier than its fade and
-    one bar before ``moves``; when none arrives in time, the earliest one at or after ``lower``."""
+    boundary at or after ``lower`` that arrives ``ESTABLISHED_BEATS`` before both (else by both),
+    but starting no earlier than its fade and one bar before ``moves``; when none arrives in time,
+    the earliest one at or after ``lower``."""
     sr = bld.sr
     goal = max(c, moves)
     sw = _latest_in_time(bld, playing, target, lower, goal, fade_max, decided_at)
@@ -159,7 +165,11 @@ def _in_time(bld: Builder, playing: int, target: int, lower: int, c: float, move
     else:
         bar = bld.clock.samples_for_beats(sw.leave_pos, bld.cue.meter.beats_per_bar)
         floor = int(round(moves * sr)) - sw.fade - bar
-        if sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
+        margin = bld.clock.samples_for_beats(sw.leave_pos, ESTABLISHED_BEATS) / sr
+        early = _latest_in_time(bld, playing, target, lower, goal - margin, fade_max, decided_at)
+        if early is not None and early.sample >= floor:
+            sw = early
+        elif sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
             sw = bld.plan_switch(max(lower, floor), playing, target, decided_at, c)
     sw.moves_at = moves
     return sw

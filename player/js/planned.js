@@ -9,6 +9,9 @@ import { DEFAULT_RULE, pyRound } from './clock.js';
 import { Builder, IntensityTargets, dwellEnd, dwellSamples } from './schedule.js';
 import { SWITCH_PENALTY_S, bestSequence, gainSums, tickGain } from './segmentation.js';
 
+// The new variant is established this many beats before the scene turns (planned.py).
+export const ESTABLISHED_BEATS = 1.0;
+
 const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);
 
 const rawOf = (tick) => tick.rawScores || tick.scores;
@@ -115,16 +118,21 @@ export function curveMovesAt(track, cur, next, k, kNext = null) {
 }
 
 /** The switch for a change at c s whose curve moves at `moves` s: on the latest legal boundary
- * at or after `lower` arriving by both, starting no earlier than its fade and one bar before
- * `moves`; when none arrives in time, the earliest one at or after `lower`. */
+ * at or after `lower` arriving ESTABLISHED_BEATS before both (else by both), starting no earlier
+ * than its fade and one bar before `moves`; when none arrives in time, the earliest one at or
+ * after `lower`. */
 function inTime(bld, playing, target, lower, c, moves, fadeMax, decidedAt) {
   const sr = bld.sr;
-  let sw = latestInTime(bld, playing, target, lower, Math.max(c, moves), fadeMax, decidedAt);
+  const goal = Math.max(c, moves);
+  let sw = latestInTime(bld, playing, target, lower, goal, fadeMax, decidedAt);
   if (sw === null) return bld.planSwitch(lower, playing, target, decidedAt, c);
   const m = bld.cue.meter;
   const bar = bld.clock.samplesForBeats(sw.leavePos, m.numerator * 4.0 / m.denominator);
   const floor = pyRound(moves * sr) - sw.fade - bar;
-  if (sw.sample < floor) sw = bld.planSwitch(Math.max(lower, floor), playing, target, decidedAt, c);
+  const margin = bld.clock.samplesForBeats(sw.leavePos, ESTABLISHED_BEATS) / sr;
+  const early = latestInTime(bld, playing, target, lower, goal - margin, fadeMax, decidedAt);
+  if (early !== null && early.sample >= floor) sw = early;
+  else if (sw.sample < floor) sw = bld.planSwitch(Math.max(lower, floor), playing, target, decidedAt, c);
   sw.movesAt = moves;
   return sw;
 }
