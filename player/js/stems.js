@@ -145,8 +145,8 @@ export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, 
     out.stacks.push(rows.map((r) => r.col));
     out.seams.push(rows.map((r) => r.wrap));
     out.luts.push(gainTable(v, layers));
-    const rows = windows && windows.hop > 0 ? (windows.byVariant || {})[v.name] : null;
-    out.levelWindows.push(rows && rows.length ? unpackWindows(rows, layers.length) : null);
+    const winRows = windows && windows.hop > 0 ? (windows.byVariant || {})[v.name] : null;
+    out.levelWindows.push(winRows && winRows.length ? unpackWindows(winRows, layers.length) : null);
   }
   if (out.levelWindows.some((w) => w)) out.windowHop = windows.hop;
   // Level matching over the intensity range: each row of a variant's table carries the gain that
