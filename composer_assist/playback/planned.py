@@ -4,8 +4,8 @@ arrived when the scene turns.
 The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``,
 ``segmentation.best_sequence``: most time within the congruence radius less a penalty per
 switch, every visit at least the dwell); each change leaves at the *latest* legal boundary whose
-crossfade completes by then, but never more than its fade and one bar before the viewer's curve
-as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
+crossfade completes a beat before then (else by then), but never more than its fade and one bar
+before the viewer's curve as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
 (``wanted_changes``) is the reference view of the quality figures.
 """
 

@@ -1,9 +1,9 @@
 // Planned scheduling (scene-curve mode): the whole curve is known, so the visit sequence is the
 // optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
 // per switch, every visit at least the dwell), and each switch leaves on the latest legal
-// boundary whose crossfade has completed when the scene turns, but never more than its fade and
-// one bar before the curve as read moves towards the new variant.  A port of
-// composer_assist/playback/planned.py.
+// boundary whose crossfade has completed a beat before the scene turns (else when it turns),
+// but never more than its fade and one bar before the curve as read moves towards the new
+// variant.  A port of composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import { Builder, IntensityTargets, dwellEnd, dwellSamples } from './schedule.js';
