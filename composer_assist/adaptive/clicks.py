@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from composer_assist.playback.curves import CURVE_IDS, fade_in, fade_out
+from composer_assist.playback.level_trim import NO_TRIM, Trim, transition_trim
 from composer_assist.playback.schedule import Schedule
 from composer_assist.playback.stems import LUT_STEPS
 
@@ -79,20 +80,34 @@ class _Reference:
             self.val[j] = self.val[j - 1] + np.sign(d) * min(abs(d), self.slew * (self.ev[j] - self.ev[j - 1]))
         self.marks = np.unique(np.concatenate([self.ev, [x.sample for x in schedule.switches],
                                                [x.arrival for x in schedule.switches]])).astype(np.int64)
+        self.trims = self._trims()
+
+    def _trims(self) -> list[Trim]:
+        """Each deck's transition trim, as the mixer computes it at the switch sample."""
+        out, cl = [NO_TRIM], self.stems.clock
+        for i, sw in enumerate(self.schedule.switches):
+            start, _, v, pos, passes = self.decks[i]
+            leave = (v, *cl.advance(pos, passes, sw.sample - start))
+            i_now = float(self.intensity(np.array([float(sw.sample)]))[0])
+            out.append(transition_trim(self.stems, sw.sample, sw.fade, leave, out[-1],
+                                       (sw.target, sw.enter_pos, sw.enter_passes), i_now))
+        return out
 
     def intensity(self, n: np.ndarray) -> np.ndarray:
         j = np.searchsorted(self.ev, n, side="right") - 1
         d = self.tg[j] - self.val[j]
         return self.val[j] + np.sign(d) * np.minimum(np.abs(d), self.slew * (n - self.ev[j]))
 
-    def gains(self, v: int, lo: int, n: int) -> np.ndarray:
+    def gains(self, v: int, lo: int, n: int, trim: Trim = NO_TRIM) -> np.ndarray:
         """The mixer's gains: the table row of the quantised intensity at each segment end (block
-        starts, events, fade ends), linear in between."""
+        starts, events, fade ends), times the deck's transition trim there, linear in between."""
         block, marks = self.block, self.marks
         bp = np.arange((lo // block) * block, lo + n + block + 1, block)
         bp = np.unique(np.concatenate([bp, marks[(marks > bp[0]) & (marks < bp[-1])]]))
         k = np.clip((self.intensity(bp.astype(np.float64)) * LUT_STEPS + 0.5).astype(np.int64), 0, LUT_STEPS)
         rows = self.stems.luts[v][k].astype(np.float64)
+        if trim.end > bp[0]:
+            rows *= np.array([trim.gain_at(float(b)) for b in bp])[:, None]
         x = np.arange(lo, lo + n)
         return np.stack([np.interp(x, bp, rows[:, i]) for i in range(rows.shape[1])], axis=1)
 
@@ -114,7 +129,8 @@ class _Reference:
         skip = min(n, max(0, start - lo))  # silent before the deck starts (its fade-in is 0 there)
         pos, passes = self.stems.clock.advance(pos, passes, lo + skip - start)
         x[skip:] = _read(self.stems, v, pos, passes, n - skip, seam)
-        return np.einsum("ncl,nl->nc", x, self.gains(v, lo, n))
+        trim = next((tr for dk, tr in zip(self.decks, self.trims) if dk is d), NO_TRIM)
+        return np.einsum("ncl,nl->nc", x, self.gains(v, lo, n, trim))
 
 
 def _residual_step(audio, ref: np.ndarray, lo: int) -> float:

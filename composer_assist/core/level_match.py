@@ -24,6 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .level_windows import variant_windows, window_hop
 from .levels import integrated_lufs, true_peak_dbtp
 from .mixmath import db_to_gain, layer_gain, layer_gains
 from .project import Cue, Variant
@@ -43,6 +44,10 @@ class LevelMatch:
     messages: list[str] = field(default_factory=list)  # one line each: lowering, layers that clip
     # per variant, before its gain: the higher true peak (dBTP) of its nominal and its full mix
     true_peaks_dbtp: dict[str, float] = field(default_factory=dict)
+    # per variant, after its gain: local loudness tables (core.level_windows), windows every
+    # ``window_hop`` samples; empty: none measured (transitions then get no level trim)
+    windows: dict[str, np.ndarray] = field(default_factory=dict)
+    window_hop: int = 0
 
     def gain_db(self, variant: str) -> float:
         return self.gains_db.get(variant, 0.0)
@@ -175,4 +180,7 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
         m.messages.append(f"levels: lowered the common target by {over:.1f} dB to {reference:.1f} LUFS so "
                           f"no variant peaks above {CEILING_DBTP:.0f} dBTP")
     m.gains_db, m.reference_lufs, m.true_peaks_dbtp = gains, reference, peaks
+    m.window_hop = window_hop(sample_rate)
+    m.windows = {v.name: variant_windows(cue, v.name, sample_rate, stems[v.name], db_to_gain(gains[v.name]))
+                 for v in cue.variants if v.name in gains}
     return m

@@ -96,8 +96,16 @@ def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJ
         out.append(dict(name=v.name, valence=v.valence, arousal=v.arousal, tags=list(v.tags),
                         intensity=tuple(v.intensity), nominal_intensity=nominal_intensity(v),
                         level_offset_lu=v.level_offset_lu, level_gain_db=round(levels.gain_db(v.name), 6),
-                        layers=layers))
+                        layers=layers, loudness_windows=_windows(levels, v.name, gain)))
     return out
+
+
+def _windows(levels: Any, variant: str, gain: float) -> list[list[float]] | None:
+    """The variant's local loudness table for the stems as shipped (their delivery gain in)."""
+    from composer_assist.core.level_windows import pack
+
+    table = levels.windows.get(variant)
+    return None if table is None else pack(table, gain)
 
 
 def _stingers(cue: Cue, render: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:
@@ -206,6 +214,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     t0 = time.perf_counter()
     levels = render.level_match()
     loudness = delivery_loudness(cue, levels)
+    loudness.window_hop = levels.window_hop
     timings["levels_s"] = time.perf_counter() - t0
     gain = db_to_gain(loudness.delivery_gain_db)
     stem_jobs: list[_StemJob] = []

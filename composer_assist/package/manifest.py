@@ -94,6 +94,12 @@ class Variant(_Model):
     level_offset_lu: float
     level_gain_db: float = Field(description="matched level gain (already baked into the stems)")
     layers: list[Layer]
+    loudness_windows: list[list[float]] | None = Field(
+        None, description="local loudness table (core.level_windows): per window start, every "
+                          "`loudness.window_hop` samples of the cue (3 s windows running on through the loop "
+                          "wrap), the upper triangle (row-major, l <= m) of the layers' K-weighted product means "
+                          "of the stems as shipped.  The player matches the variants' levels over the intensity "
+                          "range and trims each transition from it (playback.level_trim); null: neither")
 
 
 class Stinger(_Model):
@@ -160,6 +166,7 @@ class Loudness(_Model):
     delivery_gain_db: float = Field(description="gain from the project's matched level to delivery")
     target_met: bool
     note: str = ""
+    window_hop: int = Field(0, ge=0, description="samples between the variants' `loudness_windows` starts")
     variants: dict[str, VariantLoudness]
 
 

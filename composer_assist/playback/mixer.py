@@ -20,6 +20,7 @@ from bisect import insort
 import numpy as np
 
 from .curves import CURVE_IDS, fade_in, fade_out
+from .level_trim import NO_TRIM, Trim, transition_trim
 from .stems import LUT_STEPS, StemSet
 
 SWITCH, INTENSITY = 0, 1
@@ -33,7 +34,7 @@ class _Deck:
     """One playing variant: position, stem source and its current per-layer gains."""
 
     __slots__ = ("v", "pos", "passes", "src", "src_off", "lim", "wrap_at", "g", "g1", "dg", "k",
-                 "lut", "fading", "fade_start", "fade_len", "curve", "env", "env0", "buf")
+                 "lut", "fading", "fade_start", "fade_len", "curve", "env", "env0", "buf", "trim", "tg")
 
     def __init__(self, max_layers: int):
         # Gains live in rows of one buffer sized for the widest variant; g, g1 and dg are views of
@@ -41,6 +42,7 @@ class _Deck:
         self.buf = np.zeros((3, max_layers), dtype=np.float32)
         self.g, self.g1, self.dg = self.buf[0], self.buf[1], self.buf[2]
         self.env = 0.0
+        self.trim, self.tg = NO_TRIM, 1.0  # the transition trim (playback.level_trim), its gain now
 
     def take(self, n_layers: int) -> None:
         self.g, self.g1, self.dg = self.buf[0, :n_layers], self.buf[1, :n_layers], self.buf[2, :n_layers]
@@ -174,7 +176,7 @@ class Mixer:
         else:
             d.src, d.src_off, d.lim = st.stacks[d.v], 0, d.wrap_at
 
-    def _add_deck(self, v: int, pos: int, passes: int, fade_len: int, curve: int) -> None:
+    def _add_deck(self, v: int, pos: int, passes: int, fade_len: int, curve: int, trim: Trim = NO_TRIM) -> None:
         d = None
         for x in self._pool:
             if not any(x is y for y in self._decks):
@@ -189,9 +191,10 @@ class Mixer:
         self._locate(d)
         d.take(d.lut.shape[1])
         d.k = int(self.i_cur * LUT_STEPS + 0.5)
+        d.trim, d.tg = trim, trim.gain_at(self.t)
         if fade_len <= 0:
             d.fading, d.env = 0, 1.0
-            d.g[:] = d.lut[d.k]
+            np.multiply(d.lut[d.k], d.tg, out=d.g)
         else:
             d.fading, d.fade_start, d.fade_len, d.curve, d.env, d.env0 = 1, self.t, fade_len, curve, 0.0, 1.0
             d.g[:] = 0.0
@@ -211,7 +214,9 @@ class Mixer:
                 d.k = -1
         if enter_pos < 0:
             enter_pos, enter_passes = (main.pos, main.passes) if main is not None else (0, 0)
-        self._add_deck(v, enter_pos, enter_passes, fade_len, curve)
+        trim = transition_trim(self.stems, self.t, fade_len, None if main is None else (main.v, main.pos, main.passes),
+                               NO_TRIM if main is None else main.trim, (v, enter_pos, enter_passes), self.i_cur)
+        self._add_deck(v, enter_pos, enter_passes, fade_len, curve, trim)
         if stinger >= 0:
             self._voices.append([self.stems.stingers[stinger], 0])
 
@@ -230,7 +235,8 @@ class Mixer:
                 and self._next_ev >= self.t + n and self.i_cur == self.i_target):
             # The steady state (one variant, gains at rest, nothing due in this block): one dot.
             d = decks[0]
-            if d.fading == 0 and d.lim - d.pos > n and d.k == int(self.i_cur * LUT_STEPS + 0.5):
+            if (d.fading == 0 and d.lim - d.pos > n and d.k == int(self.i_cur * LUT_STEPS + 0.5)
+                    and (self.t + n <= d.trim.hold or (self.t >= d.trim.end and d.tg == 1.0))):
                 o = 2 * (d.pos - d.src_off)
                 np.dot(d.src[o:o + 2 * n], d.g, out=flat)
                 d.pos += n
@@ -282,7 +288,8 @@ class Mixer:
             for d in self._decks:
                 o = 2 * (d.pos - d.src_off)
                 seg = d.src[o:o + b - a]
-                moving = d.fading != 0 or d.k != k_end
+                tg = d.trim.gain_at(t + m) if t < d.trim.end else 1.0
+                moving = d.fading != 0 or d.k != k_end or tg != d.tg
                 if moving:
                     # The gains move in this sub-block: ramp from d.g (now) to d.g1 (at its end).
                     if d.fading:
@@ -290,10 +297,11 @@ class Mixer:
                         env = fade_in(d.curve, u) if d.fading > 0 else d.env0 * fade_out(d.curve, u)
                     else:
                         env = 1.0
-                    if env == 1.0:
+                    w = env * tg
+                    if w == 1.0:
                         d.g1[:] = d.lut[k_end]
                     else:
-                        np.multiply(d.lut[k_end], env, out=d.g1)
+                        np.multiply(d.lut[k_end], w, out=d.g1)
                     np.subtract(d.g1, d.g, out=d.dg)
                     d.dg *= blk / m
                 part = dst if first else tm
@@ -310,7 +318,7 @@ class Mixer:
                     tm *= ramp[:b - a]
                     dst += tm
                     d.g, d.g1 = d.g1, d.g
-                    d.k, d.env = k_end, env
+                    d.k, d.env, d.tg = k_end, env, tg
                 first = False
                 if d.fading and t + m >= d.fade_start + d.fade_len:
                     ended = True

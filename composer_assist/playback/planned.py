@@ -4,9 +4,9 @@ arrived when the scene turns.
 The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``,
 ``segmentation.best_sequence``: most time within the congruence radius less a penalty per
 switch, every visit at least the dwell and the switch budget's spacing); each change leaves at
-the *latest* legal boundary whose crossfade completes by then (and the budget's spacing after
-the previous switch), but never more than its fade and one bar before the viewer's curve as read
-(unsmoothed) moves towards the new variant.  The greedy choice it replaced
+the *latest* legal boundary whose crossfade completes a beat before then (else by then; and the
+budget's spacing after the previous switch), but never more than its fade and one bar before the
+viewer's curve as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
 (``wanted_changes``) is the reference view of the quality figures.
 """
 
@@ -23,6 +23,11 @@ from .clock import CueClock
 from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
+
+# The new variant is established this many beats before the scene turns when a legal boundary
+# allows it within the fade + 1 bar bound: arriving just on the change left live mode, whose
+# running calibration can see a turn a second or two before the whole-trace one, within a bar.
+ESTABLISHED_BEATS = 1.0
 
 
 def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str = "optimal") -> Schedule:
@@ -173,8 +178,9 @@ def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int 
 def _in_time(bld: Builder, playing: int, target: int, lower: int, c: float, moves: float, fade_max: int,
              decided_at: float) -> Switch:
     """The switch for a change at ``c`` s whose curve moves at ``moves`` s: on the latest legal
-    boundary at or after ``lower`` that arrives by both, but starting no earlier than its fade and
-    one bar before ``moves``; when none arrives in time, the earliest one at or after ``lower``."""
+    boundary at or after ``lower`` that arrives ``ESTABLISHED_BEATS`` before both (else by both),
+    but starting no earlier than its fade and one bar before ``moves``; when none arrives in time,
+    the earliest one at or after ``lower``."""
     sr = bld.sr
     goal = max(c, moves)
     sw = _latest_in_time(bld, playing, target, lower, goal, fade_max, decided_at)
@@ -183,7 +189,11 @@ def _in_time(bld: Builder, playing: int, target: int, lower: int, c: float, move
     else:
         bar = bld.clock.samples_for_beats(sw.leave_pos, bld.cue.meter.beats_per_bar)
         floor = int(round(moves * sr)) - sw.fade - bar
-        if sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
+        margin = bld.clock.samples_for_beats(sw.leave_pos, ESTABLISHED_BEATS) / sr
+        early = _latest_in_time(bld, playing, target, lower, goal - margin, fade_max, decided_at)
+        if early is not None and early.sample >= floor:
+            sw = early
+        elif sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
             sw = bld.plan_switch(max(lower, floor), playing, target, decided_at, c)
     sw.moves_at = moves
     return sw

@@ -31,6 +31,7 @@ import numpy as np
 
 from composer_assist.core.errors import RenderError
 from composer_assist.core.level_match import LevelMatch, match_levels
+from composer_assist.core.level_windows import intensity_makeup
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue, Layer, Variant
 
@@ -64,6 +65,10 @@ class StemSet:
     # per variant (MAX_SEAM_S samples, 2, n_layers) float32 or None: the release tail after the cue
     # end at the layers' gains, kept for a loop region changed to end with the cue (loop_seams)
     end_tails: list[np.ndarray | None] = field(default_factory=list)
+    # per variant (windows, layers, layers) float64 or None: local loudness tables
+    # (core.level_windows, from ``levels``) the mixer's transition trim reads (playback.level_trim)
+    level_windows: list[np.ndarray | None] = field(default_factory=list)
+    window_hop: int = 0
 
     @property
     def max_layers(self) -> int:
@@ -125,8 +130,14 @@ class StemSet:
                 gl, gr = layer_gains(s.gain_db, s.pan)
                 st_names.append(s.name)
                 st_arrays.append(np.ascontiguousarray(np.stack([a[0] * gl, a[1] * gr], axis=1).reshape(-1)))
+        windows = [_table(levels.windows.get(v), len(ls)) for v, ls in zip(names, layer_names)]
+        # Level matching over the intensity range (core.level_windows.intensity_makeup): each row
+        # of a variant's table carries the gain that puts it at the common level at that intensity.
+        for i, m in enumerate(intensity_makeup(luts, windows, [v.level_offset_lu for v in cue.variants])):
+            if m is not None:
+                luts[i] = (luts[i] * m[:, None]).astype(np.float32)
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
-                   st_names, st_arrays, levels, ends)
+                   st_names, st_arrays, levels, ends, windows, int(levels.window_hop))
 
     def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
         """Seams for another loop region of the same stems (built off the audio thread).
@@ -220,6 +231,14 @@ def _ring(wrap: np.ndarray, tail: np.ndarray | None, layer: Layer, match: float,
     if t.shape[-1] > wrap.shape[0]:
         d = min(max(1, int(DECLICK_S * sr)), k)
         wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
+
+
+def _table(table: np.ndarray | None, layers: int) -> np.ndarray | None:
+    """A local loudness table for a variant of ``layers`` stacked layers, or None if it does not fit."""
+    if table is None:
+        return None
+    t = np.asarray(table, dtype=np.float64)
+    return t if t.ndim == 3 and t.shape[0] > 0 and t.shape[1:] == (layers, layers) else None
 
 
 def _gain_table(variant: Variant, layers: list[Layer]) -> np.ndarray:

@@ -4,7 +4,9 @@
 The cue is rebuilt from the manifest in beats (tempo map, meter, loop, markers, rules, layers
 with their intensity laws), so the player's clock, scheduler and mixer compute the same samples
 as they do in ``adapt``.  Stems already carry fader, pan and level (the manifest says ``baked``):
-the rebuilt layers have unity gain and centre pan, and the level match is unity.
+the rebuilt layers have unity gain and centre pan, and the level match is unity but for the
+local loudness tables (``loudness_windows``) the mixer's level match over intensity and
+transition trim read.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from composer_assist.core.errors import PackageError
 from composer_assist.core.level_match import LevelMatch
+from composer_assist.core.level_windows import unpack
 from composer_assist.core.project import AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule, Variant
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 from composer_assist.playback.policy import PolicyConfig
@@ -101,7 +104,20 @@ def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: s
             stems.setdefault(v["name"], {})[layer["name"]] = audio[:, :n]
             tails.setdefault(v["name"], {})[layer["name"]] = audio[:, n:]
     stingers = {s["name"]: _read_stem(s["stem"], codec, sr, read) for s in m["stingers"]}
-    return StemSet.from_arrays(cue, sr, stems, tails, stingers, LevelMatch())
+    return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m))
+
+
+def _levels(m: dict[str, Any]) -> LevelMatch:
+    """Unity gains (baked into the stems) and the local loudness tables the manifest carries."""
+    hop = int((m.get("loudness") or {}).get("window_hop", 0) or 0)
+    windows = {}
+    for v in m["variants"]:
+        if v.get("loudness_windows") and hop > 0:
+            try:
+                windows[v["name"]] = unpack(v["loudness_windows"], len(v["layers"]))
+            except ValueError as exc:
+                raise PackageError(f"manifest: variant {v['name']!r}: {exc}") from None
+    return LevelMatch(windows=windows, window_hop=hop if windows else 0)
 
 
 def _read_stem(stem: dict[str, Any], codec: str, sr: int, read: Callable[[str], bytes]) -> np.ndarray:

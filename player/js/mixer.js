@@ -5,6 +5,7 @@
 // same block size gives the same samples (to float32 rounding).
 
 import { LUT_STEPS } from './stems.js';
+import { NO_TRIM, transitionTrim, trimGainAt } from './levelTrim.js';
 
 export const SWITCH = 0, INTENSITY = 1;
 export const CURVE_IDS = { equal_power: 0, linear: 1, s_curve: 2 };
@@ -103,7 +104,7 @@ export class Mixer {
     }
   }
 
-  addDeck(v, pos, passes, fadeLen, curve) {
+  addDeck(v, pos, passes, fadeLen, curve, trim = NO_TRIM) {
     if (this.decks.length >= POOL_DECKS) {
       // More overlapping fades than decks: drop the quietest fading-out one (never raise).
       const fading = this.decks.filter((y) => y.fading < 0);
@@ -113,12 +114,13 @@ export class Mixer {
     }
     const n = this.stems.layerNames[v].length;
     const d = { v, pos, passes, lut: this.stems.luts[v], n, g: new Float32Array(n), g1: new Float32Array(n),
-      dg: new Float32Array(n), env: 0.0, env0: 1.0, fading: 0, fadeStart: 0, fadeLen: 0, curve, k: 0 };
+      dg: new Float32Array(n), env: 0.0, env0: 1.0, fading: 0, fadeStart: 0, fadeLen: 0, curve, k: 0,
+      trim, tg: trimGainAt(trim, this.t) };
     this.locate(d);
     d.k = Math.trunc(this.iCur * LUT_STEPS + 0.5);
     if (fadeLen <= 0) {
       d.fading = 0; d.env = 1.0;
-      d.g.set(d.lut.subarray(d.k * n, d.k * n + n));
+      for (let l = 0; l < n; l++) d.g[l] = f32(d.lut[d.k * n + l] * f32(d.tg));
     } else {
       Object.assign(d, { fading: 1, fadeStart: this.t, fadeLen, curve, env: 0.0, env0: 1.0, k: -1 });
     }
@@ -136,7 +138,9 @@ export class Mixer {
       }
     }
     if (enterPos < 0) [enterPos, enterPasses] = main ? [main.pos, main.passes] : [0, 0];
-    this.addDeck(v, enterPos, enterPasses, fadeLen, curve);
+    const trim = transitionTrim(this.stems, this.t, fadeLen, main ? [main.v, main.pos, main.passes] : null,
+      main ? main.trim : NO_TRIM, [v, enterPos, enterPasses], this.iCur);
+    this.addDeck(v, enterPos, enterPasses, fadeLen, curve, trim);
     if (stinger >= 0) this.voices.push({ data: this.stems.stingers[stinger], p: 0 });
   }
 
@@ -183,7 +187,8 @@ export class Mixer {
   mixSub(out, a, m, t, kEnd, blk) {
     out.fill(0, a, a + 2 * m);
     for (const d of this.decks) {
-      const moving = d.fading !== 0 || d.k !== kEnd;
+      const tg = t < d.trim.end ? trimGainAt(d.trim, t + m) : 1.0;
+      const moving = d.fading !== 0 || d.k !== kEnd || tg !== d.tg;
       let env = 1.0;
       if (moving) {
         if (d.fading) {
@@ -191,8 +196,9 @@ export class Mixer {
           env = d.fading > 0 ? fadeIn(d.curve, u) : d.env0 * fadeOut(d.curve, u);
         }
         const row = d.lut.subarray(kEnd * d.n, kEnd * d.n + d.n);
+        const w = env * tg;
         for (let l = 0; l < d.n; l++) {
-          d.g1[l] = env === 1.0 ? row[l] : f32(row[l] * f32(env));
+          d.g1[l] = w === 1.0 ? row[l] : f32(row[l] * f32(w));
           d.dg[l] = f32(f32(d.g1[l] - d.g[l]) * f32(blk / m));
         }
       }
@@ -205,7 +211,7 @@ export class Mixer {
           out[a + 2 * j + 1] += src[o + 2 * j + 1] * gain;
         }
       }
-      if (moving) { const tmp = d.g; d.g = d.g1; d.g1 = tmp; d.k = kEnd; d.env = env; }
+      if (moving) { const tmp = d.g; d.g = d.g1; d.g1 = tmp; d.k = kEnd; d.env = env; d.tg = tg; }
       d.pos += m;
       if (d.pos === d.lim) {
         if (d.pos === d.wrapAt) { d.pos = this.clock.loopStart; d.passes += 1; }

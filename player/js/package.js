@@ -85,6 +85,7 @@ export function cueOf(manifest) {
     // Fader, pan and level are baked into the stems: the player applies only the intensity law.
     variants: m.variants.map((v) => ({
       name: v.name, valence: v.valence, arousal: v.arousal, tags: v.tags, intensity: v.intensity,
+      level_offset_lu: v.level_offset_lu || 0,
       layers: v.layers.map((l) => ({ name: l.name, intensity: l.intensity, fade: l.fade, gain_db: 0, pan: 0 })),
     })),
     transitions: m.rules,
@@ -142,7 +143,16 @@ export async function decodeStems(pkg, ctx, codec = 'opus') {
 
 /** The mixer's stem set of a package's decoded stems. */
 export function stemSetOf(manifest, decoded) {
-  return buildStemSet(cueOf(manifest), manifest.sample_rate, decoded.audio, decoded.tails, decoded.stingers);
+  return buildStemSet(cueOf(manifest), manifest.sample_rate, decoded.audio, decoded.tails, decoded.stingers, {},
+    windowsOf(manifest));
+}
+
+/** The manifest's local loudness tables (level match over intensity, transition trims), or null. */
+export function windowsOf(manifest) {
+  const hop = (manifest.loudness || {}).window_hop || 0;
+  const byVariant = {};
+  for (const v of manifest.variants) if (v.loudness_windows) byVariant[v.name] = v.loudness_windows;
+  return hop > 0 ? { hop, byVariant } : null;
 }
 
 function concat(a, b) {

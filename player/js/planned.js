@@ -1,9 +1,9 @@
 // Planned scheduling (scene-curve mode): the whole curve is known, so the visit sequence is the
 // optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
 // per switch, every visit at least the dwell and the switch budget's spacing), and each switch
-// leaves on the latest legal boundary whose crossfade has completed when the scene turns (and
-// the budget's spacing after the previous one), but never more than its fade and one bar before
-// the curve as read moves towards the new variant.  A port of
+// leaves on the latest legal boundary whose crossfade has completed a beat before the scene turns
+// (else when it turns; and the budget's spacing after the previous one), but never more than its
+// fade and one bar before the curve as read moves towards the new variant.  A port of
 // composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
@@ -11,6 +11,9 @@ import {
   Builder, IntensityTargets, budgetSpacingS, budgetSpacingSamples, dwellEnd, dwellSamples,
 } from './schedule.js';
 import { SWITCH_PENALTY_S, bestSequence, gainSums, tickGain } from './segmentation.js';
+
+// The new variant is established this many beats before the scene turns (planned.py).
+export const ESTABLISHED_BEATS = 1.0;
 
 const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);
 
@@ -121,16 +124,21 @@ export function curveMovesAt(track, cur, next, k, kNext = null) {
 }
 
 /** The switch for a change at c s whose curve moves at `moves` s: on the latest legal boundary
- * at or after `lower` arriving by both, starting no earlier than its fade and one bar before
- * `moves`; when none arrives in time, the earliest one at or after `lower`. */
+ * at or after `lower` arriving ESTABLISHED_BEATS before both (else by both), starting no earlier
+ * than its fade and one bar before `moves`; when none arrives in time, the earliest one at or
+ * after `lower`. */
 function inTime(bld, playing, target, lower, c, moves, fadeMax, decidedAt) {
   const sr = bld.sr;
-  let sw = latestInTime(bld, playing, target, lower, Math.max(c, moves), fadeMax, decidedAt);
+  const goal = Math.max(c, moves);
+  let sw = latestInTime(bld, playing, target, lower, goal, fadeMax, decidedAt);
   if (sw === null) return bld.planSwitch(lower, playing, target, decidedAt, c);
   const m = bld.cue.meter;
   const bar = bld.clock.samplesForBeats(sw.leavePos, m.numerator * 4.0 / m.denominator);
   const floor = pyRound(moves * sr) - sw.fade - bar;
-  if (sw.sample < floor) sw = bld.planSwitch(Math.max(lower, floor), playing, target, decidedAt, c);
+  const margin = bld.clock.samplesForBeats(sw.leavePos, ESTABLISHED_BEATS) / sr;
+  const early = latestInTime(bld, playing, target, lower, goal - margin, fadeMax, decidedAt);
+  if (early !== null && early.sample >= floor) sw = early;
+  else if (sw.sample < floor) sw = bld.planSwitch(Math.max(lower, floor), playing, target, decidedAt, c);
   sw.movesAt = moves;
   return sw;
 }

@@ -69,17 +69,71 @@ function layerRows(layer, audio, tail, clock, length, seam, match) {
   return { col, wrap };
 }
 
+/** A manifest's `loudness_windows` rows (upper triangles) as {n, L, data: Float64Array(n * L * L)}. */
+export function unpackWindows(rows, L) {
+  const data = new Float64Array(rows.length * L * L);
+  rows.forEach((r, j) => {
+    let i = 0;
+    for (let l = 0; l < L; l++) {
+      for (let m = l; m < L; m++, i++) { data[j * L * L + l * L + m] = r[i]; data[j * L * L + m * L + l] = r[i]; }
+    }
+  });
+  return { n: rows.length, L, data };
+}
+
+/** g^T c g for the gains in row k of a flat lut (n layers), summed as core/level_windows.energy. */
+function energy(c, L, lut, k) {
+  let e = 0.0;
+  for (let l = 0; l < L; l++) {
+    let acc = 0.0;
+    for (let m = 0; m < L; m++) acc += c[l * L + m] * lut[k * L + m];
+    e += lut[k * L + l] * acc;
+  }
+  return e;
+}
+
+/** Per variant a gain per intensity row putting it at the variants' common level there (plus its
+ * level_offset_lu): a port of core/level_windows.intensity_makeup. */
+export function intensityMakeup(luts, tables, offsets) {
+  const rows = LUT_STEPS + 1;
+  const energies = luts.map((lut, v) => {
+    const tab = tables[v];
+    if (!tab) return null;
+    const L = tab.L, mean = new Float64Array(L * L);
+    for (let j = 0; j < tab.n; j++) for (let i = 0; i < L * L; i++) mean[i] += tab.data[j * L * L + i];
+    for (let i = 0; i < L * L; i++) mean[i] /= tab.n;
+    const o = 10.0 ** (offsets[v] / 10.0), e = new Float64Array(rows);
+    for (let k = 0; k < rows; k++) e[k] = energy(mean, L, lut, k) / o;
+    return e;
+  });
+  const have = energies.filter((e) => e !== null);
+  if (have.length < 2) return luts.map(() => null);
+  const n = have.length, target = new Float64Array(rows), col = new Float64Array(n);
+  for (let k = 0; k < rows; k++) {
+    have.forEach((e, i) => { col[i] = e[k]; });
+    col.sort();
+    target[k] = n % 2 ? col[n >> 1] : Math.sqrt(col[(n >> 1) - 1] * col[n >> 1]);
+  }
+  return energies.map((e) => {
+    if (e === null) return null;
+    const g = new Float64Array(rows);
+    for (let k = 0; k < rows; k++) g[k] = e[k] > 1e-20 && target[k] > 1e-20 ? Math.sqrt(target[k] / e[k]) : 1.0;
+    return g;
+  });
+}
+
 /**
  * The stem set of a cue: `audio[variant][layer]` and `tails[variant][layer]` are [L, R]
- * Float32Arrays, `stingers[name]` likewise, `levels[variant]` the matched linear gain.
+ * Float32Arrays, `stingers[name]` likewise, `levels[variant]` the matched linear gain,
+ * `windows` {hop, byVariant: {name: manifest loudness_windows rows}} the local loudness tables.
  */
-export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, levels = {}) {
+export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, levels = {}, windows = null) {
   let length = 0;
   for (const per of Object.values(audio)) for (const a of Object.values(per)) length = Math.max(length, a[0].length);
   const clock = new CueClock(cue, sampleRate, length);
   const seam = Math.min(Math.trunc(MAX_SEAM_S * sampleRate), clock.loopLen);
   const out = { cue, sampleRate, length, clock, seam, variantNames: [], layerNames: [], stacks: [], seams: [],
-    luts: [], stingerNames: [], stingers: [] };
+    luts: [], stingerNames: [], stingers: [], levelWindows: [], windowHop: 0 };
   for (const v of cue.variants) {
     const per = audio[v.name];
     if (!per) throw new Error(`no stems for variant ${v.name}`);
@@ -91,7 +145,18 @@ export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, 
     out.stacks.push(rows.map((r) => r.col));
     out.seams.push(rows.map((r) => r.wrap));
     out.luts.push(gainTable(v, layers));
+    const winRows = windows && windows.hop > 0 ? (windows.byVariant || {})[v.name] : null;
+    out.levelWindows.push(winRows && winRows.length ? unpackWindows(winRows, layers.length) : null);
   }
+  if (out.levelWindows.some((w) => w)) out.windowHop = windows.hop;
+  // Level matching over the intensity range: each row of a variant's table carries the gain that
+  // puts it at the common level at that intensity (core/level_windows.intensity_makeup).
+  const makeup = intensityMakeup(out.luts, out.levelWindows, cue.variants.map((v) => v.level_offset_lu || 0));
+  makeup.forEach((g, v) => {
+    if (!g) return;
+    const lut = out.luts[v], n = out.layerNames[v].length;
+    for (let k = 0; k <= LUT_STEPS; k++) for (let i = 0; i < n; i++) lut[k * n + i] = f32(lut[k * n + i] * g[k]);
+  });
   for (const s of cue.stingers || []) {
     const a = stingers[s.name];
     if (!a) continue;

@@ -63,3 +63,22 @@ def test_demo_mix_levels_equal_pyloudnorm_and_resample_poly(demo):
         want_tp = 20 * math.log10(max(np.abs(x).max(), np.abs(resample_poly(x, 4, 1, axis=-1)).max()))
         assert abs(integrated_lufs(x, r.sample_rate) - want_lufs) < 0.01, v.name
         assert abs(true_peak_dbtp(x) - want_tp) < 0.01, v.name
+
+
+def test_the_real_scene_with_the_worst_level_step_stays_within_one_lu(demo, realdata):
+    """studyforrest 4711-4803 s, planned: calm -> sad at 13.75 s stepped 1.55 LU (sad's layers
+    thin out at intensity 0.14, far under its nominal 0.25, and its bars there are 0.8 LU under
+    calm's at any intensity).  With the level match over intensity and the transition trim: <= 1."""
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.adaptive.evaluation import _worst_step
+    from composer_assist.core.trace.formats import load_trace
+    from composer_assist.playback.policy import PolicyConfig
+    from composer_assist.services.trace_sets import film_scenes
+
+    project, render = demo
+    film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
+    (scene,) = [s for s in film_scenes(load_trace(film), film.parent / "music.tsv") if "4711-4803" in s.name]
+    result = run_adaptive(project, project.cues[0].name, scene, mode="planned", render=render,
+                          config=PolicyConfig(calibrate=True))
+    assert len(result.schedule.switches) >= 3
+    assert _worst_step(result) <= 1.0

@@ -49,3 +49,39 @@ def test_planned_starts_no_earlier_than_fade_plus_a_bar_before_the_curve_moves(d
     (live,) = schedule_live(cue, stems.clock, control_track(_step(at), cue, "live")).switches
     assert live.target == sw.target
     assert live.arrival - sw.arrival >= round(BAR_S * SR), (live.arrival / SR, sw.arrival / SR)
+
+
+BEAT_S = 0.625
+
+
+def test_planned_is_established_a_beat_before_a_step_on_a_beat_rule(demo):
+    cue, stems = demo
+    # Into tense the demo leaves on the next beat with a 1-beat fade: the latest beat whose fade
+    # completed by the step used to arrive exactly on it (20.0 s is a beat line), so a live
+    # player whose running calibration saw the turn a second earlier arrived within a bar.
+    trace = _step(20.0, before=(0.0, 0.0), after=(-0.6, 0.7))
+    planned = schedule_planned(cue, stems.clock, control_track(trace, cue, "planned"))
+    (sw,) = planned.switches
+    assert cue.variants[sw.target].name == "tense"
+    assert sw.arrival <= round((20.0 - BEAT_S) * SR), sw.arrival / SR
+    assert sw.sample >= round((20.0 - BAR_S) * SR) - sw.fade  # still within fade + 1 bar
+
+
+def test_planned_leads_live_by_a_bar_on_the_real_scene_that_led_least(root, realdata):
+    from composer_assist.adaptive.evaluation import _planned_leads
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.core.trace.formats import load_trace
+    from composer_assist.playback.policy import PolicyConfig
+    from composer_assist.services.trace_sets import film_scenes
+
+    film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
+    (scene,) = [s for s in film_scenes(load_trace(film), film.parent / "music.tsv") if "1398-1449" in s.name]
+    project = load_project(root / "projects" / "demo")
+    cue = project.cue("night_chase")
+    stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
+    runs = [run_adaptive(project, "night_chase", scene, mode=m, render=stems, config=PolicyConfig(calibrate=True))
+            for m in ("live", "planned")]
+    leads = _planned_leads(*runs)
+    # ambient -> tense at 40.2 s: live (running calibration) saw tense from 38.5 s and arrived at
+    # 41.9 s; planned arrived at 40.0 s, 0.75 bar ahead.
+    assert leads and float(np.median(leads)) >= BAR_S - 1e-9, leads

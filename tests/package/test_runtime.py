@@ -69,10 +69,12 @@ def test_loop_join_equals_plain_concatenation(flac_pkg, short_package):
     n, total = m.cue.length_samples, audio.shape[0]
     expected = np.zeros((total + n, 2))
     calm = m.variants[0]
-    from composer_assist.core.mixmath import layer_gain
+    from composer_assist.playback.stems import LUT_STEPS
 
-    for layer in calm.layers:
-        g = float(layer_gain(intensity, *layer.intensity, layer.fade))
+    # The layers' gains at that intensity: the layer law times the level match over intensity
+    # (core.level_windows.intensity_makeup), the stem set's table row.
+    row = player.mixer.stems.luts[0][int(intensity * LUT_STEPS + 0.5)]
+    for layer, g in zip(calm.layers, row.tolist()):
         x, _ = sf.read(folder / layer.stem.flac.path, dtype="float64")
         for start in range(0, total, n):
             expected[start:start + x.shape[0]] += g * x[:min(x.shape[0], total + n - start)]

@@ -146,7 +146,10 @@ def test_offline_render_matches_the_runtime(pages, web_package):
     _, pkg_dir, sensed, _ = web_package
     trace = _trace(sensed)
     seconds = float(trace.times[-1] - trace.times[0])
-    ref, _ = open_package(pkg_dir, codec="flac").render(trace, mode="live")
+    ref, player = open_package(pkg_dir, codec="flac").render(trace, mode="live")
+    # Switches with the manifest's loudness tables: the level match over intensity and the
+    # transition trims (playback.level_trim, levelTrim.js) are in what is compared.
+    assert player.schedule.switches and all(t is not None for t in player.mixer.stems.level_windows)
     page = pages("flac")
     _pick_trace(page, sensed)
     flac = _render(page, "sensed", seconds)
