@@ -66,9 +66,10 @@ def test_demo_mix_levels_equal_pyloudnorm_and_resample_poly(demo):
 
 
 def test_the_real_scene_with_the_worst_level_step_stays_within_one_lu(demo, realdata):
-    """studyforrest 4711-4803 s, planned: calm -> sad at 13.75 s stepped 1.55 LU (sad's layers
-    thin out at intensity 0.14, far under its nominal 0.25, and its bars there are 0.8 LU under
-    calm's at any intensity).  With the level match over intensity and the transition trim: <= 1."""
+    """studyforrest 4711-4803 s, planned: calm -> sad at 13.75 s stepped 1.55 LU when each scene was
+    calibrated by itself and no switch budget held (sad's layers thin out at intensity 0.14, far
+    under its nominal 0.25, and its bars there are 0.8 LU under calm's at any intensity; the trim
+    itself is tested in test_level_trim.py).  As the demo plays it now, every step is <= 1 LU."""
     from composer_assist.adaptive.engine import run_adaptive
     from composer_assist.adaptive.evaluation import _worst_step
     from composer_assist.core.trace.formats import load_trace
@@ -78,7 +79,8 @@ def test_the_real_scene_with_the_worst_level_step_stays_within_one_lu(demo, real
     project, render = demo
     film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
     (scene,) = [s for s in film_scenes(load_trace(film), film.parent / "music.tsv") if "4711-4803" in s.name]
-    result = run_adaptive(project, project.cues[0].name, scene, mode="planned", render=render,
-                          config=PolicyConfig(calibrate=True))
-    assert len(result.schedule.switches) >= 3
-    assert _worst_step(result) <= 1.0
+    for mode in ("planned", "live"):
+        result = run_adaptive(project, project.cues[0].name, scene, mode=mode, render=render,
+                              config=PolicyConfig(calibrate=True))
+        assert len(result.schedule.switches) >= 2
+        assert _worst_step(result) <= 1.0
