@@ -128,18 +128,21 @@ PENDING_VARIANTS = 1  # variants still measuring while the next one mixes (bound
 
 def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.ndarray]], m: LevelMatch
              ) -> dict[str, float]:
-    """Each variant's loudness (into ``m``) and true peak (returned), nominal and full mix.
+    """Each variant's loudness (into ``m``), local loudness table at unit gain (into
+    ``m.windows``) and true peak (returned), nominal and full mix.
 
     The measurements run on two threads outside the GIL while this thread mixes the next variant;
     the full mix is the nominal one when every layer plays in full.
     """
     pending: list[tuple[str, Future, list[Future]]] = []
     peaks: dict[str, float] = {}
+    tables: dict[str, Future] = {}
 
     def collect(name: str, loudness: Future, tps: list[Future]) -> None:
         lufs = loudness.result()
         m.loudness[name] = lufs if lufs is not None and math.isfinite(lufs) else None
         peaks[name] = max(f.result() for f in tps)
+        m.windows[name] = tables.pop(name).result()
 
     with ThreadPoolExecutor(2) as pool:
         for v in cue.variants:
@@ -150,6 +153,7 @@ def _measure(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np.nda
                 m.loudness[v.name] = None
                 continue
             loudness = pool.submit(integrated_lufs, nominal, sample_rate)
+            tables[v.name] = pool.submit(variant_windows, cue, v.name, sample_rate, per)
             tps = [pool.submit(true_peak_dbtp, nominal)]
             del nominal
             if not _all_full(v, per, nominal_intensity(v)):
@@ -168,6 +172,7 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
     peaks = _measure(cue, sample_rate, stems, m)
     measured = {k: x for k, x in m.loudness.items() if x is not None}
     if not measured:
+        m.windows = {}
         return m
     reference = statistics.median(measured.values())
     offsets = {v.name: v.level_offset_lu for v in cue.variants}
@@ -181,6 +186,6 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
                           f"no variant peaks above {CEILING_DBTP:.0f} dBTP")
     m.gains_db, m.reference_lufs, m.true_peaks_dbtp = gains, reference, peaks
     m.window_hop = window_hop(sample_rate)
-    m.windows = {v.name: variant_windows(cue, v.name, sample_rate, stems[v.name], db_to_gain(gains[v.name]))
-                 for v in cue.variants if v.name in gains}
+    # the tables were measured at unit gain: C scales with the square of the gain
+    m.windows = {k: t * db_to_gain(gains[k]) ** 2 for k, t in m.windows.items() if k in gains}
     return m
