@@ -264,7 +264,18 @@ def constrained_lines(rows: list[TraceEval]) -> list[str]:
                        f"{sum(s < TARGETS.oracle_share for s in shares)} traces under {TARGETS.oracle_share:.0%}; "
                        f"the budget and dwell cost the oracle up to {max(gaps):.0%} "
                        f"(median {float(np.median(gaps)):.0%})")
+            out.append(_out_of_reach(rows, mode))
     return out
+
+
+def _out_of_reach(rows: list[TraceEval], mode: str) -> str:
+    """How many traces under the oracle target no sequence keeping the dwell and the budget could
+    lift over it: there the two per-trace targets conflict, whatever the engine does."""
+    t = TARGETS.oracle_share
+    under = [r for r in rows if r.mode == mode and r.oracle_share is not None and r.oracle_share < t]
+    blocked = [r for r in under if r.constrained_oracle is not None and r.constrained_oracle < t * r.oracle]
+    return (f"  info  {mode}: of the {len(under)} traces under {t:.0%} of the oracle, {len(blocked)} cannot "
+            f"reach it within the dwell and the switch budget (constrained oracle < {t:.0%} of the oracle)")
 
 
 def _planned_targets(rs: list[TraceEval], t: Targets) -> list[tuple[str, str, bool]]:

@@ -139,6 +139,9 @@ def test_evaluate_shows_the_constrained_oracle():
     text = format_table(rows, 0.5)
     assert "sw/60s" in text and "eng/co" in text and "info  planned: engine / constrained oracle" in text
     assert "switches per minute <= 2 on every trace (the most in any 60 s" in text
+    # the swing: under 90 % of the oracle in both modes, and out of reach of any sequence within the budget
+    for mode in ("live", "planned"):
+        assert f"info  {mode}: of the 1 traces under 90% of the oracle, 1 cannot reach it" in text
 
 
 def test_a_switch_the_budget_made_late_is_not_counted_as_ahead_of_the_curve():
