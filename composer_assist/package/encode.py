@@ -49,8 +49,9 @@ def quantise(audio: np.ndarray, scale: float = 1.0, overwrite: bool = False) -> 
 
 
 def dequantise(q: np.ndarray) -> np.ndarray:
-    """The float32 samples a decoder gives for left-justified 24-bit values ``q`` (exact)."""
-    return (np.right_shift(q, 8).astype(np.float32) / np.float32(FULL_SCALE)).astype(np.float32)
+    """The float32 samples a decoder gives for left-justified 24-bit values ``q`` (exact: q / 2**31
+    in float32 keeps the 24 significant bits, and the scale is a power of two)."""
+    return np.multiply(q, np.float32(2.0 ** -31), dtype=np.float32)
 
 
 def write_flac(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFile:
@@ -67,8 +68,7 @@ def write_opus(path: Path, q: np.ndarray, sample_rate: int, rel: str) -> AudioFi
     if sample_rate != OPUS_RATE:
         raise PackageError(f"web stems are Opus at {OPUS_RATE} Hz; this project renders at {sample_rate} Hz")
     frames = int(q.shape[0])
-    # q / 2**31 in float32 is exact (24 significant bits, a power-of-two scale): the FLAC's values
-    audio = np.multiply(q, np.float32(2.0 ** -31), dtype=np.float32)
+    audio = dequantise(q)  # the FLAC's values
     packets, pre_skip = encode_packets(audio, OPUS_BITRATE, OPUS_COMPLEXITY)
     del audio
     serial = zlib.crc32(rel.encode("utf-8"))  # fixed per file: the same bytes every export
