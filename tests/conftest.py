@@ -98,3 +98,19 @@ def pulse_server(tmp_path_factory):
             yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def point_demo(root, tmp_path) -> Path:
+    """A copy of the demo project with its variants as points (``as_points``)."""
+    import json
+    import shutil
+
+    out = tmp_path / "point_demo"
+    shutil.copytree(root / "projects" / "demo", out)
+    d = json.loads((out / "project.json").read_text())
+    for c in d["cues"]:
+        for v in c["variants"]:
+            v.pop("arousal_follows_intensity", None)
+    (out / "project.json").write_text(json.dumps(d, indent=1))
+    return out

@@ -1,8 +1,9 @@
 """How much of the viewers' time a cue's variants cover, and where a variant is missing.
 
-A moment of a trace is *covered* when some variant's emotion target lies within the radius
-(the cue's ``adaptive.congruence_radius`` by default) of the trace there: the best any variant
-choice could do (the quality figure ``oracle_congruence``).  Traces are read as the quality
+A moment of a trace is *covered* when some variant's emotion (its target, or for a variant whose
+arousal follows intensity the nearest point of its arousal span, core.emotion_span) lies within
+the radius (the cue's ``adaptive.congruence_radius`` by default) of the trace there: the best any
+variant choice could do (the quality figure ``oracle_congruence``).  Traces are read as the quality
 figures read them: interpolated (not smoothed) at the cue's control rate.  Moments inside a long
 gap marked invalid on load are left out (their values are only held).
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from composer_assist.core.emotion_span import arousal_span, span_distances, spans
 from composer_assist.core.errors import TraceError
 from composer_assist.core.project import Cue
 from composer_assist.playback.policy import control_ticks
@@ -23,14 +25,13 @@ MIN_GAIN = 0.02  # a suggestion must cover at least this share of the time more
 MAX_SUGGESTIONS = 3
 
 
-def within_any(valence: np.ndarray, arousal: np.ndarray, target_v: np.ndarray, target_a: np.ndarray,
-               radius: float) -> np.ndarray:
-    """Per point: is some target within ``radius``?  (Unweighted distance, as congruence.)"""
-    valence, arousal = np.asarray(valence, dtype=np.float64), np.asarray(arousal, dtype=np.float64)
-    if not len(target_v):
+def within_any(valence: np.ndarray, arousal: np.ndarray, variants, radius: float) -> np.ndarray:
+    """Per point: can some variant express an emotion within ``radius``?  (Its target, or the
+    nearest point of its arousal span, core.emotion_span; unweighted, as congruence.)"""
+    valence = np.asarray(valence, dtype=np.float64)
+    if not len(variants):
         return np.zeros(valence.shape, dtype=bool)
-    d = np.hypot(valence[:, None] - np.asarray(target_v)[None, :], arousal[:, None] - np.asarray(target_a)[None, :])
-    return np.min(d, axis=1) <= radius
+    return np.min(span_distances(valence, arousal, *spans(variants)), axis=1) <= radius
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Suggestion:
 class Coverage:
     cue: str
     radius: float
-    variants: list[tuple[str, float, float]]  # (name, valence, arousal)
+    variants: list[tuple[str, float, float, float, float]]  # (name, valence, arousal, lowest, highest arousal)
     traces: list[TraceCoverage]
     overall: float  # share of all the traces' time pooled (a long trace weighs more)
     mean_per_trace: float
@@ -63,7 +64,8 @@ class Coverage:
     def to_json(self) -> dict:
         return {"cue": self.cue, "radius": self.radius, "overall": round(self.overall, 4),
                 "mean_per_trace": round(self.mean_per_trace, 4),
-                "variants": [{"name": n, "valence": v, "arousal": a} for n, v, a in self.variants],
+                "variants": [{"name": n, "valence": v, "arousal": a, "arousal_span": [lo, hi]}
+                             for n, v, a, lo, hi in self.variants],
                 "traces": [{"name": t.name, "duration_s": round(t.duration_s, 2), "covered": round(t.covered, 4),
                             "nearest": {k: round(x, 4) for k, x in t.nearest.items()}} for t in self.traces],
                 "suggestions": [{"valence": round(s.valence, 3), "arousal": round(s.arousal, 3),
@@ -92,8 +94,7 @@ def compute_coverage(cue: Cue, traces: list, radius: float | None = None,
     if not traces:
         raise TraceError("no traces given")
     names = [v.name for v in cue.variants]
-    tv = np.array([v.valence for v in cue.variants], dtype=np.float64)
-    ta = np.array([v.arousal for v in cue.variants], dtype=np.float64)
+    tv, lo, hi = spans(cue.variants)
     rate = float(cue.adaptive.control_rate)
     per, pts, masks = [], [], []
     for i, trace in enumerate(traces):
@@ -101,7 +102,7 @@ def compute_coverage(cue: Cue, traces: list, radius: float | None = None,
         name = getattr(trace, "name", "") or f"trace {i + 1}"
         if not p.shape[0]:
             raise TraceError(f"{name}: no valid samples to measure")
-        d = np.hypot(p[:, :1] - tv[None, :], p[:, 1:] - ta[None, :])
+        d = span_distances(p[:, 0], p[:, 1], tv, lo, hi)
         cov = np.min(d, axis=1) <= r
         near = np.argmin(d, axis=1)
         per.append(TraceCoverage(name, p.shape[0] / rate, float(np.mean(cov)),
@@ -109,7 +110,7 @@ def compute_coverage(cue: Cue, traces: list, radius: float | None = None,
         pts.append(p)
         masks.append(cov)
     points, covered = np.concatenate(pts), np.concatenate(masks)
-    return Coverage(cue.name, r, list(zip(names, tv.tolist(), ta.tolist())), per, float(np.mean(covered)),
+    return Coverage(cue.name, r, [(v.name, v.valence, v.arousal, *arousal_span(v)) for v in cue.variants], per, float(np.mean(covered)),
                     float(np.mean([t.covered for t in per])), points, covered,
                     suggest(points, covered, r, max_suggestions, min_gain))
 
@@ -157,7 +158,7 @@ def format_coverage(c: Coverage) -> str:
     """Lines a composer can read."""
     width = max([len(t.name) for t in c.traces] + [5])
     lines = [f"cue {c.cue!r}: {len(c.variants)} variants, radius {c.radius:g} "
-             f"(the share of time some variant's target is within {c.radius:g} of the trace)",
+             f"(the share of time some variant's emotion is within {c.radius:g} of the trace)",
              f"{'trace':<{width}} {'length':>9} {'covered':>8}   nearest variant within the radius"]
     for t in c.traces:
         near = ", ".join(f"{k} {x:.0%}" for k, x in sorted(t.nearest.items(), key=lambda kv: -kv[1]) if x > 0)

@@ -70,6 +70,18 @@ class AdaptiveResult:
                 out[f"{name}/{layer}"] = g[:, li]
         return times, out
 
+    def played_intensity(self, times: np.ndarray) -> np.ndarray:
+        """The intensity the mixer played at each audio time (s)."""
+        return played_intensity(self.history, self.block, self.sample_rate, times)
+
+
+def played_intensity(history: np.ndarray, block: int, sample_rate: int, times: np.ndarray) -> np.ndarray:
+    """The mixer's intensity (``history`` column 0, one row per block) at each audio time (s)."""
+    if history is None or not history.shape[0]:
+        return np.zeros(np.shape(times))
+    k = np.clip(np.floor(np.asarray(times) * sample_rate / block).astype(np.int64), 0, history.shape[0] - 1)
+    return history[k, 0].astype(np.float64)
+
 
 def _stems_for(render: Any) -> StemSet:
     if isinstance(render, StemSet):
@@ -173,8 +185,9 @@ def _report(cue: Cue, trace: Any, mode: str, profile, config, duration, player: 
         schedule.changes = ref_changes  # for the figure: when the scene turned
     # Congruence is measured against the trace as read (interpolated) in both modes; calibrated,
     # against the calibration the mode makes (live: running statistics, causal).
-    q = _quality.compute_quality(cue, schedule, ref_changes, _live_calibrated(reference, cue, trace) if mode == "live"
-                                 else reference, audio, sr, stems, block)
+    judged = _live_calibrated(reference, cue, trace) if mode == "live" else reference
+    q = _quality.compute_quality(cue, schedule, ref_changes, judged, audio, sr, stems, block,
+                                 played_intensity(player.mixer.history, block, sr, judged.times))
     entries = list(schedule.log)
     entries += layer_entries(stems, player.mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
     return track, reference, q, entries

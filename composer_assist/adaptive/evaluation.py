@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from composer_assist.core.emotion_span import span_distances, spans
+
 from .clicks import both_sides
 from .quality import LOUDNESS_WINDOW_S, loudness_jump, short_term
 
@@ -144,9 +146,7 @@ def _ahead_over(planned, bar_s: float) -> float | None:
     tr, sr, cue = planned.track, planned.sample_rate, planned.cue
     if not tr.times.size or not planned.schedule.switches:
         return None
-    tv = np.array([v.valence for v in cue.variants])
-    ta = np.array([v.arousal for v in cue.variants])
-    d = np.hypot(tr.valence[:, None] - tv[None, :], tr.arousal[:, None] - ta[None, :])
+    d = span_distances(tr.valence, tr.arousal, *spans(cue.variants))
     nearest = np.argmin(d, axis=1)
     worst = -math.inf
     for s in planned.schedule.switches:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from composer_assist.core.emotion_span import intensity_of, music_distances, spans
 from composer_assist.core.project import Cue
 
 from composer_assist.playback.budget import BUDGET_WINDOW_S, budget_spacing_s, max_in_window, min_visit_ticks
@@ -83,11 +84,17 @@ def playing_at(schedule: Schedule, samples: np.ndarray) -> np.ndarray:
 
 def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, int]],
                     track: ControlTrack, audio: np.ndarray, sample_rate: int, stems=None,
-                    block: int = 512) -> Quality:
+                    block: int = 512, intensity: np.ndarray | None = None) -> Quality:
     """Figures for one render; ``reference`` is the wanted (time, variant) change list and
     ``track`` the interpolated (planned-mode) view of the trace that congruence is measured on.
-    ``audio`` is any (frames, 2) array-like that can be sliced: only windows are read."""
+    ``audio`` is any (frames, 2) array-like that can be sliced: only windows are read.
+    ``intensity``: the intensity that played at each of ``track``'s ticks (default: the track's
+    own), which sets the arousal of a variant whose arousal follows intensity."""
     sr = sample_rate
+    if intensity is not None:
+        from dataclasses import replace
+
+        track = replace(track, intensity=np.asarray(intensity, dtype=np.float64))
     duration = audio.shape[0] / sr
     # A switch decided near the end but due after the last sample is never heard: not counted.
     sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
@@ -140,17 +147,25 @@ def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> t
     return lags, missed
 
 
+def music_distance(cue: Cue, track: ControlTrack, playing: np.ndarray | None = None) -> np.ndarray:
+    """Distance from the trace (as ``track`` states it) to the music's emotion at each tick:
+    (ticks, variants) for every variant, or (ticks,) for the ``playing`` one.  A variant whose
+    arousal follows intensity expresses the arousal of the track's intensity (core.emotion_span;
+    a track without one: the intensity of its arousal)."""
+    intensity = getattr(track, "intensity", None)
+    d = music_distances(track.valence, track.arousal, intensity_of(track.arousal) if intensity is None else intensity,
+                        *spans(cue.variants))
+    return d if playing is None else d[np.arange(d.shape[0]), playing]
+
+
 def _congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> float:
-    """Share of ticks the playing variant is within the radius of the scene as the trace states
-    it (interpolated, not smoothed)."""
+    """Share of ticks the playing variant's music is within the radius of the scene as the trace
+    states it (interpolated, not smoothed)."""
     ticks = track.times
     if not ticks.size:
         return 0.0
     playing = playing_at(schedule, np.round(ticks * sr).astype(np.int64))
-    tv = np.array([v.valence for v in cue.variants])[playing]
-    ta = np.array([v.arousal for v in cue.variants])[playing]
-    dist = np.hypot(tv - track.valence, ta - track.arousal)
-    return float(np.mean(dist <= cue.adaptive.congruence_radius))
+    return float(np.mean(music_distance(cue, track, playing) <= cue.adaptive.congruence_radius))
 
 
 def _raw_congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> float | None:
@@ -159,19 +174,17 @@ def _raw_congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) 
         return None
     from types import SimpleNamespace
 
-    read = SimpleNamespace(times=track.times, valence=track.read_valence, arousal=track.read_arousal)
+    read = SimpleNamespace(times=track.times, valence=track.read_valence, arousal=track.read_arousal,
+                           intensity=track.intensity)
     return _congruence(cue, schedule, read, sr)  # type: ignore[arg-type]
 
 
 def _oracle_congruence(cue: Cue, track: ControlTrack) -> float:
-    """Share of ticks some variant is within the radius of the trace (the best any choice could do)."""
-    from .coverage import within_any
-
+    """Share of ticks some variant's music is within the radius of the trace (the best any
+    choice could do, at the intensity that played)."""
     if not track.times.size:
         return 0.0
-    tv = np.array([v.valence for v in cue.variants])
-    ta = np.array([v.arousal for v in cue.variants])
-    return float(np.mean(within_any(track.valence, track.arousal, tv, ta, cue.adaptive.congruence_radius)))
+    return float(np.mean(np.min(music_distance(cue, track), axis=1) <= cue.adaptive.congruence_radius))
 
 
 def constrained_oracle(cue: Cue, track: ControlTrack, sr: int) -> float:
@@ -180,10 +193,7 @@ def constrained_oracle(cue: Cue, track: ControlTrack, sr: int) -> float:
     any opening variant) on the curve ``congruence`` is measured on."""
     if not track.times.size:
         return 0.0
-    tv = np.array([v.valence for v in cue.variants])
-    ta = np.array([v.arousal for v in cue.variants])
-    d = np.hypot(track.valence[:, None] - tv[None, :], track.arousal[:, None] - ta[None, :])
-    within = (d <= cue.adaptive.congruence_radius).astype(np.float64)
+    within = (music_distance(cue, track) <= cue.adaptive.congruence_radius).astype(np.float64)
     min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(cue.adaptive.control_rate))
     return best_total(within, min_len) / track.times.size
 

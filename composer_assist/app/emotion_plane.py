@@ -12,6 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import pyqtSignal
 
+from composer_assist.core.emotion_span import arousal_span
+
 from .palette import OVERRIDE_COLOUR, TRACE_COLOUR, variant_hex
 
 HOME = (1.35, -1.25)  # where the override marker rests, outside the plane: not overriding
@@ -41,6 +43,7 @@ class EmotionPlane(pg.PlotWidget):
                                          symbol="star")
         pi.addItem(self.viewer)
         self.targets: dict[str, pg.TargetItem] = {}
+        self.spans: dict[str, pg.PlotDataItem] = {}
         self._labels = {}
         self.marker = pg.TargetItem(pos=HOME, size=18, symbol="crosshair", pen=pg.mkPen("k", width=2),
                                     brush=pg.mkBrush(OVERRIDE_COLOUR), movable=True, label="drag to\noverride",
@@ -64,6 +67,7 @@ class EmotionPlane(pg.PlotWidget):
                 if self._labels.get(v.name) != self._label(v):
                     self._labels[v.name] = self._label(v)
                     t.setLabel(self._label(v), self._label_opts(cue.variants.index(v)))
+            self._show_spans(cue)
             return
         for t in self.targets.values():
             pi.removeItem(t)
@@ -79,7 +83,24 @@ class EmotionPlane(pg.PlotWidget):
             pi.addItem(t)
             self.targets[v.name] = t
             self._labels[v.name] = self._label(v)
+        self._show_spans(cue)
         self._shown = (None, None, None)  # new points: highlight again
+
+    def _show_spans(self, cue: Any) -> None:
+        """A thick line along the arousal span of each variant whose arousal follows intensity."""
+        pi = self.getPlotItem()
+        for item in self.spans.values():
+            pi.removeItem(item)
+        self.spans = {}
+        for i, v in enumerate(cue.variants if cue is not None else []):
+            lo, hi = arousal_span(v)
+            if hi > lo:
+                c = pg.mkColor(variant_hex(i))
+                c.setAlpha(150)
+                item = pg.PlotDataItem([v.valence, v.valence], [lo, hi], pen=pg.mkPen(c, width=6))
+                item.setZValue(-1)  # under the draggable target
+                pi.addItem(item)
+                self.spans[v.name] = item
 
     @staticmethod
     def _label(v: Any) -> str:

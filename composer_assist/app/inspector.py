@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout,
+from PyQt6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout,
                              QWidget)
 
 from composer_assist.core.errors import ComposerAssistError
@@ -84,6 +84,10 @@ class VariantPage(QWidget):
         self.valence, self.arousal = NumberField(-1, 1), NumberField(-1, 1)
         self.intensity = RangeFields()
         self.level = NumberField(-24, 24, 1, "LU", 0.5)
+        self.follows = QCheckBox("Arousal follows intensity")
+        self.follows.setToolTip("Its intensity layers carry the arousal: over its intensity range the music "
+                                "expresses the arousal the intensity stands for (2 x intensity - 1), so a viewer "
+                                "anywhere on that span is matched by intensity, without a switch")
         form = QFormLayout(self)
         form.addRow("Name", self.name)
         form.addRow("Tags", self.tags)
@@ -92,6 +96,7 @@ class VariantPage(QWidget):
         group = QGroupBox("Intensity range")
         QVBoxLayout(group).addWidget(self.intensity)
         form.addRow(group)
+        form.addRow(self.follows)
         form.addRow("Level offset", self.level)
         self.name.editingFinished.connect(lambda: self._text(commit, "name", self.name.text().strip()))
         self.tags.editingFinished.connect(lambda: self._text(commit, "tags", _tags(self.tags.text())))
@@ -99,6 +104,7 @@ class VariantPage(QWidget):
         self.arousal.committed.connect(lambda v: commit("arousal", round(v, 4)))
         self.intensity.committed.connect(lambda p: commit("intensity", p))
         self.level.committed.connect(lambda v: commit("level_offset_lu", round(v, 2)))
+        self.follows.clicked.connect(lambda on: commit("arousal_follows_intensity", bool(on)))
         self._shown: Any = None
 
     def _text(self, commit, field: str, value: Any) -> None:
@@ -113,6 +119,7 @@ class VariantPage(QWidget):
         self.arousal.set_value(v.arousal)
         self.intensity.set_value(v.intensity)
         self.level.set_value(v.level_offset_lu)
+        self.follows.setChecked(v.arousal_follows_intensity)
 
 
 class Inspector(QScrollArea):

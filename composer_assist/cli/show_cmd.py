@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from composer_assist.core.emotion_span import arousal_span
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="print a project as a tree (emotion targets, instruments, clips)",
@@ -53,7 +55,9 @@ def _cue(cue, loc) -> None:
 def _variant(cue, v, loc) -> None:
     tags = ",".join(v.tags) or "-"
     offset = f"  level {v.level_offset_lu:+g} LU" if v.level_offset_lu else ""
-    print(f"  {v.name}: valence {v.valence:+.2f} arousal {v.arousal:+.2f}  tags {tags}  "
+    lo, hi = arousal_span(v)
+    arousal = f"arousal {v.arousal:+.2f}" + (f" (follows intensity: {lo:+.2f}..{hi:+.2f})" if lo != hi else "")
+    print(f"  {v.name}: valence {v.valence:+.2f} {arousal}  tags {tags}  "
           f"intensity {v.intensity[0]:g}..{v.intensity[1]:g}{offset}")
     for layer in v.layers:
         if loc is None or loc.layer in (None, layer.name):

@@ -39,14 +39,17 @@ class Marks:
         bars = [0.0]
         while bars[-1] < dur:
             bars.append(cue.tempo.seconds_at(len(bars) * bpb))
+        from dataclasses import replace
+
+        from composer_assist.adaptive.quality import music_distance
+
         playing = playing_at(sched, np.round(tr.times * sr).astype(np.int64))
-        tv = np.array([v.valence for v in cue.variants])[playing]
-        ta = np.array([v.arousal for v in cue.variants])[playing]
+        heard = replace(tr, intensity=result.played_intensity(tr.times))
         return cls(np.array(bars), beat_s, bpb,
                    [w / sr for w in loop_wraps(sched, result.stems, result.audio.shape[0])],
                    [(s.sample / sr, s.rule.stinger) for s in sched.switches if s.rule.stinger],
                    _returns(result),
-                   tr.times.copy(), np.hypot(tv - tr.valence, ta - tr.arousal),
+                   tr.times.copy(), music_distance(cue, heard, playing),
                    float(cue.adaptive.congruence_radius), getattr(tr, "read_valence", None) is not None)
 
     def bar_beat(self, t: float) -> str:

@@ -1,5 +1,6 @@
 """A PNG of a cue's coverage: where viewers spend time on the valence/arousal plane, the
-variants' targets with their radius circles, the time no variant covers, suggested new variants."""
+variants' targets with their radius circles (around the whole arousal span of a variant whose
+arousal follows intensity), the time no variant covers, suggested new variants."""
 
 from __future__ import annotations
 
@@ -15,10 +16,19 @@ BIN = 0.04  # cell size of the time density
 BLUR = 0.05  # its Gaussian blur (standard deviation, valence/arousal units)
 
 
+def stadium(v: float, lo: float, hi: float, radius: float, n: int = 48) -> np.ndarray:
+    """The outline of every point within ``radius`` of the segment (v, lo)..(v, hi): (points, 2)."""
+    top = np.linspace(0.0, np.pi, n)
+    bottom = np.linspace(np.pi, 2.0 * np.pi, n)
+    upper = np.stack([v + radius * np.cos(top), hi + radius * np.sin(top)], axis=1)
+    lower = np.stack([v + radius * np.cos(bottom), lo + radius * np.sin(bottom)], axis=1)
+    return np.concatenate([upper, lower])
+
+
 def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     """Draw ``c`` to ``path`` (PNG, written atomically)."""
     from matplotlib.colors import LinearSegmentedColormap
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Circle, Polygon
 
     fig = new_figure(figsize=(8.8, 7.6))
     gs = fig.add_gridspec(1, 3, width_ratios=[24, 0.8, 0.8], wspace=0.08)
@@ -44,8 +54,15 @@ def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     mu = ax.pcolormesh(edges, edges, np.ma.array(tot, mask=~red).T, cmap=reds, norm=norm, zorder=1)
     ax.axhline(0.0, color="0.75", lw=0.7, zorder=0)
     ax.axvline(0.0, color="0.75", lw=0.7, zorder=0)
-    for name, v, a in c.variants:
-        ax.add_patch(Circle((v, a), c.radius, fill=False, ec="black", lw=1.4, ls="--", zorder=3))
+    spans = False
+    for name, v, a, lo, hi in c.variants:
+        if hi > lo:  # its arousal follows intensity: every point of the span, within the radius
+            spans = True
+            ax.add_patch(Polygon(stadium(v, lo, hi, c.radius), closed=True, fill=False, ec="black", lw=1.4, ls="--",
+                                 zorder=3))
+            ax.plot([v, v], [lo, hi], "-", color="black", lw=3.0, solid_capstyle="round", zorder=4)
+        else:
+            ax.add_patch(Circle((v, a), c.radius, fill=False, ec="black", lw=1.4, ls="--", zorder=3))
         ax.plot([v], [a], "o", color="black", ms=7, zorder=4)
         ax.annotate(name, (v, a), xytext=(6, 6), textcoords="offset points", fontsize=11, weight="bold",
                     zorder=5, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
@@ -75,6 +92,9 @@ def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     cb_u.set_label(f"% of all the time spent in a {BIN:g} x {BIN:g} cell (smoothed)", fontsize=9)
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], marker="o", color="black", ls="--", label=f"variant target, radius {c.radius:g}")]
+    if spans:
+        handles.append(Line2D([], [], color="black", lw=3.0, label="arousal span of a variant whose arousal "
+                                                                   "follows intensity"))
     if c.suggestions:
         handles.append(Line2D([], [], marker="*", color="#2ca02c", ls=":", ms=12, mec="black",
                               label="suggested variant (+ share of time it adds)"))

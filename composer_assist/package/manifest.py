@@ -92,6 +92,10 @@ class Variant(_Model):
     intensity: tuple[float, float]
     nominal_intensity: float
     level_offset_lu: float
+    arousal_follows_intensity: bool = Field(
+        False, description="its intensity layers carry the arousal: at intensity i it expresses arousal 2i - 1 "
+                           "within its intensity range (a span, not only `arousal`); the policy's distance is "
+                           "to the nearest point of that span")
     level_gain_db: float = Field(description="matched level gain (already baked into the stems)")
     layers: list[Layer]
     loudness_windows: list[list[float]] | None = Field(

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from composer_assist.core.emotion_span import intensity_of, nearest_arousal, spans
 from composer_assist.core.errors import TraceError
 from composer_assist.core.project import Cue
 from composer_assist.core.profile import ClusterProfile
@@ -143,6 +144,7 @@ class LivePolicy:
         self.sv, self.sa, self.hr = Smoother(self.alpha), Smoother(self.alpha), Smoother(self.alpha)
         self.tv = np.array([v.valence for v in cue.variants])
         self.ta = np.array([v.arousal for v in cue.variants])
+        self.span = spans(cue.variants)[1:]
         self.tags = [v.tags for v in cue.variants]
         self._hr_seen: list[float] = []  # heart-rate samples inside the baseline window
         self._hr_base: float | None = None
@@ -177,16 +179,16 @@ class LivePolicy:
             wv = min(1.0, max(-1.0, sv + pref.valence_shift))
             wa = min(1.0, max(-1.0, sa + pref.arousal_shift))
             bonus = np.array([self.profile.tag_bonus(pref, tags) for tags in self.tags])
-        scores = distances(self.cfg, self.tv, self.ta, wv, wa, bonus)
+        scores = distances(self.cfg, self.tv, self.span, wv, wa, bonus)
         # The profile's shift of this tick applied to the emotion as read, unsmoothed.
-        raw = distances(self.cfg, self.tv, self.ta, min(1.0, max(-1.0, valence + wv - sv)),
+        raw = distances(self.cfg, self.tv, self.span, min(1.0, max(-1.0, valence + wv - sv)),
                         min(1.0, max(-1.0, arousal + wa - sa)), bonus)
         drive, hr_a = wa, None
         if heart_rate is not None and self.cfg.heart_rate_weight > 0:
             hr_a = self._heart_rate_arousal(time, heart_rate)
             drive = (1.0 - self.cfg.heart_rate_weight) * wa + self.cfg.heart_rate_weight * hr_a
         if intensity is None:
-            intensity = min(1.0, max(0.0, (drive + 1.0) / 2.0))
+            intensity = min(1.0, max(0.0, (drive + 1.0) / 2.0))  # intensity_of, on a float
         jump, self._jumped = self._jumped, False
         return PolicyTick(time, valence, arousal, sv, sa, wv, wa, float(intensity), scores, hr_a,
                           raw_scores=raw, jump=jump, read_valence=read[0], read_arousal=read[1])
@@ -199,9 +201,12 @@ class LivePolicy:
         return min(1.0, max(-1.0, (h - base) / self.cfg.heart_rate_scale_bpm))
 
 
-def distances(cfg: PolicyConfig, tv: np.ndarray, ta: np.ndarray, wv, wa, bonus=None) -> np.ndarray:
-    """Weighted distance of the emotion (wv, wa) to each variant's target, less the tag bonus
-    (scalars give one row, (ticks, 1) columns give a table)."""
+def distances(cfg: PolicyConfig, tv: np.ndarray, span: tuple[np.ndarray, np.ndarray], wv, wa,
+              bonus=None) -> np.ndarray:
+    """Weighted distance of the emotion (wv, wa) to each variant's emotion, less the tag bonus
+    (scalars give one row, (ticks, 1) columns give a table).  ``span``: each variant's (lowest,
+    highest) arousal (``core.emotion_span.spans``); the distance is to its nearest point."""
+    ta = nearest_arousal(span[0], span[1], wa)
     d = np.sqrt(cfg.valence_weight * (wv - tv) ** 2 + cfg.arousal_weight * (wa - ta) ** 2)
     return d if bonus is None else d - bonus
 
@@ -329,10 +334,9 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
             wa[k] = min(1.0, max(-1.0, sa[k] + pref.arousal_shift))
             for j, var in enumerate(cue.variants):
                 bonus[k, j] = profile.tag_bonus(pref, var.tags)
-    tv = np.array([var.valence for var in cue.variants])
-    ta = np.array([var.arousal for var in cue.variants])
-    scores = distances(cfg, tv, ta, wv[:, None], wa[:, None], bonus)
-    raw_scores = distances(cfg, tv, ta, np.clip(v + wv - sv, -1.0, 1.0)[:, None],
+    tv, lo, hi = spans(cue.variants)
+    scores = distances(cfg, tv, (lo, hi), wv[:, None], wa[:, None], bonus)
+    raw_scores = distances(cfg, tv, (lo, hi), np.clip(v + wv - sv, -1.0, 1.0)[:, None],
                            np.clip(a + wa - sa, -1.0, 1.0)[:, None], bonus)
     drive, hr_a = wa, None
     hr = heart_rate_of(trace)
@@ -341,6 +345,6 @@ def _planned_track(trace, cue, profile, cfg: PolicyConfig, ticks, rel, t0) -> Co
         base = float(np.median(hr[rel <= cfg.heart_rate_baseline_s]))
         hr_a = np.clip((h - base) / cfg.heart_rate_scale_bpm, -1.0, 1.0)
         drive = (1.0 - cfg.heart_rate_weight) * wa + cfg.heart_rate_weight * hr_a
-    intensity = np.clip((drive + 1.0) / 2.0, 0.0, 1.0)
+    intensity = intensity_of(drive)
     return ControlTrack("planned", rate, ticks, t0, v, a, sv, sa, wv, wa, intensity, scores, hr_a, raw_scores,
                         read_v if cfg.calibrate else None, read_a if cfg.calibrate else None)

@@ -40,7 +40,8 @@ def cue_from_manifest(m: dict[str, Any]) -> Cue:
     tempo = TempoMap([TempoPoint(float(p["beat"]), float(p["bpm"])) for p in c["tempo"]])
     variants = [Variant(name=v["name"], valence=float(v["valence"]), arousal=float(v["arousal"]),
                         tags=[str(t) for t in v["tags"]], intensity=tuple(map(float, v["intensity"])),
-                        layers=[_layer(l) for l in v["layers"]], level_offset_lu=float(v["level_offset_lu"]))
+                        layers=[_layer(l) for l in v["layers"]], level_offset_lu=float(v["level_offset_lu"]),
+                        arousal_follows_intensity=bool(v.get("arousal_follows_intensity", False)))
                 for v in m["variants"]]
     rules = [TransitionRule(source=r["source"], target=r["target"], leave=r["leave"], bars=int(r.get("bars", 1)),
                             leave_marker=r.get("leave_marker"), enter=r["enter"], enter_marker=r.get("enter_marker"),

@@ -72,6 +72,18 @@ class PrivacyReport:
         return out
 
 
+def _search_ids(report: PrivacyReport, files: list[Path], ids: Iterable[str]) -> None:
+    """Every id of ``ids`` in ``files``: findings, and a note of the matches that are coincidences
+    inside coded data (compressed audio frames, packed zip bytes: privacy_scan.find_ids)."""
+    chance: list[Finding] = []
+    report.personal += find_ids(files, ids, chance)
+    if chance:
+        report.notes.append(f"{len(chance)} byte match(es) of a listener id inside compressed audio frames or "
+                            f"packed zip data, searched unpacked as well: a short id coinciding with coded bytes, "
+                            f"not listener data ({'; '.join(str(c) for c in chance[:3])}"
+                            f"{'; ...' if len(chance) > 3 else ''})")
+
+
 def _clusters_of(profiles: Any) -> list[tuple[str, int]]:
     items = profiles if isinstance(profiles, list) else []
     return [(str(p.get("name") or p.get("cluster")), int(p.get("size", 0))) for p in items if isinstance(p, dict)]
@@ -123,7 +135,7 @@ def package_report(path: str | Path, ids: Iterable[str] | None = None) -> Privac
     if ids is not None:
         p = Path(path)
         every = [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file())
-        report.personal += find_ids(every, ids)
+        _search_ids(report, every, ids)
     return report
 
 
@@ -153,7 +165,7 @@ def model_report(path: Path, ids: Iterable[str] | None = None) -> PrivacyReport:
                     "and assignment tables (`learn export-profiles`)"]
     _runtime(report)
     if ids is not None:
-        report.personal += find_ids([path], ids)
+        _search_ids(report, [path], ids)
     return report
 
 
@@ -166,7 +178,7 @@ def profiles_report(path: Path, ids: Iterable[str] | None = None) -> PrivacyRepo
     report.reads = ["the runtime reads these profiles and tables when they ship in a package"] + VIEWER_READS
     _runtime(report)
     if ids is not None:
-        report.personal += find_ids([path], ids)
+        _search_ids(report, [path], ids)
     return report
 
 

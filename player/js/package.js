@@ -85,7 +85,7 @@ export function cueOf(manifest) {
     // Fader, pan and level are baked into the stems: the player applies only the intensity law.
     variants: m.variants.map((v) => ({
       name: v.name, valence: v.valence, arousal: v.arousal, tags: v.tags, intensity: v.intensity,
-      level_offset_lu: v.level_offset_lu || 0,
+      level_offset_lu: v.level_offset_lu || 0, arousal_follows_intensity: !!v.arousal_follows_intensity,
       layers: v.layers.map((l) => ({ name: l.name, intensity: l.intensity, fade: l.fade, gain_db: 0, pan: 0 })),
     })),
     transitions: m.rules,

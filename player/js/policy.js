@@ -82,10 +82,19 @@ export function blendedPreference(profile, valence, arousal, width = PROFILE_BLE
 
 const tagBonus = (pref, tags) => tags.reduce((s, t) => s + (pref.tag_weights[t] || 0.0), 0.0);
 
-/** Weighted distance of (wv, wa) to every variant's target, less the tag bonus (lower wins). */
+/**
+ * The (lowest, highest) arousal a variant expresses (core/emotion_span.py): its intensity range
+ * mapped to arousal (2i - 1) when its arousal follows intensity, else its target.
+ */
+export function arousalSpan(v) {
+  return v.arousal_follows_intensity ? [2 * v.intensity[0] - 1, 2 * v.intensity[1] - 1] : [v.arousal, v.arousal];
+}
+
+/** Weighted distance of (wv, wa) to every variant's nearest emotion, less the tag bonus (lower wins). */
 function distances(cue, cfg, wv, wa, pref) {
   return cue.variants.map((v) => {
-    const dv = wv - v.valence, da = wa - v.arousal;
+    const [lo, hi] = arousalSpan(v);
+    const dv = wv - v.valence, da = wa - Math.min(Math.max(wa, lo), hi);
     const s = Math.sqrt(cfg.valence_weight * (dv * dv) + cfg.arousal_weight * (da * da));
     return pref ? s - tagBonus(pref, v.tags) : s;
   });

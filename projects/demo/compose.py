@@ -175,42 +175,55 @@ def build() -> Project:
                   (10, 2, 62), (12, 3, 64), (16, 1.5, 69), (17.5, 0.5, 70), (18, 2, 69), (20, 3, 67),
                   (24, 2, 65), (26, 1, 64), (27, 1, 62), (28, 4, 64)]
 
+    # Each variant's layers enter one after another across its intensity range, so the music
+    # grows from sparse and soft at the bottom of the range to full and driven at the top: the
+    # arousal follows intensity (``arousal_follows_intensity``, core.emotion_span), and a viewer
+    # moving in arousal is followed by intensity without a switch.  A pulse (bass, keys, string
+    # ostinato) enters in the middle of the range, the drums near the top.
+    # ``python benchmarks/intensity_arousal.py`` measures loudness, onsets and brightness rising.
+    follows = dict(arousal_follows_intensity=True)
     variants = [
-        Variant("calm", valence=0.5, arousal=-0.5, tags=["calm", "warm"], intensity=(0.0, 0.6), layers=[
+        Variant("calm", valence=0.5, arousal=-0.5, tags=["calm", "warm"], intensity=(0.0, 0.6), **follows, layers=[
             layer("pad", "pad", pad_part(calm, 12, 64), (0.0, 1.0), -4.0),
-            layer("keys", "keys", arpeggio(calm, [0, 1, 2, 3, 2, 1, 0, 1], 0.5, 72), (0.0, 1.0), -6.0, -0.3,
-                  clip_name="calm_keys"),
-            layer("bass", "bass", bass_part(calm, [(0.0, 3.8, 0)], 80), (0.0, 1.0), -5.0),
-            layer("strings", "strings", pad_part(calm, 24, 60), (0.45, 1.0), -9.0, 0.3),
+            layer("bass", "bass", bass_part(calm, [(0.0, 3.8, 0)], 80), (0.15, 1.0), -5.0, fade=0.1),
+            layer("keys", "keys", arpeggio(calm, [0, 1, 2, 3, 2, 1, 0, 1], 0.5, 72), (0.3, 1.0), -6.0, -0.3,
+                  clip_name="calm_keys", fade=0.1),
+            layer("strings", "strings", pad_part(calm, 24, 60), (0.45, 1.0), -9.0, 0.3, fade=0.1),
         ]),
-        Variant("tense", valence=-0.6, arousal=0.7, tags=["tense", "dark", "driving"], intensity=(0.4, 1.0), layers=[
+        Variant("tense", valence=-0.6, arousal=0.7, tags=["tense", "dark", "driving"], intensity=(0.4, 1.0),
+                **follows, layers=[
             layer("pad", "pad", pad_part(tense, 0, 70), (0.0, 1.0), -7.0),
-            layer("strings", "strings", arpeggio(tense, [0, 0, 1, 0, 2, 0, 1, 0], 0.5, 95, 0, 0.45), (0.0, 1.0),
-                  -6.0, 0.25, clip_name="tense_strings"),
-            layer("bass", "bass", bass_part(tense, [(b * 0.5, 0.4, 0) for b in range(8)], 100), (0.0, 1.0), -6.0),
-            layer("drums", "drums", drum_part(kit_tense), (0.35, 1.0), -4.0, fade=0.2, effects=[soft_clip(-13.0)]),
+            layer("bass", "bass", bass_part(tense, [(b * 0.5, 0.4, 0) for b in range(8)], 100), (0.5, 1.0), -6.0,
+                  fade=0.1),
+            layer("strings", "strings", arpeggio(tense, [0, 0, 1, 0, 2, 0, 1, 0], 0.5, 95, 0, 0.45), (0.62, 1.0),
+                  -6.0, 0.25, clip_name="tense_strings", fade=0.1),
+            layer("drums", "drums", drum_part(kit_tense), (0.78, 1.0), -4.0, fade=0.1, effects=[soft_clip(-13.0)]),
         ]),
-        Variant("playful", valence=0.7, arousal=0.5, tags=["playful", "bright", "light"], intensity=(0.2, 0.9), layers=[
+        Variant("playful", valence=0.7, arousal=0.5, tags=["playful", "bright", "light"], intensity=(0.2, 0.9),
+                **follows, layers=[
             layer("pad", "pad", pad_part(playful, 12, 55), (0.0, 1.0), -10.0),
-            layer("keys", "keys", arpeggio(playful, [0, 2, 1, 3, 0, 2, 1, 2], 0.5, 85, 12, 0.25), (0.0, 1.0),
-                  -5.0, -0.2, clip_name="playful_keys"),
+            layer("keys", "keys", arpeggio(playful, [0, 2, 1, 3, 0, 2, 1, 2], 0.5, 85, 12, 0.25), (0.35, 1.0),
+                  -5.0, -0.2, clip_name="playful_keys", fade=0.1),
             layer("bass", "bass", bass_part(playful, [(0, 0.4, 0), (1, 0.4, 7), (1.5, 0.3, 12), (2, 0.4, 0),
-                                                      (3, 0.4, 7), (3.5, 0.3, 4)], 90), (0.0, 1.0), -6.0,
-                  effects=[soft_clip(-15.0)]),
-            layer("drums", "drums", drum_part(kit_light), (0.3, 1.0), -6.0, effects=[soft_clip(-17.0)]),
+                                                      (3, 0.4, 7), (3.5, 0.3, 4)], 90), (0.5, 1.0), -6.0,
+                  fade=0.1, effects=[soft_clip(-15.0)]),
+            layer("drums", "drums", drum_part(kit_light), (0.68, 1.0), -6.0, fade=0.1, effects=[soft_clip(-17.0)]),
         ]),
-        Variant("sad", valence=-0.6, arousal=-0.5, tags=["sad", "melancholic"], intensity=(0.0, 0.5), layers=[
+        Variant("sad", valence=-0.6, arousal=-0.5, tags=["sad", "melancholic"], intensity=(0.0, 0.5), **follows,
+                layers=[
             layer("strings", "strings", pad_part(sad, 0, 62), (0.0, 1.0), -6.0),
-            layer("keys", "keys", melody(sad_melody, 70), (0.0, 1.0), -6.0, 0.2, clip_name="sad_melody"),
-            layer("pad", "pad", pad_part(sad, 12, 50), (0.0, 1.0), -9.0),
-            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.2, 1.0), -10.0),
+            layer("pad", "pad", pad_part(sad, 12, 50), (0.1, 1.0), -9.0, fade=0.1),
+            layer("keys", "keys", melody(sad_melody, 70), (0.22, 1.0), -6.0, 0.2, clip_name="sad_melody", fade=0.1),
+            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.36, 1.0), -10.0,
+                  fade=0.1),
         ]),
         Variant("ambient", valence=0.0, arousal=0.0, tags=["neutral", "ambient", "open"], intensity=(0.0, 0.7),
-                layers=[
+                **follows, layers=[
             layer("pad", "pad", fifths_part(amb, 12, 58), (0.0, 1.0), -5.0),
-            layer("keys", "keys", melody(amb_bells, 58), (0.0, 1.0), -8.0, 0.25, clip_name="ambient_keys"),
-            layer("strings", "strings", pad_part(amb, 24, 50), (0.2, 1.0), -12.0, -0.3),
-            layer("bass", "bass", bass_part(amb, [(0.0, 3.8, 0)], 60), (0.5, 1.0), -12.0),
+            layer("keys", "keys", melody(amb_bells, 58), (0.15, 1.0), -8.0, 0.25, clip_name="ambient_keys",
+                  fade=0.1),
+            layer("strings", "strings", pad_part(amb, 24, 50), (0.32, 1.0), -12.0, -0.3, fade=0.1),
+            layer("bass", "bass", bass_part(amb, [(0.0, 3.8, 0)], 60), (0.5, 1.0), -12.0, fade=0.1),
         ]),
     ]
 

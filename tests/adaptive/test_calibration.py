@@ -93,6 +93,10 @@ def test_calibrated_congruence_rises_on_real_traces(realdata, root):
 
     project = load_project(root / "projects" / "demo")
     cue = project.cue("night_chase")
+    # Its variants as points: spanning arousal by intensity, the demo's cue matches both curves
+    # all the time (100 % calibrated and raw), which says nothing of the calibration.
+    for v in cue.variants:
+        v.arousal_follows_intensity = False
     stems = StemSet.from_arrays(cue, 8000, synthetic_stems(cue, 8000))  # decisions do not hear the audio
     for path in (root / "projects" / "traces" / "forrest_excerpt_3540-3780.csv",
                  realdata / "pmemo_samples" / "683.DERIVED.json"):

@@ -8,14 +8,17 @@ import pytest
 from composer_assist.adaptive.coverage import compute_coverage, format_coverage, within_any
 from composer_assist.adaptive.quality import Quality, format_quality
 from composer_assist.core.errors import TraceError
-from composer_assist.core.project import load_project
+from composer_assist.core.project import Variant, load_project
 from composer_assist.core.trace import Trace
 
 
 def _cue(root):
-    """The demo cue's four corner variants, without the ambient one at the centre."""
+    """The demo cue's four corner variants as points (their arousal not following intensity),
+    without the ambient one at the centre."""
     cue = load_project(root / "projects" / "demo").cue("night_chase")
     cue.variants = [v for v in cue.variants if v.name != "ambient"]
+    for v in cue.variants:
+        v.arousal_follows_intensity = False
     return cue
 
 
@@ -75,8 +78,13 @@ def test_bad_radius_or_no_traces_is_an_error(root):
 
 
 def test_within_any():
-    m = within_any(np.array([0.0, 1.0]), np.array([0.0, 0.0]), np.array([0.1]), np.array([0.0]), 0.5)
-    assert m.tolist() == [True, False]
+    point = Variant("p", valence=0.1, arousal=0.0, intensity=(0.0, 1.0))
+    m = within_any(np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 0.9]), [point], 0.5)
+    assert m.tolist() == [True, False, False]
+    # Its arousal following intensity over 0.5..1 (arousal 0..1), the same variant reaches 0.9.
+    span = Variant("s", valence=0.1, arousal=0.5, intensity=(0.5, 1.0), arousal_follows_intensity=True)
+    m = within_any(np.array([0.0, 1.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.9, -0.6]), [span], 0.5)
+    assert m.tolist() == [True, False, True, False]
 
 
 def test_format_quality_states_the_radius_and_the_oracle():

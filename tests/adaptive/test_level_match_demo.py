@@ -82,5 +82,5 @@ def test_the_real_scene_with_the_worst_level_step_stays_within_one_lu(demo, real
     for mode in ("planned", "live"):
         result = run_adaptive(project, project.cues[0].name, scene, mode=mode, render=render,
                               config=PolicyConfig(calibrate=True))
-        assert len(result.schedule.switches) >= 2
+        assert len(result.schedule.switches) >= 1
         assert _worst_step(result) <= 1.0

@@ -10,6 +10,8 @@ from composer_assist.adaptive.engine import format_quality, run_adaptive
 from composer_assist.adaptive.returns import return_events
 from composer_assist.adaptive.synthetic import synthetic_stems
 from composer_assist.core.project import load_project
+
+from point_variants import as_points
 from composer_assist.core.trace import Trace
 from composer_assist.playback.planned import schedule_planned
 from composer_assist.playback.policy import control_track
@@ -25,7 +27,7 @@ CALM, SAD = (0.5, -0.5), (-0.6, -0.5)  # the demo cue's calm and sad targets
 def demo(root):
     """The demo cue (96 bpm, 2-bar dwell = 5 s) over synthetic stems: no render needed."""
     project = load_project(root / "projects" / "demo")
-    cue = project.cue("night_chase")
+    cue = as_points(project.cue("night_chase"))  # a blip to sad is a switch to sad
     cue.adaptive.max_switches_per_minute = 0  # the dwell and the confirmation, not the switch budget
     return project, cue, StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
 

@@ -14,13 +14,15 @@ from composer_assist.playback.policy import control_track
 from composer_assist.playback.scheduler import schedule_live
 from composer_assist.playback.stems import StemSet
 
+from point_variants import as_points
+
 SR = 8000
 BAR_S = 2.5  # the demo cue: 4/4 at 96 bpm
 
 
 @pytest.fixture(scope="module")
 def demo(root):
-    cue = load_project(root / "projects" / "demo").cue("night_chase")
+    cue = as_points(load_project(root / "projects" / "demo").cue("night_chase"))
     return cue, StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
 
 
@@ -77,7 +79,7 @@ def test_planned_leads_live_by_a_bar_on_the_real_scene_that_led_least(root, real
     film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
     (scene,) = [s for s in film_scenes(load_trace(film), film.parent / "music.tsv") if "1398-1449" in s.name]
     project = load_project(root / "projects" / "demo")
-    cue = project.cue("night_chase")
+    cue = as_points(project.cue("night_chase"))
     stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
     runs = [run_adaptive(project, "night_chase", scene, mode=m, render=stems, config=PolicyConfig(calibrate=True))
             for m in ("live", "planned")]

@@ -14,13 +14,15 @@ from composer_assist.core.project.files import load_project
 from composer_assist.core.trace.model import Trace
 from composer_assist.playback.segmentation import best_sequence
 
+from point_variants import as_points
+
 ROOT = Path(__file__).resolve().parents[2]
 FILM = ROOT.parent / "shared" / "realdata" / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
 
 
 @pytest.fixture(scope="module")
 def demo_cue():
-    return load_project(ROOT / "projects" / "demo").cue("night_chase")
+    return as_points(load_project(ROOT / "projects" / "demo").cue("night_chase"))
 
 
 def _score(gain, visits, penalty):

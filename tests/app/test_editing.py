@@ -37,6 +37,21 @@ def test_inspector_valence_changes_the_project_and_undo_restores_it(window, demo
     assert calm.valence == 0.3
 
 
+def test_the_arousal_follows_intensity_box_edits_the_variant_and_draws_its_span(window, demo, qtbot):
+    assert window.open_project(demo)
+    _select(window, ("night_chase", "tense", None))
+    box = window.inspector.variant_page.follows
+    tense = window.session.project.cue("night_chase").variant("tense")
+    assert box.isChecked() and tense.arousal_follows_intensity  # the demo's variants all follow
+    span = window.plane.spans["tense"]
+    assert list(span.yData) == pytest.approx([-0.2, 1.0]) and list(span.xData) == [-0.6, -0.6]
+    box.click()  # as a mouse click does: toggles and emits clicked
+    assert not tense.arousal_follows_intensity and window.session.dirty, window.errors
+    assert "tense" not in window.plane.spans  # a point again: no span drawn
+    window.actions_by_name["undo"].trigger()
+    assert tense.arousal_follows_intensity and box.isChecked() and "tense" in window.plane.spans
+
+
 def test_a_refused_edit_is_a_message_and_changes_nothing(window, demo):
     from composer_assist.core.edit import Loc, set_field
 

@@ -9,9 +9,9 @@ import pytest
 from composer_assist.cli.main import main
 
 
-def test_adapt_calibrates_by_default_and_reports_raw_congruence(tmp_path, root, capsys):
+def test_adapt_calibrates_by_default_and_reports_raw_congruence(tmp_path, root, capsys, point_demo):
     trace = root / "projects" / "traces" / "forrest_excerpt_3540-3780.csv"
-    args = ["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace", str(trace),
+    args = ["adapt", str(point_demo), "--cue", "night_chase", "--trace", str(trace),
             "--duration", "20"]
     assert main([*args, "-o", str(tmp_path / "on")]) == 0
     out = capsys.readouterr().out
@@ -26,11 +26,11 @@ def test_adapt_calibrates_by_default_and_reports_raw_congruence(tmp_path, root, 
     assert "raw (the same" not in out
 
 
-def test_adapt_calibrates_by_a_longer_recording_of_the_viewer(tmp_path, root, realdata, capsys):
+def test_adapt_calibrates_by_a_longer_recording_of_the_viewer(tmp_path, root, realdata, capsys, point_demo):
     """The forrest excerpt calibrated by the whole film it was cut from (3540 s into it)."""
     trace = root / "projects" / "traces" / "forrest_excerpt_3540-3780.csv"
     film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
-    args = ["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace", str(trace),
+    args = ["adapt", str(point_demo), "--cue", "night_chase", "--trace", str(trace),
             "--duration", "20", "--calibrate-from", str(film), "--calibrate-at", "3540"]
     assert main([*args, "-o", str(tmp_path / "film")]) == 0
     capsys.readouterr()
@@ -51,9 +51,9 @@ def test_adapt_calibrates_by_a_longer_recording_of_the_viewer(tmp_path, root, re
     ("adapt", ["--calibrate-from", "missing.csv"], "missing.csv"),
     ("play", ["--calibrate-from", "FILM"], "--calibrate-from needs --trace"),
 ])
-def test_calibrate_from_bad_input_is_one_line_exit_2(cmd, extra, says, tmp_path, root, realdata, capsys):
+def test_calibrate_from_bad_input_is_one_line_exit_2(cmd, extra, says, tmp_path, root, realdata, capsys, point_demo):
     film = str(realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv")
-    args = [cmd, str(root / "projects" / "demo"), "--cue", "night_chase", *[film if x == "FILM" else x for x in extra]]
+    args = [cmd, str(point_demo), "--cue", "night_chase", *[film if x == "FILM" else x for x in extra]]
     if cmd == "adapt":
         args += ["--trace", str(root / "projects" / "traces" / "calm_to_sad.csv"), "-o", str(tmp_path / "o")]
     else:

@@ -98,3 +98,33 @@ def test_privacy_refuses_what_it_cannot_read_in_one_line(demo_export, tmp_path, 
         assert main(["privacy", str(target)]) == 2
         err = capsys.readouterr().err.strip()
         assert err.endswith(message) and "\n" not in err
+
+
+def test_an_id_in_coded_audio_is_a_coincidence_but_in_its_tags_a_finding(tmp_path, log):
+    """A 5-character id can occur by chance in compressed audio frames (it did, in a FLAC stem of
+    the demo): that is a note, not a finding; the same id in the file's tags is a finding."""
+    import soundfile as sf
+
+    from composer_assist.services.privacy import privacy_report  # noqa: F811
+    from composer_assist.services.privacy_scan import _audio_frames
+
+    lid = log.listener_ids[608]
+    x = np.random.default_rng(1).standard_normal((48000, 2)).astype(np.float32) * 0.1
+    sf.write(tmp_path / "a.flac", x, 48000)
+    data = (tmp_path / "a.flac").read_bytes()
+    (start, end), = _audio_frames(data)
+    assert 40 < start < 10_000 and end == len(data)
+    planted = data[:start + 5000] + lid.encode() + data[start + 5005:]  # a coincidence in the frames
+    (tmp_path / "a.flac").write_bytes(planted)
+    chance: list = []
+    assert find_ids([tmp_path / "a.flac"], log.listener_ids, chance) == []
+    assert [c.what for c in chance] == [f"the bytes of listener id {lid!r} by chance in coded data"]
+    with zipfile.ZipFile(tmp_path / "p.zip", "w", zipfile.ZIP_STORED) as z:
+        z.write(tmp_path / "a.flac", "stems/a.flac")
+    assert find_ids([tmp_path / "p.zip"], log.listener_ids) == []  # stored in a zip: the same frames
+    # In the tags (a Vorbis comment), it is a finding.
+    with sf.SoundFile(tmp_path / "b.flac", "w", 48000, 2, format="FLAC") as f:
+        f.comment = f"viewer {lid}"
+        f.write(x)
+    found = find_ids([tmp_path / "b.flac"], log.listener_ids)
+    assert [f.what for f in found] == [f"holds listener id {lid!r}"]

@@ -46,7 +46,7 @@ def _manifest(cue, sr: int) -> dict:
             "loop": {"start_beat": cue.loop_beats[0], "end_beat": cue.loop_beats[1]},
             "markers": [{"name": m.name, "beat": m.beat} for m in cue.markers],
             "variants": [{"name": v.name, "valence": v.valence, "arousal": v.arousal, "tags": v.tags,
-                          "intensity": list(v.intensity),
+                          "intensity": list(v.intensity), "arousal_follows_intensity": v.arousal_follows_intensity,
                           "layers": [{"name": l.name, "intensity": list(l.intensity), "fade": l.fade}
                                      for l in v.layers]} for v in cue.variants],
             "rules": [{"source": r.source, "target": r.target, "leave": r.leave, "bars": r.bars,
@@ -74,6 +74,14 @@ def _odd_cue(budget: int = 2):
         TransitionRule(source="tense", target="sad", leave="loop_end", enter="start", fade_beats=3.0),
         TransitionRule(source="sad", target="bright", leave="beat", fade_beats=0.25, curve="equal_power"),
     ]
+    return cue
+
+
+def _span_cue():
+    """The odd cue with two variants whose arousal follows intensity (core.emotion_span)."""
+    cue = _odd_cue()
+    for v, rng in zip(cue.variants[1:3], [(0.3, 1.0), (0.45, 0.95)]):
+        v.intensity, v.arousal_follows_intensity = rng, True
     return cue
 
 
@@ -117,7 +125,8 @@ def test_js_schedules_equal_the_python_core(browser, player_url, root):
     # Viewer calibration (wt-thrash's playback/calibration.py) on the demo cue as well.
     calibrated = "calibrate" in PolicyConfig.__dataclass_fields__
     # The switch budget: 2 (the default), 3 (a spacing of 20 s) and none.
-    cases = [(demo, False), (_odd_cue(), False), (_odd_cue(3), False), (_odd_cue(0), False)] + (
+    cases = [(demo, False), (_odd_cue(), False), (_odd_cue(3), False), (_odd_cue(0), False), (_span_cue(), False),
+             (_span_cue(), True)] + (
         [(demo, True)] if calibrated else [])
     for cue, cal in cases:
         clock = CueClock(cue, 48000)

@@ -211,7 +211,7 @@ def _flip_bit(pkg):
 
 
 def _truncate(pkg):
-    stem = pkg / "stems" / "00-calm" / "01-keys.opus"
+    stem = pkg / "stems" / "00-calm" / "02-keys.opus"
     stem.write_bytes(stem.read_bytes()[:-100])
 
 
@@ -229,7 +229,7 @@ def _encoded_escape(pkg):
 
 @pytest.mark.parametrize("name, tamper, expect", [
     ("flipped", _flip_bit, ["stems/01-tense/00-pad.opus", "SHA-256", "refused"]),
-    ("truncated", _truncate, ["stems/00-calm/01-keys.opus", "bytes, the manifest says", "refused"]),
+    ("truncated", _truncate, ["stems/00-calm/02-keys.opus", "bytes, the manifest says", "refused"]),
     ("escaping", _escape, ["../pkg/stems/00-calm/00-pad.opus", "leaves the package"]),
     ("encoded", _encoded_escape, ["%2e%2e", "leaves the package"]),
 ])

@@ -42,6 +42,16 @@ def pair(text: str) -> tuple[float, float]:
     return (number(parts[0].strip()), number(parts[1].strip()))
 
 
+def boolean(text: str) -> bool:
+    """``true``/``false`` (also yes/no, on/off, 1/0)."""
+    t = text.strip().lower()
+    if t in ("true", "yes", "on", "1"):
+        return True
+    if t in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
 def optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     """``none`` (or an empty text) for None, else ``parse``."""
     return lambda text: None if text.strip().lower() in ("", "none") else parse(text)
@@ -99,7 +109,10 @@ FIELDS: dict[str, dict[str, Field]] = {
                        Field(("emotion",), pair, "VALENCE,AROUSAL, each -1..1"),
                        Field(("tags",), names, "comma-separated tags"),
                        Field(("intensity",), pair, "LOW,HIGH within 0..1"),
-                       Field(("level_offset_lu",), number, "LU -24..24")),
+                       Field(("level_offset_lu",), number, "LU -24..24"),
+                       Field(("arousal_follows_intensity",), boolean,
+                             "true or false: its intensity layers carry the arousal, so over its "
+                             "intensity range it expresses the arousal the intensity stands for")),
     "layer": _fields(Field(("gain_db",), number, "dB -120..24"),
                      Field(("pan",), number, "-1 (left) .. 1 (right)"),
                      Field(("intensity",), pair, "LOW,HIGH within 0..1"),

@@ -140,6 +140,7 @@ def add_variant(project: Project, loc: Loc, valence: float = 0.0, arousal: float
         v.layers = copy.deepcopy(src.layers)
         v.intensity = src.intensity
         v.level_offset_lu = src.level_offset_lu
+        v.arousal_follows_intensity = src.arousal_follows_intensity
     return Insert(loc, v).checked(project)  # type: ignore[return-value]
 
 

@@ -93,8 +93,12 @@ class Variant:
     layers: list[Layer] = field(default_factory=list)
     # The composer's deliberate loudness offset from the matched common level (LU, core.level_match).
     level_offset_lu: float = 0.0
+    # Its intensity layers carry the arousal: over its intensity range the music expresses the
+    # arousal the intensity stands for (core.emotion_span), not only ``arousal``.
+    arousal_follows_intensity: bool = False
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
             if layer.name == name:

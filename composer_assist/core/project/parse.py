@@ -116,7 +116,8 @@ def _parse_layer(f: Fields, project_dir: Path | None, check_files: bool) -> Laye
 
 
 def _parse_variant(f: Fields, project_dir: Path | None, check_files: bool) -> Variant:
-    f.refuse_unknown_keys(("name", "valence", "arousal", "tags", "intensity", "layers", "level_offset_lu"))
+    f.refuse_unknown_keys(("name", "valence", "arousal", "tags", "intensity", "layers", "level_offset_lu",
+                           "arousal_follows_intensity"))
     tags = f.list("tags", [])
     for i, t in enumerate(tags):
         if not isinstance(t, str):
@@ -129,6 +130,7 @@ def _parse_variant(f: Fields, project_dir: Path | None, check_files: bool) -> Va
         intensity=_range(f, "intensity", (0.0, 1.0), 0.0, 1.0),
         layers=f.items("layers", lambda g: _parse_layer(g, project_dir, check_files), []),
         level_offset_lu=f.num("level_offset_lu", 0.0, lo=-24.0, hi=24.0),
+        arousal_follows_intensity=f.bool("arousal_follows_intensity", False),
         extra=f.extras(),
     )
     _unique_names(f, "layers", [l.name for l in v.layers])

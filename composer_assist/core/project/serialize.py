@@ -56,6 +56,8 @@ def _variant_json(v: Variant) -> dict:
                            "tags": list(v.tags), "intensity": list(v.intensity)}
     if v.level_offset_lu:
         out["level_offset_lu"] = v.level_offset_lu
+    if v.arousal_follows_intensity:
+        out["arousal_follows_intensity"] = True
     out["layers"] = [layer_to_json(l) for l in v.layers]
     return out
 
