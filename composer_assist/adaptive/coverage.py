@@ -110,7 +110,8 @@ def compute_coverage(cue: Cue, traces: list, radius: float | None = None,
         pts.append(p)
         masks.append(cov)
     points, covered = np.concatenate(pts), np.concatenate(masks)
-    return Coverage(cue.name, r, [(v.name, v.valence, v.arousal, *arousal_span(v)) for v in cue.variants], per, float(np.mean(covered)),
+    spans_of = [(v.name, v.valence, v.arousal, *arousal_span(v)) for v in cue.variants]
+    return Coverage(cue.name, r, spans_of, per, float(np.mean(covered)),
                     float(np.mean([t.covered for t in per])), points, covered,
                     suggest(points, covered, r, max_suggestions, min_gain))
 

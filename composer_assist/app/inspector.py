@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea, QStackedWidget,
+                             QVBoxLayout, QWidget)
 
 from composer_assist.core.errors import ComposerAssistError
 from composer_assist.core.project import Project

@@ -96,7 +96,8 @@ def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJ
         out.append(dict(name=v.name, valence=v.valence, arousal=v.arousal, tags=list(v.tags),
                         intensity=tuple(v.intensity), nominal_intensity=nominal_intensity(v),
                         level_offset_lu=v.level_offset_lu,
-                        arousal_follows_intensity=v.arousal_follows_intensity, level_gain_db=round(levels.gain_db(v.name), 6),
+                        arousal_follows_intensity=v.arousal_follows_intensity,
+                        level_gain_db=round(levels.gain_db(v.name), 6),
                         layers=layers, loudness_windows=_windows(levels, v.name, gain)))
     return out
 
