@@ -10,7 +10,8 @@ import numpy as np
 from composer_assist.core.emotion_span import intensity_of, music_distances, spans
 from composer_assist.core.project import Cue
 
-from composer_assist.playback.budget import BUDGET_WINDOW_S, budget_spacing_s, max_in_window, min_visit_ticks
+from composer_assist.playback.budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, max_in_window,
+                                            min_visit_ticks)
 from composer_assist.playback.policy import ControlTrack
 from composer_assist.playback.schedule import Schedule, dwell_samples
 from composer_assist.playback.segmentation import best_total
@@ -58,6 +59,9 @@ class Quality:
     # the best congruence any variant sequence keeping the dwell and the switch budget could reach
     # (exact, playback.segmentation.best_total); the oracle above is free to switch every tick
     constrained_oracle: float | None = None
+    # the same with the budget read as a sliding window (at most N switches start in any 60 s, the
+    # most lenient reading; adaptive/window_oracle.py): None for a budget over 2 or a long render
+    window_oracle: float | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -114,7 +118,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
         max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
-        constrained_oracle=constrained_oracle(cue, track, sr))
+        constrained_oracle=constrained_oracle(cue, track, sr), window_oracle=window_oracle(cue, track, sr))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> tuple[list[float], int]:
@@ -196,6 +200,21 @@ def constrained_oracle(cue: Cue, track: ControlTrack, sr: int) -> float:
     within = (music_distance(cue, track) <= cue.adaptive.congruence_radius).astype(np.float64)
     min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(cue.adaptive.control_rate))
     return best_total(within, min_len) / track.times.size
+
+
+def window_oracle(cue: Cue, track: ControlTrack, sr: int) -> float | None:
+    """Share of ticks the best variant sequence with at most the budget's N switches starting in
+    any 60 s (a window, not a spacing) and every visit the dwell long has some variant within the
+    radius; None when not computed (adaptive/window_oracle.py).  No budget: the dwell alone."""
+    from .window_oracle import best_total_window
+
+    if not track.times.size:
+        return 0.0
+    within = (music_distance(cue, track) <= cue.adaptive.congruence_radius).astype(np.float64)
+    rate = float(cue.adaptive.control_rate)
+    dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
+    total = best_total_window(within, dwell, int(round(BUDGET_WINDOW_S * rate)), budget_of(cue))
+    return None if total is None else total / track.times.size
 
 
 def _largest_step(sw: list, audio, sr: int) -> float:

@@ -142,6 +142,9 @@ def test_evaluate_shows_the_constrained_oracle():
     # the swing: under 90 % of the oracle in both modes, and out of reach of any sequence within the budget
     for mode in ("live", "planned"):
         assert f"info  {mode}: of the 1 traces under 90% of the oracle, 1 cannot reach it" in text
+        # a budget of 1: the window reading is the same spacing of 60 s
+        assert "1 cannot even with the budget read as a window" in text
+    assert all(r.window_oracle == pytest.approx(r.constrained_oracle) for r in rows)
 
 
 def test_a_switch_the_budget_made_late_is_not_counted_as_ahead_of_the_curve():
