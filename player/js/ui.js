@@ -5,6 +5,7 @@
 
 import { CuePlayer } from './player.js';
 import { scheduleFor } from './engine.js';
+import { arousalSpan } from './policy.js';
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#4c6ef5', '#e8590c', '#2f9e44', '#ae3ec9', '#f59f00', '#1098ad', '#d6336c', '#5c940d'];
@@ -85,6 +86,11 @@ function drawPad() {
   g.font = '12px system-ui';
   const playing = view.status ? view.status.variant : null;
   player.cue.variants.forEach((v, i) => {
+    const [lo, hi] = arousalSpan(v);
+    if (hi > lo) {  // its arousal follows intensity: the span it can express
+      g.save(); g.globalAlpha = 0.45; g.strokeStyle = COLORS[i % COLORS.length]; g.lineWidth = 6; g.lineCap = 'round';
+      g.beginPath(); g.moveTo(px(v.valence), py(lo)); g.lineTo(px(v.valence), py(hi)); g.stroke(); g.restore();
+    }
     g.fillStyle = COLORS[i % COLORS.length]; g.beginPath();
     g.arc(px(v.valence), py(v.arousal), v.name === playing ? 10 : 6, 0, 2 * Math.PI); g.fill();
     g.fillStyle = '#212529'; g.fillText(v.name, px(v.valence) + 9, py(v.arousal) - 8);
