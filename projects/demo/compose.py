@@ -194,7 +194,7 @@ def build() -> Project:
                 **follows, layers=[
             layer("pad", "pad", pad_part(tense, 0, 70), (0.0, 1.0), -7.0),
             layer("bass", "bass", bass_part(tense, [(b * 0.5, 0.4, 0) for b in range(8)], 100), (0.5, 1.0), -6.0,
-                  fade=0.1),
+                  fade=0.1, effects=[soft_clip(-15.0)]),
             layer("strings", "strings", arpeggio(tense, [0, 0, 1, 0, 2, 0, 1, 0], 0.5, 95, 0, 0.45), (0.62, 1.0),
                   -6.0, 0.25, clip_name="tense_strings", fade=0.1),
             layer("drums", "drums", drum_part(kit_tense), (0.78, 1.0), -4.0, fade=0.1, effects=[soft_clip(-13.0)]),
@@ -214,7 +214,7 @@ def build() -> Project:
             layer("strings", "strings", pad_part(sad, 0, 62), (0.0, 1.0), -6.0),
             layer("pad", "pad", pad_part(sad, 12, 50), (0.1, 1.0), -9.0, fade=0.1),
             layer("keys", "keys", melody(sad_melody, 70), (0.22, 1.0), -6.0, 0.2, clip_name="sad_melody", fade=0.1),
-            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.36, 1.0), -10.0,
+            layer("bass", "bass", bass_part(sad, [(0.0, 1.9, 0), (2.0, 1.9, 7)], 70), (0.3, 1.0), -10.0,
                   fade=0.1),
         ]),
         Variant("ambient", valence=0.0, arousal=0.0, tags=["neutral", "ambient", "open"], intensity=(0.0, 0.7),
