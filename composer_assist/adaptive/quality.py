@@ -102,7 +102,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     duration = audio.shape[0] / sr
     # A switch decided near the end but due after the last sample is never heard: not counted.
     sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
-    lags, missed = _lags(schedule.mode, sw, reference, sr)
+    lags, missed = _lags(schedule.mode, sw, reference, sr, schedule.start_variant)
     jumps = _loudness_jumps(sw, audio, sr)
     events = return_events(sw, [v.name for v in cue.variants], track, dwell_samples(cue, sr) / sr, sr)
     return Quality(
@@ -121,15 +121,18 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         constrained_oracle=constrained_oracle(cue, track, sr), window_oracle=window_oracle(cue, track, sr))
 
 
-def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> tuple[list[float], int]:
+def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, start: int | None = None
+          ) -> tuple[list[float], int]:
     """(lag of each answered change, changes never answered).
 
     Each wanted change is answered by the first unused switch into its variant that was decided
     after the previous change (a switch decided before it answered something earlier) and, live,
     no earlier than the change itself less LIVE_EARLY_S (a live tick cannot answer a turn it has
     not seen; the zero-phase reference dates a turn a little before it shows), arrives after the
-    previous change and starts before the scene moves on to a variant the music does go to (an
-    early, planned arrival counts as negative lag).  One switch answers at most one change.
+    previous change and starts before the scene moves on to a variant the music does go to, or
+    is already playing there (``start``: the opening variant), so a turn the music rightly let
+    pass is not answered by a switch made for a later one (an early, planned arrival counts as
+    negative lag).  One switch answers at most one change.
     """
     lags, missed = [], 0
     used: set[int] = set()
@@ -137,7 +140,8 @@ def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int) -> t
         prev = reference[i - 1][0] if i else -math.inf
         nxt = math.inf
         for c2, v2 in reference[i + 1:]:
-            if v2 != v and any(s.target == v2 and s.arrival / sr > c for s in sw):
+            if v2 != v and (any(s.target == v2 and s.arrival / sr > c for s in sw)
+                            or (start is not None and _playing(sw, start, c2, sr) == v2)):
                 nxt = c2
                 break
         earliest = max(prev, c - LIVE_EARLY_S) if mode == "live" else prev
@@ -160,6 +164,15 @@ def music_distance(cue: Cue, track: ControlTrack, playing: np.ndarray | None = N
     d = music_distances(track.valence, track.arousal, intensity_of(track.arousal) if intensity is None else intensity,
                         *spans(cue.variants))
     return d if playing is None else d[np.arange(d.shape[0]), playing]
+
+
+def _playing(sw: list, start: int, t: float, sr: int) -> int:
+    """The dominant variant at ``t`` seconds (as ``playing_at``: a fade's midpoint is the switch)."""
+    out = start
+    for s in sw:
+        if s.sample + s.fade // 2 <= t * sr:
+            out = s.target
+    return out
 
 
 def _congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> float:

@@ -99,3 +99,22 @@ def test_output_is_exactly_the_trace_duration_and_congruence_uses_the_interpolat
     p = playing_at(live.schedule, np.round(ticks * 8000).astype(np.int64))
     d = np.hypot(tv[p] - np.interp(ticks, t, trace.valence), ta[p] - np.interp(ticks, t, trace.arousal))
     assert live.quality.congruence == float(np.mean(d <= cue.adaptive.congruence_radius))
+
+
+def test_a_turn_the_music_let_pass_is_not_answered_by_a_later_switch():
+    """Sad at 10 s, back to the tense that plays at 17 s, sad again at 60 s: the switch to sad at
+    58 s answers the turn at 60 s (early), not the one at 10 s (a 49 s "lag", as the demo's
+    studyforrest excerpt printed: mean +29.6 s)."""
+    from types import SimpleNamespace
+
+    from composer_assist.adaptive.quality import compute_quality
+    from composer_assist.playback.schedule import Schedule, Switch
+
+    sr = 1000
+    cue = synthetic_cue(n_layers=1)  # calm, bright, tense, sad
+    to_sad = Switch(58000, 1000, 2, 3, TransitionRule(), 0, 0, 0, 57.0, change_at=60.0)
+    sched = Schedule("planned", sr, 2, 0.5, [to_sad])
+    track = SimpleNamespace(times=np.arange(0, 70, 0.1), valence=np.zeros(700), arousal=np.zeros(700))
+    q = compute_quality(cue, sched, [(10.0, 3), (17.0, 2), (60.0, 3)], track,
+                        np.zeros((70 * sr, 2), np.float32), sr, None)
+    assert q.lags == [-1.0] and q.missed == 2
