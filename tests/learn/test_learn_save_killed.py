@@ -113,4 +113,8 @@ def test_killed_fit_leaves_the_old_or_the_new_model(tmp_path, capsys):
         server.wait()
     print(f"{runs} kills: old/new model with 2 clusters {seen[2]}, with 3 clusters {seen[3]}; "
           f"{torn} kills during a model write")
-    assert seen[2] >= runs // 2  # every other kill came after a completed save
+    # The kills landed on both sides of saves: each model was left behind in a good share of the
+    # runs.  (Not "k = 2 in half of them": after the first save the child goes on refitting during
+    # the random wait, so an even run may end after a later save with 3 clusters; on a loaded
+    # machine 13 of 30 were seen.)
+    assert min(seen.values()) >= runs // 5
