@@ -102,7 +102,9 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     duration = audio.shape[0] / sr
     # A switch decided near the end but due after the last sample is never heard: not counted.
     sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
-    lags, missed = _lags(schedule.mode, sw, reference, sr, schedule.start_variant)
+    then = playing_at(schedule, np.round(np.array([c for c, _ in reference], dtype=np.float64) * sr).astype(np.int64))
+    lags, missed = _lags(schedule.mode, sw, reference, sr, then.tolist())
+    within = _within(cue, track)  # every variant's music within the radius at every tick, once
     jumps = _loudness_jumps(sw, audio, sr)
     events = return_events(sw, [v.name for v in cue.variants], track, dwell_samples(cue, sr) / sr, sr)
     return Quality(
@@ -110,18 +112,18 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         switches_per_minute=len(sw) / (duration / 60.0) if duration > 0 else 0.0,
         changes=len(reference), lag_mean=float(np.mean(lags)) if lags else None,
         lag_max=float(np.max(lags)) if lags else None, missed=missed,
-        congruence=_congruence(cue, schedule, track, sr), max_discontinuity=_largest_step(sw, audio, sr),
+        congruence=_congruence(cue, schedule, track, sr, within), max_discontinuity=_largest_step(sw, audio, sr),
         material_step=_material_step(audio),
         click_excess=click_excess(schedule, stems, audio, sr, block) if stems is not None else 0.0,
         loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags,
-        oracle_congruence=_oracle_congruence(cue, track), congruence_radius=float(cue.adaptive.congruence_radius),
+        oracle_congruence=_oracle_congruence(cue, track, within), congruence_radius=float(cue.adaptive.congruence_radius),
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
         max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
-        constrained_oracle=constrained_oracle(cue, track, sr), window_oracle=window_oracle(cue, track, sr))
+        constrained_oracle=constrained_oracle(cue, within, sr), window_oracle=window_oracle(cue, within, sr))
 
 
-def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, start: int | None = None
+def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, then: list[int] | None = None
           ) -> tuple[list[float], int]:
     """(lag of each answered change, changes never answered).
 
@@ -130,7 +132,7 @@ def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, star
     no earlier than the change itself less LIVE_EARLY_S (a live tick cannot answer a turn it has
     not seen; the zero-phase reference dates a turn a little before it shows), arrives after the
     previous change and starts before the scene moves on to a variant the music does go to, or
-    is already playing there (``start``: the opening variant), so a turn the music rightly let
+    is already playing there (``then``: the variant playing at each change), so a turn the music rightly let
     pass is not answered by a switch made for a later one (an early, planned arrival counts as
     negative lag).  One switch answers at most one change.
     """
@@ -139,9 +141,9 @@ def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, star
     for i, (c, v) in enumerate(reference):
         prev = reference[i - 1][0] if i else -math.inf
         nxt = math.inf
-        for c2, v2 in reference[i + 1:]:
+        for j, (c2, v2) in enumerate(reference[i + 1:], i + 1):
             if v2 != v and (any(s.target == v2 and s.arrival / sr > c for s in sw)
-                            or (start is not None and _playing(sw, start, c2, sr) == v2)):
+                            or (then is not None and then[j] == v2)):
                 nxt = c2
                 break
         earliest = max(prev, c - LIVE_EARLY_S) if mode == "live" else prev
@@ -166,23 +168,21 @@ def music_distance(cue: Cue, track: ControlTrack, playing: np.ndarray | None = N
     return d if playing is None else d[np.arange(d.shape[0]), playing]
 
 
-def _playing(sw: list, start: int, t: float, sr: int) -> int:
-    """The dominant variant at ``t`` seconds (as ``playing_at``: a fade's midpoint is the switch)."""
-    out = start
-    for s in sw:
-        if s.sample + s.fade // 2 <= t * sr:
-            out = s.target
-    return out
+def _within(cue: Cue, track: ControlTrack) -> np.ndarray:
+    """(ticks, variants): each variant's music within the radius of the trace at each tick."""
+    return music_distance(cue, track) <= cue.adaptive.congruence_radius
 
 
-def _congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> float:
+def _congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int, within: np.ndarray | None = None
+                ) -> float:
     """Share of ticks the playing variant's music is within the radius of the scene as the trace
-    states it (interpolated, not smoothed)."""
+    states it (interpolated, not smoothed); ``within``: ``_within`` of the same track, if at hand."""
     ticks = track.times
     if not ticks.size:
         return 0.0
     playing = playing_at(schedule, np.round(ticks * sr).astype(np.int64))
-    return float(np.mean(music_distance(cue, track, playing) <= cue.adaptive.congruence_radius))
+    w = _within(cue, track) if within is None else within
+    return float(np.mean(w[np.arange(ticks.size), playing]))
 
 
 def _raw_congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) -> float | None:
@@ -196,38 +196,36 @@ def _raw_congruence(cue: Cue, schedule: Schedule, track: ControlTrack, sr: int) 
     return _congruence(cue, schedule, read, sr)  # type: ignore[arg-type]
 
 
-def _oracle_congruence(cue: Cue, track: ControlTrack) -> float:
+def _oracle_congruence(cue: Cue, track: ControlTrack, within: np.ndarray | None = None) -> float:
     """Share of ticks some variant's music is within the radius of the trace (the best any
     choice could do, at the intensity that played)."""
     if not track.times.size:
         return 0.0
-    return float(np.mean(np.min(music_distance(cue, track), axis=1) <= cue.adaptive.congruence_radius))
+    return float(np.mean(np.any(_within(cue, track) if within is None else within, axis=1)))
 
 
-def constrained_oracle(cue: Cue, track: ControlTrack, sr: int) -> float:
+def constrained_oracle(cue: Cue, within: np.ndarray, sr: int) -> float:
     """Share of ticks the best variant sequence keeping the dwell (at the opening tempo) and the
     switch budget's spacing has some variant within the radius: an exact DP (no switch penalty,
-    any opening variant) on the curve ``congruence`` is measured on."""
-    if not track.times.size:
+    any opening variant) on the curve ``congruence`` is measured on (``within``: ``_within``)."""
+    if not within.shape[0]:
         return 0.0
-    within = (music_distance(cue, track) <= cue.adaptive.congruence_radius).astype(np.float64)
     min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(cue.adaptive.control_rate))
-    return best_total(within, min_len) / track.times.size
+    return best_total(within.astype(np.float64), min_len) / within.shape[0]
 
 
-def window_oracle(cue: Cue, track: ControlTrack, sr: int) -> float | None:
+def window_oracle(cue: Cue, within: np.ndarray, sr: int) -> float | None:
     """Share of ticks the best variant sequence with at most the budget's N switches starting in
     any 60 s (a window, not a spacing) and every visit the dwell long has some variant within the
     radius; None when not computed (adaptive/window_oracle.py).  No budget: the dwell alone."""
     from .window_oracle import best_total_window
 
-    if not track.times.size:
+    if not within.shape[0]:
         return 0.0
-    within = (music_distance(cue, track) <= cue.adaptive.congruence_radius).astype(np.float64)
     rate = float(cue.adaptive.control_rate)
     dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
-    total = best_total_window(within, dwell, int(round(BUDGET_WINDOW_S * rate)), budget_of(cue))
-    return None if total is None else total / track.times.size
+    total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)), budget_of(cue))
+    return None if total is None else total / within.shape[0]
 
 
 def _largest_step(sw: list, audio, sr: int) -> float:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from composer_assist.playback.segmentation import best_total, gain_sums
+from composer_assist.playback.segmentation import best_of_others, best_total, gain_sums
 
 MAX_TICKS = 3000  # 5 minutes at 10 Hz: F holds about 70 MB
 
@@ -45,7 +45,7 @@ def best_total_window(gain: np.ndarray, min_len: int, window: int, per_window: i
     best = float(cs[n].max())  # no switch at all
     for s in range(1, n):
         # the first switch, at s into w, after the best opening visit on another variant
-        F[s, :, cap] = np.maximum(F[s, :, cap], _best_other(cs[s][:, None])[:, 0])
+        F[s, :, cap] = np.maximum(F[s, :, cap], best_of_others(cs[s][None, :])[0][0])
         Fs = F[s]
         here = Fs.max(axis=1)
         if not np.isfinite(here).any():
@@ -57,19 +57,9 @@ def best_total_window(gain: np.ndarray, min_len: int, window: int, per_window: i
         S = np.maximum.accumulate(Fs[:, ::-1], axis=1)[:, ::-1]  # S[w, m] = max over gaps >= m
         need = np.clip(int(window) - gp, dwell, cap)
         val = S[:, need] + cs[s + gp].T - cs[s][:, None]  # (variants, next gaps)
-        other = _best_other(val)  # into w' from the best w != w'
+        other = best_of_others(val.T)[0].T  # into w' from the best w != w'
         at, g = s + gp, np.minimum(gp, cap)
         for w in range(nv):
             F[at, w, g] = np.maximum(F[at, w, g], other[w])
     return best
 
-
-def _best_other(val: np.ndarray) -> np.ndarray:
-    """Per row w of ``val`` (variants x k): the column-wise maximum over the other rows."""
-    if val.shape[0] < 2:
-        return np.full(val.shape, -np.inf)
-    order = np.argsort(-val, axis=0, kind="stable")
-    first = np.take_along_axis(val, order[:1], axis=0)[0]
-    second = np.take_along_axis(val, order[1:2], axis=0)[0]
-    rows = np.arange(val.shape[0])[:, None]
-    return np.where(order[0][None, :] == rows, second[None, :], first[None, :])

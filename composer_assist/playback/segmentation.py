@@ -71,6 +71,13 @@ def _new_visit(E: np.ndarray, penalty: float, c0: np.ndarray) -> tuple[np.ndarra
     """Per row of ``E`` (complete scores at the new visit's first tick): the best score of a new
     visit of each variant from a different one, less the penalty and the running sum there, and
     the variant it comes from."""
+    best, arg = best_of_others(E)
+    return (best - penalty) - c0, arg
+
+
+def best_of_others(E: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``E`` (rows, variants) and variant: the largest value among the other variants
+    (-inf with one variant), and which one (ties: the lowest index)."""
     nv = E.shape[1]
     i1 = np.argmax(E, axis=1)
     rows = np.arange(E.shape[0])
@@ -83,9 +90,7 @@ def _new_visit(E: np.ndarray, penalty: float, c0: np.ndarray) -> tuple[np.ndarra
     else:
         i2, m2 = i1, np.full(E.shape[0], -math.inf)
     own = np.arange(nv)[None, :] == i1[:, None]
-    best = np.where(own, m2[:, None], m1[:, None])
-    arg = np.where(own, i2[:, None], i1[:, None])
-    return (best - penalty) - c0, arg
+    return np.where(own, m2[:, None], m1[:, None]), np.where(own, i2[:, None], i1[:, None])
 
 
 def _trace_back(A: np.ndarray, csum: np.ndarray, src: np.ndarray, gain: np.ndarray, start: int, L: int,
