@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from composer_assist.core.emotion_span import arousal_span, span_distances, spans
+from composer_assist.core.emotion_span import span_distances, spans
 from composer_assist.core.errors import TraceError
 from composer_assist.core.project import Cue
 from composer_assist.playback.policy import control_ticks
@@ -110,7 +110,7 @@ def compute_coverage(cue: Cue, traces: list, radius: float | None = None,
         pts.append(p)
         masks.append(cov)
     points, covered = np.concatenate(pts), np.concatenate(masks)
-    spans_of = [(v.name, v.valence, v.arousal, *arousal_span(v)) for v in cue.variants]
+    spans_of = [(v.name, v.valence, v.arousal, float(a), float(b)) for v, a, b in zip(cue.variants, lo, hi)]
     return Coverage(cue.name, r, spans_of, per, float(np.mean(covered)),
                     float(np.mean([t.covered for t in per])), points, covered,
                     suggest(points, covered, r, max_suggestions, min_gain))
