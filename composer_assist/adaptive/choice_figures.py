@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from composer_assist.core.project import Cue
 from composer_assist.playback.clock import CueClock
-from composer_assist.playback.budget import budget_spacing_s
+from composer_assist.playback.budget import budget_of
 from composer_assist.playback.planned import chosen_changes, planned_gain, schedule_planned
 from composer_assist.playback.schedule import dwell_samples
 from composer_assist.playback.policy import PolicyConfig, control_track
@@ -35,8 +37,8 @@ def film_timing(cue: Cue, trace: Any, sample_rate: int = 48000) -> tuple[float, 
     clock = CueClock(cue, sample_rate)
     gain = planned_gain(cue, track)
     t = time.perf_counter()
-    chosen_changes(track, gain, 0, dwell_samples(cue, sample_rate) / sample_rate, cue.adaptive.congruence_radius,
-                   spacing_s=budget_spacing_s(cue))
+    chosen_changes(track, gain, int(np.argmin(track.raw_scores[0])), dwell_samples(cue, sample_rate) / sample_rate,
+                   cue.adaptive.congruence_radius, budget=budget_of(cue), hysteresis=cue.adaptive.hysteresis)
     choice = time.perf_counter() - t
     t = time.perf_counter()
     schedule_planned(cue, clock, track)

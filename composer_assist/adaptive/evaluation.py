@@ -254,7 +254,8 @@ def summarise(rows: list[TraceEval], t: Targets = TARGETS) -> list[tuple[str, st
 
 def constrained_lines(rows: list[TraceEval]) -> list[str]:
     """Not a target, information: the engine against the best a sequence keeping the dwell and the
-    switch budget could do, so a composer sees whether the engine or the budget is short."""
+    switch budget (as the mode keeps it) could do, so a composer sees whether the engine or the
+    budget is short."""
     out = []
     for mode in ("live", "planned"):
         shares = [r.constrained_share for r in rows if r.mode == mode and r.constrained_share is not None]
@@ -278,8 +279,11 @@ def _out_of_reach(rows: list[TraceEval], mode: str) -> str:
     blocked = [r for r in under if r.constrained_oracle is not None and r.constrained_oracle < t * r.oracle]
     window = [r for r in under if r.window_oracle is not None and r.window_oracle < t * r.oracle]
     unknown = sum(r.window_oracle is None for r in under)
+    kept = ("a spacing of 60/N s" if mode == "live" else
+            "at most N in any 60 s for a budget of 1 or 2, else a spacing of 60/N s")
     return (f"  info  {mode}: of the {len(under)} traces under {t:.0%} of the oracle, {len(blocked)} cannot "
-            f"reach it within the dwell and the switch budget (constrained oracle < {t:.0%} of the oracle); "
+            f"reach it within the dwell and the switch budget as {mode} mode keeps it ({kept}; constrained "
+            f"oracle < {t:.0%} of the oracle); "
             f"{len(window)} cannot even with the budget read as a window (at most N switches in any 60 s, "
             f"the most lenient reading" + (f"; {unknown} not computed" if unknown else "") + ")")
 

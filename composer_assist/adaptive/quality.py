@@ -11,7 +11,7 @@ from composer_assist.core.emotion_span import intensity_of, music_distances, spa
 from composer_assist.core.project import Cue
 
 from composer_assist.playback.budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, max_in_window,
-                                            min_visit_ticks)
+                                            min_visit_ticks, planned_keeps_window)
 from composer_assist.playback.policy import ControlTrack
 from composer_assist.playback.schedule import Schedule, dwell_samples
 from composer_assist.playback.segmentation import best_total
@@ -56,8 +56,10 @@ class Quality:
     # the most switches starting in any 60 s of the output (all of them in a shorter render): what
     # the switch budget (adaptive.max_switches_per_minute) bounds
     max_switches_window: int = 0
-    # the best congruence any variant sequence keeping the dwell and the switch budget could reach
-    # (exact, playback.segmentation.best_total); the oracle above is free to switch every tick
+    # the best congruence any variant sequence keeping the dwell and the switch budget as the mode
+    # keeps it could reach (exact; live: the spacing, playback.segmentation.best_total; planned, a
+    # budget of 1 or 2: the window, the same as ``window_oracle``, None over 10 minutes); the oracle
+    # above is free to switch every tick
     constrained_oracle: float | None = None
     # the same with the budget read as a sliding window (at most N switches start in any 60 s, the
     # most lenient reading; adaptive/window_oracle.py): None for a budget over 2 or a long render
@@ -120,7 +122,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
         max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
-        constrained_oracle=constrained_oracle(cue, within, sr), window_oracle=window_oracle(cue, within, sr))
+        **_oracles(cue, within, sr, schedule.mode))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, then: list[int] | None = None
@@ -202,6 +204,13 @@ def _oracle_congruence(cue: Cue, track: ControlTrack, within: np.ndarray | None 
     if not track.times.size:
         return 0.0
     return float(np.mean(np.any(_within(cue, track) if within is None else within, axis=1)))
+
+
+def _oracles(cue: Cue, within: np.ndarray, sr: int, mode: str) -> dict[str, float | None]:
+    """The constrained oracle (the budget as ``mode`` keeps it) and the window oracle."""
+    window = window_oracle(cue, within, sr)
+    kept = window if mode == "planned" and planned_keeps_window(cue) else constrained_oracle(cue, within, sr)
+    return {"constrained_oracle": kept, "window_oracle": window}
 
 
 def constrained_oracle(cue: Cue, within: np.ndarray, sr: int) -> float:

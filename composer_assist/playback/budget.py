@@ -1,13 +1,18 @@
 """The switch budget: at most ``adaptive.max_switches_per_minute`` switches start in any 60 s of music.
 
-It is kept as a minimum spacing of ``60 / N`` s between two switch starts (rounded up to a sample;
-to control ticks in planned mode's segmentation): N + 1 starts that far apart span at least 60 s,
-so no 60-second window (half-open, ``[t, t + 60 s)``) holds more than N.  A spacing is a little
-stricter than the window (N quick switches and then a pause are not allowed), but it is one rule
-that the live scheduler, the planned segmentation (where it is a minimum visit length, exact in
-the Viterbi) and the constrained oracle all apply the same way.  0 is no budget.
-"""
+Two readings of it are kept, both inside the window:
 
+- **live** keeps a minimum spacing of ``60 / N`` s between two switch starts (rounded up to a
+  sample): N + 1 starts that far apart span at least 60 s, so no 60-second window (half-open,
+  ``[t, t + 60 s)``) holds more than N.  A causal player cannot know whether a second quick switch
+  will be followed by a long enough pause, so it keeps the stricter rule, checked in two integer
+  comparisons per tick.
+- **planned** knows the whole curve, so for N = 1 and 2 it keeps the window itself: the first and
+  the last of any N + 1 consecutive switch starts at least 60 s apart (N = 2: two switches 10 s
+  apart, then a pause), an exact segmentation (``window_segmentation.py``).  For N >= 3 it keeps the spacing, as live.
+
+0 is no budget.
+"""
 from __future__ import annotations
 
 import math
@@ -35,6 +40,23 @@ def budget_spacing_s(cue: Cue) -> float:
     """The least time between two switch starts, in seconds (0: no budget)."""
     n = budget_of(cue)
     return 0.0 if n <= 0 else BUDGET_WINDOW_S / n
+
+
+def planned_keeps_window(cue: Cue) -> bool:
+    """Whether planned mode keeps the budget as the sliding window itself (N = 1 or 2; for N = 1
+    the window and the spacing are the same rule)."""
+    return budget_of(cue) in (1, 2)
+
+
+def next_start_allowed(starts: list[int], cue: Cue, sample_rate: int, window: bool) -> int:
+    """The first sample the next switch may start on by the budget, after the switch starts
+    ``starts`` (in order): ``window``, N starts back plus 60 s; else the last start plus the spacing."""
+    n = budget_of(cue)
+    if n <= 0 or not starts:
+        return -(1 << 40)
+    if window:
+        return starts[-n] + int(round(BUDGET_WINDOW_S * sample_rate)) if len(starts) >= n else -(1 << 40)
+    return starts[-1] + budget_spacing_samples(cue, sample_rate)
 
 
 def min_visit_ticks(dwell_s: float, spacing_s: float, rate: float) -> int:

@@ -1,12 +1,14 @@
 """Planned scheduling: the whole curve is known, so each switch starts early enough to have
 arrived when the scene turns.
 
-The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``,
-``segmentation.best_sequence``: most time within the congruence radius less a penalty per
-switch, every visit at least the dwell and the switch budget's spacing); each change leaves at
-the *latest* legal boundary whose crossfade completes a beat before then (else by then; and the
-budget's spacing after the previous switch), but never more than its fade and one bar before the
-viewer's curve as read (unsmoothed) moves towards the new variant.  The greedy choice it replaced
+The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``:
+most time within the congruence radius less a penalty per switch, every visit between two
+switches at least the dwell, the switch budget kept as its window, ``window_segmentation``, or for
+N >= 3 as a spacing, ``segmentation``), opening on the variant nearest the trace's opening or one
+within the hysteresis of it (``opening_candidates``); each change leaves at the *latest* legal
+boundary whose crossfade completes a beat before then (else by then; and within the budget after
+the previous switches), but never more than its fade and one bar before the viewer's curve as read
+(unsmoothed) moves towards the new variant.  The greedy choice it replaced
 (``wanted_changes``) is the reference view of the quality figures.
 """
 
@@ -18,10 +20,11 @@ import numpy as np
 
 from composer_assist.core.project import Cue, TransitionRule
 
-from .budget import budget_spacing_s, budget_spacing_samples, min_visit_ticks
+from .budget import BUDGET_WINDOW_S, budget_of, budget_spacing_s, min_visit_ticks, next_start_allowed, planned_keeps_window
 from .clock import CueClock
 from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
+from .window_segmentation import best_sequence_window
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
 # The new variant is established this many beats before the scene turns when a legal boundary
@@ -43,14 +46,17 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
     if choice == "greedy":
         changes = wanted_changes(track, cue.adaptive.hysteresis, dwell / sr)
     else:
-        changes = chosen_changes(track, gain, sched.start_variant, dwell / sr, cue.adaptive.congruence_radius,
-                                 _hold_logger(bld, track, dwell / sr), budget_spacing_s(cue))
+        start, changes = chosen_changes(track, gain, sched.start_variant, dwell / sr, cue.adaptive.congruence_radius,
+                                        _hold_logger(bld, track, dwell / sr), budget_of(cue), cue.adaptive.hysteresis)
+        if start != sched.start_variant:
+            _open_on(bld, track, start)
     sched.changes = [(c, v) for c, v, _ in changes]
     slowest = min(p.bpm for p in cue.tempo.points)
     fade_max = int(max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) * 60.0 / slowest * sr)
     playing = sched.start_variant
     held_until, fade_end, budget_until = -(1 << 40), 0, -(1 << 40)
-    spacing = budget_spacing_samples(cue, sr)
+    starts: list[int] = []
+    window = planned_keeps_window(cue)
     for i, (c, target, k) in enumerate(changes):
         if target == playing:
             continue
@@ -81,11 +87,41 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
         sched.switches.append(best)
         bld.head.move(best)
         playing, held_until, fade_end = target, dwell_end(cue, clock, best), best.arrival
-        budget_until = best.sample + spacing
+        starts.append(best.sample)
+        budget_until = next_start_allowed(starts, cue, sr, window)
     intensity = IntensityTargets(bld, float(track.intensity[0]))
     for k in range(1, track.times.size):
         intensity.step(track.tick(k))
     return sched
+
+
+def opening_candidates(track: ControlTrack, hysteresis: float) -> np.ndarray:
+    """The variants planned mode may open on: the nearest to the trace's opening as read, and any
+    other within ``hysteresis`` of it there (the nearest is not nearer by the margin a switch
+    would need)."""
+    raw = (track.raw_scores if track.raw_scores is not None else track.scores)[0]
+    return raw <= raw.min() + hysteresis
+
+
+def _ticks_within(track: ControlTrack, visits: list[tuple[int, int]], radius: float) -> int:
+    """How many ticks the visits' variant is within ``radius`` of the curve as read."""
+    raw = track.raw_scores if track.raw_scores is not None else track.scores
+    chosen = np.zeros(raw.shape[0], dtype=np.int64)
+    for k, v in visits:
+        chosen[k:] = v
+    return int(np.count_nonzero(raw[np.arange(raw.shape[0]), chosen] <= radius))
+
+
+def _open_on(bld: Builder, track: ControlTrack, start: int) -> None:
+    """Open on ``start`` instead of the nearest variant: the schedule and its first log entry."""
+    names, near = bld.names, bld.sched.start_variant
+    raw = (track.raw_scores if track.raw_scores is not None else track.scores)[0]
+    bld.sched.start_variant = start
+    e = bld.log[0]
+    e["to"] = names[start]
+    e["detail"] = (f"start on {names[start]}: within the hysteresis ({bld.cue.adaptive.hysteresis:g}) of "
+                   f"{names[near]}, the nearest the trace's opening ({raw[start]:.2f} against {raw[near]:.2f}), "
+                   f"and the music is within the radius longer over the scene opening on it")
 
 
 def _hold_logger(bld: Builder, track: ControlTrack, dwell_s: float) -> Callable[[int, str, int, int, float], None]:
@@ -226,19 +262,39 @@ def planned_gain(cue: Cue, track: ControlTrack) -> np.ndarray:
 
 
 def chosen_changes(track: ControlTrack, gain: np.ndarray, start: int, dwell_s: float, radius: float,
-                   on_hold: Callable[[int, str, int, int, float], None] | None = None, spacing_s: float = 0.0
-                   ) -> list[tuple[float, int, int]]:
-    """The optimal visit sequence (``segmentation.best_sequence``) as (landing time s, variant,
-    tick) per change, every visit between two switches at least the dwell and the switch budget's
-    ``spacing_s`` long; ``on_hold`` hears of each run of ticks where another variant is within
-    ``radius`` and the chosen one is not (reason "dwell" when the run is shorter than the dwell,
-    "budget" when it is shorter than the budget's spacing, else "emotion_distance": it would not
-    pay for its switches, or the budget does not leave room for them; value: the run's length in s)."""
-    rate = float(track.rate)
-    visits = best_sequence(gain, start, min_visit_ticks(dwell_s, spacing_s, rate), SWITCH_PENALTY_S * rate)
+                   on_hold: Callable[[int, str, int, int, float], None] | None = None, budget: int = 0,
+                   hysteresis: float | None = None) -> tuple[int, list[tuple[float, int, int]]]:
+    """The optimal visit sequence: its opening variant and (landing time s, variant, tick) per
+    change, every visit between two switches at least the dwell, at most ``budget`` switches
+    starting in any 60 s (kept as the window for a budget of 2, ``window_segmentation``; as a
+    spacing of 60/N s, a minimum visit, otherwise: for 1 that is the window).  It opens on ``start`` or, given ``hysteresis``, on
+    another of the ``opening_candidates`` when that keeps the music within ``radius`` of the curve
+    as read longer, by more than one switch's penalty (not merely a switch saved).  ``on_hold``
+    hears of each run of ticks where another variant is within ``radius`` and the chosen one is not
+    (reason "dwell" when the run is shorter than the dwell, "budget" when it is shorter than the
+    budget's spacing, kept as a spacing, else "emotion_distance": it would not pay for its
+    switches, or the budget does not leave room for them; value: the run's length in s)."""
+    rate, penalty = float(track.rate), SWITCH_PENALTY_S * float(track.rate)
+    dwell = min_visit_ticks(dwell_s, 0.0, rate)
+    # a budget of 1 is a spacing of the whole window: the same rule
+    spacing_s = BUDGET_WINDOW_S / budget if budget > 0 and budget != 2 else 0.0
+
+    def best(opening: int | np.ndarray) -> list[tuple[int, int]]:
+        if budget == 2:
+            return best_sequence_window(gain, opening, dwell, int(round(BUDGET_WINDOW_S * rate)), penalty)
+        return best_sequence(gain, opening, min_visit_ticks(dwell_s, spacing_s, rate), penalty)
+
+    visits = best(start)
+    if hysteresis is not None:
+        candidates = opening_candidates(track, hysteresis)
+        if np.count_nonzero(candidates) > 1:
+            other = best(candidates)
+            if (other[0][1] != start
+                    and _ticks_within(track, other, radius) > _ticks_within(track, visits, radius) + penalty):
+                visits = other
     if on_hold is not None:
         _report_holds(track, gain, visits, dwell_s, radius, on_hold, spacing_s)
-    return [(float(track.times[k]), v, k) for k, v in visits[1:]]
+    return visits[0][1], [(float(track.times[k]), v, k) for k, v in visits[1:]]
 
 
 def _report_holds(track: ControlTrack, gain: np.ndarray, visits: list[tuple[int, int]], dwell_s: float,

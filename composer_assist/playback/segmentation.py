@@ -43,15 +43,25 @@ def gain_sums(gain: np.ndarray) -> np.ndarray:
     return csum
 
 
-def best_sequence(gain: np.ndarray, start: int | None, min_len: int, penalty: float) -> list[tuple[int, int]]:
+def openings_mask(start: int | np.ndarray | None, nv: int) -> np.ndarray:
+    """Which variants may open a sequence: ``start`` as an index, a boolean mask, or None (any)."""
+    if start is None:
+        return np.ones(nv, dtype=bool)
+    if isinstance(start, np.ndarray):
+        return start.astype(bool)
+    return np.arange(nv) == int(start)
+
+
+def best_sequence(gain: np.ndarray, start: int | np.ndarray | None, min_len: int, penalty: float
+                  ) -> list[tuple[int, int]]:
     """The visits (first tick, variant) maximising the summed ``gain`` less ``penalty`` per switch,
-    opening on ``start`` (None: whichever opens best), every visit between two switches at least
-    ``min_len`` ticks long."""
+    opening on ``start`` (an index, a mask of the variants that may open, or None: any), every
+    visit between two switches at least ``min_len`` ticks long."""
     n, nv = gain.shape
     L = max(1, int(min_len))
     csum = gain_sums(gain)
     A = np.full((n + 1, nv), -math.inf)
-    A[0, slice(None) if start is None else start] = 0.0
+    A[0, openings_mask(start, nv)] = 0.0
     src = np.full((n + 1, nv), -1, dtype=np.int64)  # the previous visit's variant where one starts
     A[1:L + 1] = A[0]  # no visit can start before tick 1, nor be complete before tick L + 1
     b = L + 1
@@ -93,7 +103,7 @@ def best_of_others(E: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(own, m2[:, None], m1[:, None]), np.where(own, i2[:, None], i1[:, None])
 
 
-def _trace_back(A: np.ndarray, csum: np.ndarray, src: np.ndarray, gain: np.ndarray, start: int, L: int,
+def _trace_back(A: np.ndarray, csum: np.ndarray, src: np.ndarray, gain: np.ndarray, start, L: int,
                 penalty: float) -> list[tuple[int, int]]:
     n = gain.shape[0]
     E = A[n] + csum[n]
@@ -118,7 +128,7 @@ def _trace_back(A: np.ndarray, csum: np.ndarray, src: np.ndarray, gain: np.ndarr
         t = int(fresh[v][i])
         visits.append((t - L, v))
         t, v = t - L, int(src[t, v])
-    visits.append((0, v))  # the opening visit (``start`` when one was given)
+    visits.append((0, v))  # the opening visit (one of ``start`` when given)
     return visits[::-1]
 
 

@@ -42,7 +42,9 @@ def test_noisy_trace_near_a_boundary_never_switches_faster_than_dwell():
     for mode in ("live", "planned"):
         sched = (schedule_live if mode == "live" else schedule_planned)(cue, stems.clock, control_track(trace, cue, mode))
         starts = [s.sample for s in sched.switches]
-        assert len(starts) >= 3, mode  # the noise does make it switch...
+        # the noise does make it switch (planned opens on the better of the two variants within the
+        # hysteresis of the opening, and then needs one switch fewer)...
+        assert len(starts) >= 2, mode
         assert min(np.diff(starts)) >= dwell, mode  # ...but never within the dwell
         assert all(b.sample >= a.arrival for a, b in zip(sched.switches, sched.switches[1:]))
 
