@@ -1,16 +1,18 @@
 // Planned scheduling (scene-curve mode): the whole curve is known, so the visit sequence is the
 // optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
-// per switch, every visit at least the dwell and the switch budget's spacing), and each switch
-// leaves on the latest legal boundary whose crossfade has completed a beat before the scene turns
-// (else when it turns; and the budget's spacing after the previous one), but never more than its
-// fade and one bar before the curve as read moves towards the new variant.  A port of
-// composer_assist/playback/planned.py.
+// per switch, every visit between two switches at least the dwell, the switch budget kept as its
+// window for N = 2, as a spacing otherwise), opening on the nearest variant or one within the
+// hysteresis of it when that keeps the music on target longer; each switch leaves on the latest
+// legal boundary whose crossfade has completed a beat before the scene turns (else when it turns;
+// and within the budget after the previous ones), but never more than its fade and one bar before
+// the curve as read moves towards the new variant.  A port of composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import {
-  Builder, IntensityTargets, budgetSpacingS, budgetSpacingSamples, dwellEnd, dwellSamples,
+  BUDGET_WINDOW_S, Builder, IntensityTargets, budgetOf, dwellEnd, dwellSamples, nextStartAllowed,
+  plannedKeepsWindow,
 } from './schedule.js';
-import { SWITCH_PENALTY_S, bestSequence, gainSums, tickGain } from './segmentation.js';
+import { SWITCH_PENALTY_S, bestSequence, bestSequenceWindow, gainSums, tickGain } from './segmentation.js';
 
 // The new variant is established this many beats before the scene turns (planned.py).
 export const ESTABLISHED_BEATS = 1.0;
@@ -24,14 +26,49 @@ export function plannedGain(cue, track) {
   return tickGain(track.map(rawOf), cue.adaptive.congruence_radius);
 }
 
-/** The optimal visit sequence as [landing time s, variant, tick] per change, every visit between
- * two switches at least the dwell and the budget's `spacingS`; `onHold` hears of each run of ticks
- * where another variant is within the radius and the chosen one is not. */
-export function chosenChanges(track, gain, start, dwellS, radius, rate, onHold = null, spacingS = 0.0) {
-  const minLen = Math.ceil(Math.max(dwellS, spacingS) * rate - 1e-9);
-  const visits = bestSequence(gain, start, minLen, SWITCH_PENALTY_S * rate);
+/** The variants planned mode may open on: the nearest to the opening as read, and any other
+ * within `hysteresis` of it. */
+export function openingCandidates(track, hysteresis) {
+  const raw = rawOf(track[0]), low = Math.min(...raw);
+  return raw.map((d) => d <= low + hysteresis);
+}
+
+/** How many ticks the visits' variant is within `radius` of the curve as read. */
+function ticksWithin(track, visits, radius) {
+  let count = 0, i = 0;
+  for (let k = 0; k < track.length; k++) {
+    while (i + 1 < visits.length && visits[i + 1][0] <= k) i++;
+    if (rawOf(track[k])[visits[i][1]] <= radius) count++;
+  }
+  return count;
+}
+
+/** The optimal visit sequence: [opening variant, [landing time s, variant, tick] per change], every
+ * visit between two switches at least the dwell, at most `budget` switches in any 60 s (the window
+ * for 2, a spacing of 60 / N s otherwise), opening on `start` or, given `hysteresis`, on another of
+ * the opening candidates when that keeps the music within the radius longer by more than one
+ * switch's penalty; `onHold` hears of each run of ticks where another variant is within the radius
+ * and the chosen one is not. */
+export function chosenChanges(track, gain, start, dwellS, radius, rate, onHold = null, budget = 0,
+  hysteresis = null) {
+  const penalty = SWITCH_PENALTY_S * rate;
+  const dwell = Math.ceil(dwellS * rate - 1e-9);
+  const spacingS = budget > 0 && budget !== 2 ? BUDGET_WINDOW_S / budget : 0.0;
+  const best = (opening) => (budget === 2
+    ? bestSequenceWindow(gain, opening, dwell, pyRound(BUDGET_WINDOW_S * rate), penalty)
+    : bestSequence(gain, opening, Math.ceil(Math.max(dwellS, spacingS) * rate - 1e-9), penalty));
+  let visits = best(start);
+  if (hysteresis !== null) {
+    const candidates = openingCandidates(track, hysteresis);
+    if (candidates.filter(Boolean).length > 1) {
+      const other = best(candidates);
+      if (other[0][1] !== start && ticksWithin(track, other, radius) > ticksWithin(track, visits, radius) + penalty) {
+        visits = other;
+      }
+    }
+  }
   if (onHold) reportHolds(track, visits, dwellS, radius, rate, onHold);
-  return visits.slice(1).map(([k, v]) => [track[k].time, v, k]);
+  return [visits[0][1], visits.slice(1).map(([k, v]) => [track[k].time, v, k])];
 }
 
 function reportHolds(track, visits, dwellS, radius, rate, onHold) {
@@ -169,14 +206,18 @@ export function schedulePlanned(cue, clock, track) {
   const dwell = dwellSamples(cue, sr);
   const gain = plannedGain(cue, track), sums = gainSums(gain);
   const onHold = (k, reason, cur, best) => bld.entry(track[k], 'hold', { from: cur, to: best });
-  const changes = chosenChanges(track, gain, sched.startVariant, dwell / sr, cue.adaptive.congruence_radius,
-    cue.adaptive.control_rate, onHold, budgetSpacingS(cue));
+  const [start, changes] = chosenChanges(track, gain, sched.startVariant, dwell / sr,
+    cue.adaptive.congruence_radius, cue.adaptive.control_rate, onHold, budgetOf(cue), cue.adaptive.hysteresis);
+  if (start !== sched.startVariant) {
+    sched.startVariant = start;
+    sched.log[0].to = bld.names[start];
+  }
   sched.changes = changes.map(([c, v]) => [c, v]);
   const slowest = Math.min(...cue.tempoMap.points.map((p) => p.bpm));
   const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
   const fadeMax = Math.trunc(maxFadeBeats * 60.0 / slowest * sr);
   let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0, budgetUntil = -(2 ** 40);
-  const spacing = budgetSpacingSamples(cue, sr);
+  const starts = [], window = plannedKeepsWindow(cue);
   const t0 = track[0].time;
   for (let i = 0; i < changes.length; i++) {
     const [c, target, k] = changes[i];
@@ -199,7 +240,8 @@ export function schedulePlanned(cue, clock, track) {
     sched.switches.push(best);
     bld.head.move(best);
     playing = target; heldUntil = dwellEnd(cue, clock, best); fadeEnd = best.arrival;
-    budgetUntil = best.sample + spacing;
+    starts.push(best.sample);
+    budgetUntil = nextStartAllowed(starts, cue, sr, window);
   }
   const targets = new IntensityTargets(bld, track[0].intensity);
   for (let k = 1; k < track.length; k++) targets.step(track[k]);

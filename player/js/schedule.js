@@ -2,8 +2,8 @@
 // (hysteresis, dwell, quantisation to the transition rule's boundary, retarget and cancel; a
 // switch waits until the trace as read has stayed near its target for `confirm`, and is
 // re-checked at the last tick before its boundary, so a short blip never makes a switch and a
-// return; the switch budget defers a switch until 60 / N s after the last one started, a manual
-// override is exempt).
+// return; the switch budget defers a live switch until 60 / N s after the last one started, a
+// manual override is exempt; planned mode keeps it as the window, planned.js).
 // A port of composer_assist/playback/schedule.py and scheduler.py; the log keeps the decision
 // kinds and variants, not the Python log's sentences.
 
@@ -47,8 +47,17 @@ export function budgetSpacingSamples(cue, sr) {
   return n <= 0 ? 0 : Math.ceil(pyRound(BUDGET_WINDOW_S * sr) / n);
 }
 
-/** The least time between two switch starts in seconds (0: no budget). */
-export const budgetSpacingS = (cue) => (budgetOf(cue) <= 0 ? 0.0 : BUDGET_WINDOW_S / budgetOf(cue));
+/** Whether planned mode keeps the budget as the window itself (N = 1 or 2). */
+export const plannedKeepsWindow = (cue) => budgetOf(cue) === 1 || budgetOf(cue) === 2;
+
+/** The first sample the next switch may start on by the budget after the starts so far: with
+ * `window`, N starts back plus 60 s; else the last start plus the spacing. */
+export function nextStartAllowed(starts, cue, sr, window) {
+  const n = budgetOf(cue);
+  if (n <= 0 || !starts.length) return FAR_PAST;
+  if (window) return starts.length >= n ? starts[starts.length - n] + pyRound(BUDGET_WINDOW_S * sr) : FAR_PAST;
+  return starts[starts.length - 1] + budgetSpacingSamples(cue, sr);
+}
 
 /** The first sample a switch after `sw` may leave: dwell_bars of music since its boundary. */
 export function dwellEnd(cue, clock, sw) {

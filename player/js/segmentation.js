@@ -21,14 +21,21 @@ export function gainSums(gain) {
 
 const argmaxRow = (row) => row.reduce((b, x, i) => (x > row[b] ? i : b), 0);
 
+/** Which variants may open: `start` as an index, an array of booleans, or null (any). */
+export function openingsMask(start, nv) {
+  if (start === null || start === undefined) return new Array(nv).fill(true);
+  if (Array.isArray(start)) return start.map(Boolean);
+  return Array.from({ length: nv }, (_, v) => v === start);
+}
+
 /** The visits [first tick, variant] maximising the summed gain less `penalty` per switch, opening
- * on `start`, every visit between two switches at least `minLen` ticks long. */
+ * on `start` (an index or a mask), every visit between two switches at least `minLen` ticks long. */
 export function bestSequence(gain, start, minLen, penalty) {
   const n = gain.length, nv = gain[0].length, L = Math.max(1, Math.trunc(minLen));
   const csum = gainSums(gain);
   const A = [], src = [];
   for (let t = 0; t <= n; t++) { A.push(new Array(nv).fill(-Infinity)); src.push(new Array(nv).fill(-1)); }
-  A[0][start] = 0.0;
+  openingsMask(start, nv).forEach((ok, v) => { if (ok) A[0][v] = 0.0; });
   for (let t = 1; t <= Math.min(L, n); t++) A[t] = A[0].slice();
   for (let t = L + 1; t <= n; t++) {
     const E = A[t - L].map((a, u) => a + csum[t - L][u]);
@@ -41,10 +48,10 @@ export function bestSequence(gain, start, minLen, penalty) {
       if (cand > A[t - 1][v]) { A[t][v] = cand; src[t][v] = own ? i2 : i1; } else A[t][v] = A[t - 1][v];
     }
   }
-  return traceBack(A, csum, src, n, nv, start, L, penalty);
+  return traceBack(A, csum, src, n, nv, L, penalty);
 }
 
-function traceBack(A, csum, src, n, nv, start, L, penalty) {
+function traceBack(A, csum, src, n, nv, L, penalty) {
   const E = A[n].map((a, v) => a + csum[n][v]);
   let v = argmaxRow(E), best = E[v], t = n;
   const visits = [];
@@ -65,6 +72,96 @@ function traceBack(A, csum, src, n, nv, start, L, penalty) {
     const u = src[t][v];
     t -= L; v = u;
   }
-  visits.push([0, start]);
+  visits.push([0, v]); // the opening visit
   return visits.reverse();
+}
+
+export const GRID_TICKS = 5; // window_segmentation.py: switches on multiples of this
+
+/** The best other variant than each `w` in `row` (its value and index; ties: the lowest index). */
+function othersOf(row) {
+  const nv = row.length, val = new Array(nv), arg = new Array(nv);
+  for (let w = 0; w < nv; w++) {
+    let b = -1;
+    for (let u = 0; u < nv; u++) if (u !== w && (b < 0 || row[u] > row[b])) b = u;
+    val[w] = b < 0 ? -Infinity : row[b]; arg[w] = b < 0 ? 0 : b;
+  }
+  return [val, arg];
+}
+
+/** The visits [first tick, variant] maximising the summed gain less `penalty` per switch, opening
+ * on `start` (an index or a mask), at most two switch starts in any `window` ticks, every visit
+ * between two switches at least `minLen` ticks, switches on multiples of `step` ticks.  A port of
+ * composer_assist/playback/window_segmentation.py (there computed a dwell of slots at a time, here
+ * one slot at a time: the same additions and maxima). */
+export function bestSequenceWindow(gain, start, minLen, window, penalty, step = GRID_TICKS) {
+  const n = gain.length, nv = gain[0].length, q = Math.max(1, Math.trunc(step));
+  const cs = gainSums(gain);
+  const allowed = openingsMask(start, nv);
+  const opening = cs[n].map((c, v) => (allowed[v] ? c : -Infinity));
+  const slots = Math.trunc((n - 1) / q);
+  if (slots < 1 || nv < 2) return [[0, argmaxRow(opening)]];
+  const Ls = Math.max(1, Math.ceil(Math.trunc(minLen) / q));
+  const Ws = Math.ceil(Math.trunc(window) / q);
+  const Cs = Math.max(Ws - Ls, Ls), R = Cs + 1;
+  const C = (J) => cs[q * J];
+  // per recent slot (ring), variant and g: the max of H over gaps >= g, and the shortest gap there
+  const ring = new Float64Array(R * nv * R).fill(-Infinity), ringAt = new Int32Array(R * nv * R);
+  const at3 = (j, w, g) => ((j % R) * nv + w) * R + g;
+  const top = [new Array(nv).fill(-Infinity)], topJ = [new Array(nv).fill(0)], topG = [new Array(nv).fill(0)];
+  const backW = new Int8Array((slots + 1) * nv * R), backG = new Int16Array((slots + 1) * nv * R);
+  const backJ = new Int32Array((slots + 1) * nv);
+  let best = Math.max(...opening), end = null;
+  const val = new Array(nv * R), src = new Array(nv * R), srcG = new Array(nv * R), H = new Array(R);
+  for (let J = 1; J <= slots; J++) {
+    const CJ = C(J);
+    val.fill(-Infinity); src.fill(0); srcG.fill(-1);
+    const srcJ = new Array(nv).fill(0);
+    const [first, frm] = othersOf(CJ.map((c, v) => (allowed[v] ? c : -Infinity)));
+    for (let w = 0; w < nv; w++) { val[w * R + Cs] = first[w] - penalty; src[w * R + Cs] = frm[w]; }
+    if (J - Cs >= 1) {
+      const jb = J - Cs;
+      const [cand, from] = othersOf(top[jb].map((t, u) => (t + CJ[u]) - penalty));
+      for (let w = 0; w < nv; w++) {
+        if (cand[w] > val[w * R + Cs]) {
+          const u = from[w];
+          val[w * R + Cs] = cand[w]; src[w * R + Cs] = u; srcG[w * R + Cs] = topG[jb][u]; srcJ[w] = topJ[jb][u];
+        }
+      }
+    }
+    for (let g = Ls; g < Cs && g < J; g++) {
+      const j = J - g, need = Math.min(Math.max(Ws - g, 0), Cs);
+      const [cand, from] = othersOf(CJ.map((c, u) => (ring[at3(j, u, need)] + c) - penalty));
+      for (let w = 0; w < nv; w++) {
+        val[w * R + g] = cand[w]; src[w * R + g] = from[w]; srcG[w * R + g] = ringAt[at3(j, from[w], need)];
+      }
+    }
+    const tp = top[J - 1].slice(), tj = topJ[J - 1].slice(), tg = topG[J - 1].slice();
+    for (let w = 0; w < nv; w++) {
+      for (let g = 0; g < R; g++) {
+        const k = w * R + g;
+        H[g] = val[k] - CJ[w];
+        backW[(J * nv + w) * R + g] = src[k]; backG[(J * nv + w) * R + g] = srcG[k];
+        const tot = H[g] + cs[n][w];
+        if (tot > best) { best = tot; end = [J, w, g]; }
+      }
+      backJ[J * nv + w] = srcJ[w];
+      let acc = -Infinity, arg = 0;
+      for (let g = Cs; g >= 0; g--) {
+        if (H[g] >= acc) { acc = H[g]; arg = g; }
+        ring[at3(J, w, g)] = acc; ringAt[at3(J, w, g)] = arg;
+      }
+      if (acc > tp[w]) { tp[w] = acc; tj[w] = J; tg[w] = ringAt[at3(J, w, 0)]; }
+    }
+    top.push(tp); topJ.push(tj); topG.push(tg);
+  }
+  if (end === null) return [[0, argmaxRow(opening)]];
+  let [J, w, g] = end;
+  const visits = [];
+  for (;;) {
+    visits.push([J * q, w]);
+    const u = backW[(J * nv + w) * R + g], ug = backG[(J * nv + w) * R + g];
+    if (ug < 0) { visits.push([0, u]); return visits.reverse(); }
+    [J, w, g] = [g < Cs ? J - g : backJ[J * nv + w], u, ug];
+  }
 }

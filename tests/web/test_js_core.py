@@ -152,8 +152,9 @@ def test_js_schedules_equal_the_python_core(browser, player_url, root):
 
 
 SEGMENT_JS = """async ([base, cases]) => {
-  const { bestSequence } = await import(base + '/js/segmentation.js');
-  return cases.map((c) => bestSequence(c.gain, c.start, c.minLen, c.penalty));
+  const { bestSequence, bestSequenceWindow } = await import(base + '/js/segmentation.js');
+  return cases.map((c) => (c.window ? bestSequenceWindow(c.gain, c.start, c.minLen, c.window, c.penalty, c.step)
+                                    : bestSequence(c.gain, c.start, c.minLen, c.penalty)));
 }"""
 
 
@@ -178,5 +179,34 @@ def test_js_segmentation_equals_the_python_one(browser, player_url):
     page.close()
     want = [[list(v) for v in best_sequence(np.array(c["gain"]), c["start"], c["minLen"], c["penalty"])]
             for c in cases]
+    assert sum(len(w) - 1 for w in want) > 40  # the cases do switch
+    assert got == want
+
+
+def test_js_window_segmentation_equals_the_python_one(browser, player_url):
+    """Planned mode's choice under the switch budget's window (Python computes a dwell of slots at a
+    time, JS one slot at a time): the same visits, on ties, real gains, opening masks and grids."""
+    from composer_assist.playback.segmentation import tick_gain
+    from composer_assist.playback.window_segmentation import best_sequence_window
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for i in range(24):
+        n, nv = int(rng.integers(5, 600)), int(rng.integers(1, 6))
+        gain = rng.integers(0, 2, (n, nv)).astype(float) if i % 3 == 0 else tick_gain(rng.uniform(0.0, 1.5, (n, nv)), 0.5)
+        min_len = int(rng.integers(1, 15))
+        start = [bool(x) for x in rng.random(nv) < 0.5] if i % 4 == 1 else int(rng.integers(0, nv))
+        if i % 4 == 1 and not any(start):
+            start[0] = True
+        cases.append({"gain": gain.tolist(), "start": start, "minLen": min_len,
+                      "window": int(rng.integers(min_len, 4 * min_len + 2)),
+                      "penalty": float(rng.choice([0.0, 1.0, 7.5, 20.0])), "step": int(rng.choice([1, 3, 5]))})
+    page = browser.new_page()
+    page.goto(f"{player_url}/style.css")
+    got = page.evaluate(SEGMENT_JS, [player_url, cases])
+    page.close()
+    want = [[list(v) for v in best_sequence_window(
+        np.array(c["gain"]), np.array(c["start"]) if isinstance(c["start"], list) else c["start"], c["minLen"],
+        c["window"], c["penalty"], c["step"])] for c in cases]
     assert sum(len(w) - 1 for w in want) > 40  # the cases do switch
     assert got == want
