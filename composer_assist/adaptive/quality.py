@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from composer_assist.core.emotion_span import intensity_of, music_distances, spans
+from composer_assist.core.emotion_span import intensity_of, music_distances, span_distances, spans
 from composer_assist.core.project import Cue
 
 from composer_assist.playback.budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, max_in_window,
@@ -18,6 +18,7 @@ from composer_assist.playback.segmentation import best_total
 
 from .clicks import CLICK_WINDOW_S, click_excess
 from .returns import return_events
+from .window_oracle import best_total_window
 
 LOUDNESS_WINDOW_S = 3.0  # EBU short-term window, before the fade and after it
 LIVE_EARLY_S = 1.0  # how far before a reference change a live decision may still answer it
@@ -56,13 +57,15 @@ class Quality:
     # the most switches starting in any 60 s of the output (all of them in a shorter render): what
     # the switch budget (adaptive.max_switches_per_minute) bounds
     max_switches_window: int = 0
-    # the best congruence any variant sequence keeping the dwell and the switch budget as the mode
-    # keeps it could reach (exact; live: the spacing, playback.segmentation.best_total; planned, a
-    # budget of 1 or 2: the window, the same as ``window_oracle``, None over 10 minutes); the oracle
-    # above is free to switch every tick
+    # the best congruence any variant sequence keeping what the engine keeps could reach: the
+    # dwell, the switch budget as the mode keeps it (live: the spacing, segmentation.best_total;
+    # planned, a budget of 1 or 2: the window, window_oracle, None over 10 minutes) and the mode's
+    # opening rule (live: the nearest variant; planned: also one within the hysteresis of it);
+    # exact.  The oracle above is free to switch every tick
     constrained_oracle: float | None = None
-    # the same with the budget read as a sliding window (at most N switches start in any 60 s, the
-    # most lenient reading; adaptive/window_oracle.py): None for a budget over 2 or a long render
+    # the best with the budget read as a sliding window (at most N switches start in any 60 s, the
+    # most lenient reading) and any opening (adaptive/window_oracle.py): None for a budget over 2
+    # or a render over 10 minutes
     window_oracle: float | None = None
 
     def to_json(self) -> dict:
@@ -122,7 +125,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
         max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
-        **_oracles(cue, within, sr, schedule.mode))
+        **_oracles(cue, within, sr, track, schedule.mode))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, then: list[int] | None = None
@@ -206,29 +209,42 @@ def _oracle_congruence(cue: Cue, track: ControlTrack, within: np.ndarray | None 
     return float(np.mean(np.any(_within(cue, track) if within is None else within, axis=1)))
 
 
-def _oracles(cue: Cue, within: np.ndarray, sr: int, mode: str) -> dict[str, float | None]:
-    """The constrained oracle (the budget as ``mode`` keeps it) and the window oracle."""
-    window = window_oracle(cue, within, sr)
-    kept = window if mode == "planned" and planned_keeps_window(cue) else constrained_oracle(cue, within, sr)
-    return {"constrained_oracle": kept, "window_oracle": window}
+def _oracles(cue: Cue, within: np.ndarray, sr: int, track: ControlTrack, mode: str) -> dict[str, float | None]:
+    """The constrained oracle (the dwell, the budget as ``mode`` keeps it, and the mode's opening
+    rule) and the window oracle (the most lenient reading of the budget, any opening)."""
+    if not within.shape[0]:
+        return {"constrained_oracle": 0.0, "window_oracle": 0.0}
+    d = span_distances(track.valence[:1], track.arousal[:1], *spans(cue.variants))[0]
+    # live opens on the variant nearest the trace's opening; planned also on one within the
+    # hysteresis of it (playback.planned.opening_candidates)
+    openings = d <= d.min() + (cue.adaptive.hysteresis if mode == "planned" else 0.0)
+    rate = float(cue.adaptive.control_rate)
+    dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
+    if mode == "planned" and planned_keeps_window(cue):
+        total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)),
+                                  budget_of(cue), openings)
+        kept = None if total is None else total / within.shape[0]
+    else:
+        kept = constrained_oracle(cue, within, sr, openings)
+    return {"constrained_oracle": kept, "window_oracle": window_oracle(cue, within, sr)}
 
 
-def constrained_oracle(cue: Cue, within: np.ndarray, sr: int) -> float:
+def constrained_oracle(cue: Cue, within: np.ndarray, sr: int, openings: np.ndarray | None = None) -> float:
     """Share of ticks the best variant sequence keeping the dwell (at the opening tempo) and the
     switch budget's spacing has some variant within the radius: an exact DP (no switch penalty,
-    any opening variant) on the curve ``congruence`` is measured on (``within``: ``_within``)."""
+    opening on one of ``openings``, None: any) on the curve ``congruence`` is measured on
+    (``within``: ``_within``)."""
     if not within.shape[0]:
         return 0.0
     min_len = min_visit_ticks(dwell_samples(cue, sr) / sr, budget_spacing_s(cue), float(cue.adaptive.control_rate))
-    return best_total(within.astype(np.float64), min_len) / within.shape[0]
+    return best_total(within.astype(np.float64), min_len, openings) / within.shape[0]
 
 
 def window_oracle(cue: Cue, within: np.ndarray, sr: int) -> float | None:
     """Share of ticks the best variant sequence with at most the budget's N switches starting in
     any 60 s (a window, not a spacing) and every visit the dwell long has some variant within the
-    radius; None when not computed (adaptive/window_oracle.py).  No budget: the dwell alone."""
-    from .window_oracle import best_total_window
-
+    radius, opening on any variant; None when not computed (adaptive/window_oracle.py).  No
+    budget: the dwell alone."""
     if not within.shape[0]:
         return 0.0
     rate = float(cue.adaptive.control_rate)
@@ -287,7 +303,7 @@ def _congruence_line(q: Quality) -> str:
     if q.oracle_congruence is not None:
         line += f" (the best any variant choice could do: {q.oracle_congruence:.0%}"
         if q.constrained_oracle is not None:
-            line += f"; keeping the dwell and the switch budget: {q.constrained_oracle:.0%}"
+            line += f"; keeping the dwell, the switch budget and the opening rule: {q.constrained_oracle:.0%}"
         line += ")"
     if q.raw_congruence is not None:
         line = (f"calibrated {line}; raw (the same music against the trace as read, uncalibrated) "

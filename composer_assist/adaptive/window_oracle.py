@@ -20,18 +20,20 @@ from composer_assist.playback.window_segmentation import best_total_window2
 MAX_TICKS = 6000  # 10 minutes at 10 Hz: about 1 s (it is linear in the trace, tick by tick)
 
 
-def best_total_window(gain: np.ndarray, min_len: int, window: int, per_window: int) -> float | None:
-    """The largest summed ``gain`` (ticks x variants) of any visit sequence with at most
-    ``per_window`` switch starts in any ``window`` ticks and every visit between two switches at
-    least ``min_len`` ticks; None when not computed (``per_window`` over 2, or a longer trace)."""
+def best_total_window(gain: np.ndarray, min_len: int, window: int, per_window: int,
+                      start: int | np.ndarray | None = None) -> float | None:
+    """The largest summed ``gain`` (ticks x variants) of any visit sequence opening on one of
+    ``start`` (None: any) with at most ``per_window`` switch starts in any ``window`` ticks and
+    every visit between two switches at least ``min_len`` ticks; None when not computed
+    (``per_window`` over 2, or a longer trace)."""
     n = gain.shape[0]
     dwell = max(1, int(min_len))
     if per_window <= 0:
-        return best_total(gain, dwell)
+        return best_total(gain, dwell, start)
     if per_window == 1:
-        return best_total(gain, max(dwell, int(window)))
+        return best_total(gain, max(dwell, int(window)), start)
     if per_window > 2 or n > MAX_TICKS:
         return None
     if n == 0:
         return 0.0
-    return best_total_window2(gain, dwell, int(window))
+    return best_total_window2(gain, dwell, int(window), start)

@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "the targets: median congruence, engine vs oracle, switches per minute "
                                    "(judged on the most in any 60 s), A->B->A returns, planned lead, "
                                    "loudness jumps, peak, click excess; then the engine against the "
-                                   "constrained oracle (the best within the dwell and the cue's switch "
-                                   "budget), for information. "
+                                   "constrained oracle (the best within the dwell, the cue's switch "
+                                   "budget and the opening rule, as each mode keeps them), for information. "
                                    "See docs/adaptive.md.")
     p.add_argument("project", help="project folder or project.json")
     p.add_argument("--cue", required=True, help="cue name")

@@ -138,9 +138,10 @@ def sequence_total(gain: np.ndarray, visits: list[tuple[int, int]]) -> float:
     return float(sum(gain[k:e, v].sum() for (k, v), e in zip(visits, ends)))
 
 
-def best_total(gain: np.ndarray, min_len: int) -> float:
-    """The largest summed ``gain`` any visit sequence reaches, opening on any variant, with no
-    switch penalty and every visit between two switches at least ``min_len`` ticks (exact)."""
+def best_total(gain: np.ndarray, min_len: int, start: int | np.ndarray | None = None) -> float:
+    """The largest summed ``gain`` any visit sequence reaches, opening on one of ``start`` (None:
+    any variant), with no switch penalty and every visit between two switches at least ``min_len``
+    ticks (exact)."""
     if not gain.shape[0]:
         return 0.0
-    return sequence_total(gain, best_sequence(gain, None, min_len, 0.0))
+    return sequence_total(gain, best_sequence(gain, start, min_len, 0.0))

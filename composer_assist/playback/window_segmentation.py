@@ -45,11 +45,12 @@ def best_sequence_window(gain: np.ndarray, start: int | np.ndarray | None, min_l
     return _solve(gain, start, min_len, window, penalty, step, True)[1]
 
 
-def best_total_window2(gain: np.ndarray, min_len: int, window: int) -> float:
-    """The largest summed ``gain`` of any visit sequence with at most two switch starts in any
-    ``window`` ticks and every visit between two switches at least ``min_len`` ticks (exact: every
-    tick a possible switch, no penalty, any opening)."""
-    return _solve(gain, None, min_len, window, 0.0, 1, False)[0]
+def best_total_window2(gain: np.ndarray, min_len: int, window: int, start: int | np.ndarray | None = None
+                       ) -> float:
+    """The largest summed ``gain`` of any visit sequence opening on one of ``start`` (None: any)
+    with at most two switch starts in any ``window`` ticks and every visit between two switches at
+    least ``min_len`` ticks (exact: every tick a possible switch, no penalty)."""
+    return _solve(gain, start, min_len, window, 0.0, 1, False)[0]
 
 
 def _solve(gain: np.ndarray, start, min_len: int, window: int, penalty: float, step: int,

@@ -113,5 +113,7 @@ def test_a_two_hour_film_schedules_in_well_under_a_few_seconds(demo_cue):
 
     choice, seconds, ticks = film_timing(demo_cue, load_trace(FILM))
     print(f"whole film ({ticks} ticks at 10 Hz): segmentation {choice:.2f} s, planned schedule {seconds:.2f} s")
-    # Measured 0.06 s and 0.33 s (0.37 s and 1.9 s at the busiest); the bounds leave room for a loaded machine.
-    assert ticks > 7000 * 10 and choice < 1.5 and seconds < 5.0
+    # A guard against a quadratic slip, not the figure (benchmarks/planned_choice.py prints it): with
+    # the budget kept as its window, two segmentations (the nearest opening and the candidates
+    # within the hysteresis) took 1.0 s and the schedule 1.5 s; the bounds leave room for a loaded machine.
+    assert ticks > 7000 * 10 and choice < 5.0 and seconds < 8.0
