@@ -20,7 +20,8 @@ import numpy as np
 
 from composer_assist.core.project import Cue, TransitionRule
 
-from .budget import BUDGET_WINDOW_S, budget_of, budget_spacing_s, min_visit_ticks, next_start_allowed, planned_keeps_window
+from .budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, min_visit_ticks, next_start_allowed,
+                     planned_keeps_window)
 from .clock import CueClock
 from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
@@ -267,9 +268,10 @@ def chosen_changes(track: ControlTrack, gain: np.ndarray, start: int, dwell_s: f
     """The optimal visit sequence: its opening variant and (landing time s, variant, tick) per
     change, every visit between two switches at least the dwell, at most ``budget`` switches
     starting in any 60 s (kept as the window for a budget of 2, ``window_segmentation``; as a
-    spacing of 60/N s, a minimum visit, otherwise: for 1 that is the window).  It opens on ``start`` or, given ``hysteresis``, on
-    another of the ``opening_candidates`` when that keeps the music within ``radius`` of the curve
-    as read longer, by more than one switch's penalty (not merely a switch saved).  ``on_hold``
+    spacing of 60/N s, a minimum visit, otherwise: for 1 that is the window).  It opens on
+    ``start`` or, given ``hysteresis``, on another of the ``opening_candidates`` when that keeps
+    the music within ``radius`` of the curve as read longer, by more than one switch's penalty
+    (not merely a switch saved).  ``on_hold``
     hears of each run of ticks where another variant is within ``radius`` and the chosen one is not
     (reason "dwell" when the run is shorter than the dwell, "budget" when it is shorter than the
     budget's spacing, kept as a spacing, else "emotion_distance": it would not pay for its

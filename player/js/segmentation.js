@@ -78,15 +78,17 @@ function traceBack(A, csum, src, n, nv, L, penalty) {
 
 export const GRID_TICKS = 5; // window_segmentation.py: switches on multiples of this
 
-/** The best other variant than each `w` in `row` (its value and index; ties: the lowest index). */
-function othersOf(row) {
-  const nv = row.length, val = new Array(nv), arg = new Array(nv);
+/** Into `val`/`arg`: for each variant w, the best of `row` over the other variants and which
+ * (ties: the lowest index); -Infinity with one variant.  No allocation: it runs per slot and gap. */
+function othersOf(row, val, arg) {
+  const nv = row.length;
+  let i1 = 0;
+  for (let u = 1; u < nv; u++) if (row[u] > row[i1]) i1 = u;
+  let i2 = -1;
+  for (let u = 0; u < nv; u++) if (u !== i1 && (i2 < 0 || row[u] > row[i2])) i2 = u;
   for (let w = 0; w < nv; w++) {
-    let b = -1;
-    for (let u = 0; u < nv; u++) if (u !== w && (b < 0 || row[u] > row[b])) b = u;
-    val[w] = b < 0 ? -Infinity : row[b]; arg[w] = b < 0 ? 0 : b;
+    if (w !== i1) { val[w] = row[i1]; arg[w] = i1; } else { val[w] = i2 < 0 ? -Infinity : row[i2]; arg[w] = i2 < 0 ? 0 : i2; }
   }
-  return [val, arg];
 }
 
 /** The visits [first tick, variant] maximising the summed gain less `penalty` per switch, opening
@@ -112,28 +114,32 @@ export function bestSequenceWindow(gain, start, minLen, window, penalty, step = 
   const backW = new Int8Array((slots + 1) * nv * R), backG = new Int16Array((slots + 1) * nv * R);
   const backJ = new Int32Array((slots + 1) * nv);
   let best = Math.max(...opening), end = null;
-  const val = new Array(nv * R), src = new Array(nv * R), srcG = new Array(nv * R), H = new Array(R);
+  const val = new Float64Array(nv * R), src = new Int32Array(nv * R), srcG = new Int32Array(nv * R);
+  const H = new Float64Array(R), row = new Float64Array(nv), ov = new Float64Array(nv), oa = new Int32Array(nv);
   for (let J = 1; J <= slots; J++) {
     const CJ = C(J);
     val.fill(-Infinity); src.fill(0); srcG.fill(-1);
     const srcJ = new Array(nv).fill(0);
-    const [first, frm] = othersOf(CJ.map((c, v) => (allowed[v] ? c : -Infinity)));
-    for (let w = 0; w < nv; w++) { val[w * R + Cs] = first[w] - penalty; src[w * R + Cs] = frm[w]; }
+    for (let v = 0; v < nv; v++) row[v] = allowed[v] ? CJ[v] : -Infinity;
+    othersOf(row, ov, oa);
+    for (let w = 0; w < nv; w++) { val[w * R + Cs] = ov[w] - penalty; src[w * R + Cs] = oa[w]; }
     if (J - Cs >= 1) {
       const jb = J - Cs;
-      const [cand, from] = othersOf(top[jb].map((t, u) => (t + CJ[u]) - penalty));
+      for (let u = 0; u < nv; u++) row[u] = (top[jb][u] + CJ[u]) - penalty;
+      othersOf(row, ov, oa);
       for (let w = 0; w < nv; w++) {
-        if (cand[w] > val[w * R + Cs]) {
-          const u = from[w];
-          val[w * R + Cs] = cand[w]; src[w * R + Cs] = u; srcG[w * R + Cs] = topG[jb][u]; srcJ[w] = topJ[jb][u];
+        if (ov[w] > val[w * R + Cs]) {
+          const u = oa[w];
+          val[w * R + Cs] = ov[w]; src[w * R + Cs] = u; srcG[w * R + Cs] = topG[jb][u]; srcJ[w] = topJ[jb][u];
         }
       }
     }
     for (let g = Ls; g < Cs && g < J; g++) {
       const j = J - g, need = Math.min(Math.max(Ws - g, 0), Cs);
-      const [cand, from] = othersOf(CJ.map((c, u) => (ring[at3(j, u, need)] + c) - penalty));
+      for (let u = 0; u < nv; u++) row[u] = (ring[at3(j, u, need)] + CJ[u]) - penalty;
+      othersOf(row, ov, oa);
       for (let w = 0; w < nv; w++) {
-        val[w * R + g] = cand[w]; src[w * R + g] = from[w]; srcG[w * R + g] = ringAt[at3(j, from[w], need)];
+        val[w * R + g] = ov[w]; src[w * R + g] = oa[w]; srcG[w * R + g] = ringAt[at3(j, oa[w], need)];
       }
     }
     const tp = top[J - 1].slice(), tj = topJ[J - 1].slice(), tg = topG[J - 1].slice();
