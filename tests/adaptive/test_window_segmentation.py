@@ -126,3 +126,25 @@ def test_planned_opens_within_the_hysteresis_only_when_it_keeps_the_music_on_tar
     sched = _visits(cue, _scene([0.0, 20.0], [tie, p[1]], 60.0), "planned")
     assert sched.start_variant == 0 and [names[s.target] for s in sched.switches] == ["bright"]
     assert "nearest the trace's opening" in sched.log[0]["detail"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_planned_schedules_keep_the_window_and_the_dwell_on_random_viewers(seed):
+    """Whatever the curve: no more than two switch starts in any 60 s of music, and each switch
+    leaves after the previous one's dwell and fade (the placement on musical boundaries moves
+    switches, so the schedule is checked, not only the choice)."""
+    from composer_assist.playback.schedule import dwell_end
+
+    cue = _cue()
+    clock = CueClock(cue, SR)
+    rng = np.random.default_rng(seed)
+    # a viewer jumping to a random emotion every 3-15 s for 4 minutes
+    times = np.cumsum(rng.uniform(3.0, 15.0, 40))
+    times = np.concatenate([[0.0], times[times < 240.0]])
+    trace = _scene(list(times), list(rng.uniform(-0.9, 0.9, (times.size, 2))), 240.0)
+    sched = schedule_planned(cue, clock, control_track(trace, cue, "planned"))
+    starts = [s.sample for s in sched.switches]
+    assert len(starts) >= 4  # the viewer does make it switch
+    assert max_in_window(starts, 60 * SR) <= 2
+    for a, b in zip(sched.switches, sched.switches[1:]):
+        assert b.sample >= max(dwell_end(cue, clock, a), a.arrival)
