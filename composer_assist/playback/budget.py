@@ -9,10 +9,12 @@ Two readings of it are kept, both inside the window:
   comparisons per tick.
 - **planned** knows the whole curve, so for N = 1 and 2 it keeps the window itself: the first and
   the last of any N + 1 consecutive switch starts at least 60 s apart (N = 2: two switches 10 s
-  apart, then a pause), an exact segmentation (``window_segmentation.py``).  For N >= 3 it keeps the spacing, as live.
+  apart, then a pause), an exact segmentation (``window_segmentation.py``).  For N >= 3 it keeps
+  the spacing, as live.
 
 0 is no budget.
 """
+
 from __future__ import annotations
 
 import math
