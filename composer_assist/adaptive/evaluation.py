@@ -65,7 +65,7 @@ class TraceEval:
     failures: list[str] = field(default_factory=list)
     max_switches_window: int = 0  # the most switches starting in any 60 s (a shorter trace: its count)
     constrained_oracle: float | None = None  # the best keeping the dwell, the budget, the opening rule
-    window_oracle: float | None = None  # the best with the budget read as N in any 60 s, any opening (None: not computed)
+    window_oracle: float | None = None  # the budget read as N in any 60 s, any opening (None: not computed)
 
     @property
     def oracle_share(self) -> float | None:
