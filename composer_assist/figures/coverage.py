@@ -10,10 +10,12 @@ import numpy as np
 
 from composer_assist.adaptive.coverage import Coverage
 
+from .adaptive import PALETTE
 from .png import new_figure, write_png
 
 BIN = 0.04  # cell size of the time density
 BLUR = 0.05  # its Gaussian blur (standard deviation, valence/arousal units)
+SUGGESTION_COLOUR = "#f2c200"  # gold: neither a variant's colour nor the density's blue or red
 
 
 def stadium(v: float, lo: float, hi: float, radius: float, n: int = 48) -> np.ndarray:
@@ -27,6 +29,7 @@ def stadium(v: float, lo: float, hi: float, radius: float, n: int = 48) -> np.nd
 
 def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     """Draw ``c`` to ``path`` (PNG, written atomically)."""
+    from matplotlib import patheffects, transforms
     from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.patches import Circle, Polygon
 
@@ -55,23 +58,33 @@ def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     ax.axhline(0.0, color="0.75", lw=0.7, zorder=0)
     ax.axvline(0.0, color="0.75", lw=0.7, zorder=0)
     spans = False
-    for name, v, a, lo, hi in c.variants:
+    # Each variant in its colour of the adaptive figure, with a white halo over the density cells;
+    # span bars that share a valence (tense and sad in the demo) are drawn side by side.
+    halo = [patheffects.withStroke(linewidth=4.0, foreground="white")]
+    dodge = _dodge(c.variants)
+    for i, (name, v, a, lo, hi) in enumerate(c.variants):
+        colour = PALETTE[i % len(PALETTE)]
         if hi > lo:  # its arousal follows intensity: every point of the span, within the radius
             spans = True
-            ax.add_patch(Polygon(stadium(v, lo, hi, c.radius), closed=True, fill=False, ec="black", lw=1.4, ls="--",
-                                 zorder=3))
-            ax.plot([v, v], [lo, hi], "-", color="black", lw=3.0, solid_capstyle="round", zorder=4)
+            ax.add_patch(Polygon(stadium(v, lo, hi, c.radius), closed=True, fill=False, ec=colour, lw=1.6, ls="--",
+                                 zorder=3, path_effects=halo))
+            ax.plot([v, v], [lo, hi], "-", color=colour, lw=3.0, solid_capstyle="round", zorder=4,
+                    transform=transforms.offset_copy(ax.transData, fig=fig, x=dodge[i], y=0.0, units="points"),
+                    path_effects=[patheffects.withStroke(linewidth=5.0, foreground="white")])
         else:
-            ax.add_patch(Circle((v, a), c.radius, fill=False, ec="black", lw=1.4, ls="--", zorder=3))
-        ax.plot([v], [a], "o", color="black", ms=7, zorder=4)
-        ax.annotate(name, (v, a), xytext=(6, 6), textcoords="offset points", fontsize=11, weight="bold",
-                    zorder=5, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+            ax.add_patch(Circle((v, a), c.radius, fill=False, ec=colour, lw=1.6, ls="--", zorder=3, path_effects=halo))
+        on_bar = transforms.offset_copy(ax.transData, fig=fig, x=dodge[i], y=0.0, units="points")
+        ax.plot([v], [a], "o", color=colour, ms=7, mec="white", mew=1.2, zorder=5, transform=on_bar)
+        ax.annotate(name, (v, a), xytext=(6, 6), textcoords="offset points", fontsize=11, weight="bold", color=colour,
+                    zorder=6, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     for i, s in enumerate(c.suggestions):
-        ax.add_patch(Circle((s.valence, s.arousal), c.radius, fill=False, ec="#2ca02c", lw=2.0, ls=":", zorder=3))
-        ax.plot([s.valence], [s.arousal], "*", color="#2ca02c", ms=17, mec="black", mew=0.8, zorder=4)
+        # black and gold: no variant's colour, so a suggestion is never read as a variant
+        ax.add_patch(Circle((s.valence, s.arousal), c.radius, fill=False, ec="black", lw=2.0, ls=":", zorder=3,
+                            path_effects=[patheffects.withStroke(linewidth=4.0, foreground="white")]))
+        ax.plot([s.valence], [s.arousal], "*", color=SUGGESTION_COLOUR, ms=17, mec="black", mew=0.8, zorder=5)
         ax.annotate(f"add {i + 1}: +{s.gain:.0%}", (s.valence, s.arousal), xytext=(8, -14),
-                    textcoords="offset points", fontsize=10, color="#1a6b1a", weight="bold", zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+                    textcoords="offset points", fontsize=10, color="black", weight="bold", zorder=6,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     lim = 1.0 + max(0.05, BIN)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
@@ -91,17 +104,35 @@ def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     cax_u.set_title("not\ncovered", fontsize=8, rotation=90, va="bottom")
     cb_u.set_label(f"% of all the time spent in a {BIN:g} x {BIN:g} cell (smoothed)", fontsize=9)
     from matplotlib.lines import Line2D
-    handles = [Line2D([], [], marker="o", color="black", ls="--", label=f"variant target, radius {c.radius:g}")]
+    handles = [Line2D([], [], marker="o", color="0.3", ls="--", label=f"variant target, radius {c.radius:g} "
+                                                                      "(each variant in its colour)")]
     if spans:
-        handles.append(Line2D([], [], color="black", lw=3.0, label="arousal span of a variant whose arousal "
-                                                                   "follows intensity"))
+        handles.append(Line2D([], [], color="0.3", lw=3.0, label="arousal span of a variant whose arousal "
+                                                                 "follows intensity (side by side where two share a "
+                                                                 "valence)"))
     if c.suggestions:
-        handles.append(Line2D([], [], marker="*", color="#2ca02c", ls=":", ms=12, mec="black",
+        handles.append(Line2D([], [], marker="*", color="black", mfc=SUGGESTION_COLOUR, ls=":", ms=12, mec="black",
                               label="suggested variant (+ share of time it adds)"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=9, frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=1, fontsize=9, frameon=False)
     fig.subplots_adjust(left=0.09, right=0.9, top=0.86, bottom=0.14)
     write_png(fig, path, dpi=110)
 
+
+
+def _dodge(variants: list) -> list[float]:
+    """Per variant, a horizontal offset in points for its span bar: spans at the same valence whose
+    arousal ranges overlap are set 5 points apart, centred on the valence."""
+    out = [0.0] * len(variants)
+    groups: dict[float, list[int]] = {}
+    for i, (_, v, _, lo, hi) in enumerate(variants):
+        if hi > lo:
+            groups.setdefault(round(float(v), 6), []).append(i)
+    for members in groups.values():
+        overlapping = [i for i in members if any(j != i and variants[j][3] < variants[i][4] and
+                                                 variants[i][3] < variants[j][4] for j in members)]
+        for k, i in enumerate(overlapping):
+            out[i] = 5.0 * (k - (len(overlapping) - 1) / 2.0)
+    return out
 
 
 def _blur(h: np.ndarray) -> np.ndarray:
