@@ -222,7 +222,7 @@ def _oracles(cue: Cue, within: np.ndarray, sr: int, track: ControlTrack, mode: s
     dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
     if mode == "planned" and planned_keeps_window(cue):
         total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)),
-                                  budget_of(cue), openings)
+                                  budget_of(cue), openings, rate)
         kept = None if total is None else total / within.shape[0]
     else:
         kept = constrained_oracle(cue, within, sr, openings)
@@ -249,7 +249,8 @@ def window_oracle(cue: Cue, within: np.ndarray, sr: int) -> float | None:
         return 0.0
     rate = float(cue.adaptive.control_rate)
     dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
-    total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)), budget_of(cue))
+    total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)), budget_of(cue),
+                              rate=rate)
     return None if total is None else total / within.shape[0]
 
 

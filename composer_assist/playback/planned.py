@@ -25,7 +25,7 @@ from .budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, min_visit_tic
 from .clock import CueClock
 from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
-from .window_segmentation import best_sequence_window
+from .window_segmentation import best_sequence_window, grid_ticks
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
 # The new variant is established this many beats before the scene turns when a legal boundary
@@ -283,7 +283,8 @@ def chosen_changes(track: ControlTrack, gain: np.ndarray, start: int, dwell_s: f
 
     def best(opening: int | np.ndarray) -> list[tuple[int, int]]:
         if budget == 2:
-            return best_sequence_window(gain, opening, dwell, int(round(BUDGET_WINDOW_S * rate)), penalty)
+            return best_sequence_window(gain, opening, dwell, int(round(BUDGET_WINDOW_S * rate)), penalty,
+                                        grid_ticks(rate))
         return best_sequence(gain, opening, min_visit_ticks(dwell_s, spacing_s, rate), penalty)
 
     visits = best(start)

@@ -9,8 +9,9 @@ switches is at least the dwell L (the opening and the last visit may be shorter)
 
 The recursion runs over switches: the state after a switch is (its slot, the variant entered, the
 gap before it), the gap capped at Cs = W - L (a gap that long, or none, allows any next gap >= L).
-Switches fall on a grid of ``step`` ticks (half a second at 10 Hz, finer than the musical
-boundaries they are placed on; the oracle uses 1).  With ``C`` the running sums of the gain at
+Switches fall on a grid of ``step`` ticks (half a second, ``grid_ticks``: finer than the musical
+boundaries they are placed on, and the same number of slots and gap states whatever the control
+rate; the oracle's grid is a tenth of a second).  With ``C`` the running sums of the gain at
 each slot and ``H[J, w, g]`` the best total of ticks [0, J) switching into w at slot J after a gap
 of g slots, less ``C[J, w]``::
 
@@ -34,11 +35,16 @@ import numpy as np
 
 from .segmentation import best_of_others, gain_sums, openings_mask
 
-GRID_TICKS = 5  # switch ticks fall on multiples of this (0.5 s at the usual 10 Hz)
+GRID_S = 0.5  # planned mode's switches fall on a grid this fine
+
+
+def grid_ticks(rate: float, seconds: float = GRID_S) -> int:
+    """The grid step in control ticks at ``rate`` Hz (at least one tick)."""
+    return max(1, int(round(seconds * rate)))
 
 
 def best_sequence_window(gain: np.ndarray, start: int | np.ndarray | None, min_len: int, window: int,
-                         penalty: float, step: int = GRID_TICKS) -> list[tuple[int, int]]:
+                         penalty: float, step: int = 5) -> list[tuple[int, int]]:
     """The visits (first tick, variant) maximising the summed ``gain`` less ``penalty`` per
     switch, opening on one of ``start`` (an index, a mask, or None: any), with at most two switch
     starts in any ``window`` ticks, every visit between two switches at least ``min_len`` ticks,
@@ -46,12 +52,12 @@ def best_sequence_window(gain: np.ndarray, start: int | np.ndarray | None, min_l
     return _solve(gain, start, min_len, window, penalty, step, True)[1]
 
 
-def best_total_window2(gain: np.ndarray, min_len: int, window: int, start: int | np.ndarray | None = None
-                       ) -> float:
+def best_total_window2(gain: np.ndarray, min_len: int, window: int, start: int | np.ndarray | None = None,
+                       step: int = 1) -> float:
     """The largest summed ``gain`` of any visit sequence opening on one of ``start`` (None: any)
     with at most two switch starts in any ``window`` ticks and every visit between two switches at
-    least ``min_len`` ticks (exact: every tick a possible switch, no penalty)."""
-    return _solve(gain, start, min_len, window, 0.0, 1, False)[0]
+    least ``min_len`` ticks, switches on multiples of ``step`` ticks (1: exact), no penalty."""
+    return _solve(gain, start, min_len, window, 0.0, step, False)[0]
 
 
 def _solve(gain: np.ndarray, start, min_len: int, window: int, penalty: float, step: int,

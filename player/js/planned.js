@@ -12,7 +12,9 @@ import {
   BUDGET_WINDOW_S, Builder, IntensityTargets, budgetOf, dwellEnd, dwellSamples, nextStartAllowed,
   plannedKeepsWindow,
 } from './schedule.js';
-import { SWITCH_PENALTY_S, bestSequence, bestSequenceWindow, gainSums, tickGain } from './segmentation.js';
+import {
+  SWITCH_PENALTY_S, bestSequence, bestSequenceWindow, gainSums, gridTicks, tickGain,
+} from './segmentation.js';
 
 // The new variant is established this many beats before the scene turns (planned.py).
 export const ESTABLISHED_BEATS = 1.0;
@@ -55,7 +57,7 @@ export function chosenChanges(track, gain, start, dwellS, radius, rate, onHold =
   const dwell = Math.ceil(dwellS * rate - 1e-9);
   const spacingS = budget > 0 && budget !== 2 ? BUDGET_WINDOW_S / budget : 0.0;
   const best = (opening) => (budget === 2
-    ? bestSequenceWindow(gain, opening, dwell, pyRound(BUDGET_WINDOW_S * rate), penalty)
+    ? bestSequenceWindow(gain, opening, dwell, pyRound(BUDGET_WINDOW_S * rate), penalty, gridTicks(rate))
     : bestSequence(gain, opening, Math.ceil(Math.max(dwellS, spacingS) * rate - 1e-9), penalty));
   let visits = best(start);
   if (hysteresis !== null) {

@@ -3,6 +3,8 @@
 // order (running sums one addition per tick, exact maxima, first index on ties), so the choice is
 // the same visit for visit.
 
+import { pyRound } from './clock.js';
+
 export const DISTANCE_WEIGHT = 0.3;
 export const SWITCH_PENALTY_S = 2.0;
 
@@ -76,7 +78,10 @@ function traceBack(A, csum, src, n, nv, L, penalty) {
   return visits.reverse();
 }
 
-export const GRID_TICKS = 5; // window_segmentation.py: switches on multiples of this
+export const GRID_S = 0.5; // window_segmentation.py: planned mode's switches fall on a grid this fine
+
+/** The grid step in control ticks at `rate` Hz (at least one tick). */
+export const gridTicks = (rate, seconds = GRID_S) => Math.max(1, pyRound(seconds * rate));
 
 /** Into `val`/`arg`: for each variant w, the best of `row` over the other variants and which
  * (ties: the lowest index); -Infinity with one variant.  No allocation: it runs per slot and gap. */
@@ -96,7 +101,7 @@ function othersOf(row, val, arg) {
  * between two switches at least `minLen` ticks, switches on multiples of `step` ticks.  A port of
  * composer_assist/playback/window_segmentation.py (there computed a dwell of slots at a time, here
  * one slot at a time: the same additions and maxima). */
-export function bestSequenceWindow(gain, start, minLen, window, penalty, step = GRID_TICKS) {
+export function bestSequenceWindow(gain, start, minLen, window, penalty, step = 5) {
   const n = gain.length, nv = gain[0].length, q = Math.max(1, Math.trunc(step));
   const cs = gainSums(gain);
   const allowed = openingsMask(start, nv);
