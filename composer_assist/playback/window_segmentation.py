@@ -20,8 +20,9 @@ of g slots, less ``C[J, w]``::
 for L <= g' < Cs; a gap g' >= Cs allows any g, so that case reads a running maximum over the slots
 at least Cs back.  Each slot reads suffix maxima (over g) of the Cs slots before it, and only slots
 at least L back, so L slots are computed at once: O(slots x Cs x V) time, O(Cs^2 x V) floats of
-state, and three small integers per (slot, variant, gap) to trace back.  One segmentation of the
-whole 2-hour film (14 000 slots) takes about a quarter of a second.  Gaps are whole slots, rounded
+state, and two bytes per (slot, variant, gap) to trace back (on the half-second grid; about 16 MB
+for 2 hours).  One segmentation of the whole 2-hour film (14 000 slots) takes about a quarter of a
+second.  Gaps are whole slots, rounded
 up from ticks, so every sequence kept is inside the window in ticks.  Ties keep the lowest variant
 index and, among gaps, the shortest; the web player's ``segmentation.js`` does the same additions
 and maxima one slot at a time.
@@ -81,8 +82,9 @@ def _solve(gain: np.ndarray, start, min_len: int, window: int, penalty: float, s
     top = np.full((slots + 1, nv), -math.inf)
     top_j, top_g = np.zeros((slots + 1, nv), dtype=np.int64), np.zeros((slots + 1, nv), dtype=np.int64)
     if trace:
-        back_w = np.zeros((slots + 1, nv, R), dtype=np.int8)  # the variant switched from
-        back_g = np.zeros((slots + 1, nv, R), dtype=np.int16)  # its state's gap (-1: the opening)
+        # the variant switched from, and its state's gap (-1: the opening): a byte each where they fit
+        back_w = np.zeros((slots + 1, nv, R), dtype=np.int8 if nv <= 127 else np.int32)
+        back_g = np.zeros((slots + 1, nv, R), dtype=np.int8 if R <= 127 else np.int32)
         back_j = np.zeros((slots + 1, nv), dtype=np.int32)  # its slot, for the capped gap
     best, end = float(opening.max()), None
     gaps = np.arange(Ls, Cs)

@@ -116,7 +116,9 @@ export function bestSequenceWindow(gain, start, minLen, window, penalty, step = 
   const ring = new Float64Array(R * nv * R).fill(-Infinity), ringAt = new Int32Array(R * nv * R);
   const at3 = (j, w, g) => ((j % R) * nv + w) * R + g;
   const top = [new Array(nv).fill(-Infinity)], topJ = [new Array(nv).fill(0)], topG = [new Array(nv).fill(0)];
-  const backW = new Int8Array((slots + 1) * nv * R), backG = new Int16Array((slots + 1) * nv * R);
+  // the variant switched from, and its state's gap (-1: the opening): a byte each where they fit
+  const backW = new (nv <= 127 ? Int8Array : Int32Array)((slots + 1) * nv * R);
+  const backG = new (R <= 127 ? Int8Array : Int32Array)((slots + 1) * nv * R);
   const backJ = new Int32Array((slots + 1) * nv);
   let best = Math.max(...opening), end = null;
   const val = new Float64Array(nv * R), src = new Int32Array(nv * R), srcG = new Int32Array(nv * R);
