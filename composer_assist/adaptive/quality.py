@@ -218,15 +218,12 @@ def _oracles(cue: Cue, within: np.ndarray, sr: int, track: ControlTrack, mode: s
     # live opens on the variant nearest the trace's opening; planned also on one within the
     # hysteresis of it (playback.planned.opening_candidates)
     openings = d <= d.min() + (cue.adaptive.hysteresis if mode == "planned" else 0.0)
-    rate = float(cue.adaptive.control_rate)
-    dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
-    if mode == "planned" and planned_keeps_window(cue):
-        total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)),
-                                  budget_of(cue), openings, rate)
-        kept = None if total is None else total / within.shape[0]
-    else:
+    window = window_oracle(cue, within, sr)
+    if not (mode == "planned" and planned_keeps_window(cue)):
         kept = constrained_oracle(cue, within, sr, openings)
-    return {"constrained_oracle": kept, "window_oracle": window_oracle(cue, within, sr)}
+    else:  # the same recursion: with every variant an opening it is the window oracle itself
+        kept = window if openings.all() else window_oracle(cue, within, sr, openings)
+    return {"constrained_oracle": kept, "window_oracle": window}
 
 
 def constrained_oracle(cue: Cue, within: np.ndarray, sr: int, openings: np.ndarray | None = None) -> float:
@@ -240,17 +237,17 @@ def constrained_oracle(cue: Cue, within: np.ndarray, sr: int, openings: np.ndarr
     return best_total(within.astype(np.float64), min_len, openings) / within.shape[0]
 
 
-def window_oracle(cue: Cue, within: np.ndarray, sr: int) -> float | None:
+def window_oracle(cue: Cue, within: np.ndarray, sr: int, openings: np.ndarray | None = None) -> float | None:
     """Share of ticks the best variant sequence with at most the budget's N switches starting in
     any 60 s (a window, not a spacing) and every visit the dwell long has some variant within the
-    radius, opening on any variant; None when not computed (adaptive/window_oracle.py).  No
-    budget: the dwell alone."""
+    radius, opening on one of ``openings`` (None: any); None when not computed
+    (adaptive/window_oracle.py).  No budget: the dwell alone."""
     if not within.shape[0]:
         return 0.0
     rate = float(cue.adaptive.control_rate)
     dwell = min_visit_ticks(dwell_samples(cue, sr) / sr, 0.0, rate)
     total = best_total_window(within.astype(np.float64), dwell, int(round(BUDGET_WINDOW_S * rate)), budget_of(cue),
-                              rate=rate)
+                              openings, rate)
     return None if total is None else total / within.shape[0]
 
 

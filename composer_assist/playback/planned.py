@@ -24,7 +24,7 @@ from .budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, min_visit_tic
                      planned_keeps_window)
 from .clock import CueClock
 from .policy import ControlTrack
-from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, tick_gain
+from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, per_tick, tick_gain
 from .window_segmentation import best_sequence_window, grid_ticks
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
@@ -107,10 +107,7 @@ def opening_candidates(track: ControlTrack, hysteresis: float) -> np.ndarray:
 def _ticks_within(track: ControlTrack, visits: list[tuple[int, int]], radius: float) -> int:
     """How many ticks the visits' variant is within ``radius`` of the curve as read."""
     raw = track.raw_scores if track.raw_scores is not None else track.scores
-    chosen = np.zeros(raw.shape[0], dtype=np.int64)
-    for k, v in visits:
-        chosen[k:] = v
-    return int(np.count_nonzero(raw[np.arange(raw.shape[0]), chosen] <= radius))
+    return int(np.count_nonzero(raw[np.arange(raw.shape[0]), per_tick(visits, raw.shape[0])] <= radius))
 
 
 def _open_on(bld: Builder, track: ControlTrack, start: int) -> None:
@@ -304,9 +301,7 @@ def _report_holds(track: ControlTrack, gain: np.ndarray, visits: list[tuple[int,
                   radius: float, on_hold: Callable[[int, str, int, int, float], None],
                   spacing_s: float = 0.0) -> None:
     n = gain.shape[0]
-    chosen = np.zeros(n, dtype=np.int64)
-    for k, v in visits:
-        chosen[k:] = v
+    chosen = per_tick(visits, n)
     raw = track.raw_scores if track.raw_scores is not None else track.scores
     missed = (raw[np.arange(n), chosen] > radius) & (raw.min(axis=1) <= radius)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], missed.astype(np.int8), [0]])))

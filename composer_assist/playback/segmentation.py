@@ -132,6 +132,14 @@ def _trace_back(A: np.ndarray, csum: np.ndarray, src: np.ndarray, gain: np.ndarr
     return visits[::-1]
 
 
+def per_tick(visits: list[tuple[int, int]], n: int) -> np.ndarray:
+    """The variant of the visits (first tick, variant) at each of ``n`` ticks."""
+    chosen = np.zeros(n, dtype=np.int64)
+    for k, v in visits:
+        chosen[k:] = v
+    return chosen
+
+
 def sequence_total(gain: np.ndarray, visits: list[tuple[int, int]]) -> float:
     """The summed ``gain`` of a visit sequence (first tick, variant), to the last tick."""
     ends = [k for k, _ in visits[1:]] + [gain.shape[0]]
