@@ -23,7 +23,8 @@ from composer_assist.audio.render import render_cue  # noqa: E402
 from composer_assist.core.emotion_span import arousal_at  # noqa: E402
 from composer_assist.core.levels import integrated_lufs  # noqa: E402
 from composer_assist.core.project import load_project  # noqa: E402
-from composer_assist.playback.stems import LUT_STEPS, StemSet  # noqa: E402
+from composer_assist.core.mixmath import LUT_STEPS  # noqa: E402
+from composer_assist.playback.stems import StemSet  # noqa: E402
 
 FRAME, HOP = 2048, 512
 

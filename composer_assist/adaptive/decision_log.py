@@ -20,7 +20,7 @@ LAYER_ON, LAYER_OFF = 0.5, 0.5  # a layer "enters" when its gain rises through t
 
 def layer_entries(stems, history: np.ndarray, block: int, intensity_log: list[dict]) -> list[dict[str, Any]]:
     """Layer in/out entries from the mixer's per-block history (intensity, decks' variant and env)."""
-    from composer_assist.playback.stems import LUT_STEPS
+    from composer_assist.core.mixmath import LUT_STEPS
 
     out: list[dict[str, Any]] = []
     sr = stems.sample_rate

@@ -57,7 +57,7 @@ class AdaptiveResult:
         """Block times and each 'variant/layer' effective gain (intensity law x crossfade)."""
         h = self.history
         times = np.arange(h.shape[0]) * self.block / self.sample_rate
-        from composer_assist.playback.stems import LUT_STEPS
+        from composer_assist.core.mixmath import LUT_STEPS
 
         k = np.clip((h[:, 0] * LUT_STEPS + 0.5).astype(np.int64), 0, LUT_STEPS)
         out = {}

@@ -8,7 +8,10 @@ intensity law (``mixmath.layer_gain``) gives at the nominal intensity.  The comm
 the median of those loudnesses; each variant's target is reference + its ``level_offset_lu``.
 If the matched full mix (every layer at full gain, the mixdown) or the nominal mix of any variant
 would peak above CEILING_DBTP (true peak, 4x oversampled), the reference is lowered for all
-variants by the excess, and ``messages`` says so.
+variants by the excess, and ``messages`` says so.  So is it if a row of some variant's intensity
+range, with the makeup of the level match over intensity (``level_windows.intensity_makeup``),
+would peak above it (``intensity_peaks``: bounded within 0.1 dB, settled without a mix when the
+layers' own peaks cannot add up to the ceiling).
 
 The offline mixdown (``audio.mixdown``) and the stem set the adaptive mixer reads
 (``playback.StemSet``) both apply these gains, computed by this one function from the same stems.
@@ -24,15 +27,13 @@ from typing import Mapping
 
 import numpy as np
 
+from .intensity_peaks import intensity_peaks_dbtp
 from .level_windows import variant_windows, window_hop
-from .levels import integrated_lufs, true_peak_dbtp
+from .levels import MAX_INTERSAMPLE_GAIN, integrated_lufs, true_peak_dbtp
 from .mixmath import db_to_gain, layer_gain, layer_gains
 from .project import Cue, Variant
 
 CEILING_DBTP = -1.0  # no matched variant mix peaks above this (true peak)
-# Bound of an oversampled value over the largest sample (sum of |taps| of the widest phase of the
-# 4x interpolation filter of levels.true_peak_dbtp is 2.24): a margin above it.
-MAX_INTERSAMPLE_GAIN = 2.3
 
 
 @dataclass
@@ -184,8 +185,20 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
         reference -= over
         m.messages.append(f"levels: lowered the common target by {over:.1f} dB to {reference:.1f} LUFS so "
                           f"no variant peaks above {CEILING_DBTP:.0f} dBTP")
-    m.gains_db, m.reference_lufs, m.true_peaks_dbtp = gains, reference, peaks
-    m.window_hop = window_hop(sample_rate)
     # the tables were measured at unit gain: C scales with the square of the gain
     m.windows = {k: t * db_to_gain(gains[k]) ** 2 for k, t in m.windows.items() if k in gains}
+    # The rows of the intensity range, their makeup in, may peak above both mixes measured.  A
+    # common gain leaves the makeup as it is: lowering all by the excess settles it.
+    rows = intensity_peaks_dbtp(cue, stems, m.windows, {k: CEILING_DBTP - g for k, g in gains.items()})
+    more = max((p + gains[k] for k, p in rows.items()), default=-math.inf) - CEILING_DBTP
+    if more > 0.0:
+        m.lowered_db += more
+        gains = {k: g - more for k, g in gains.items()}
+        reference -= more
+        m.windows = {k: t * db_to_gain(-more) ** 2 for k, t in m.windows.items()}
+        m.messages.append(f"levels: lowered the common target by {more:.1f} dB more to {reference:.1f} LUFS so "
+                          f"no variant peaks above {CEILING_DBTP:.0f} dBTP at any intensity (the level match over "
+                          f"intensity raises its quieter rows)")
+    m.gains_db, m.reference_lufs, m.true_peaks_dbtp = gains, reference, peaks
+    m.window_hop = window_hop(sample_rate)
     return m

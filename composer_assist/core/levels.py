@@ -22,6 +22,9 @@ ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
 TP_CHUNK = 4096  # input samples per matrix product: cache-sized, and small enough that BLAS stays on one thread
+# Bound of an oversampled value over the largest sample (sum of |taps| of the widest phase of the
+# 4x interpolation filter of ``true_peak_dbtp`` is 2.24): a margin above it.
+MAX_INTERSAMPLE_GAIN = 2.3
 
 
 def _channels(audio: np.ndarray) -> np.ndarray:

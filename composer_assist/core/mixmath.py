@@ -45,3 +45,20 @@ def layer_gain(intensity: float | np.ndarray, lo: float, hi: float, fade: float)
     up = np.clip((x - (lo - fade)) / fade, 0.0, 1.0)
     down = np.clip(((hi + fade) - x) / fade, 0.0, 1.0)
     return up * down
+
+
+# Intensity is quantised to this many steps for a variant's layer-gain table (``gain_table``); the
+# mixer ramps linearly between block boundaries, so the step only bounds the gain error.
+LUT_STEPS = 4096
+
+
+def gain_table(variant, layers, intensities: np.ndarray | None = None) -> np.ndarray:
+    """(rows, layers) float64 layer gains of ``variant`` by intensity, one row per step of
+    ``LUT_STEPS`` (or per value of ``intensities``): clipped to the variant's range, each layer's
+    ramp (``layer_gain``)."""
+    x = np.linspace(0.0, 1.0, LUT_STEPS + 1) if intensities is None else np.asarray(intensities, dtype=np.float64)
+    grid = np.clip(x, *variant.intensity)
+    out = np.empty((grid.size, len(layers)))
+    for i, layer in enumerate(layers):
+        out[:, i] = layer_gain(grid, layer.intensity[0], layer.intensity[1], layer.fade)
+    return out

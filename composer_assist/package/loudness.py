@@ -3,14 +3,17 @@ never letting any variant's true peak above CEILING_DBTP.
 
 Level matching (``core.level_match``) already sets every variant at a common level (plus its
 ``level_offset_lu``) at its nominal intensity, with its nominal and full mixes' true peaks
-measured (BS.1770-4, 4x oversampling).  A gain scales loudness and true peak alike, so the
-delivery figures follow from those measurements exactly; the package test checks them against
-ffmpeg's ebur128 meter on the shipped stems.
+measured (BS.1770-4, 4x oversampling); export adds each variant's highest true peak over its
+intensity range with the level match over intensity in (``core.intensity_peaks``, within 0.1 dB
+above the exact figure).  A gain scales loudness and true peak alike, so the delivery figures
+follow from those measurements exactly; the package test checks them against ffmpeg's ebur128
+meter on the shipped stems.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Mapping
 
 from composer_assist.core.level_match import CEILING_DBTP, LevelMatch
 from composer_assist.core.project import Cue
@@ -25,10 +28,15 @@ def _r(x: float | None, nd: int = 2) -> float | None:
 
 
 def delivery_loudness(cue: Cue, levels: LevelMatch, target_lufs: float = TARGET_LUFS,
-                      ceiling_dbtp: float = CEILING_DBTP) -> Loudness:
-    """The delivery gain and the shipped figures (see the module docstring)."""
+                      ceiling_dbtp: float = CEILING_DBTP, intensity_peaks: Mapping[str, float] | None = None
+                      ) -> Loudness:
+    """The delivery gain and the shipped figures (see the module docstring); ``intensity_peaks``:
+    each variant's highest true peak over its intensity range (``core.intensity_peaks``), where
+    higher than its measured mixes."""
     ref = levels.reference_lufs
-    peaks = {k: p + levels.gain_db(k) for k, p in levels.true_peaks_dbtp.items() if math.isfinite(p)}
+    rows = intensity_peaks or {}
+    peaks = {k: max(p, rows.get(k, p)) + levels.gain_db(k) for k, p in levels.true_peaks_dbtp.items()
+             if math.isfinite(p)}
     top = max(peaks.values(), default=-math.inf)
     note, met = "", True
     if ref is None or not math.isfinite(ref):

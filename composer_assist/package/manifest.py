@@ -160,7 +160,9 @@ class Adaptive(_Model):
 
 class VariantLoudness(_Model):
     integrated_lufs: float | None = Field(description="at nominal intensity, as shipped")
-    true_peak_dbtp: float | None = Field(description="max of the nominal mix and the full mix (every layer)")
+    true_peak_dbtp: float | None = Field(description="the highest true peak at any intensity: the nominal mix, the full "
+                                         "mix (every layer) and every row of the intensity table with the level "
+                                         "match over intensity in (within 0.1 dB above the exact figure)")
 
 
 class Loudness(_Model):

@@ -22,8 +22,9 @@ import math
 from typing import NamedTuple
 
 from composer_assist.core.level_windows import energy
+from composer_assist.core.mixmath import LUT_STEPS
 
-from .stems import LUT_STEPS, StemSet
+from .stems import StemSet
 
 TRIM_MAX_DB = 3.0
 HOLD_BARS = 2.0  # at full trim after the crossfade (the 3 s short-term window, and then some)

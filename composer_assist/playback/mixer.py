@@ -19,9 +19,11 @@ from bisect import insort
 
 import numpy as np
 
+from composer_assist.core.mixmath import LUT_STEPS
+
 from .curves import CURVE_IDS, fade_in, fade_out
 from .level_trim import NO_TRIM, Trim, transition_trim
-from .stems import LUT_STEPS, StemSet
+from .stems import StemSet
 
 SWITCH, INTENSITY = 0, 1
 # Decks: the current one plus fading-out ones.  Switches faster than the fades can overlap more

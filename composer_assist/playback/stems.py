@@ -32,15 +32,11 @@ import numpy as np
 from composer_assist.core.errors import RenderError
 from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.level_windows import intensity_makeup
-from composer_assist.core.mixmath import layer_gains
-from composer_assist.core.project import Cue, Layer, Variant
+from composer_assist.core.mixmath import gain_table, layer_gains
+from composer_assist.core.project import Cue, Layer
 
 from .clock import CueClock
-from .curves import layer_gain
 
-# Intensity is quantised to this many steps for the per-variant layer-gain lookup table; the
-# mixer ramps linearly between block boundaries, so the step only bounds the gain error.
-LUT_STEPS = 4096
 MAX_SEAM_S = 4.0
 DECLICK_S = 0.01
 
@@ -122,7 +118,7 @@ class StemSet:
             layer_names.append([l.name for l in layers])
             stacks.append(stack.reshape(2 * length, len(layers)))
             seams.append(wrap.reshape(2 * seam, len(layers)))
-            luts.append(_gain_table(variant, layers))
+            luts.append(gain_table(variant, layers).astype(np.float32))
         st_names, st_arrays = [], []
         for s in cue.stingers:
             if stingers and s.name in stingers:
@@ -239,12 +235,3 @@ def _table(table: np.ndarray | None, layers: int) -> np.ndarray | None:
         return None
     t = np.asarray(table, dtype=np.float64)
     return t if t.ndim == 3 and t.shape[0] > 0 and t.shape[1:] == (layers, layers) else None
-
-
-def _gain_table(variant: Variant, layers: list[Layer]) -> np.ndarray:
-    """(LUT_STEPS + 1, layers) layer gains by intensity: the variant's range, each layer's ramp."""
-    grid = np.clip(np.linspace(0.0, 1.0, LUT_STEPS + 1), *variant.intensity)
-    lut = np.empty((LUT_STEPS + 1, len(layers)), dtype=np.float32)
-    for i, layer in enumerate(layers):
-        lut[:, i] = layer_gain(grid, layer.intensity[0], layer.intensity[1], layer.fade)
-    return lut

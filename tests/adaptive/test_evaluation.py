@@ -61,6 +61,17 @@ def test_returns_counted_and_failed_targets_named():
     assert summary["no sample over 0 dBFS"] is False
 
 
+def test_the_peak_is_judged_as_the_package_plays_it_too():
+    live, planned = _pair(_step_trace())
+    quiet = evaluate_pair(live, planned, radius=0.5, delivery_gain_db=0.0)
+    assert all(r.delivered_peak == r.peak < 1.0 and "peak" not in r.failures for r in quiet)
+    gain = 20 * np.log10(1.05 / max(r.peak for r in quiet))  # the package a little over full scale
+    rows = evaluate_pair(live, planned, radius=0.5, delivery_gain_db=gain)
+    assert "peak" in [f for r in rows for f in r.failures]
+    target, measured, ok = next(x for x in summarise(rows) if x[0] == "no sample over 0 dBFS")
+    assert not ok and "as the package plays it" in measured and "+0.4 dBFS" in measured
+
+
 def test_the_level_step_is_the_variants_difference_at_the_same_moment():
     from composer_assist.core.level_match import LevelMatch
 

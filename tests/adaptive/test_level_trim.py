@@ -9,10 +9,11 @@ from composer_assist.adaptive.engine import run_adaptive
 from composer_assist.adaptive.evaluation import _worst_step
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.level_windows import energy, intensity_makeup, pack, unpack
+from composer_assist.core.mixmath import LUT_STEPS
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
 from composer_assist.playback.level_trim import TRIM_MAX_DB, local_db
-from composer_assist.playback.stems import LUT_STEPS, StemSet
+from composer_assist.playback.stems import StemSet
 
 SR = 16000
 

@@ -69,7 +69,7 @@ def test_loop_join_equals_plain_concatenation(flac_pkg, short_package):
     n, total = m.cue.length_samples, audio.shape[0]
     expected = np.zeros((total + n, 2))
     calm = m.variants[0]
-    from composer_assist.playback.stems import LUT_STEPS
+    from composer_assist.core.mixmath import LUT_STEPS
 
     # The layers' gains at that intensity: the layer law times the level match over intensity
     # (core.level_windows.intensity_makeup), the stem set's table row.

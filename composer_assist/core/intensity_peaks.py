@@ -1,0 +1,134 @@
+"""The highest true peak a variant reaches at any intensity, its level match over intensity in.
+
+Level matching (``level_match``) measures each variant's true peak at two intensities, the nominal
+and the full mix.  But the mixer plays a variant at any row of its intensity table (``gain_table``)
+times that row's makeup (``level_windows.intensity_makeup``), and the makeup can raise a sparse
+row by several dB: a row of a few peaky layers may peak above both measured mixes.
+
+The true peak of a mix with layer gains ``g`` is ``f(g) = max |oversampled(sum_l g_l x_l)|``, a
+maximum of absolute values of linear functions of ``g``: convex in ``g``.  Between two kinks of the
+layers' intensity ramps every layer gain is affine in intensity, so on a piece from intensity
+``x0`` to ``x1`` the row at ``x`` (a fraction ``t`` of the way) peaks at most
+``m(x) ((1 - t) f(x0) + t f(x1))``, ``m`` its makeup.  A piece whose bound cannot beat what is
+asked about (``floor``) is done; else it is split at its middle row, whose peak is measured
+exactly, until the bound is within ``TOLERANCE_DB`` of the highest row measured.  The answer is an
+upper bound of the highest row peak (never under it), within the tolerance of it, found with a
+few dozen mixes at most; and before any of them, the sum of the layers' own peaks times each
+row's gains, a looser bound, settles most variants.
+
+Every gain the mixer plays lies between two rows (it ramps linearly from one to the next), so
+by the same convexity no sample of a steady or ramping variant is louder than the highest row.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from typing import Mapping
+
+import numpy as np
+
+from .level_windows import intensity_makeup
+from .levels import MAX_INTERSAMPLE_GAIN, true_peak_dbtp
+from .mixmath import LUT_STEPS, gain_table, layer_gains
+from .project import Cue, Variant
+
+TOLERANCE_DB = 0.1  # the bound is this close to the highest row peak measured
+MAX_MIXES = 64  # per variant: then the bound stands as it is (still an upper bound)
+
+
+def intensity_peaks_dbtp(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]],
+                         windows: Mapping[str, np.ndarray], floor_db: Mapping[str, float]) -> dict[str, float]:
+    """Per variant with a floor, an upper bound (dBTP, before the variant's gain, as
+    ``LevelMatch.true_peaks_dbtp``) of its highest true peak at any row of its intensity table
+    with the makeup in, or its floor when no row can beat it.  ``windows``: the variants' local
+    loudness tables with their matched gains in (``LevelMatch.windows``), which set the makeup."""
+    layers = {v.name: [l for l in v.layers if l.name in stems.get(v.name, {})] for v in cue.variants}
+    tables = [gain_table(v, layers[v.name]).astype(np.float32) for v in cue.variants]
+    fitting = [_fitting(windows.get(v.name), len(layers[v.name])) for v in cue.variants]
+    makeups = intensity_makeup(tables, fitting, [v.level_offset_lu for v in cue.variants])
+
+    def one(v: Variant, makeup: np.ndarray | None) -> float:
+        audio = [_layer_audio(stems[v.name][l.name], l.gain_db, l.pan) for l in layers[v.name]]
+        m = np.ones(LUT_STEPS + 1) if makeup is None else np.asarray(makeup, dtype=np.float64)
+        peak = _highest_row(v, layers[v.name], audio, m, 10.0 ** (floor_db[v.name] / 20.0))
+        return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+    asked = [(v, mk) for v, mk in zip(cue.variants, makeups) if v.name in floor_db and layers[v.name]]
+    # the mixes and true peaks run outside the GIL: two variants at a time
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip([v.name for v, _ in asked], pool.map(lambda a: one(*a), asked)))
+
+
+def _fitting(table: np.ndarray | None, n: int) -> np.ndarray | None:
+    return table if table is not None and table.ndim == 3 and table.shape[1:] == (n, n) else None
+
+
+def _layer_audio(stem: np.ndarray, gain_db: float, pan: float) -> np.ndarray:
+    """The layer at its fader and pan, (2, n) float64, as the stems the mixer reads hold it."""
+    a = np.asarray(stem, dtype=np.float64)
+    gl, gr = layer_gains(gain_db, pan)
+    return np.stack([a[0] * gl, a[1] * gr])
+
+
+def _sample_peak(a: np.ndarray) -> float:
+    return float(max(a.max(initial=0.0), -a.min(initial=0.0)))
+
+
+def _kinks(variant: Variant, layers: list) -> list[float]:
+    """Intensities where some layer gain's slope changes (within [0, 1], ends included)."""
+    lo, hi = variant.intensity
+    xs = {0.0, 1.0, lo, hi}
+    for l in layers:
+        if l.fade > 0:
+            xs.update((l.intensity[0] - l.fade, l.intensity[0], l.intensity[1], l.intensity[1] + l.fade))
+        else:
+            xs.update(l.intensity)
+    return sorted(x for x in xs if 0.0 <= x <= 1.0)
+
+
+def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup: np.ndarray, floor: float
+                 ) -> float:
+    """The bound (linear) of the highest row peak above ``floor``, else ``floor``."""
+    u = gain_table(variant, layers)  # (rows, layers) float64: the table before its makeup
+    rows = makeup[:, None] * u
+    # Settle it without a mix if the layers' own peaks cannot add up past the floor: first their
+    # sample peaks times the most any interpolated value can exceed them, then their true peaks.
+    own = np.array([_sample_peak(a) for a in audio]) * MAX_INTERSAMPLE_GAIN
+    if float(np.max(rows @ own)) <= floor:
+        return floor
+    own = np.array([10.0 ** (true_peak_dbtp(a) / 20.0) for a in audio])
+    if float(np.max(rows @ own)) <= floor:
+        return floor
+    peaks: dict[float, float] = {}
+
+    def f(x: float) -> float:  # the true peak at intensity x, before the makeup
+        if x not in peaks:
+            g = gain_table(variant, layers, np.array([x]))[0]
+            mix = sum((g[i] * a for i, a in enumerate(audio) if g[i] != 0.0), np.zeros_like(audio[0]))
+            peaks[x] = 10.0 ** (true_peak_dbtp(mix) / 20.0) if np.any(mix) else 0.0
+        return peaks[x]
+
+    grid = np.arange(LUT_STEPS + 1) / LUT_STEPS  # the intensity of each row
+    tol = 10.0 ** (TOLERANCE_DB / 20.0)
+    best = 0.0  # the highest row peak measured exactly
+    xs = _kinks(variant, layers)
+    todo = list(zip(xs[:-1], xs[1:]))
+    settled = floor
+    while todo:
+        x0, x1 = todo.pop()
+        i0, i1 = np.searchsorted(grid, [x0, x1], side="left")
+        inside = np.arange(i0, min(i1 + 1, grid.size))
+        inside = inside[(grid[inside] >= x0) & (grid[inside] <= x1)]
+        if not inside.size:
+            continue
+        t = (grid[inside] - x0) / (x1 - x0)
+        bound = float(np.max(makeup[inside] * ((1.0 - t) * f(x0) + t * f(x1))))
+        if bound <= max(floor, best * tol) or inside.size <= 2 or len(peaks) >= MAX_MIXES:
+            settled = max(settled, bound if bound > floor else floor)
+            continue
+        mid = int(inside[inside.size // 2])
+        xm = float(grid[mid])
+        best = max(best, makeup[mid] * f(xm))
+        todo += [(x0, xm), (xm, x1)]
+    return max(settled, best)
