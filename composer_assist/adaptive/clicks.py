@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from composer_assist.core.mixmath import LUT_STEPS
 from composer_assist.playback.curves import CURVE_IDS, fade_in, fade_out
 from composer_assist.playback.level_trim import NO_TRIM, Trim, transition_trim
 from composer_assist.playback.schedule import Schedule
-from composer_assist.core.mixmath import LUT_STEPS
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
 OWN_STEPS_S = 0.05  # at a wrap, the music's own steps are those this close on either side

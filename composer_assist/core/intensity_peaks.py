@@ -7,7 +7,8 @@ row by several dB: a row of a few peaky layers may peak above both measured mixe
 
 The true peak of a mix with layer gains ``g`` is ``f(g) = max |oversampled(sum_l g_l x_l)|``, a
 maximum of absolute values of linear functions of ``g``: convex in ``g``.  Between two kinks of the
-layers' intensity ramps every layer gain is affine in intensity, so on a piece from intensity
+layers' intensity ramps every layer gain is affine in intensity (a hard edge, a layer without a
+fade, steps there: each piece takes its gains as its inside reaches its ends), so on a piece from intensity
 ``x0`` to ``x1`` the row at ``x`` (a fraction ``t`` of the way) peaks at most
 ``m(x) ((1 - t) f(x0) + t f(x1))``, ``m`` its makeup.  A piece whose bound cannot beat what is
 asked about (``floor``) is done; else it is split at its middle row, whose peak is measured
@@ -100,14 +101,21 @@ def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup
     own = np.array([10.0 ** (true_peak_dbtp(a) / 20.0) for a in audio])
     if float(np.max(rows @ own)) <= floor:
         return floor
-    peaks: dict[float, float] = {}
+    peaks: dict[tuple, float] = {}
+    hard = np.array([l.fade <= 0 for l in layers])  # 0/1 gains, stepping at their edges
 
-    def f(x: float) -> float:  # the true peak at intensity x, before the makeup
-        if x not in peaks:
-            g = gain_table(variant, layers, np.array([x]))[0]
+    def f(g: np.ndarray) -> float:  # the true peak at layer gains g, before the makeup
+        key = tuple(g)
+        if key not in peaks:
             mix = sum((g[i] * a for i, a in enumerate(audio) if g[i] != 0.0), np.zeros_like(audio[0]))
-            peaks[x] = 10.0 ** (true_peak_dbtp(mix) / 20.0) if np.any(mix) else 0.0
-        return peaks[x]
+            peaks[key] = 10.0 ** (true_peak_dbtp(mix) / 20.0) if np.any(mix) else 0.0
+        return peaks[key]
+
+    def ends(x0: float, x1: float) -> tuple[np.ndarray, np.ndarray]:
+        """The gains at the ends of the piece as its inside reaches them (a hard edge steps there)."""
+        g = gain_table(variant, layers, np.array([x0, x1, 0.5 * (x0 + x1)]))
+        g[:2, hard] = g[2, hard]
+        return g[0], g[1]
 
     grid = np.arange(LUT_STEPS + 1) / LUT_STEPS  # the intensity of each row
     tol = 10.0 ** (TOLERANCE_DB / 20.0)
@@ -123,12 +131,13 @@ def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup
         if not inside.size:
             continue
         t = (grid[inside] - x0) / (x1 - x0)
-        bound = float(np.max(makeup[inside] * ((1.0 - t) * f(x0) + t * f(x1))))
+        g0, g1 = ends(x0, x1)
+        bound = float(np.max(makeup[inside] * ((1.0 - t) * f(g0) + t * f(g1))))
         if bound <= max(floor, best * tol) or inside.size <= 2 or len(peaks) >= MAX_MIXES:
             settled = max(settled, bound if bound > floor else floor)
             continue
         mid = int(inside[inside.size // 2])
         xm = float(grid[mid])
-        best = max(best, makeup[mid] * f(xm))
+        best = max(best, makeup[mid] * f(u[mid]))
         todo += [(x0, xm), (xm, x1)]
     return max(settled, best)

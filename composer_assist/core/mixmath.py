@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:  # the model builds on these laws
+    from .project import Layer, Variant
 
 
 def db_to_gain(db: float) -> float:
@@ -52,7 +56,7 @@ def layer_gain(intensity: float | np.ndarray, lo: float, hi: float, fade: float)
 LUT_STEPS = 4096
 
 
-def gain_table(variant, layers, intensities: np.ndarray | None = None) -> np.ndarray:
+def gain_table(variant: Variant, layers: Sequence[Layer], intensities: np.ndarray | None = None) -> np.ndarray:
     """(rows, layers) float64 layer gains of ``variant`` by intensity, one row per step of
     ``LUT_STEPS`` (or per value of ``intensities``): clipped to the variant's range, each layer's
     ramp (``layer_gain``)."""

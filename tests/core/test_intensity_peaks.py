@@ -50,8 +50,9 @@ def _row_peaks(cue, stems, levels) -> dict[str, np.ndarray]:
     return out
 
 
-def test_bound_is_above_every_row_and_within_the_tolerance():
-    cue = synthetic_cue(n_variants=3, n_layers=3, bpm=480.0, bars=1)
+@pytest.mark.parametrize("fade", [0.1, 0.0], ids=["ramps", "hard edges"])
+def test_bound_is_above_every_row_and_within_the_tolerance(fade):
+    cue = synthetic_cue(n_variants=3, n_layers=3, bpm=480.0, bars=1, layer_fade=fade)
     stems = _clicky(cue)
     levels = match_levels(cue, SR, stems)
     exact = _row_peaks(cue, stems, levels)
