@@ -12,7 +12,9 @@ fade, steps there: each piece takes its gains as its inside reaches its ends), s
 ``x0`` to ``x1`` the row at ``x`` (a fraction ``t`` of the way) peaks at most
 ``m(x) ((1 - t) f(x0) + t f(x1))``, ``m`` its makeup.  A piece whose bound cannot beat what is
 asked about (``floor``) is done; else it is split at its middle row, whose peak is measured
-exactly, until the bound is within ``TOLERANCE_DB`` of the highest row measured.  The answer is an
+exactly, until the bound is within ``TOLERANCE_DB`` of the highest row measured (``strict``: that
+only once a row is over the floor, else until the bound is under it; a piece of one or two rows is
+measured row by row).  The answer is an
 upper bound of the highest row peak (never under it), within the tolerance of it, found with a
 few dozen mixes at most; and before any of them, the sum of the layers' own peaks times each
 row's gains, a looser bound, settles most variants.
@@ -39,11 +41,14 @@ MAX_MIXES = 64  # per variant: then the bound stands as it is (still an upper bo
 
 
 def intensity_peaks_dbtp(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]],
-                         windows: Mapping[str, np.ndarray], floor_db: Mapping[str, float]) -> dict[str, float]:
+                         windows: Mapping[str, np.ndarray], floor_db: Mapping[str, float],
+                         strict: bool = False) -> dict[str, float]:
     """Per variant with a floor, an upper bound (dBTP, before the variant's gain, as
     ``LevelMatch.true_peaks_dbtp``) of its highest true peak at any row of its intensity table
     with the makeup in, or its floor when no row can beat it.  ``windows``: the variants' local
-    loudness tables with their matched gains in (``LevelMatch.windows``), which set the makeup."""
+    loudness tables with their matched gains in (``LevelMatch.windows``), which set the makeup.
+    ``strict``: the floor is a ceiling to keep, so answer the floor itself unless some row is
+    measured over it (more mixes when the highest row is just under the floor)."""
     layers = {v.name: [l for l in v.layers if l.name in stems.get(v.name, {})] for v in cue.variants}
     tables = [gain_table(v, layers[v.name]).astype(np.float32) for v in cue.variants]
     fitting = [_fitting(windows.get(v.name), len(layers[v.name])) for v in cue.variants]
@@ -52,7 +57,7 @@ def intensity_peaks_dbtp(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]]
     def one(v: Variant, makeup: np.ndarray | None) -> float:
         audio = [_layer_audio(stems[v.name][l.name], l.gain_db, l.pan) for l in layers[v.name]]
         m = np.ones(LUT_STEPS + 1) if makeup is None else np.asarray(makeup, dtype=np.float64)
-        peak = _highest_row(v, layers[v.name], audio, m, 10.0 ** (floor_db[v.name] / 20.0))
+        peak = _highest_row(v, layers[v.name], audio, m, 10.0 ** (floor_db[v.name] / 20.0), strict)
         return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
     asked = [(v, mk) for v, mk in zip(cue.variants, makeups) if v.name in floor_db and layers[v.name]]
@@ -88,8 +93,8 @@ def _kinks(variant: Variant, layers: list) -> list[float]:
     return sorted(x for x in xs if 0.0 <= x <= 1.0)
 
 
-def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup: np.ndarray, floor: float
-                 ) -> float:
+def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup: np.ndarray, floor: float,
+                 strict: bool) -> float:
     """The bound (linear) of the highest row peak above ``floor``, else ``floor``."""
     u = gain_table(variant, layers)  # (rows, layers) float64: the table before its makeup
     rows = makeup[:, None] * u
@@ -133,8 +138,13 @@ def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup
         t = (grid[inside] - x0) / (x1 - x0)
         g0, g1 = ends(x0, x1)
         bound = float(np.max(makeup[inside] * ((1.0 - t) * f(g0) + t * f(g1))))
-        if bound <= max(floor, best * tol) or inside.size <= 2 or len(peaks) >= MAX_MIXES:
+        # ``strict``: within the tolerance only once some row is over the floor (under it, a bound a
+        # little over the floor would lower the cue for nothing).
+        if bound <= floor or (bound <= best * tol and (best > floor or not strict)) or len(peaks) >= MAX_MIXES:
             settled = max(settled, bound if bound > floor else floor)
+            continue
+        if inside.size <= 2:  # the rows themselves, exactly
+            best = max(best, *(makeup[i] * f(u[i]) for i in inside))
             continue
         mid = int(inside[inside.size // 2])
         xm = float(grid[mid])

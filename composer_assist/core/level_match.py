@@ -189,9 +189,10 @@ def match_levels(cue: Cue, sample_rate: int, stems: Mapping[str, Mapping[str, np
     m.windows = {k: t * db_to_gain(gains[k]) ** 2 for k, t in m.windows.items() if k in gains}
     # The rows of the intensity range, their makeup in, may peak above both mixes measured.  A
     # common gain leaves the makeup as it is: lowering all by the excess settles it.
-    rows = intensity_peaks_dbtp(cue, stems, m.windows, {k: CEILING_DBTP - g for k, g in gains.items()})
+    rows = intensity_peaks_dbtp(cue, stems, m.windows, {k: CEILING_DBTP - g for k, g in gains.items()},
+                                strict=True)
     more = max((p + gains[k] for k, p in rows.items()), default=-math.inf) - CEILING_DBTP
-    if more > 0.0:
+    if more > 1e-6:  # (dB: a row exactly at the ceiling, through a log and back)
         m.lowered_db += more
         gains = {k: g - more for k, g in gains.items()}
         reference -= more
