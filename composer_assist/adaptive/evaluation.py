@@ -288,8 +288,8 @@ def _out_of_reach(rows: list[TraceEval], mode: str) -> str:
     blocked = [r for r in under if r.constrained_oracle is not None and r.constrained_oracle < t * r.oracle]
     window = [r for r in under if r.window_oracle is not None and r.window_oracle < t * r.oracle]
     unknown = sum(r.window_oracle is None for r in under)
-    kept = ("the budget as a spacing of 60/N s, the nearest opening" if mode == "live" else
-            "the budget as its window (a spacing for N >= 3), an opening within the hysteresis of the nearest")
+    kept = "the budget as its window (a spacing for N >= 3), " + (
+        "the nearest opening" if mode == "live" else "an opening within the hysteresis of the nearest")
     return (f"  info  {mode}: of the {len(under)} traces under {t:.0%} of the oracle, {len(blocked)} cannot "
             f"reach it keeping the dwell and what {mode} mode keeps ({kept}; constrained oracle < {t:.0%} "
             f"of the oracle); {len(window)} cannot even with the budget read as a window and any opening "

@@ -11,7 +11,7 @@ from composer_assist.core.emotion_span import intensity_of, music_distances, spa
 from composer_assist.core.project import Cue
 
 from composer_assist.playback.budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, max_in_window,
-                                            min_visit_ticks, planned_keeps_window)
+                                            min_visit_ticks, keeps_window)
 from composer_assist.playback.policy import ControlTrack
 from composer_assist.playback.schedule import Schedule, dwell_samples
 from composer_assist.playback.segmentation import best_total
@@ -58,8 +58,8 @@ class Quality:
     # the switch budget (adaptive.max_switches_per_minute) bounds
     max_switches_window: int = 0
     # the best congruence any variant sequence keeping what the engine keeps could reach: the
-    # dwell, the switch budget as the mode keeps it (live: the spacing, segmentation.best_total;
-    # planned, a budget of 1 or 2: the window, window_oracle, None over 10 minutes) and the mode's
+    # dwell, the switch budget as the mode keeps it (a budget of 1 or 2: the window, window_oracle,
+    # None over 10 minutes; else the spacing, segmentation.best_total) and the mode's
     # opening rule (live: the nearest variant; planned: also one within the hysteresis of it);
     # exact.  The oracle above is free to switch every tick
     constrained_oracle: float | None = None
@@ -211,7 +211,9 @@ def _oracle_congruence(cue: Cue, track: ControlTrack, within: np.ndarray | None 
 
 def _oracles(cue: Cue, within: np.ndarray, sr: int, track: ControlTrack, mode: str) -> dict[str, float | None]:
     """The constrained oracle (the dwell, the budget as ``mode`` keeps it, and the mode's opening
-    rule) and the window oracle (the most lenient reading of the budget, any opening)."""
+    rule) and the window oracle (the most lenient reading of the budget, any opening).  Where the
+    budget is kept as its window, live's constrained oracle is the window too: live keeps the
+    spacing inside it until the viewer has stayed a dwell, which no sequence known in advance needs."""
     if not within.shape[0]:
         return {"constrained_oracle": 0.0, "window_oracle": 0.0}
     d = span_distances(track.valence[:1], track.arousal[:1], *spans(cue.variants))[0]
@@ -219,7 +221,7 @@ def _oracles(cue: Cue, within: np.ndarray, sr: int, track: ControlTrack, mode: s
     # hysteresis of it (playback.planned.opening_candidates)
     openings = d <= d.min() + (cue.adaptive.hysteresis if mode == "planned" else 0.0)
     window = window_oracle(cue, within, sr)
-    if not (mode == "planned" and planned_keeps_window(cue)):
+    if not keeps_window(cue):
         kept = constrained_oracle(cue, within, sr, openings)
     else:  # the same recursion: with every variant an opening it is the window oracle itself
         kept = window if openings.all() else window_oracle(cue, within, sr, openings)

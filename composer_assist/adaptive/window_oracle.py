@@ -1,7 +1,8 @@
 """The best any variant sequence could do under the switch budget read as a sliding window.
 
-``adaptive.max_switches_per_minute = N``: at most N switches start in any 60 s.  Live mode keeps
-it as a spacing of 60/N s, planned mode (N <= 2) as the window itself (playback/budget.py).  This
+``adaptive.max_switches_per_minute = N``: at most N switches start in any 60 s.  For N <= 2 both
+modes keep the window itself, live with a spacing inside it until the viewer has stayed a dwell
+(playback/budget.py); for N >= 3, a spacing of 60/N s.  This
 oracle takes the window, the most lenient reading, to say whether the targets "engine >= 90 % of
 the oracle" and "<= N switches a minute" conflict on a trace whatever a player does: any sequence
 with at most N switch starts in any 60 s window and every visit between two switches at least the

@@ -149,9 +149,9 @@ class Adaptive(_Model):
     congruence_radius: float
     max_switches_per_minute: int = Field(
         0, ge=0, description="the switch budget: at most this many switches start in any 60 s of music, kept "
-                             "live as a spacing of 60 / N s between switch starts and planned (N <= 2) as the "
-                             "window itself (playback/budget.py); 0 (or absent, packages made before it) is "
-                             "no budget")
+                             "(N <= 2) as the window itself, live with a spacing of 60 / N s inside it until "
+                             "the viewer has stayed near the new variant for the dwell, or (N >= 3) as that "
+                             "spacing (playback/budget.py); 0 (or absent, packages made before it) is no budget")
     mode: Literal["live", "planned"] = Field(description="the mode `adapt` uses by default")
     policy: dict[str, float] = Field(description="the policy's settings (playback.policy.PolicyConfig)")
     calibration: dict[str, float | str | bool | None] | None = Field(

@@ -1,16 +1,18 @@
 """The switch budget: at most ``adaptive.max_switches_per_minute`` switches start in any 60 s of music.
 
-Two readings of it are kept, both inside the window:
+The window itself (``keeps_window``, N = 1 and 2): the first and the last of any N + 1
+consecutive switch starts at least 60 s apart (N = 2: two switches 10 s apart, then a pause).  The
+spacing (N >= 3, and within the window in live mode): ``60 / N`` s between two switch starts
+(rounded up to a sample); N + 1 starts that far apart span at least 60 s, so no 60-second window
+(half-open, ``[t, t + 60 s)``) holds more than N.
 
-- **live** keeps a minimum spacing of ``60 / N`` s between two switch starts (rounded up to a
-  sample): N + 1 starts that far apart span at least 60 s, so no 60-second window (half-open,
-  ``[t, t + 60 s)``) holds more than N.  A causal player cannot know whether a second quick switch
-  will be followed by a long enough pause, so it keeps the stricter rule, checked in two integer
-  comparisons per tick.
-- **planned** knows the whole curve, so for N = 1 and 2 it keeps the window itself: the first and
-  the last of any N + 1 consecutive switch starts at least 60 s apart (N = 2: two switches 10 s
-  apart, then a pause), an exact segmentation (``window_segmentation.py``).  For N >= 3 it keeps
-  the spacing, as live.
+- **planned** knows the whole curve and keeps the window exactly, an exact segmentation
+  (``window_segmentation.py``).
+- **live** cannot know whether a quick second switch will be followed by a long enough pause, nor
+  whether the viewer stays.  It keeps the window, and inside it the spacing, except for a switch
+  the viewer has earned: one to a variant the trace as read has stayed near for a whole dwell
+  (``scheduler``), which is no longer a change shorter than the dwell.  A return to the variant
+  the last switch left keeps the spacing always.
 
 0 is no budget.
 """
@@ -44,9 +46,9 @@ def budget_spacing_s(cue: Cue) -> float:
     return 0.0 if n <= 0 else BUDGET_WINDOW_S / n
 
 
-def planned_keeps_window(cue: Cue) -> bool:
-    """Whether planned mode keeps the budget as the sliding window itself (N = 1 or 2; for N = 1
-    the window and the spacing are the same rule)."""
+def keeps_window(cue: Cue) -> bool:
+    """Whether the budget is kept as the sliding window itself (N = 1 or 2; for N = 1 the window and
+    the spacing are the same rule)."""
     return budget_of(cue) in (1, 2)
 
 

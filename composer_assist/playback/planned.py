@@ -21,7 +21,7 @@ import numpy as np
 from composer_assist.core.project import Cue, TransitionRule
 
 from .budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, min_visit_ticks, next_start_allowed,
-                     planned_keeps_window)
+                     keeps_window)
 from .clock import CueClock
 from .policy import ControlTrack
 from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, per_tick, tick_gain
@@ -57,7 +57,7 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
     playing = sched.start_variant
     held_until, fade_end, budget_until = -(1 << 40), 0, -(1 << 40)
     starts: list[int] = []
-    window = planned_keeps_window(cue)
+    window = keeps_window(cue)
     for i, (c, target, k) in enumerate(changes):
         if target == playing:
             continue

@@ -6,8 +6,11 @@ trace as read has stayed near the new variant for ``confirm`` (so a blip shorter
 makes a switch and a return); a pending switch is retargeted or cancelled if the emotion moves on
 before its boundary, and re-checked at the last tick before it: cancelled if the trace as read is
 no longer nearest its target.  The switch budget (``budget``) defers a switch until the spacing
-since the last one has passed; a manual override is exempt (it is heard at once, and counts for the
-switches after it).  Planned scheduling (the whole curve known) is ``planned``.
+since the last one has passed, or for a budget kept as its window, until the window allows it and
+the trace as read has stayed near the new variant for a whole dwell, whichever comes first (a
+return to the variant the last switch left keeps the spacing); a manual override is exempt (it is
+heard at once, and counts for the switches after it).  Planned scheduling (the whole curve known)
+is ``planned``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 
 from composer_assist.core.project import Cue
 
-from .budget import budget_spacing_samples
+from .budget import budget_spacing_samples, keeps_window, next_start_allowed
 from .clock import CueClock
 from .policy import ControlTrack, PolicyTick
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
@@ -62,7 +65,12 @@ class LiveScheduler:
         self.playing = self.bld.sched.start_variant
         self.held_until, self.fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
         self.spacing = budget_spacing_samples(cue, clock.sr)  # the switch budget (0: none)
-        self.budget_until = -(1 << 40)  # the first sample the next switch may start on by the budget
+        self.budget_until = -(1 << 40)  # the first sample the next switch may start on by the spacing
+        self.window = self.spacing > 0 and keeps_window(cue)
+        self.dwell = dwell_samples(cue, clock.sr)
+        self.starts: list[int] = []  # switch starts so far (the window's memory)
+        self.left = -1  # the variant the last switch left
+        self.override = False  # the pending switch is a manual override (exempt from the budget)
         self.pending: Switch | None = None
         self._hold: tuple | None = None
         self._intensity = IntensityTargets(self.bld, float(first.intensity))
@@ -76,6 +84,7 @@ class LiveScheduler:
         when a planned run hands over to live control); nothing is pending, no dwell holds."""
         self.playing, self.pending, self._hold = variant, None, None
         self.held_until, self.fade_end, self.budget_until = -(1 << 40), 0, -(1 << 40)
+        self.starts, self.left = [], -1
         self.bld.head.anchor, self.bld.head.pos, self.bld.head.passes = sample, pos, passes
 
     def set_clock(self, clock: CueClock) -> None:
@@ -89,6 +98,8 @@ class LiveScheduler:
             p = self.pending
             self.playing, self.held_until, self.fade_end = p.target, dwell_end(self.cue, self.clock, p), p.arrival
             self.budget_until = p.sample + self.spacing
+            self.starts.append(p.sample)
+            self.left = p.source
             self.bld.head.move(p)
             self.pending = None
         self._near(tick, s)
@@ -107,6 +118,16 @@ class LiveScheduler:
         since[~near] = NOT_NEAR
         since[near & (since == NOT_NEAR)] = -(1 << 40) if tick.jump else s  # an override needs no confirming
 
+    def _budget_start(self, target: int) -> int:
+        """The first sample a switch to ``target`` may start on by the budget (module docstring)."""
+        if not self.window:
+            return self.budget_until
+        window = next_start_allowed(self.starts, self.cue, self.sr, True)
+        if target == self.left:  # a return keeps the spacing too
+            return max(window, self.budget_until)
+        # within the window, the spacing holds until the trace has stayed near the target a dwell
+        return max(window, min(self.budget_until, int(self.near_since[target]) + self.dwell))
+
     def _ready(self, target: int) -> int | None:
         """The first sample a switch to ``target`` may leave on by the confirmation, or None when
         the trace as read is not near ``target`` now."""
@@ -115,9 +136,11 @@ class LiveScheduler:
 
     def _recheck(self, tick: PolicyTick, s: int, p: Switch) -> Decision:
         """A pending switch at its boundary: cancelled if the trace as read is no longer near its
-        target, moved to a later boundary if it has not been near it for ``confirm``."""
+        target, moved to a later boundary if it has not been near it for ``confirm`` (or, a switch
+        the budget's window let start early, for the dwell)."""
         names, ready = self.bld.names, self._ready(p.target)
-        if ready is not None and ready <= p.sample:
+        budget = -(1 << 40) if self.override else self._budget_start(p.target)
+        if ready is not None and ready <= p.sample and budget <= p.sample:
             return Decision()
         if ready is None:
             raw = tick.raw_scores if tick.raw_scores is not None else tick.scores
@@ -128,11 +151,12 @@ class LiveScheduler:
             self.schedule.switches = [x for x in self.schedule.switches if x is not p]
             self.pending = None
             return Decision(cancel=p)
-        sw = self.bld.plan_switch(max(ready, p.sample + 1), self.playing, p.target, tick.time)
+        sw = self.bld.plan_switch(max(ready, budget, p.sample + 1), self.playing, p.target, tick.time)
         since = self.near_since[p.target] / self.sr
-        self.bld.switch_entry(tick, sw, "retarget", "confirm",
-                              f"the trace has been near {names[p.target]} only since {since:.3f} s (confirm "
-                              f"{self.confirm / self.sr:.2f} s): waits for the {leave_text(sw.rule)} at "
+        need, reason = (self.confirm, "confirm") if budget <= ready else (self.dwell, "budget")
+        self.bld.switch_entry(tick, sw, "retarget", reason,
+                              f"the trace has been near {names[p.target]} only since {since:.3f} s "
+                              f"({reason} {need / self.sr:.2f} s): waits for the {leave_text(sw.rule)} at "
                               f"{sw.sample / self.sr:.3f} s")
         self.pending = sw
         self.schedule.switches = [x for x in self.schedule.switches if x is not p] + [sw]
@@ -171,22 +195,25 @@ class LiveScheduler:
                 self._hold = ("confirm", best)
             return Decision()
         # A manual override is exempt from the budget: the user asked for that music now.
-        earliest = max(s, self.held_until, self.fade_end, ready, s if tick.jump else self.budget_until)
+        budget = s if tick.jump else self._budget_start(best)
+        self.override = bool(tick.jump)
+        earliest = max(s, self.held_until, self.fade_end, ready, budget)
         sw = bld.plan_switch(earliest, playing, best, tick.time)
         bld.switch_entry(tick, sw, "retarget" if pending is not None else "switch",
-                         *self._why(sw, s, earliest, cur, best, margin))
+                         *self._why(sw, s, earliest, budget, cur, best, margin))
         self.pending = sw
         self.schedule.switches = [x for x in self.schedule.switches if x is not pending] + [sw]
         return Decision(switch=sw, cancel=pending)
 
-    def _why(self, sw: Switch, s: int, earliest: int, cur: int, best: int, margin: float) -> tuple[str, str]:
+    def _why(self, sw: Switch, s: int, earliest: int, budget: int, cur: int, best: int, margin: float
+             ) -> tuple[str, str]:
         names, sr = self.bld.names, self.sr
         why = [f"{names[best]} nearer than {names[cur]} by {margin:.2f} (>= hysteresis {self.hyst:g})"]
         reason = "emotion_distance"
         if earliest > s and self.held_until >= earliest and self.held_until > s:
             why.append(f"dwell holds {names[self.playing]} until {self.held_until / sr:.3f} s")
             reason = "dwell"
-        elif earliest > s and earliest == self.budget_until and earliest > max(self.held_until, self.fade_end):
+        elif earliest > s and earliest == budget and earliest > max(self.held_until, self.fade_end):
             why.append(f"the switch budget ({self.cue.adaptive.max_switches_per_minute} a minute) holds "
                        f"{names[self.playing]} until {earliest / sr:.3f} s")
             reason = "budget"

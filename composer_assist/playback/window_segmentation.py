@@ -1,9 +1,9 @@
 """Planned mode's variant sequence with the switch budget kept as a sliding window (N = 2).
 
-``adaptive.max_switches_per_minute = 2`` says at most two switches start in any 60 s.  The
-spacing live mode keeps (30 s between any two, ``budget.py``) forbids two switches 10 s apart
-followed by a long visit, which is what a short scene that turns twice needs.  Planned mode knows
-the whole curve, so it keeps the window itself: with switch ticks s_1 < s_2 < ..., the rule is
+``adaptive.max_switches_per_minute = 2`` says at most two switches start in any 60 s.  A spacing
+(30 s between any two, ``budget.py``) forbids two switches 10 s apart followed by a long visit,
+which is what a short scene that turns twice needs.  Planned mode knows the whole curve, so it
+keeps the window itself: with switch ticks s_1 < s_2 < ..., the rule is
 s_{i+2} - s_i >= W, i.e. two consecutive gaps g_i + g_{i+1} >= W, and every visit between two
 switches is at least the dwell L (the opening and the last visit may be shorter).
 

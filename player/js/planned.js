@@ -10,7 +10,7 @@
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import {
   BUDGET_WINDOW_S, Builder, IntensityTargets, budgetOf, dwellEnd, dwellSamples, nextStartAllowed,
-  plannedKeepsWindow,
+  keepsWindow,
 } from './schedule.js';
 import {
   SWITCH_PENALTY_S, bestSequence, bestSequenceWindow, gainSums, gridTicks, tickGain,
@@ -219,7 +219,7 @@ export function schedulePlanned(cue, clock, track) {
   const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
   const fadeMax = Math.trunc(maxFadeBeats * 60.0 / slowest * sr);
   let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0, budgetUntil = -(2 ** 40);
-  const starts = [], window = plannedKeepsWindow(cue);
+  const starts = [], window = keepsWindow(cue);
   const t0 = track[0].time;
   for (let i = 0; i < changes.length; i++) {
     const [c, target, k] = changes[i];

@@ -2,8 +2,10 @@
 // (hysteresis, dwell, quantisation to the transition rule's boundary, retarget and cancel; a
 // switch waits until the trace as read has stayed near its target for `confirm`, and is
 // re-checked at the last tick before its boundary, so a short blip never makes a switch and a
-// return; the switch budget defers a live switch until 60 / N s after the last one started, a
-// manual override is exempt; planned mode keeps it as the window, planned.js).
+// return; the switch budget defers a live switch until 60 / N s after the last one started, or,
+// kept as its window (N <= 2), until the window allows it and the trace as read has stayed near the
+// new variant a dwell, whichever is first (a return keeps the spacing); a manual override is exempt;
+// planned mode keeps the window, planned.js).
 // A port of composer_assist/playback/schedule.py and scheduler.py; the log keeps the decision
 // kinds and variants, not the Python log's sentences.
 
@@ -47,8 +49,8 @@ export function budgetSpacingSamples(cue, sr) {
   return n <= 0 ? 0 : Math.ceil(pyRound(BUDGET_WINDOW_S * sr) / n);
 }
 
-/** Whether planned mode keeps the budget as the window itself (N = 1 or 2). */
-export const plannedKeepsWindow = (cue) => budgetOf(cue) === 1 || budgetOf(cue) === 2;
+/** Whether the budget is kept as the window itself (N = 1 or 2). */
+export const keepsWindow = (cue) => budgetOf(cue) === 1 || budgetOf(cue) === 2;
 
 /** The first sample the next switch may start on by the budget after the starts so far: with
  * `window`, N starts back plus 60 s; else the last start plus the spacing. */
@@ -118,6 +120,8 @@ export class LiveScheduler {
     this.playing = this.bld.sched.startVariant;
     this.heldUntil = FAR_PAST; this.fadeEnd = 0;
     this.spacing = budgetSpacingSamples(cue, clock.sr); this.budgetUntil = FAR_PAST;
+    this.window = this.spacing > 0 && keepsWindow(cue); this.dwell = dwellSamples(cue, clock.sr);
+    this.starts = []; this.left = -1; this.override = false; // the window's memory; the variant last left
     this.pending = null; this.hold = null;
     this.targets = new IntensityTargets(this.bld, first.intensity);
   }
@@ -127,6 +131,7 @@ export class LiveScheduler {
   resume(sample, variant, pos, passes) {
     this.playing = variant; this.pending = null; this.hold = null;
     this.heldUntil = FAR_PAST; this.fadeEnd = 0; this.budgetUntil = FAR_PAST;
+    this.starts = []; this.left = -1;
     Object.assign(this.bld.head, { anchor: sample, pos, passes });
   }
 
@@ -137,6 +142,7 @@ export class LiveScheduler {
     if (p !== null && p.sample <= s) {
       this.playing = p.target; this.heldUntil = dwellEnd(this.cue, this.clock, p); this.fadeEnd = p.arrival;
       this.budgetUntil = p.sample + this.spacing;
+      this.starts.push(p.sample); this.left = p.source;
       this.bld.head.move(p);
       this.pending = null;
     }
@@ -159,6 +165,15 @@ export class LiveScheduler {
     });
   }
 
+  /** The first sample a switch to `target` may start on by the budget (scheduler.py _budget_start). */
+  budgetStart(target) {
+    if (!this.window) return this.budgetUntil;
+    const window = nextStartAllowed(this.starts, this.cue, this.sr, true);
+    if (target === this.left) return Math.max(window, this.budgetUntil); // a return keeps the spacing too
+    const since = this.nearSince[target];
+    return Math.max(window, since === NOT_NEAR ? this.budgetUntil : Math.min(this.budgetUntil, since + this.dwell));
+  }
+
   /** The first sample a switch to `target` may leave on, or null when the trace is not near it now. */
   ready(target) {
     const since = this.nearSince[target];
@@ -169,14 +184,15 @@ export class LiveScheduler {
    * to a later boundary if it has not been near it for `confirm`. */
   recheck(tick, p) {
     const ready = this.ready(p.target), sched = this.schedule;
-    if (ready !== null && ready <= p.sample) return {};
+    const budget = this.override ? FAR_PAST : this.budgetStart(p.target);
+    if (ready !== null && ready <= p.sample && budget <= p.sample) return {};
     if (ready === null) {
       this.bld.entry(tick, 'cancel', { from: this.playing, to: p.target });
       sched.switches = sched.switches.filter((x) => x !== p);
       this.pending = null;
       return { cancel: p };
     }
-    const sw = this.bld.planSwitch(Math.max(ready, p.sample + 1), this.playing, p.target, tick.time);
+    const sw = this.bld.planSwitch(Math.max(ready, budget, p.sample + 1), this.playing, p.target, tick.time);
     this.bld.entry(tick, 'retarget', { from: this.playing, to: p.target, sample: sw.sample });
     this.pending = sw;
     sched.switches = sched.switches.filter((x) => x !== p).concat([sw]);
@@ -208,7 +224,9 @@ export class LiveScheduler {
       return {};
     }
     // A manual override is exempt from the budget.
-    const earliest = Math.max(s, this.heldUntil, this.fadeEnd, ready, tick.jump ? s : this.budgetUntil);
+    const budget = tick.jump ? s : this.budgetStart(best);
+    this.override = Boolean(tick.jump);
+    const earliest = Math.max(s, this.heldUntil, this.fadeEnd, ready, budget);
     const sw = bld.planSwitch(earliest, playing, best, tick.time);
     bld.entry(tick, pending !== null ? 'retarget' : 'switch', { from: playing, to: best, sample: sw.sample });
     this.pending = sw;

@@ -44,13 +44,13 @@ def test_real_stems_adapt_cleanly_and_outputs_read_back(demo_render, root, tmp_p
     assert np.array_equal(audio, result.audio) and np.max(np.abs(audio)) > 0.01
     log = json.loads(files["decisions"].read_text())
     assert log["schema_version"] == 1 and log["mode"] == "live"
-    switches = [e for e in log["entries"] if e["kind"] == "switch"]
-    # Every switch heard is logged at its boundary (the log also holds switches cancelled at their
-    # boundary, and one due after the last sample).
+    switches = [e for e in log["entries"] if e["kind"] in ("switch", "retarget")]
+    # Every switch heard is logged at its boundary, as a switch or as the retarget of a pending one
+    # (the log also holds switches cancelled at their boundary, and one due after the last sample).
     heard = {round(s.sample / result.sample_rate, 3) for s in result.schedule.switches if s.sample < audio.shape[0]}
     assert len(heard) == q.switches and heard <= {round(e["boundary"], 3) for e in switches}
     for e in switches:
-        assert e["reason"] in ("emotion_distance", "dwell", "quantisation_wait", "budget")
+        assert e["reason"] in ("emotion_distance", "dwell", "quantisation_wait", "budget", "confirm")
         assert {"valence", "arousal", "time"} <= set(e["trace"]) and e["boundary"] >= e["time"]
     assert files["figure"].stat().st_size > 20_000
     text = format_quality(result)

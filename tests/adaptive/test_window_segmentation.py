@@ -75,7 +75,7 @@ def _visits(cue, trace, mode):
     return (schedule_live if mode == "live" else schedule_planned)(cue, CueClock(cue, SR), track)
 
 
-def test_a_scene_that_turns_twice_in_20_s_gets_both_switches_in_planned_mode():
+def test_a_scene_that_turns_twice_in_20_s_gets_both_switches():
     cue = _cue()
     names = [v.name for v in cue.variants]
     points = {v.name: (v.valence, v.arousal) for v in cue.variants}
@@ -90,9 +90,28 @@ def test_a_scene_that_turns_twice_in_20_s_gets_both_switches_in_planned_mode():
     gap = planned.switches[1].sample - planned.switches[0].sample
     assert gap < 30 * SR  # closer than the spacing live keeps...
     assert max_in_window([s.sample for s in planned.switches], 60 * SR) == 2  # ...within the window
-    # Live keeps the spacing: it cannot make the second switch until 30 s after the first.
+    # Live keeps the window too, with the spacing inside it until the viewer has stayed near the
+    # new variant for the dwell (4 s): the second switch starts at 24 s, not 30 s after the first.
     live = _visits(cue, trace, "live")
-    assert len(live.switches) >= 2 and live.switches[1].sample - live.switches[0].sample >= 30 * SR
+    assert [names[s.target] for s in live.switches] == [b, c]
+    first, second = (s.sample for s in live.switches)
+    assert 24 * SR <= second < first + 30 * SR
+
+
+def test_live_keeps_the_spacing_for_a_short_visit_and_for_a_return():
+    cue = _cue()
+    names = [v.name for v in cue.variants]
+    points = np.array([(v.valence, v.arousal) for v in cue.variants])
+    t = np.arange(0.0, 80.0, 0.25)
+    # a visit to the third variant of 3 s (under the dwell) after the first switch: not followed
+    short = np.select([t < 10, t < 20, t < 23], [0, 1, 2], 1)
+    live = _visits(cue, Trace(t, points[short, 0], points[short, 1], name="short"), "live")
+    assert [names[s.target] for s in live.switches] == [names[1]]
+    # back to the variant the first switch left, for good: the return waits out the spacing
+    back = np.select([t < 10, t < 25], [0, 1], 0)
+    live = _visits(cue, Trace(t, points[back, 0], points[back, 1], name="back"), "live")
+    assert [names[s.target] for s in live.switches] == [names[1], names[0]]
+    assert live.switches[1].sample - live.switches[0].sample >= 30 * SR
 
 
 def _scene(times: list[float], points: list, end: float) -> Trace:
