@@ -116,5 +116,6 @@ def test_killed_fit_leaves_the_old_or_the_new_model(tmp_path, capsys):
     # The kills landed on both sides of saves: each model was left behind in a good share of the
     # runs.  (Not "k = 2 in half of them": after the first save the child goes on refitting during
     # the random wait, so an even run may end after a later save with 3 clusters; on a loaded
-    # machine 13 of 30 were seen.)
-    assert min(seen.values()) >= runs // 5
+    # machine 13 of 30 were seen, and with other work on both cores 5 of 30: the waits are timed by
+    # a cycle measured once, so the share moves with the load.  What matters is both sides.)
+    assert min(seen.values()) >= max(2, runs // 10)
