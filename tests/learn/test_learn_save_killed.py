@@ -2,8 +2,8 @@
 
 A server process imports everything once; for each run it forks a child that refits and saves the
 same model name over and over, alternating between 2 and 3 clusters, and the test SIGKILLs that
-child at a seeded random moment: in half the runs after its first save completed, in the other
-half just after a new model file appeared (while it is being written, or just after its rename).  (Under schema 2, payload and metadata were two files, and
+child at a seeded random moment: in half the runs after its first or second save completed (at
+most half a cycle later), in the other half just after a new model file appeared (while it is being written, or just after its rename).  (Under schema 2, payload and metadata were two files, and
 killing between their writes destroyed the old model in 20 of 20 targeted kills.)
 COMPOSER_ASSIST_KILL_RUNS sets the number of runs (default 30).
 """
@@ -90,10 +90,11 @@ def test_killed_fit_leaves_the_old_or_the_new_model(tmp_path, capsys):
             if run % 2:
                 _wait_for(lambda: any(n.startswith(".taste.npz.") for n in os.listdir(store)))
                 time.sleep(rng.uniform(0, 0.004))
-            else:
-                before = (store / "taste.npz").stat().st_ino
-                _wait_for(lambda: (store / "taste.npz").stat().st_ino != before)
-                time.sleep(rng.uniform(0, 3 * cycle))
+            else:  # after the child's first save (2 clusters) or its second (3), at a random moment
+                for _ in range(1 if run % 4 == 0 else 2):
+                    before = (store / "taste.npz").stat().st_ino
+                    _wait_for(lambda: (store / "taste.npz").stat().st_ino != before)
+                time.sleep(rng.uniform(0, 0.5 * cycle))  # before the next save, mostly
             os.kill(child, signal.SIGKILL)
             assert server.stdout.readline().strip() == "reaped"
             child = None
@@ -114,8 +115,8 @@ def test_killed_fit_leaves_the_old_or_the_new_model(tmp_path, capsys):
     print(f"{runs} kills: old/new model with 2 clusters {seen[2]}, with 3 clusters {seen[3]}; "
           f"{torn} kills during a model write")
     # The kills landed on both sides of saves: each model was left behind in a good share of the
-    # runs.  (Not "k = 2 in half of them": after the first save the child goes on refitting during
-    # the random wait, so an even run may end after a later save with 3 clusters; on a loaded
-    # machine 13 of 30 were seen, and with other work on both cores 5 of 30: the waits are timed by
-    # a cycle measured once, so the share moves with the load.  What matters is both sides.)
-    assert min(seen.values()) >= max(2, runs // 10)
+    # runs.  (The even runs wait for the first or the second save, so each model is there in about
+    # a quarter of the runs whatever the machine's speed; a random wait of up to 3 cycles measured
+    # once in this process, as before, left 3 clusters behind in 2 to 6 runs of 30 as the load
+    # varied.)
+    assert min(seen.values()) >= runs // 6
