@@ -17,7 +17,8 @@ only once a row is over the floor, else until the bound is under it; a piece of 
 measured row by row).  The answer is an
 upper bound of the highest row peak (never under it), within the tolerance of it, found with a
 few dozen mixes at most; and before any of them, the sum of the layers' own peaks times each
-row's gains, a looser bound, settles most variants.
+row's gains, block by block (their sample peaks times the most interpolation can add, and where
+that is not enough their true peaks in the block), a looser bound, settles most variants.
 
 Every gain the mixer plays lies between two rows (it ramps linearly from one to the next), so
 by the same convexity no sample of a steady or ramping variant is louder than the highest row.
@@ -32,7 +33,7 @@ from typing import Mapping
 import numpy as np
 
 from .level_windows import intensity_makeup
-from .levels import MAX_INTERSAMPLE_GAIN, true_peak_dbtp
+from .levels import MAX_INTERSAMPLE_GAIN, _polyphase, true_peak_dbtp
 from .mixmath import LUT_STEPS, gain_table, layer_gains
 from .project import Cue, Variant
 
@@ -77,8 +78,38 @@ def _layer_audio(stem: np.ndarray, gain_db: float, pan: float) -> np.ndarray:
     return np.stack([a[0] * gl, a[1] * gr])
 
 
-def _sample_peak(a: np.ndarray) -> float:
-    return float(max(a.max(initial=0.0), -a.min(initial=0.0)))
+PEAK_BLOCK = 1024  # samples per block of the layers' peaks the first bound adds up
+MAX_HOT_BLOCKS = 64  # blocks whose layers' true peaks are measured one by one; more: over the whole cue
+
+
+def _block_peaks(a: np.ndarray) -> np.ndarray:
+    """(blocks, 2): each channel's largest |sample| over a block and its two neighbours, which
+    hold every sample an interpolated value within the block is made of (the filter reaches 10)."""
+    n = a.shape[1]
+    blocks = -(-n // PEAK_BLOCK)
+    pad = np.zeros((2, blocks * PEAK_BLOCK))
+    np.abs(a, out=pad[:, :n])
+    m = pad.reshape(2, blocks, PEAK_BLOCK).max(axis=2).T
+    out = m.copy()
+    out[1:] = np.maximum(out[1:], m[:-1])
+    out[:-1] = np.maximum(out[:-1], m[1:])
+    return out
+
+
+def _block_true_peaks(audio: list[np.ndarray], block: int) -> np.ndarray:
+    """(layers,): each layer's true peak (samples and 4x values, both channels) within ``block``
+    of ``PEAK_BLOCK`` samples, as ``levels.true_peak_dbtp`` interpolates (zeros beyond the ends)."""
+    taps = _polyphase(4)
+    reach = taps.shape[0] // 2
+    s, e = block * PEAK_BLOCK, min((block + 1) * PEAK_BLOCK, audio[0].shape[1])
+    out = np.empty(len(audio))
+    for i, a in enumerate(audio):
+        seg = np.zeros((2, e - s + 2 * reach))
+        lo, hi = max(0, s - reach), min(a.shape[1], e + reach)
+        seg[:, lo - (s - reach):hi - (s - reach)] = a[:, lo:hi]
+        views = np.lib.stride_tricks.sliding_window_view(seg, taps.shape[0], axis=1)  # (2, e - s, taps)
+        out[i] = max(float(np.abs(views @ taps).max()), float(np.abs(a[:, s:e]).max()))
+    return out
 
 
 def _kinks(variant: Variant, layers: list) -> list[float]:
@@ -98,14 +129,17 @@ def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup
     """The bound (linear) of the highest row peak above ``floor``, else ``floor``."""
     u = gain_table(variant, layers)  # (rows, layers) float64: the table before its makeup
     rows = makeup[:, None] * u
-    # Settle it without a mix if the layers' own peaks cannot add up past the floor: first their
-    # sample peaks times the most any interpolated value can exceed them, then their true peaks.
-    own = np.array([_sample_peak(a) for a in audio]) * MAX_INTERSAMPLE_GAIN
-    if float(np.max(rows @ own)) <= floor:
-        return floor
-    own = np.array([10.0 ** (true_peak_dbtp(a) / 20.0) for a in audio])
-    if float(np.max(rows @ own)) <= floor:
-        return floor
+    # Settle it without a mix if the layers' own peaks cannot add up past the floor, block by
+    # block: their sample peaks times the most any interpolated value can exceed them, and where
+    # that is not enough, their true peaks in the block.
+    blocks = np.stack([_block_peaks(a) for a in audio], axis=1)  # (blocks, layers, channels)
+    bound = np.max([np.max(rows @ blocks[:, :, ch].T, axis=0) for ch in (0, 1)], axis=0) * MAX_INTERSAMPLE_GAIN
+    hot = np.flatnonzero(bound > floor)
+    if hot.size <= MAX_HOT_BLOCKS:
+        if all(float(np.max(rows @ _block_true_peaks(audio, b))) <= floor for b in hot):
+            return floor
+    elif float(np.max(rows @ np.array([10.0 ** (true_peak_dbtp(a) / 20.0) for a in audio]))) <= floor:
+        return floor  # (many blocks near the floor: the layers' true peaks over the whole cue)
     peaks: dict[tuple, float] = {}
     hard = np.array([l.fade <= 0 for l in layers])  # 0/1 gains, stepping at their edges
 

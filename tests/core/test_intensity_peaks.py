@@ -63,9 +63,16 @@ def test_bound_is_above_every_row_and_within_the_tolerance(fade):
     # the clicky variant's highest row is a sparse one, above both mixes level matching measured
     first = cue.variants[0].name
     assert exact[first].argmax() < 1024 and exact[first].max() > levels.true_peaks_dbtp[first] + 3.0
-    # asked only above a floor: a variant no row of which gets there answers the floor
+    # asked only above a floor: a variant no row of which gets there answers the floor...
     floors = {v.name: float(exact[v.name].max()) + 1.0 for v in cue.variants}
     assert intensity_peaks_dbtp(cue, stems, levels.windows, floors) == pytest.approx(floors, abs=1e-9)
+    # ...and one with a row over it is never settled by the cheap bounds: its row is found
+    for strict in (False, True):
+        under = {v.name: float(exact[v.name].max()) - 0.3 for v in cue.variants}
+        got = intensity_peaks_dbtp(cue, stems, levels.windows, under, strict=strict)
+        for v in cue.variants:
+            top = float(exact[v.name].max())
+            assert top - 1e-6 <= got[v.name] <= top + TOLERANCE_DB + 1e-6, (v.name, strict, top, got[v.name])
 
 
 def test_no_row_of_the_level_match_over_intensity_peaks_above_the_ceiling():
@@ -98,3 +105,17 @@ def test_delivery_gain_keeps_every_row_under_the_ceiling():
     assert after.true_peak_dbtp >= CEILING_DBTP - TOLERANCE_DB - 0.01
     first = cue.variants[0].name
     assert after.variants[first].true_peak_dbtp == round(rows[first] + levels.gain_db(first) + after.delivery_gain_db, 2)
+
+
+def test_block_true_peaks_make_up_the_true_peak():
+    from composer_assist.core.intensity_peaks import PEAK_BLOCK, _block_true_peaks
+    from composer_assist.core.levels import true_peak_dbtp
+
+    rng = np.random.default_rng(7)
+    n = 5 * PEAK_BLOCK + 300
+    a = rng.normal(0, 0.1, (2, n))
+    a[1, 3 * PEAK_BLOCK - 1:3 * PEAK_BLOCK + 1] = [0.9, -0.9]  # an inter-sample peak across a block edge
+    a[0, :2] = [0.5, -0.5]  # and at the start, against the zeros before it
+    blocks = [float(_block_true_peaks([a], b)[0]) for b in range(-(-n // PEAK_BLOCK))]
+    assert max(blocks) == pytest.approx(10 ** (true_peak_dbtp(a) / 20), rel=1e-12)
+    assert max(blocks) > 0.95  # the interpolated peak, over the samples (0.9)
