@@ -33,7 +33,7 @@ from typing import Mapping
 import numpy as np
 
 from .level_windows import intensity_makeup
-from .levels import MAX_INTERSAMPLE_GAIN, _polyphase, true_peak_dbtp
+from .levels import MAX_INTERSAMPLE_GAIN, polyphase_taps, true_peak_dbtp
 from .mixmath import LUT_STEPS, gain_table, layer_gains
 from .project import Cue, Variant
 
@@ -99,7 +99,7 @@ def _block_peaks(a: np.ndarray) -> np.ndarray:
 def _block_true_peaks(audio: list[np.ndarray], block: int) -> np.ndarray:
     """(layers,): each layer's true peak (samples and 4x values, both channels) within ``block``
     of ``PEAK_BLOCK`` samples, as ``levels.true_peak_dbtp`` interpolates (zeros beyond the ends)."""
-    taps = _polyphase(4)
+    taps = polyphase_taps(4)
     reach = taps.shape[0] // 2
     s, e = block * PEAK_BLOCK, min((block + 1) * PEAK_BLOCK, audio[0].shape[1])
     out = np.empty(len(audio))

@@ -126,7 +126,7 @@ def short_term_lufs(audio: np.ndarray, sample_rate: int, window_s: float = SHORT
 
 
 @lru_cache(maxsize=4)
-def _polyphase(oversample: int) -> np.ndarray:
+def polyphase_taps(oversample: int) -> np.ndarray:
     """(taps, oversample): column p turns input samples q-r..q+r into output sample q*oversample+p,
     exactly as ``resample_poly(x, oversample, 1)`` does (its default Kaiser-windowed filter)."""
     from scipy.signal import firwin
@@ -172,7 +172,7 @@ def true_peak_dbtp(audio: np.ndarray, oversample: int = 4) -> float:
         return -math.inf
     peak = float(np.max(np.abs(x)))
     if x.shape[1] > 1:
-        taps = _polyphase(oversample)
+        taps = polyphase_taps(oversample)
         for channel in x:
             peak = _oversampled_peak(channel, taps, peak)
     return 20.0 * math.log10(peak) if peak > 0 else -math.inf
