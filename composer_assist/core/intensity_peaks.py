@@ -51,20 +51,22 @@ def intensity_peaks_dbtp(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]]
     ``strict``: the floor is a ceiling to keep, so answer the floor itself unless some row is
     measured over it (more mixes when the highest row is just under the floor)."""
     layers = {v.name: [l for l in v.layers if l.name in stems.get(v.name, {})] for v in cue.variants}
-    tables = [gain_table(v, layers[v.name]).astype(np.float32) for v in cue.variants]
+    tables = [gain_table(v, layers[v.name]) for v in cue.variants]  # before the makeup
     fitting = [_fitting(windows.get(v.name), len(layers[v.name])) for v in cue.variants]
-    makeups = intensity_makeup(tables, fitting, [v.level_offset_lu for v in cue.variants])
+    # float32 tables, as the stem set the mixer reads computes the makeup from
+    makeups = intensity_makeup([t.astype(np.float32) for t in tables], fitting,
+                               [v.level_offset_lu for v in cue.variants])
 
-    def one(v: Variant, makeup: np.ndarray | None) -> float:
+    def one(v: Variant, u: np.ndarray, makeup: np.ndarray | None) -> float:
         audio = [_layer_audio(stems[v.name][l.name], l.gain_db, l.pan) for l in layers[v.name]]
         m = np.ones(LUT_STEPS + 1) if makeup is None else np.asarray(makeup, dtype=np.float64)
-        peak = _highest_row(v, layers[v.name], audio, m, 10.0 ** (floor_db[v.name] / 20.0), strict)
+        peak = _highest_row(v, layers[v.name], u, audio, m, 10.0 ** (floor_db[v.name] / 20.0), strict)
         return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
-    asked = [(v, mk) for v, mk in zip(cue.variants, makeups) if v.name in floor_db and layers[v.name]]
+    asked = [(v, u, mk) for v, u, mk in zip(cue.variants, tables, makeups) if v.name in floor_db and layers[v.name]]
     # the mixes and true peaks run outside the GIL: two variants at a time
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip([v.name for v, _ in asked], pool.map(lambda a: one(*a), asked)))
+        return dict(zip([a[0].name for a in asked], pool.map(lambda a: one(*a), asked)))
 
 
 def _fitting(table: np.ndarray | None, n: int) -> np.ndarray | None:
@@ -124,10 +126,10 @@ def _kinks(variant: Variant, layers: list) -> list[float]:
     return sorted(x for x in xs if 0.0 <= x <= 1.0)
 
 
-def _highest_row(variant: Variant, layers: list, audio: list[np.ndarray], makeup: np.ndarray, floor: float,
-                 strict: bool) -> float:
-    """The bound (linear) of the highest row peak above ``floor``, else ``floor``."""
-    u = gain_table(variant, layers)  # (rows, layers) float64: the table before its makeup
+def _highest_row(variant: Variant, layers: list, u: np.ndarray, audio: list[np.ndarray], makeup: np.ndarray,
+                 floor: float, strict: bool) -> float:
+    """The bound (linear) of the highest row peak above ``floor``, else ``floor``; ``u``: the
+    variant's gain table before its makeup."""
     rows = makeup[:, None] * u
     # Settle it without a mix if the layers' own peaks cannot add up past the floor, block by
     # block: their sample peaks times the most any interpolated value can exceed them, and where

@@ -23,7 +23,6 @@ import numpy as np
 
 from composer_assist import __version__
 from composer_assist.core.errors import PackageError, ProjectError
-from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
 from composer_assist.core.mixmath import db_to_gain, layer_gains
 from composer_assist.core.project import Cue, Layer, Project
 from composer_assist.playback.clock import CueClock
@@ -33,7 +32,7 @@ from . import manifest as M
 from .describe import adaptive_part, cue_part, slug, transitions_part
 from .encode import quantise, stem_scale, write_flac, write_opus
 from .layout import file_entry, publish_folder, staging_dir, write_zip
-from .loudness import delivery_loudness
+from .loudness import render_delivery
 
 
 @dataclass
@@ -216,8 +215,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     timings["render_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     levels = render.level_match()
-    rows = intensity_peaks_dbtp(cue, render.stems, levels.windows, levels.true_peaks_dbtp)
-    loudness = delivery_loudness(cue, levels, intensity_peaks=rows)
+    loudness = render_delivery(cue, render.stems, levels)
     loudness.window_hop = levels.window_hop
     timings["levels_s"] = time.perf_counter() - t0
     gain = db_to_gain(loudness.delivery_gain_db)

@@ -15,6 +15,9 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+import numpy as np
+
+from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
 from composer_assist.core.level_match import CEILING_DBTP, LevelMatch
 from composer_assist.core.project import Cue
 
@@ -58,3 +61,10 @@ def delivery_loudness(cue: Cue, levels: LevelMatch, target_lufs: float = TARGET_
     return Loudness(target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp,
                     cue_lufs=_r(None if ref is None else ref + gain), true_peak_dbtp=_r(top + gain),
                     delivery_gain_db=round(gain, 6), target_met=met, note=note, variants=variants)
+
+
+def render_delivery(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]], levels: LevelMatch) -> Loudness:
+    """``delivery_loudness`` of rendered ``stems`` matched by ``levels``, every intensity row's
+    peak in (``core.intensity_peaks``): what export ships and what ``evaluate`` judges the peak at."""
+    rows = intensity_peaks_dbtp(cue, stems, levels.windows, levels.true_peaks_dbtp)
+    return delivery_loudness(cue, levels, intensity_peaks=rows)

@@ -10,10 +10,9 @@ from composer_assist.adaptive.engine import run_adaptive
 from composer_assist.adaptive.evaluation import TraceEval, evaluate_pair
 from composer_assist.audio.render import render_cue
 from composer_assist.core.errors import ProjectError
-from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
-from composer_assist.package.loudness import delivery_loudness
+from composer_assist.package.loudness import render_delivery
 from composer_assist.playback.policy import PolicyConfig
 
 from .adapt import calibrate_default
@@ -35,9 +34,7 @@ def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float 
         c = replace(c, adaptive=replace(c.adaptive, congruence_radius=float(radius)))
         project.cues = [c if x.name == cue else x for x in project.cues]
     render = render_cue(project, cue, jobs=jobs)
-    levels = render.level_match()
-    rows_peaks = intensity_peaks_dbtp(c, render.stems, levels.windows, levels.true_peaks_dbtp)
-    delivery = delivery_loudness(c, levels, intensity_peaks=rows_peaks).delivery_gain_db
+    delivery = render_delivery(c, render.stems, render.level_match()).delivery_gain_db
     total = sum(t.duration for t in traces) * 2
     done, rows = 0.0, []
     for trace in traces:
