@@ -151,12 +151,13 @@ def _planned_leads(live, planned) -> list[float]:
 
 def _ahead_over(planned, bar_s: float) -> float | None:
     """Worst (seconds a planned crossfade starts before the curve as read begins to move towards
-    its target) - (its fade + one bar); <= 0 keeps the target."""
+    its target) - (its fade + one bar); <= 0 keeps the target.  The move is dated back along the
+    approach from where the target becomes nearer than the variant the switch leaves, as planned
+    mode dates it (``planned.curve_moves_at``)."""
     tr, sr, cue = planned.track, planned.sample_rate, planned.cue
     if not tr.times.size or not planned.schedule.switches:
         return None
     d = span_distances(tr.valence, tr.arousal, *spans(cue.variants))
-    nearest = np.argmin(d, axis=1)
     worst = -math.inf
     for s in planned.schedule.switches:
         t_sw = s.sample / sr
@@ -164,7 +165,7 @@ def _ahead_over(planned, bar_s: float) -> float | None:
         # for, not the next time the curve comes back to its target.
         t_from = t_sw if s.change_at is None else min(t_sw, s.change_at)
         k = int(np.searchsorted(tr.times, t_from))
-        ahead = np.nonzero(nearest[k:] == s.target)[0]
+        ahead = np.nonzero(d[k:, s.target] < d[k:, s.source])[0]
         if not ahead.size or tr.times[k + ahead[0]] - t_sw > SEARCH_S:
             continue
         i = k + int(ahead[0])

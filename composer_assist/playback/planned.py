@@ -1,15 +1,17 @@
-"""Planned scheduling: the whole curve is known, so each switch starts early enough to have
-arrived when the scene turns.
+"""Planned scheduling: the whole curve is known, so each switch is placed where the viewer's
+curve turns, not after it.
 
 The variant sequence is the optimal segmentation of the curve as read (``chosen_changes``:
 most time within the congruence radius less a penalty per switch, every visit between two
 switches at least the dwell, the switch budget kept as its window, ``window_segmentation``, or for
 N >= 3 as a spacing, ``segmentation``), opening on the variant nearest the trace's opening or one
-within the hysteresis of it (``opening_candidates``); each change leaves at the *latest* legal
-boundary whose crossfade completes a beat before then (else by then; and within the budget after
-the previous switches), but never more than its fade and one bar before the viewer's curve as read
-(unsmoothed) moves towards the new variant.  The greedy choice it replaced
-(``wanted_changes``) is the reference view of the quality figures.
+within the hysteresis of it (``opening_candidates``).  The sequence is chosen on a grid finer than
+the music's boundaries; each change then leaves on the legal boundary whose crossfade midpoint
+(where the music is heard to change) keeps the music worth most on the curve as read, of those
+that start no earlier than the fade and one bar before the viewer's curve as read (unsmoothed)
+moves towards the new variant and no later than the change (or the move, where the curve gets
+there later; ``_placed``; within the budget after the previous switches).  The greedy choice it replaced (``wanted_changes``) is the reference view of
+the quality figures.
 """
 
 from __future__ import annotations
@@ -28,17 +30,12 @@ from .segmentation import SWITCH_PENALTY_S, best_sequence, gain_sums, per_tick, 
 from .window_segmentation import best_sequence_window, grid_ticks
 from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dwell_samples, leave_text
 
-# The new variant is established this many beats before the scene turns when a legal boundary
-# allows it within the fade + 1 bar bound: arriving just on the change left live mode, whose
-# running calibration can see a turn a second or two before the whole-trace one, within a bar.
-ESTABLISHED_BEATS = 1.0
-
 
 def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str = "optimal") -> Schedule:
     """Look-ahead scheduling on the whole curve: the optimal visit sequence (``chosen_changes``),
-    each change leaving on the latest legal boundary in time.  ``choice="greedy"`` follows the
-    smoothed curve's nearest variant instead (``wanted_changes``, the choice before; kept for
-    comparison)."""
+    each change leaving on the legal boundary that keeps the music on the curve (``_placed``).
+    ``choice="greedy"`` follows the smoothed curve's nearest variant instead (``wanted_changes``,
+    the choice before; kept for comparison)."""
     bld = Builder(cue, clock, "planned", track.tick(0))
     sched, names, sr = bld.sched, bld.names, clock.sr
     dwell = dwell_samples(cue, sr)
@@ -53,7 +50,9 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
             _open_on(bld, track, start)
     sched.changes = [(c, v) for c, v, _ in changes]
     slowest = min(p.bpm for p in cue.tempo.points)
-    fade_max = int(max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) * 60.0 / slowest * sr)
+    # the longest fade plus one bar, at the slowest tempo: how far before the curve moves a switch may start
+    reach = int((max(r.fade_beats for r in [TransitionRule(), *cue.transitions]) + cue.meter.beats_per_bar)
+                * 60.0 / slowest * sr)
     playing = sched.start_variant
     held_until, fade_end, budget_until = -(1 << 40), 0, -(1 << 40)
     starts: list[int] = []
@@ -65,9 +64,9 @@ def schedule_planned(cue: Cue, clock: CueClock, track: ControlTrack, choice: str
         # in its visit than the previous one's did.
         lower = max(1, held_until, fade_end, budget_until)
         moves = curve_moves_at(track, playing, target, k, changes[i + 1][2] if i + 1 < len(changes) else None)
-        best = _in_time(bld, playing, target, lower, c, moves, fade_max, float(track.times[0]))
-        late = best.arrival > int(round(max(c, moves) * sr))
         nxt = changes[i + 1][0] if i + 1 < len(changes) else None
+        best, late = _placed(bld, sums, track, playing, target, (lower, reach, nxt), c, moves,
+                             float(track.times[0]))
         if late and nxt is not None and best.arrival / sr >= nxt:
             bld.entry(track.tick(k), "skip", _held_by(lower, held_until, budget_until),
                       f"change to {names[target]} at {c:.3f} s cannot arrive before the next change "
@@ -153,15 +152,14 @@ def _held_by(lower: int, held_until: int, budget_until: int) -> str:
 
 def _detail(names: list[str], playing: int, target: int, c: float, best: Switch, late: bool, held_by: str,
             sr: int) -> str:
-    lead = c - best.arrival / sr
     if late:
         why = {"budget": "switch budget", "dwell": "dwell"}.get(held_by, "quantisation")
         return (f"scene turns {names[target]} at {c:.3f} s; earliest legal {leave_text(best.rule)} "
                 f"is {best.sample / sr:.3f} s ({why}), "
-                f"arrives {-lead:.3f} s late")
-    return (f"scene turns {names[target]} at {c:.3f} s; leaves {names[playing]} on the latest "
-            f"{leave_text(best.rule)} ({best.sample / sr:.3f} s) whose {best.fade / sr:.3f} s "
-            f"fade completes in time: started {c - best.sample / sr:.3f} s early")
+                f"arrives {best.arrival / sr - c:.3f} s late")
+    return (f"scene turns {names[target]} at {c:.3f} s (the curve as read moves at {best.moves_at:.3f} s); "
+            f"leaves {names[playing]} on the {leave_text(best.rule)} at {best.sample / sr:.3f} s, whose "
+            f"{best.fade / sr:.3f} s crossfade keeps the music on the curve longest")
 
 
 def _tick_at(track: ControlTrack, t: float) -> int:
@@ -186,13 +184,14 @@ def _still_wanted(track: ControlTrack, sums: np.ndarray, sw: Switch, playing: in
 
 
 def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int | None = None) -> float:
-    """When the viewer's curve as read (unsmoothed) moves over to ``new`` for the change committed at
-    tick ``k``: the first tick of the run, holding ``k``, in which ``new`` is nearer than ``cur`` on
-    the raw curve; else tick ``k``.  A change committed before the curve gets there (a visit the
-    switch budget's spacing made start early) waits for the first tick before ``k_next`` at which
-    ``new`` is the nearest variant of all, else the first at which it is nearer than ``cur``.
+    """When the viewer's curve as read (unsmoothed) moves over from ``cur`` to ``new`` for the change
+    committed at tick ``k``: the first tick of the run, holding ``k``, in which ``new`` is nearer than
+    ``cur`` on the raw curve.  A change committed before the curve gets there (a visit the switch
+    budget made start early, or one chosen where ``new`` is within the radius but not yet nearer
+    than ``cur``) waits for the first tick before ``k_next`` at which it is; else tick ``k``.
 
     The zero-phase smoothing spreads a step backwards in time; this is where the curve itself turns.
+    The evaluation dates "the curve begins to move" from the same crossing (``_ahead_over``).
     """
     raw = track.raw_scores if track.raw_scores is not None else track.scores
     ahead = raw[:, cur] - raw[:, new] > 0
@@ -202,54 +201,53 @@ def curve_moves_at(track: ControlTrack, cur: int, new: int, k: int, k_next: int 
             j -= 1
         return float(track.times[j])
     stop = track.times.size if k_next is None else k_next
-    nearest = np.flatnonzero(np.argmin(raw[k:stop], axis=1) == new)
-    if nearest.size:
-        return float(track.times[k + nearest[0]])
     later = np.flatnonzero(ahead[k:stop])
     return float(track.times[k + later[0]]) if later.size else float(track.times[k])
 
 
-def _in_time(bld: Builder, playing: int, target: int, lower: int, c: float, moves: float, fade_max: int,
-             decided_at: float) -> Switch:
-    """The switch for a change at ``c`` s whose curve moves at ``moves`` s: on the latest legal
-    boundary at or after ``lower`` that arrives ``ESTABLISHED_BEATS`` before both (else by both),
-    but starting no earlier than its fade and one bar before ``moves``; when none arrives in time,
-    the earliest one at or after ``lower``."""
+def _placed(bld: Builder, sums: np.ndarray, track: ControlTrack, playing: int, target: int,
+            bounds: tuple[int, int, float | None], c: float, moves: float, decided_at: float
+            ) -> tuple[Switch, bool]:
+    """(the switch for a change at ``c`` s whose curve moves at ``moves`` s, whether it is late).
+
+    Of the legal boundaries that start at or after ``lower``, no earlier than their fade and one bar
+    before ``moves`` and no later than the later of ``c`` and ``moves``, and arrive before the next
+    change at ``until`` s, the one whose crossfade midpoint (where the music is heard to change)
+    keeps the music worth most on the curve as read (``sums``: ``segmentation.gain_sums``, what the
+    sequence was chosen by; ties: the earlier).  With none, the earliest at or after ``lower`` and
+    that bound, late.  ``bounds``: (``lower``, ``reach``: the longest fade and one bar at the slowest
+    tempo, ``until``)."""
+    lower, reach, until = bounds
     sr = bld.sr
-    goal = max(c, moves)
-    sw = _latest_in_time(bld, playing, target, lower, goal, fade_max, decided_at)
-    if sw is None:
-        sw = bld.plan_switch(lower, playing, target, decided_at, c)
-    else:
-        bar = bld.clock.samples_for_beats(sw.leave_pos, bld.cue.meter.beats_per_bar)
-        floor = int(round(moves * sr)) - sw.fade - bar
-        margin = bld.clock.samples_for_beats(sw.leave_pos, ESTABLISHED_BEATS) / sr
-        early = _latest_in_time(bld, playing, target, lower, goal - margin, fade_max, decided_at)
-        if early is not None and early.sample >= floor:
-            sw = early
-        elif sw.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the floor
-            sw = bld.plan_switch(max(lower, floor), playing, target, decided_at, c)
-    sw.moves_at = moves
-    return sw
-
-
-def _latest_in_time(bld: Builder, playing: int, target: int, lower: int, c: float, fade_max: int,
-                    decided_at: float) -> Switch | None:
-    """The switch on the latest legal boundary at or after ``lower`` that arrives by ``c`` s, or None."""
-    goal = int(round(c * bld.sr))
-    best = None
-    # Boundaries recur at least once per loop pass (the wrap), so the latest legal one lies
-    # within a pass and the longest fade before the goal: start probing there.
-    probe = max(lower, goal - fade_max - 2 * bld.clock.loop_len - 1)
-    while True:
+    goal, move = int(round(max(c, moves) * sr)), int(round(moves * sr))
+    end = None if until is None else int(round(until * sr))
+    tick = max(1, int(sr / float(track.rate)))
+    best, worth = None, -np.inf
+    probe = max(lower, move - reach)
+    while probe <= goal:
         sw = bld.plan_switch(probe, playing, target, decided_at, c)
-        if sw.arrival > goal:
-            return best
-        best = sw
-        if sw.rule.leave == "immediate":
-            sw = bld.plan_switch(max(probe, goal - sw.fade), playing, target, decided_at, c)
-            return sw if sw.arrival <= goal else best
-        probe = sw.sample + 1
+        if sw.sample > goal:
+            break
+        if sw.sample >= move - sw.fade - _bar(bld, sw) and (end is None or sw.arrival < end):
+            m = _tick_at(track, (sw.sample + sw.fade // 2) / sr)
+            w = sums[m, playing] - sums[m, target]  # the variant playing up to m, the target after
+            if w > worth:
+                best, worth = sw, w
+        # an immediate rule may leave on any sample: the control ticks are as fine as the choice
+        probe = sw.sample + (tick if sw.rule.leave == "immediate" else 1)
+    late = best is None
+    if late:
+        best = bld.plan_switch(lower, playing, target, decided_at, c)
+        floor = move - best.fade - _bar(bld, best)
+        if best.sample < floor:  # a coarse rule (every N bars, loop end): the first boundary after the bound
+            best = bld.plan_switch(floor, playing, target, decided_at, c)
+    best.moves_at = moves
+    return best, late
+
+
+def _bar(bld: Builder, sw: Switch) -> int:
+    """One bar in samples at the tempo where ``sw`` leaves."""
+    return bld.clock.samples_for_beats(sw.leave_pos, bld.cue.meter.beats_per_bar)
 
 
 def planned_gain(cue: Cue, track: ControlTrack) -> np.ndarray:

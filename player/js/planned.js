@@ -2,10 +2,12 @@
 // optimal segmentation (segmentation.js: most time within the congruence radius less a penalty
 // per switch, every visit between two switches at least the dwell, the switch budget kept as its
 // window for N = 2, as a spacing otherwise), opening on the nearest variant or one within the
-// hysteresis of it when that keeps the music on target longer; each switch leaves on the latest
-// legal boundary whose crossfade has completed a beat before the scene turns (else when it turns;
-// and within the budget after the previous ones), but never more than its fade and one bar before
-// the curve as read moves towards the new variant.  A port of composer_assist/playback/planned.py.
+// hysteresis of it when that keeps the music on target longer; each switch leaves on the legal
+// boundary whose crossfade midpoint keeps the music worth most on the curve as read, of those
+// starting no earlier than its fade and one bar before the curve as read moves towards the new
+// variant and no later than the change or the move, whichever is later (and within the budget
+// after the previous ones).  A port of
+// composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import {
@@ -15,9 +17,6 @@ import {
 import {
   SWITCH_PENALTY_S, bestSequence, bestSequenceWindow, gainSums, gridTicks, tickGain,
 } from './segmentation.js';
-
-// The new variant is established this many beats before the scene turns (planned.py).
-export const ESTABLISHED_BEATS = 1.0;
 
 const argminRow = (row) => row.reduce((b, x, i) => (x < row[b] ? i : b), 0);
 
@@ -144,10 +143,9 @@ function stillWanted(track, sums, sw, playing, target, kNext, sr) {
   return sums[kNext][target] - sums[kb][target] > sums[kNext][playing] - sums[kb][playing];
 }
 
-/** When the curve as read (unsmoothed) moves over to `next` for the change committed at tick k:
- * the start of the run holding k in which `next` is nearer than `cur`; for a change committed
- * before the curve gets there (a visit the budget made start early), the first tick before kNext
- * at which `next` is the nearest of all, else the first at which it is nearer than `cur`; else k. */
+/** When the curve as read (unsmoothed) moves over from `cur` to `next` for the change committed
+ * at tick k: the start of the run holding k in which `next` is nearer than `cur`; for a change
+ * committed before the curve gets there, the first tick before kNext at which it is; else k. */
 export function curveMovesAt(track, cur, next, k, kNext = null) {
   const raw = (i) => track[i].rawScores || track[i].scores;
   const ahead = (i) => raw(i)[cur] - raw(i)[next] > 0;
@@ -157,48 +155,47 @@ export function curveMovesAt(track, cur, next, k, kNext = null) {
     return track[j].time;
   }
   const stop = kNext === null ? track.length : kNext;
-  for (let i = k; i < stop; i++) if (argminRow(raw(i)) === next) return track[i].time;
   for (let i = k; i < stop; i++) if (ahead(i)) return track[i].time;
   return track[k].time;
 }
 
-/** The switch for a change at c s whose curve moves at `moves` s: on the latest legal boundary
- * at or after `lower` arriving ESTABLISHED_BEATS before both (else by both), starting no earlier
- * than its fade and one bar before `moves`; when none arrives in time, the earliest one at or
- * after `lower`. */
-function inTime(bld, playing, target, lower, c, moves, fadeMax, decidedAt) {
+/** [the switch for a change at c s whose curve moves at `moves` s, whether it is late]: of the
+ * legal boundaries starting at or after `lower`, no earlier than their fade and one bar before
+ * `moves` and no later than the later of c and `moves`, and arriving before the next change at
+ * `until` s, the one whose crossfade midpoint keeps the music worth most on the curve as read
+ * (`sums`; ties: the earlier); with none, the earliest at or after `lower` and that bound, late.
+ * `reach`: the longest fade and one bar at the slowest tempo. */
+function placed(bld, sums, track, playing, target, [lower, reach, until], c, moves, decidedAt) {
   const sr = bld.sr;
-  const goal = Math.max(c, moves);
-  let sw = latestInTime(bld, playing, target, lower, goal, fadeMax, decidedAt);
-  if (sw === null) return bld.planSwitch(lower, playing, target, decidedAt, c);
-  const m = bld.cue.meter;
-  const bar = bld.clock.samplesForBeats(sw.leavePos, m.numerator * 4.0 / m.denominator);
-  const floor = pyRound(moves * sr) - sw.fade - bar;
-  const margin = bld.clock.samplesForBeats(sw.leavePos, ESTABLISHED_BEATS) / sr;
-  const early = latestInTime(bld, playing, target, lower, goal - margin, fadeMax, decidedAt);
-  if (early !== null && early.sample >= floor) sw = early;
-  else if (sw.sample < floor) sw = bld.planSwitch(Math.max(lower, floor), playing, target, decidedAt, c);
-  sw.movesAt = moves;
-  return sw;
+  const goal = pyRound(Math.max(c, moves) * sr), move = pyRound(moves * sr);
+  const end = until === null ? null : pyRound(until * sr);
+  const tick = Math.max(1, Math.trunc(sr / bld.cue.adaptive.control_rate));
+  let best = null, worth = -Infinity;
+  let probe = Math.max(lower, move - reach);
+  while (probe <= goal) {
+    const sw = bld.planSwitch(probe, playing, target, decidedAt, c);
+    if (sw.sample > goal) break;
+    if (sw.sample >= move - sw.fade - barOf(bld, sw) && (end === null || sw.arrival < end)) {
+      const m = tickAt(track, (sw.sample + Math.trunc(sw.fade / 2)) / sr);
+      const w = sums[m][playing] - sums[m][target]; // the variant playing up to m, the target after
+      if (w > worth) { best = sw; worth = w; }
+    }
+    probe = sw.sample + (sw.rule.leave === 'immediate' ? tick : 1);
+  }
+  const late = best === null;
+  if (late) {
+    best = bld.planSwitch(lower, playing, target, decidedAt, c);
+    const floor = move - best.fade - barOf(bld, best);
+    if (best.sample < floor) best = bld.planSwitch(floor, playing, target, decidedAt, c);
+  }
+  best.movesAt = moves;
+  return [best, late];
 }
 
-/** The switch on the latest legal boundary at or after `lower` that arrives by `c` s, or null. */
-function latestInTime(bld, playing, target, lower, c, fadeMax, decidedAt) {
-  const g = pyRound(c * bld.sr);
-  let best = null;
-  // Boundaries recur at least once per loop pass, so the latest legal one lies within a pass
-  // and the longest fade before the goal: start probing there.
-  let probe = Math.max(lower, g - fadeMax - 2 * bld.clock.loopLen - 1);
-  for (;;) {
-    let sw = bld.planSwitch(probe, playing, target, decidedAt, c);
-    if (sw.arrival > g) return best;
-    best = sw;
-    if (sw.rule.leave === 'immediate') {
-      sw = bld.planSwitch(Math.max(probe, g - sw.fade), playing, target, decidedAt, c);
-      return sw.arrival <= g ? sw : best;
-    }
-    probe = sw.sample + 1;
-  }
+/** One bar in samples at the tempo where `sw` leaves. */
+function barOf(bld, sw) {
+  const m = bld.cue.meter;
+  return bld.clock.samplesForBeats(sw.leavePos, m.numerator * 4.0 / m.denominator);
 }
 
 /** Look-ahead scheduling on the whole (zero-phase smoothed) track of policy ticks. */
@@ -217,7 +214,8 @@ export function schedulePlanned(cue, clock, track) {
   sched.changes = changes.map(([c, v]) => [c, v]);
   const slowest = Math.min(...cue.tempoMap.points.map((p) => p.bpm));
   const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
-  const fadeMax = Math.trunc(maxFadeBeats * 60.0 / slowest * sr);
+  const m = cue.meter;
+  const reach = Math.trunc((maxFadeBeats + m.numerator * 4.0 / m.denominator) * 60.0 / slowest * sr);
   let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0, budgetUntil = -(2 ** 40);
   const starts = [], window = keepsWindow(cue);
   const t0 = track[0].time;
@@ -226,9 +224,8 @@ export function schedulePlanned(cue, clock, track) {
     if (target === playing) continue;
     const lower = Math.max(1, heldUntil, fadeEnd, budgetUntil); // the budget holds on switch samples too
     const moves = curveMovesAt(track, playing, target, k, i + 1 < changes.length ? changes[i + 1][2] : null);
-    const best = inTime(bld, playing, target, lower, c, moves, fadeMax, t0);
-    const late = best.arrival > pyRound(Math.max(c, moves) * sr);
     const nxt = i + 1 < changes.length ? changes[i + 1][0] : null;
+    const [best, late] = placed(bld, sums, track, playing, target, [lower, reach, nxt], c, moves, t0);
     if (late && nxt !== null && best.arrival / sr >= nxt) {
       bld.entry(track[k], 'skip', { to: target });
       continue;

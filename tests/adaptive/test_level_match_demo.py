@@ -37,13 +37,18 @@ def test_demo_variants_are_within_half_a_lu_at_nominal_intensity(demo):
 @pytest.mark.parametrize("trace", ["action_chase", "thriller_buildup"])
 def test_adaptive_transitions_of_the_demo_jump_at_most_one_lu(demo, trace):
     from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.adaptive.evaluation import _worst_step
     from composer_assist.cli.demo_cmd import traces_dir
     from composer_assist.core.trace import load_trace
 
     project, r = demo
-    q = run_adaptive(project, r.cue.name, load_trace(traces_dir() / f"{trace}.csv"), render=r).quality
-    assert q.switches >= 1
-    assert q.max_loudness_jump is not None and q.max_loudness_jump <= 1.0, q.loudness_jumps
+    result = run_adaptive(project, r.cue.name, load_trace(traces_dir() / f"{trace}.csv"), render=r)
+    assert result.quality.switches >= 1
+    # The transition's own step: entering vs leaving variant over the same 3 s (the evaluation's
+    # figure). Short-term after minus before also holds the music's own movement from one bar to
+    # the next (up to ~1.7 LU within one variant), which moves with the bar the switch lands on.
+    step = _worst_step(result)
+    assert step is not None and step <= 1.0, (step, result.quality.loudness_jumps)
 
 
 def test_demo_mix_levels_equal_pyloudnorm_and_resample_poly(demo):

@@ -12,7 +12,7 @@ import pytest
 from composer_assist.adaptive.choice_figures import choice_figures, film_timing
 from composer_assist.core.project.files import load_project
 from composer_assist.core.trace.model import Trace
-from composer_assist.playback.segmentation import best_sequence
+from composer_assist.playback.segmentation import SWITCH_PENALTY_S, best_sequence
 
 from point_variants import as_points
 
@@ -102,8 +102,14 @@ def test_the_segmentation_beats_the_greedy_choice_on_a_real_scene(demo_cue):
     demo_cue = _unbudgeted(demo_cue)
     greedy = choice_figures(demo_cue, scene, "greedy")
     optimal = choice_figures(demo_cue, scene, "optimal")
-    assert optimal["congruence"] >= greedy["congruence"] + 0.2  # measured: 25 % -> 81 % of the time
-    assert optimal["switches"] <= greedy["switches"]
+    # What the segmentation maximises: time within the radius less a penalty per switch. Measured:
+    # greedy 83 % of the time with 3 switches, optimal 81 % with 2 (both placed on their boundaries
+    # by the curve; when each crossfade had to arrive a beat before its change, greedy's fell to 25 %).
+    def objective(f):
+        return f["congruence"] * scene.duration - SWITCH_PENALTY_S * f["switches"]
+
+    assert objective(optimal) > objective(greedy)
+    assert optimal["switches"] < greedy["switches"]
     assert optimal["ratio"] >= 0.9
 
 

@@ -172,7 +172,7 @@ def test_a_switch_the_budget_made_late_is_not_counted_as_ahead_of_the_curve():
     assert _ahead_over(planned, 2.0) <= 0
 
 
-def test_a_change_the_budget_made_early_waits_for_its_target_to_be_the_nearest():
+def test_a_change_the_budget_made_early_waits_for_the_curve_to_move_over():
     from types import SimpleNamespace
 
     from composer_assist.playback.planned import curve_moves_at
@@ -180,5 +180,8 @@ def test_a_change_the_budget_made_early_waits_for_its_target_to_be_the_nearest()
     # Variants 0 (playing), 1, 2 (the change's target): 2 is nearer than 0 from tick 5, the nearest from 8.
     raw = np.array([[0.1, 0.5, 0.9]] * 5 + [[0.6, 0.2, 0.5]] * 3 + [[0.9, 0.5, 0.1]] * 4)
     track = SimpleNamespace(times=np.arange(12) / 10.0, raw_scores=raw, scores=raw)
-    assert curve_moves_at(track, 0, 2, 2) == 0.8  # before: 0.5, where the curve was still nearest 1
-    assert curve_moves_at(track, 0, 2, 6) == 0.5  # a change on the move: the run it is in, as before
+    # Where 2 becomes nearer than what plays, as the evaluation dates the move (not where it is the
+    # nearest of all: a budget may take the music to 2 while 1 is nearest for a moment).
+    assert curve_moves_at(track, 0, 2, 2) == 0.5
+    assert curve_moves_at(track, 0, 2, 6) == 0.5  # a change on the move: the run it is in
+    assert curve_moves_at(track, 0, 2, 2, k_next=4) == 0.2  # the curve does not get there: the change's tick
