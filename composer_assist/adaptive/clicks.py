@@ -14,12 +14,14 @@ loop that tiles seamlessly, does not.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from composer_assist.core.mixmath import LUT_STEPS
 from composer_assist.playback.curves import CURVE_IDS, fade_in, fade_out
 from composer_assist.playback.level_trim import NO_TRIM, Trim, transition_trim
-from composer_assist.playback.schedule import Schedule
+from composer_assist.playback.schedule import Schedule, Switch
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
 OWN_STEPS_S = 0.05  # at a wrap, the music's own steps are those this close on either side
@@ -215,9 +217,13 @@ def loop_wraps(schedule: Schedule, stems, frames: int) -> list[int]:
     return out
 
 
-def both_sides(schedule: Schedule, stems, block: int, i: int, lo: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(leaving, entering) variant of switch ``i`` over [lo, lo + n), each alone at the gains the
-    mixer gives it (intensity included, no crossfade): what staying would have sounded like, and
-    what the switch brought in, at the same moment."""
+def both_sides(schedule: Schedule, stems, block: int, n: int, frames: int
+               ) -> Iterator[tuple[Switch, np.ndarray, np.ndarray]]:
+    """(switch, leaving, entering) for each switch whose ``n`` samples after the crossfade lie
+    within ``frames``: both variants over those samples, each alone at the gains the mixer gives
+    it (intensity and trim included, no crossfade): what staying would have sounded like, and what
+    the switch brought in, at the same moment."""
     ref = _Reference(schedule, stems, block)
-    return ref.deck_frames(ref.decks[i], lo, n), ref.deck_frames(ref.decks[i + 1], lo, n)
+    for i, s in enumerate(schedule.switches):
+        if s.arrival + n <= frames:
+            yield s, ref.deck_frames(ref.decks[i], s.arrival, n), ref.deck_frames(ref.decks[i + 1], s.arrival, n)

@@ -19,8 +19,7 @@ import numpy as np
 
 from composer_assist.core.emotion_span import span_distances, spans
 
-from .clicks import both_sides
-from .quality import LOUDNESS_WINDOW_S, loudness_jump, short_term
+from .quality import loudness_jump
 
 RETURN_WINDOW_S = 15.0  # a return to the variant left this soon after leaving it is thrash
 CLICK_TOL = 1e-3  # click excess at or under this (a -60 dBFS step) counts as 0
@@ -108,7 +107,7 @@ def _row(result) -> TraceEval:
         constrained_oracle=getattr(q, "constrained_oracle", None), window_oracle=getattr(q, "window_oracle", None),
         returns=count_returns(result, short=True),
         all_returns=count_returns(result),
-        loudness_jump=_worst_step(result), music_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
+        loudness_jump=q.max_level_step, music_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
         click_excess=q.click_excess)
 
 
@@ -174,26 +173,6 @@ def _ahead_over(planned, bar_s: float) -> float | None:
             i -= 1  # back along the approach: still moving towards the target
         worst = max(worst, (tr.times[i] - t_sw) - (s.fade / sr + bar_s))
     return None if worst == -math.inf else float(worst)
-
-
-def _worst_step(result) -> float | None:
-    """Largest |level step - the deliberate offset between the two variants| over the switches:
-    the short-term loudness of the entering variant minus the leaving one's over the same
-    LOUDNESS_WINDOW_S after the crossfade, each alone at its gains.  The music's own movement
-    from one bar to the next (up to ~1.7 LU on the demo cue within one variant) is not the
-    transition's, so both sides are measured at the same moment."""
-    offsets = [v.level_offset_lu for v in result.cue.variants]
-    sr, n, frames = result.sample_rate, int(LOUDNESS_WINDOW_S * result.sample_rate), result.audio.shape[0]
-    worst = None
-    for i, s in enumerate(result.schedule.switches):
-        if s.arrival + n > frames:
-            continue
-        leaving, entering = both_sides(result.schedule, result.stems, result.block, i, s.arrival, n)
-        a, b = short_term(leaving, sr), short_term(entering, sr)
-        if a is not None and b is not None:
-            x = abs(b - a - (offsets[s.target] - offsets[s.source]))
-            worst = x if worst is None else max(worst, x)
-    return worst
 
 
 def _worst_jump(result) -> float | None:

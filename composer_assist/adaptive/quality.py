@@ -1,4 +1,5 @@
-"""Quality figures of an adaptive render: switching rate, lag, congruence, clicks, loudness jumps."""
+"""Quality figures of an adaptive render: switching rate, lag, congruence, clicks, level steps and
+loudness jumps."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from composer_assist.playback.policy import ControlTrack
 from composer_assist.playback.schedule import Schedule, dwell_samples
 from composer_assist.playback.segmentation import best_total
 
-from .clicks import CLICK_WINDOW_S, click_excess
+from .clicks import CLICK_WINDOW_S, both_sides, click_excess
 from .returns import return_events
 from .window_oracle import best_total_window
 
@@ -41,6 +42,11 @@ class Quality:
     # loop wraps and seam ends: ~0 when clean, a click shows as its own size
     loudness_jumps: list[float] = field(default_factory=list)  # LU after - before, per switch
     max_loudness_jump: float | None = None  # largest |jump|
+    # per switch, the entering variant's short-term loudness minus the leaving one's over the same
+    # 3 s after the crossfade, each alone at its gains, less the deliberate level_offset_lu
+    # difference: the transition's own step (the jumps above also hold the music's own movement)
+    level_steps: list[float] = field(default_factory=list)
+    max_level_step: float | None = None  # largest |step|: what "a transition moves at most 1 LU" judges
     lags: list[float] = field(default_factory=list)
     # share of ticks some variant (any, not the playing one) is within the radius: the best any
     # variant choice could reach; the gap to ``congruence`` is the policy's, the rest the cue's
@@ -111,6 +117,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     lags, missed = _lags(schedule.mode, sw, reference, sr, then.tolist())
     within = _within(cue, track)  # every variant's music within the radius at every tick, once
     jumps = _loudness_jumps(sw, audio, sr)
+    steps = level_steps(cue, schedule, stems, block, audio.shape[0], sr) if stems is not None else []
     events = return_events(sw, [v.name for v in cue.variants], track, dwell_samples(cue, sr) / sr, sr)
     return Quality(
         mode=schedule.mode, duration_s=duration, switches=len(sw),
@@ -121,6 +128,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         material_step=_material_step(audio),
         click_excess=click_excess(schedule, stems, audio, sr, block) if stems is not None else 0.0,
         loudness_jumps=jumps, max_loudness_jump=float(max(abs(j) for j in jumps)) if jumps else None, lags=lags,
+        level_steps=steps, max_level_step=float(max(abs(x) for x in steps)) if steps else None,
         oracle_congruence=_oracle_congruence(cue, track, within), congruence_radius=float(cue.adaptive.congruence_radius),
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
@@ -277,6 +285,20 @@ def _material_step(audio) -> float:
     return float(np.percentile(step, 99.9)) if step.size else 0.0
 
 
+def level_steps(cue: Cue, schedule: Schedule, stems, block: int, frames: int, sr: int) -> list[float]:
+    """Per switch whose 3 s after the crossfade lie within ``frames``: entering minus leaving
+    variant's short-term loudness over those 3 s, each alone at the gains the mixer gives it, less
+    the deliberate ``level_offset_lu`` difference.  The music's own movement from one bar to the
+    next (up to ~1.7 LU on the demo cue within one variant) is not the transition's, so both sides
+    are measured at the same moment."""
+    offsets, out = [v.level_offset_lu for v in cue.variants], []
+    for s, leaving, entering in both_sides(schedule, stems, block, int(LOUDNESS_WINDOW_S * sr), frames):
+        a, b = short_term(leaving, sr), short_term(entering, sr)
+        if a is not None and b is not None:
+            out.append(b - a - (offsets[s.target] - offsets[s.source]))
+    return out
+
+
 def _loudness_jumps(sw: list, audio, sr: int) -> list[float]:
     """Short-term loudness after each crossfade minus before it, in LU."""
     return [j for j in (loudness_jump(s, audio, sr) for s in sw) if j is not None]
@@ -318,7 +340,11 @@ def format_quality(q: Quality) -> str:
            + (f" ({q.missed} superseded)" if q.missed else "") + "  (negative = arrived early)")
     jump = ("-" if q.max_loudness_jump is None else
             f"max {q.max_loudness_jump:.1f} LU over {len(q.loudness_jumps)} transitions "
-            f"(mean {np.mean(np.abs(q.loudness_jumps)):.1f})")
+            f"(mean {np.mean(np.abs(q.loudness_jumps)):.1f}; short-term after the crossfade minus before it, "
+            f"the music's own movement in)")
+    step = ("-" if q.max_level_step is None else
+            f"max {q.max_level_step:.2f} LU over {len(q.level_steps)} transitions (entering minus leaving "
+            f"variant over the same 3 s, deliberate offsets aside; the target is <= 1 LU)")
     return "\n".join([
         f"mode                 {q.mode}",
         f"length               {q.duration_s:.1f} s",
@@ -329,6 +355,7 @@ def format_quality(q: Quality) -> str:
         f"click check          largest step at a transition {q.max_discontinuity:.4f}; beyond the "
         f"stems at their intended gains (transitions, loop wraps, seam ends): {q.click_excess:.4f} "
         f"(~0 is clean, a click shows as its size)",
+        f"level step           {step}",
         f"loudness jumps       {jump}",
         f"returns A->B->A      {q.returns} within 15 s, {q.short_returns} after a visit shorter than the dwell",
     ])

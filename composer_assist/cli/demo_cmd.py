@@ -80,7 +80,7 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figure
     cue = stems.cue
     print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
     width = max(len(p.stem) for p in traces)
-    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'step/click':>13} {'max jump LU':>11}"
+    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'step/click':>13} {'LU step/heard':>13}"
     print(header)
     print("-" * len(header))
     for path in traces:
@@ -91,13 +91,16 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figure
                            figures=figures, progress=lambda done, total: progress(done // sr, total // sr))
         q = result.quality
         lag = f"{q.lag_mean:.1f}/{q.lag_max:.1f}" if q.lag_mean is not None else "-"
-        jump = f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-"
+        jump = (f"{q.max_level_step:.2f}" if q.max_level_step is not None else "-") + "/" + (
+            f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-")
         print(f"{path.stem:<{width}} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
-              f"{q.congruence:>9.0%} {q.max_discontinuity:>6.3f}/{q.click_excess:.3f} {jump:>11}")
+              f"{q.congruence:>9.0%} {q.max_discontinuity:>6.3f}/{q.click_excess:.3f} {jump:>13}")
     print(f"congruence: share of the time the playing variant is within radius "
           f"{cue.adaptive.congruence_radius:g} of the viewer's (calibrated) emotion; "
           "step: largest sample step at a transition; click: how much of it the transition itself adds "
-          "(output against the stems mixed at their intended gains)")
+          "(output against the stems mixed at their intended gains); LU step: entering minus leaving variant "
+          "over the same 3 s (the transition's own, target <= 1); heard: short-term after minus before "
+          "(the music's own movement in)")
     print(f"(WAV, decision log and figure per trace in {out}/)")
 
 

@@ -37,7 +37,6 @@ def test_demo_variants_are_within_half_a_lu_at_nominal_intensity(demo):
 @pytest.mark.parametrize("trace", ["action_chase", "thriller_buildup"])
 def test_adaptive_transitions_of_the_demo_jump_at_most_one_lu(demo, trace):
     from composer_assist.adaptive.engine import run_adaptive
-    from composer_assist.adaptive.evaluation import _worst_step
     from composer_assist.cli.demo_cmd import traces_dir
     from composer_assist.core.trace import load_trace
 
@@ -47,7 +46,7 @@ def test_adaptive_transitions_of_the_demo_jump_at_most_one_lu(demo, trace):
     # The transition's own step: entering vs leaving variant over the same 3 s (the evaluation's
     # figure). Short-term after minus before also holds the music's own movement from one bar to
     # the next (up to ~1.7 LU within one variant), which moves with the bar the switch lands on.
-    step = _worst_step(result)
+    step = result.quality.max_level_step
     assert step is not None and step <= 1.0, (step, result.quality.loudness_jumps)
 
 
@@ -76,7 +75,6 @@ def test_the_real_scene_with_the_worst_level_step_stays_within_one_lu(demo, real
     under its nominal 0.25, and its bars there are 0.8 LU under calm's at any intensity; the trim
     itself is tested in test_level_trim.py).  As the demo plays it now, every step is <= 1 LU."""
     from composer_assist.adaptive.engine import run_adaptive
-    from composer_assist.adaptive.evaluation import _worst_step
     from composer_assist.core.trace.formats import load_trace
     from composer_assist.playback.policy import PolicyConfig
     from composer_assist.services.trace_sets import film_scenes
@@ -88,4 +86,4 @@ def test_the_real_scene_with_the_worst_level_step_stays_within_one_lu(demo, real
         result = run_adaptive(project, project.cues[0].name, scene, mode=mode, render=render,
                               config=PolicyConfig(calibrate=True))
         assert len(result.schedule.switches) >= 1
-        assert _worst_step(result) <= 1.0
+        assert result.quality.max_level_step <= 1.0
