@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,18 +22,19 @@ REALDATA = Path(os.environ.get("COMPOSER_ASSIST_REALDATA", ROOT.parent / "shared
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-@pytest.fixture(autouse=True)
-def _machine_share(request, tmp_path_factory):
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
     """Tests marked ``realtime`` (they count underruns or time real playback) have the machine to
     themselves: under pytest-xdist every other test holds a shared lock on one file and a
-    realtime test an exclusive one, so the other worker waits between its tests while one plays."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    realtime test an exclusive one, so the other worker waits between its tests while one plays.
+    The lock spans a test's whole run, the set-up of its module and session fixtures included
+    (rendering the demo's stems, say), not only its own function."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not uid:
         yield
         return
-    exclusive = request.node.get_closest_marker("realtime") is not None
-    # Every worker's basetemp is <run>/popen-gwN: the run's folder is shared by all of them.
-    lock_path = tmp_path_factory.getbasetemp().parent / "machine.lock"
-    with open(lock_path, "a") as lock:
+    exclusive = item.get_closest_marker("realtime") is not None
+    with open(Path(tempfile.gettempdir()) / f"composer-assist-tests-{uid}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
