@@ -10,8 +10,8 @@ the music's boundaries; each change then leaves on the legal boundary whose cros
 (where the music is heard to change) keeps the music worth most on the curve as read, of those
 that start no earlier than the fade and one bar before the viewer's curve as read (unsmoothed)
 moves towards the new variant and no later than the change (or the move, where the curve gets
-there later; ``_placed``; within the budget after the previous switches).  The greedy choice it replaced (``wanted_changes``) is the reference view of
-the quality figures.
+there later; ``_placed``; within the budget after the previous switches).  The greedy choice it
+replaced (``wanted_changes``) is the reference view of the quality figures.
 """
 
 from __future__ import annotations

@@ -6,8 +6,7 @@
 // boundary whose crossfade midpoint keeps the music worth most on the curve as read, of those
 // starting no earlier than its fade and one bar before the curve as read moves towards the new
 // variant and no later than the change or the move, whichever is later (and within the budget
-// after the previous ones).  A port of
-// composer_assist/playback/planned.py.
+// after the previous ones).  A port of composer_assist/playback/planned.py.
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import {

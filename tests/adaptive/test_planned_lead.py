@@ -1,6 +1,6 @@
 """Planned mode leads by at most what the transition needs: its crossfade starts no earlier than
-the fade plus one bar before the viewer's curve as read moves and no later than the move, and
-still leads live by a bar."""
+the fade plus one bar before the viewer's curve as read moves and no later than the scene turns,
+lands where the music is heard to change with the curve, and still leads live by a bar."""
 
 from __future__ import annotations
 
@@ -87,3 +87,24 @@ def test_planned_leads_live_by_a_bar_on_the_real_scene_that_led_least(root, real
     # ambient -> tense at 40.2 s: live (running calibration) saw tense from 38.5 s and arrived at
     # 41.9 s; planned arrived at 40.0 s, 0.75 bar ahead.
     assert leads and float(np.median(leads)) >= BAR_S - 1e-9, leads
+
+
+@pytest.mark.parametrize("name", ["4687-4710", "4711-4803"])
+def test_planned_reaches_nine_tenths_of_the_oracle_on_the_scenes_it_missed(root, realdata, name):
+    from composer_assist.adaptive.engine import run_adaptive
+    from composer_assist.core.trace.formats import load_trace
+    from composer_assist.playback.policy import PolicyConfig
+    from composer_assist.services.trace_sets import film_scenes
+
+    # 4687-4710 s turns three times in 23 s: each crossfade arriving a beat before its change heard
+    # the music change about a second early (89.8 % of the oracle).  4711-4803 s: the choice enters
+    # tense where it is within the radius but sad is the nearest, and the move was dated where tense
+    # became the nearest, 12 s later (88 %).  Placed by the curve, with the move dated where tense
+    # is nearer than the variant playing: 97 % and 99 %.
+    film = realdata / "studyforrest_emotions" / "ioats_2s_av_allchar.csv"
+    (scene,) = [s for s in film_scenes(load_trace(film), film.parent / "music.tsv") if f" {name} s" in s.name]
+    project = load_project(root / "projects" / "demo")
+    cue = project.cue("night_chase")
+    stems = StemSet.from_arrays(cue, SR, synthetic_stems(cue, SR))
+    q = run_adaptive(project, cue.name, scene, mode="planned", render=stems, config=PolicyConfig(calibrate=True)).quality
+    assert q.congruence >= 0.95 * q.oracle_congruence, (q.congruence, q.oracle_congruence)
