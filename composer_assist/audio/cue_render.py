@@ -13,6 +13,8 @@ from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue
 
+from .level_cache import levels_key, load_levels, save_levels
+
 STINGER = "(stinger)"  # the ``variant`` of a stinger's StemStats
 
 
@@ -60,12 +62,27 @@ class CueRender:
     # With a loop ending inside the cue: variant -> layer -> what rings past the loop end when the
     # layer's notes stop there (float32 (2, n)): the post-exit tail laid over the loop start.
     exit_tails: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    # variant -> layer -> the stem cache key of each body stem, when every one came through the
+    # cache (``render_cue(use_cache=True)``): then the level match is kept with them
+    stem_keys: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def level_match(self) -> LevelMatch:
-        """The variants' matched gains (core.level_match), measured once on first use."""
+        """The variants' matched gains (core.level_match), measured once on first use, or read from
+        the level cache (``level_cache``) when the stems came from the stem cache."""
         if self._levels is None:
-            self._levels = match_levels(self.cue, self.sample_rate, self.stems)
+            key = self._levels_key()
+            self._levels = load_levels(key) if key else None
+            if self._levels is None:
+                self._levels = match_levels(self.cue, self.sample_rate, self.stems)
+                if key:
+                    save_levels(key, self._levels)
         return self._levels
+
+    def _levels_key(self) -> str | None:
+        layers = {v: sorted(per) for v, per in self.stems.items()}
+        if not layers or any(sorted(self.stem_keys.get(v, {})) != names for v, names in layers.items()):
+            return None
+        return levels_key(self.cue, self.sample_rate, self.stem_keys)
 
     @property
     def cached_stems(self) -> list[tuple[str, str]]:

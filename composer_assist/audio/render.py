@@ -158,6 +158,7 @@ def _cue_render(c: Cue, chosen: list[Variant], sr: int, length: int, batch: _Bat
     """The stems split into body and tail by variant and layer, the stingers whole."""
     stems: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
     tails: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in chosen}
+    keys: dict[str, dict[str, str]] = {v.name: {} for v in chosen}
     exits: dict[str, dict[str, np.ndarray]] = {}
     stinger_audio: dict[str, np.ndarray] = {}
     for i, st in enumerate(batch.todo):
@@ -171,7 +172,9 @@ def _cue_render(c: Cue, chosen: list[Variant], sr: int, length: int, batch: _Bat
         else:
             stems[st.variant][st.layer.name] = arr[:, :length]
             tails[st.variant][st.layer.name] = arr[:, length:]
+            keys[st.variant][st.layer.name] = st.key
     return CueRender(c, sr, length, stems, tails, stinger_audio,
                      [batch.stats[i] for i, st in enumerate(batch.todo) if i in batch.stats and not st.exit],
                      batch.errors, time.perf_counter() - t_start,
-                     [st.warning for st in batch.todo if st.warning and not st.exit], exit_tails=exits)
+                     [st.warning for st in batch.todo if st.warning and not st.exit], exit_tails=exits,
+                     stem_keys=keys if batch.tmp is None else {})
