@@ -62,8 +62,8 @@ class CueRender:
     # With a loop ending inside the cue: variant -> layer -> what rings past the loop end when the
     # layer's notes stop there (float32 (2, n)): the post-exit tail laid over the loop start.
     exit_tails: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    # variant -> layer -> the stem cache key of each body stem, when every one came through the
-    # cache (``render_cue(use_cache=True)``): then the level match is kept with them
+    # variant -> layer -> the stem cache key of each body stem, when the render used the stem cache
+    # (``render_cue(use_cache=True)``; empty otherwise): then the level match is kept with them
     stem_keys: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def level_match(self) -> LevelMatch:
