@@ -6,7 +6,8 @@ many traces stay under 90 % of the oracle (the best variant at every tick) for a
 plays the variant nearest the viewer ``d`` seconds ago, with nothing else holding it (no dwell,
 no confirmation, no switch budget, no musical boundary, no crossfade), and the same count for the
 live engine itself.  A player that leaves on a bar line and crossfades reacts on average half a
-bar and half a fade late before it confirms anything (about 1.9 s on the demo cue).
+bar and half a fade late before it confirms anything (``quality.reaction_floor_s``: 1.875 s on
+the demo cue; ``evaluate`` prints the count at that delay).
 
 The decisions do not depend on the audio, so the cue is mixed from synthetic stems at a low rate.
 Run: python benchmarks/live_reaction.py
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.evaluate import SETS  # noqa: E402
 from composer_assist.adaptive.engine import run_adaptive  # noqa: E402
-from composer_assist.adaptive.quality import music_distance  # noqa: E402
+from composer_assist.adaptive.quality import follower_congruence, music_distance, reaction_floor_s  # noqa: E402
 from composer_assist.adaptive.synthetic import synthetic_stems  # noqa: E402
 from composer_assist.core.project import load_project  # noqa: E402
 from composer_assist.playback.policy import PolicyConfig  # noqa: E402
@@ -35,13 +36,6 @@ from composer_assist.services.trace_sets import collect_traces  # noqa: E402
 SR = 8000
 DELAYS_S = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
 SHARE = 0.9  # the target: the engine at >= 90 % of the oracle on every trace
-
-
-def follower(within: np.ndarray, nearest: np.ndarray, delay_ticks: int) -> float:
-    """Share of ticks on target for the variant nearest ``delay_ticks`` ago (the opening before)."""
-    n = nearest.size
-    seen = nearest[np.maximum(np.arange(n) - delay_ticks, 0)]
-    return float(within[np.arange(n), seen].mean())
 
 
 def main() -> int:
@@ -61,9 +55,8 @@ def main() -> int:
         oracle = float(within.any(axis=1).mean())
         if oracle <= 0:
             continue
-        nearest = np.argmin(distance, axis=1)
         for d in DELAYS_S:
-            share = follower(within, nearest, int(round(d * rate))) / oracle
+            share = follower_congruence(distance, within, int(round(d * rate))) / oracle
             shares[d].append(share)
             under[d] += share < SHARE
         q = result.quality
@@ -74,6 +67,8 @@ def main() -> int:
     print(f"{'follower reacting after':<26}{'traces under 90 % of the oracle':>34}{'median share':>14}")
     for d in DELAYS_S:
         print(f"{d:>5.1f} s{'':<20}{under[d]:>34}{np.median(shares[d]) * 100:>13.1f}%")
+    print(f"half a bar and half the default crossfade on this cue: {reaction_floor_s(cue):.2f} s "
+          f"(evaluate's info line)")
     print(f"live engine (confirmation, budget, bar lines, crossfades): {engine_under} under; "
           f"median lag {np.median(lags):.2f} s from a change to the end of its crossfade")
     return 0

@@ -67,6 +67,8 @@ class TraceEval:
     max_switches_window: int = 0  # the most switches starting in any 60 s (a shorter trace: its count)
     constrained_oracle: float | None = None  # the best keeping the dwell, the budget, the opening rule
     window_oracle: float | None = None  # the budget read as N in any 60 s, any opening (None: not computed)
+    follower: float | None = None  # live: a follower reacting ``follower_delay_s`` late (quality.follower_congruence)
+    follower_delay_s: float | None = None
 
     @property
     def oracle_share(self) -> float | None:
@@ -105,6 +107,7 @@ def _row(result) -> TraceEval:
         raw_congruence=q.congruence if raw is None else raw, oracle=q.oracle_congruence,
         switches_per_minute=q.switches_per_minute, max_switches_window=getattr(q, "max_switches_window", 0),
         constrained_oracle=getattr(q, "constrained_oracle", None), window_oracle=getattr(q, "window_oracle", None),
+        follower=getattr(q, "follower_congruence", None), follower_delay_s=getattr(q, "follower_delay_s", None),
         returns=count_returns(result, short=True),
         all_returns=count_returns(result),
         loudness_jump=q.max_level_step, music_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
@@ -255,7 +258,24 @@ def constrained_lines(rows: list[TraceEval]) -> list[str]:
                        f"those rules cost the oracle up to {max(gaps):.0%} "
                        f"(median {float(np.median(gaps)):.0%})")
             out.append(_out_of_reach(rows, mode))
+    out += _reacting(rows)
     return out
+
+
+def _reacting(rows: list[TraceEval]) -> list[str]:
+    """How many live traces under the oracle target reacting alone leaves there: a follower that
+    plays the variant nearest the viewer half a bar and half a crossfade ago, nothing else holding
+    it (``quality.follower_congruence``)."""
+    t = TARGETS.oracle_share
+    live = [r for r in rows if r.mode == "live" and r.follower is not None and r.oracle]
+    if not live:
+        return []
+    under = sum(r.follower < t * r.oracle for r in live)
+    delay = float(np.median([r.follower_delay_s for r in live]))
+    return [f"  info  live: a follower taking the variant nearest the viewer {delay:.2f} s ago (half a bar and half "
+            f"a crossfade: what leaving on a bar line costs before anything is confirmed), nothing else holding "
+            f"it, leaves {under} of {len(live)} traces under {t:.0%} of the oracle (benchmarks/live_reaction.py: "
+            f"other delays)"]
 
 
 def _out_of_reach(rows: list[TraceEval], mode: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from composer_assist.core.emotion_span import intensity_of, music_distances, span_distances, spans
-from composer_assist.core.project import Cue
+from composer_assist.core.project import Cue, TransitionRule
 
 from composer_assist.playback.budget import (BUDGET_WINDOW_S, budget_of, budget_spacing_s, max_in_window,
                                             min_visit_ticks, keeps_window)
@@ -73,6 +73,11 @@ class Quality:
     # most lenient reading) and any opening (adaptive/window_oracle.py): None for a budget over 2
     # or a render over 10 minutes
     window_oracle: float | None = None
+    # live: the congruence of a follower that plays the variant nearest the viewer
+    # ``follower_delay_s`` ago with nothing else holding it (``follower_congruence``): how much of
+    # the gap to the oracle reacting alone costs; None in planned mode
+    follower_congruence: float | None = None
+    follower_delay_s: float | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -115,7 +120,8 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
     sw = [s for s in schedule.switches if s.sample < audio.shape[0]]
     then = playing_at(schedule, np.round(np.array([c for c, _ in reference], dtype=np.float64) * sr).astype(np.int64))
     lags, missed = _lags(schedule.mode, sw, reference, sr, then.tolist())
-    within = _within(cue, track)  # every variant's music within the radius at every tick, once
+    distances = music_distance(cue, track)
+    within = distances <= cue.adaptive.congruence_radius  # every variant's music at every tick, once
     jumps = _loudness_jumps(sw, audio, sr)
     steps = level_steps(cue, schedule, stems, block, audio.shape[0], sr) if stems is not None else []
     events = return_events(sw, [v.name for v in cue.variants], track, dwell_samples(cue, sr) / sr, sr)
@@ -133,7 +139,7 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
         max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
-        **_oracles(cue, within, sr, track, schedule.mode))
+        **_oracles(cue, within, sr, track, schedule.mode), **_follower(cue, distances, within, schedule.mode))
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, then: list[int] | None = None
@@ -179,6 +185,34 @@ def music_distance(cue: Cue, track: ControlTrack, playing: np.ndarray | None = N
     d = music_distances(track.valence, track.arousal, intensity_of(track.arousal) if intensity is None else intensity,
                         *spans(cue.variants))
     return d if playing is None else d[np.arange(d.shape[0]), playing]
+
+
+def reaction_floor_s(cue: Cue) -> float:
+    """Half a bar and half the crossfade of the cue's default transition (``*`` to ``*``) at the
+    opening tempo: what a player that leaves on a bar line waits on average before the music is
+    heard to change, before it has confirmed anything."""
+    rule = next((r for r in cue.transitions if r.source == "*" and r.target == "*"), TransitionRule())
+    return 0.5 * (cue.meter.beats_per_bar + rule.fade_beats) * 60.0 / cue.tempo.initial_bpm
+
+
+def follower_congruence(distances: np.ndarray, within: np.ndarray, delay_ticks: int) -> float:
+    """Share of ticks on target for a follower that plays the variant nearest the viewer
+    ``delay_ticks`` ago (the opening's nearest before that), with no dwell, confirmation, budget,
+    boundary or crossfade.  A reference for a causal player, not a bound: one could also pick a
+    variant that happens to cover the next turn."""
+    n = distances.shape[0]
+    if not n:
+        return 0.0
+    seen = np.argmin(distances, axis=1)[np.maximum(np.arange(n) - delay_ticks, 0)]
+    return float(within[np.arange(n), seen].mean())
+
+
+def _follower(cue: Cue, distances: np.ndarray, within: np.ndarray, mode: str) -> dict[str, float | None]:
+    if mode != "live":
+        return {}
+    delay = reaction_floor_s(cue)
+    ticks = int(round(delay * float(cue.adaptive.control_rate)))
+    return {"follower_congruence": follower_congruence(distances, within, ticks), "follower_delay_s": delay}
 
 
 def _within(cue: Cue, track: ControlTrack) -> np.ndarray:

@@ -90,3 +90,25 @@ def test_the_level_step_is_the_variants_difference_at_the_same_moment():
         steps[matched] = evaluate_pair(live, planned, radius=0.5)[0].loudness_jump
     # Unmatched: the 6 dB (plus K-weighting of the different pitches); matched: next to nothing.
     assert steps[False] > 5.5 and steps[True] < 0.5, steps
+
+
+def test_a_follower_reacting_late_loses_what_it_lags_and_evaluate_says_so(root):
+    from composer_assist.adaptive.quality import follower_congruence, reaction_floor_s
+    from composer_assist.core.project import load_project
+
+    # Two variants, the viewer on the first for 50 ticks and on the second for 50: a follower 10
+    # ticks late plays the first for 10 ticks too long, and nothing else is lost.
+    d = np.array([[0.1, 0.9]] * 50 + [[0.9, 0.1]] * 50)
+    within = d <= 0.5
+    assert follower_congruence(d, within, 0) == 1.0
+    assert follower_congruence(d, within, 10) == 0.9
+    # The demo: 4/4 at 96 bpm, a 2-beat default fade: half a bar and half a fade, 3 beats.
+    demo = load_project(root / "projects" / "demo")
+    assert reaction_floor_s(demo.cue("night_chase")) == 3 * 60 / 96
+    live, planned = _pair(_step_trace())
+    assert live.quality.follower_congruence is not None and planned.quality.follower_congruence is None
+    # The step at 20 s, followed 2 s late (4/4 at 120 bpm, default 2-beat fade: 1.5 s, 15 ticks).
+    assert live.quality.follower_congruence == 1.0 - 15 / live.track.times.size
+    text = format_table(evaluate_pair(live, planned, radius=0.5), 0.5)
+    assert "info  live: a follower taking the variant nearest the viewer 1.50 s ago" in text
+    assert "leaves 0 of 1 traces under 90% of the oracle" in text
