@@ -10,7 +10,7 @@
 
 import { DEFAULT_RULE, pyRound } from './clock.js';
 import {
-  BUDGET_WINDOW_S, Builder, IntensityTargets, budgetOf, dwellEnd, dwellSamples, nextStartAllowed,
+  BUDGET_WINDOW_S, Builder, IntensityTargets, beatsPerBar, budgetOf, dwellEnd, dwellSamples, nextStartAllowed,
   keepsWindow,
 } from './schedule.js';
 import {
@@ -193,8 +193,7 @@ function placed(bld, sums, track, playing, target, [lower, reach, until], c, mov
 
 /** One bar in samples at the tempo where `sw` leaves. */
 function barOf(bld, sw) {
-  const m = bld.cue.meter;
-  return bld.clock.samplesForBeats(sw.leavePos, m.numerator * 4.0 / m.denominator);
+  return bld.clock.samplesForBeats(sw.leavePos, beatsPerBar(bld.cue));
 }
 
 /** Look-ahead scheduling on the whole (zero-phase smoothed) track of policy ticks. */
@@ -213,8 +212,7 @@ export function schedulePlanned(cue, clock, track) {
   sched.changes = changes.map(([c, v]) => [c, v]);
   const slowest = Math.min(...cue.tempoMap.points.map((p) => p.bpm));
   const maxFadeBeats = Math.max(...[DEFAULT_RULE, ...cue.transitions].map((r) => r.fade_beats));
-  const m = cue.meter;
-  const reach = Math.trunc((maxFadeBeats + m.numerator * 4.0 / m.denominator) * 60.0 / slowest * sr);
+  const reach = Math.trunc((maxFadeBeats + beatsPerBar(cue)) * 60.0 / slowest * sr);
   let playing = sched.startVariant, heldUntil = -(2 ** 40), fadeEnd = 0, budgetUntil = -(2 ** 40);
   const starts = [], window = keepsWindow(cue);
   const t0 = track[0].time;

@@ -32,7 +32,7 @@ export class Playhead {
   move(sw) { this.anchor = sw.sample; this.pos = sw.enterPos; this.passes = sw.enterPasses; }
 }
 
-const beatsPerBar = (cue) => cue.meter.numerator * 4.0 / cue.meter.denominator;
+export const beatsPerBar = (cue) => cue.meter.numerator * 4.0 / cue.meter.denominator;
 
 /** The dwell at the cue's opening tempo, in samples. */
 export function dwellSamples(cue, sr) {
