@@ -157,24 +157,30 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     t0 = time.perf_counter()
     out = (sink or MemorySink)(frames)
     buf = np.empty((block, 2), dtype=np.float32)
+    peak, peak_block = 0.0, 0
     for i in range(0, frames, block):
         n = min(block, frames - i)
         player.render_block(buf[:n])
         out.write(buf[:n])
+        top = max(float(buf[:n].max()), -float(buf[:n].min()))
+        if top > peak:
+            peak, peak_block = top, i
         if progress is not None:
             progress(i + n, frames)
     audio = out.finish()
     timings["mix_s"] = time.perf_counter() - t0
+    at = peak_block + int(np.argmax(np.max(np.abs(np.asarray(audio[peak_block:peak_block + block])), axis=1)))
 
     t0 = time.perf_counter()
-    track, reference, q, entries = _report(cue, trace, mode, profile, config, duration, player, audio, stems, block)
+    track, reference, q, entries = _report(cue, trace, mode, profile, config, duration, player, audio, stems, block,
+                                           (peak, at))
     timings["quality_s"] = time.perf_counter() - t0
     return AdaptiveResult(project, cue, trace, mode, profile, sr, audio, stems, track, reference, player.schedule,
                           player.mixer.history, block, q, entries, timings)
 
 
 def _report(cue: Cue, trace: Any, mode: str, profile, config, duration, player: Player, audio, stems: StemSet,
-            block: int):
+            block: int, peak: tuple[float, int] | None = None):
     """The control tracks, quality figures and decision-log entries of a finished run."""
     sr, schedule = stems.sample_rate, player.schedule
     track = control_track(trace, cue, mode, profile, config, duration)
@@ -187,7 +193,7 @@ def _report(cue: Cue, trace: Any, mode: str, profile, config, duration, player: 
     # against the calibration the mode makes (live: running statistics, causal).
     judged = _live_calibrated(reference, cue, trace) if mode == "live" else reference
     q = _quality.compute_quality(cue, schedule, ref_changes, judged, audio, sr, stems, block,
-                                 played_intensity(player.mixer.history, block, sr, judged.times))
+                                 played_intensity(player.mixer.history, block, sr, judged.times), peak)
     entries = list(schedule.log)
     entries += layer_entries(stems, player.mixer.history, block, [e for e in entries if e["kind"] == "intensity"])
     return track, reference, q, entries
@@ -210,4 +216,4 @@ def _live_calibrated(reference: ControlTrack, cue: Cue, trace: Any) -> ControlTr
 
 
 def format_quality(result: AdaptiveResult) -> str:
-    return _quality.format_quality(result.quality)
+    return _quality.format_quality(result.quality, result.cue, result.schedule, result.sample_rate)

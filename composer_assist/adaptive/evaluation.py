@@ -100,7 +100,6 @@ def evaluate_pair(live, planned, radius: float, delivery_gain_db: float | None =
 def _row(result) -> TraceEval:
     q = result.quality
     raw = getattr(q, "raw_congruence", None)  # set when the engine calibrated the viewer
-    audio = result.audio
     return TraceEval(
         trace=getattr(result.trace, "name", "") or "trace", mode=result.mode, duration_s=q.duration_s,
         congruence=q.congruence, calibrated=raw is not None,
@@ -110,7 +109,8 @@ def _row(result) -> TraceEval:
         follower=getattr(q, "follower_congruence", None), follower_delay_s=getattr(q, "follower_delay_s", None),
         returns=count_returns(result, short=True),
         all_returns=count_returns(result),
-        loudness_jump=q.max_level_step, music_jump=_worst_jump(result), peak=float(np.max(np.abs(audio))) if audio.shape[0] else 0.0,
+        loudness_jump=q.max_level_step, music_jump=_worst_jump(result),
+        peak=0.0 if q.peak_dbfs is None else 10.0 ** (q.peak_dbfs / 20.0),
         click_excess=q.click_excess)
 
 

@@ -78,6 +78,11 @@ class Quality:
     # the gap to the oracle reacting alone costs; None in planned mode
     follower_congruence: float | None = None
     follower_delay_s: float | None = None
+    # the output's highest sample (dBFS) and where (s): over 0 dBFS a device or file clips it
+    # (variants are matched under the true-peak ceiling, but a crossfade of two variants peaking
+    # together, or a transition trim, can add up past it); None when silent
+    peak_dbfs: float | None = None
+    peak_time_s: float | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -104,12 +109,15 @@ def playing_at(schedule: Schedule, samples: np.ndarray) -> np.ndarray:
 
 def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, int]],
                     track: ControlTrack, audio: np.ndarray, sample_rate: int, stems=None,
-                    block: int = 512, intensity: np.ndarray | None = None) -> Quality:
+                    block: int = 512, intensity: np.ndarray | None = None,
+                    peak: tuple[float, int] | None = None) -> Quality:
     """Figures for one render; ``reference`` is the wanted (time, variant) change list and
     ``track`` the interpolated (planned-mode) view of the trace that congruence is measured on.
     ``audio`` is any (frames, 2) array-like that can be sliced: only windows are read.
     ``intensity``: the intensity that played at each of ``track``'s ticks (default: the track's
-    own), which sets the arousal of a variant whose arousal follows intensity."""
+    own), which sets the arousal of a variant whose arousal follows intensity.
+    ``peak``: (the output's largest |sample|, its frame) when the caller saw every block go by;
+    else it is read from ``audio``."""
     sr = sample_rate
     if intensity is not None:
         from dataclasses import replace
@@ -139,7 +147,45 @@ def compute_quality(cue: Cue, schedule: Schedule, reference: list[tuple[float, i
         returns=len(events), short_returns=sum(e["short"] for e in events), return_events=events,
         raw_congruence=_raw_congruence(cue, schedule, track, sr),
         max_switches_window=max_in_window([s.sample for s in sw], int(round(BUDGET_WINDOW_S * sr))),
-        **_oracles(cue, within, sr, track, schedule.mode), **_follower(cue, distances, within, schedule.mode))
+        **_oracles(cue, within, sr, track, schedule.mode), **_follower(cue, distances, within, schedule.mode),
+        **_peak(audio, sr, peak))
+
+
+def _peak(audio, sr: int, peak: tuple[float, int] | None) -> dict:
+    if peak is None:
+        if not audio.shape[0]:
+            return {}
+        a = np.asarray(audio)
+        i = int(np.argmax(np.max(np.abs(a), axis=1)))
+        peak = (float(np.max(np.abs(a[i]))), i)
+    value, frame = peak
+    return {"peak_dbfs": 20.0 * math.log10(value), "peak_time_s": frame / sr} if value > 0 else {}
+
+
+def peak_line(q: Quality, cue: Cue | None = None, schedule: Schedule | None = None, sample_rate: int = 0) -> str | None:
+    """The output's peak; over 0 dBFS, where and what added up there (``schedule``)."""
+    if q.peak_dbfs is None:
+        return None
+    at = f"{q.peak_dbfs:+.1f} dBFS at {q.peak_time_s:.2f} s"
+    if q.peak_dbfs <= 0.0:
+        return f"{at} (sample peak; 0 dBFS is full scale)"
+    return (f"{at}: OVER full scale by {q.peak_dbfs:.1f} dB, a device or a fixed-point file clips it"
+            f"{_peak_cause(q.peak_time_s, cue, schedule, sample_rate)}; lower the loudest variant's faders or give "
+            f"it a negative level_offset_lu")
+
+
+def _peak_cause(t: float, cue: Cue | None, schedule: Schedule | None, sr: int) -> str:
+    if cue is None or schedule is None or sr <= 0:
+        return ""
+    names = [v.name for v in cue.variants]
+    s = int(round(t * sr))
+    for sw in schedule.switches:
+        if sw.sample <= s < sw.arrival:
+            return f", in the crossfade {names[sw.source]} -> {names[sw.target]} from {sw.sample / sr:.2f} s"
+    last = [sw for sw in schedule.switches if sw.arrival <= s]
+    if last:
+        return f", {names[last[-1].target]} playing since the switch at {last[-1].sample / sr:.2f} s (its transition trim in)"
+    return f", {names[schedule.start_variant]} playing from the start"
 
 
 def _lags(mode: str, sw: list, reference: list[tuple[float, int]], sr: int, then: list[int] | None = None
@@ -367,8 +413,9 @@ def _congruence_line(q: Quality) -> str:
     return line
 
 
-def format_quality(q: Quality) -> str:
-    """A few lines a composer can read."""
+def format_quality(q: Quality, cue: Cue | None = None, schedule: Schedule | None = None, sample_rate: int = 0
+                   ) -> str:
+    """A few lines a composer can read (``schedule``: to say what an over-full-scale peak is in)."""
     lag = ("no emotion changes to follow" if q.lag_mean is None else
            f"mean {q.lag_mean:+.2f} s, max {q.lag_max:+.2f} s over {len(q.lags)} changes"
            + (f" ({q.missed} superseded)" if q.missed else "") + "  (negative = arrived early)")
@@ -392,4 +439,5 @@ def format_quality(q: Quality) -> str:
         f"level step           {step}",
         f"loudness jumps       {jump}",
         f"returns A->B->A      {q.returns} within 15 s, {q.short_returns} after a visit shorter than the dwell",
+        *([f"peak                 {peak}"] if (peak := peak_line(q, cue, schedule, sample_rate)) else []),
     ])

@@ -80,7 +80,7 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figure
     cue = stems.cue
     print(f"\nAdaptive soundtrack of cue {cue.name!r} against {len(traces)} sample traces ({mode} mode):")
     width = max(len(p.stem) for p in traces)
-    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'step/click':>13} {'LU step/heard':>13}"
+    header = f"{'trace':<{width}} {'length':>7} {'switches/min':>12} {'lag mean/max s':>15} {'congruence':>10} {'step/click':>13} {'LU step/heard':>13} {'peak dBFS':>9}"
     print(header)
     print("-" * len(header))
     for path in traces:
@@ -94,13 +94,14 @@ def _adapt_demo(project, stems, traces: list[Path], out: Path, mode: str, figure
         jump = (f"{q.max_level_step:.2f}" if q.max_level_step is not None else "-") + "/" + (
             f"{q.max_loudness_jump:.1f}" if q.max_loudness_jump is not None else "-")
         print(f"{path.stem:<{width}} {trace.duration:>6.0f}s {q.switches_per_minute:>12.1f} {lag:>15} "
-              f"{q.congruence:>9.0%} {q.max_discontinuity:>6.3f}/{q.click_excess:.3f} {jump:>13}")
+              f"{q.congruence:>9.0%} {q.max_discontinuity:>6.3f}/{q.click_excess:.3f} {jump:>13} "
+              f"{'-' if q.peak_dbfs is None else format(q.peak_dbfs, '+.1f'):>9}")
     print(f"congruence: share of the time the playing variant is within radius "
           f"{cue.adaptive.congruence_radius:g} of the viewer's (calibrated) emotion; "
           "step: largest sample step at a transition; click: how much of it the transition itself adds "
           "(output against the stems mixed at their intended gains); LU step: entering minus leaving variant "
           "over the same 3 s (the transition's own, target <= 1); heard: short-term after minus before "
-          "(the music's own movement in)")
+          "(the music's own movement in); peak: the highest sample (over 0 dBFS a device clips)")
     print(f"(WAV, decision log and figure per trace in {out}/)")
 
 
