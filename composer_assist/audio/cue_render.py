@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from composer_assist.core.errors import ProjectError, RenderError
+from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
 from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue
 
-from .level_cache import levels_key, load_levels, save_levels
+from .level_cache import levels_key, load_intensity_peaks, load_levels, save_intensity_peaks, save_levels
 
 STINGER = "(stinger)"  # the ``variant`` of a stinger's StemStats
 
@@ -59,6 +60,7 @@ class CueRender:
     wall: float = 0.0  # whole render_cue call
     warnings: list[str] = field(default_factory=list)  # e.g. notes the instrument does not sound
     _levels: LevelMatch | None = field(default=None, repr=False, compare=False)
+    _rows: dict[str, float] | None = field(default=None, repr=False, compare=False)
     # With a loop ending inside the cue: variant -> layer -> what rings past the loop end when the
     # layer's notes stop there (float32 (2, n)): the post-exit tail laid over the loop start.
     exit_tails: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -77,6 +79,20 @@ class CueRender:
                 if key:
                     save_levels(key, self._levels)
         return self._levels
+
+    def intensity_peaks(self) -> dict[str, float]:
+        """Each variant's highest true peak over its intensity range (``core.intensity_peaks``,
+        dBTP before its matched gain, where higher than its measured mixes), measured once on
+        first use, or read from the level cache."""
+        if self._rows is None:
+            key = self._levels_key()
+            self._rows = load_intensity_peaks(key) if key else None
+            if self._rows is None:
+                levels = self.level_match()
+                self._rows = intensity_peaks_dbtp(self.cue, self.stems, levels.windows, levels.true_peaks_dbtp)
+                if key:
+                    save_intensity_peaks(key, self._rows)
+        return self._rows
 
     def _levels_key(self) -> str | None:
         layers = {v: sorted(per) for v, per in self.stems.items()}

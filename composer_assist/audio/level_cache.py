@@ -8,6 +8,10 @@ that made them) and the code that measures (the source of ``composer_assist.core
 keyed by a hash of those is either right or not found.  One ``.npz`` per key: the figures as a
 JSON string and the loudness tables as arrays, read without pickle.  A file that does not read
 is measured again and replaced.
+
+Beside it, under the same key, each variant's highest true peak over its intensity range
+(``core.intensity_peaks``, what export's delivery gain keeps under the ceiling: about 2 s on the
+demo cue), stored once first asked for.
 """
 
 from __future__ import annotations
@@ -91,6 +95,29 @@ def save_levels(key: str, m: LevelMatch) -> None:
         pass
 
 
+def _rows_path(key: str) -> Path:
+    return levels_dir() / f"{key}-rows.json"
+
+
+def load_intensity_peaks(key: str) -> dict[str, float] | None:
+    """The intensity peaks stored under ``key`` (variant -> dBTP), or None."""
+    try:
+        data = json.loads(_rows_path(key).read_text(encoding="utf-8"))
+        peaks = {str(k): float(v) for k, v in data["intensity_peaks_dbtp"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return peaks
+
+
+def save_intensity_peaks(key: str, peaks: dict[str, float]) -> None:
+    """Store ``peaks`` under ``key`` (atomically; a cache that cannot be written is left)."""
+    text = json.dumps({"version": LEVELS_VERSION, "intensity_peaks_dbtp": peaks}, allow_nan=False)
+    try:
+        atomic_write_bytes(_rows_path(key), text.encode(), announce=False)
+    except (OSError, ValueError):
+        pass
+
+
 def _prune(keep: int = KEEP_FILES) -> None:
     files = []
     for f in levels_dir().glob("*.npz"):
@@ -100,3 +127,4 @@ def _prune(keep: int = KEEP_FILES) -> None:
             continue
     for _, f in sorted(files, reverse=True)[keep:]:
         f.unlink(missing_ok=True)
+        _rows_path(f.stem).unlink(missing_ok=True)

@@ -204,6 +204,11 @@ def export_package(project: Project, cue_name: str, out: str | os.PathLike, *, z
     return result
 
 
+def _rows(render) -> dict[str, float] | None:
+    """The render's intensity peaks, kept with its level match (a render from ``render_cue``)."""
+    return render.intensity_peaks() if hasattr(render, "intensity_peaks") else None
+
+
 def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, use_cache, progress,
            scene_curve=None) -> ExportResult:
     timings: dict[str, float] = {}
@@ -215,7 +220,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     timings["render_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     levels = render.level_match()
-    loudness = render_delivery(cue, render.stems, levels)
+    loudness = render_delivery(cue, render.stems, levels, _rows(render))
     loudness.window_hop = levels.window_hop
     timings["levels_s"] = time.perf_counter() - t0
     gain = db_to_gain(loudness.delivery_gain_db)

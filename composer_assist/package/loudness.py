@@ -63,8 +63,11 @@ def delivery_loudness(cue: Cue, levels: LevelMatch, target_lufs: float = TARGET_
                     delivery_gain_db=round(gain, 6), target_met=met, note=note, variants=variants)
 
 
-def render_delivery(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]], levels: LevelMatch) -> Loudness:
+def render_delivery(cue: Cue, stems: Mapping[str, Mapping[str, np.ndarray]], levels: LevelMatch,
+                    rows: Mapping[str, float] | None = None) -> Loudness:
     """``delivery_loudness`` of rendered ``stems`` matched by ``levels``, every intensity row's
-    peak in (``core.intensity_peaks``): what export ships and what ``evaluate`` judges the peak at."""
-    rows = intensity_peaks_dbtp(cue, stems, levels.windows, levels.true_peaks_dbtp)
+    peak in (``core.intensity_peaks``; ``rows``: those already measured, as ``CueRender``
+    keeps them): what export ships and what ``evaluate`` judges the peak at."""
+    if rows is None:
+        rows = intensity_peaks_dbtp(cue, stems, levels.windows, levels.true_peaks_dbtp)
     return delivery_loudness(cue, levels, intensity_peaks=rows)

@@ -34,7 +34,7 @@ def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float 
         c = replace(c, adaptive=replace(c.adaptive, congruence_radius=float(radius)))
         project.cues = [c if x.name == cue else x for x in project.cues]
     render = render_cue(project, cue, jobs=jobs)
-    delivery = render_delivery(c, render.stems, render.level_match()).delivery_gain_db
+    delivery = render_delivery(c, render.stems, render.level_match(), render.intensity_peaks()).delivery_gain_db
     total = sum(t.duration for t in traces) * 2
     done, rows = 0.0, []
     for trace in traces:

@@ -77,3 +77,25 @@ def test_an_unreadable_level_file_is_measured_again_and_replaced(two_variants, c
     again = render_cue(two_variants, "cue").level_match()
     assert calls == [1, 1] and again.gains_db == good.gains_db
     assert level_cache.load_levels(path.stem) is not None  # replaced by a good one
+
+
+def test_the_intensity_peaks_are_kept_with_the_level_match(two_variants, cache, monkeypatch):
+    from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
+
+    calls: list[int] = []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return intensity_peaks_dbtp(*args, **kwargs)
+
+    monkeypatch.setattr(cue_render, "intensity_peaks_dbtp", counting)
+    first = render_cue(two_variants, "cue").intensity_peaks()
+    assert calls == [1] and set(first) == {"soft", "loud"}
+    again = render_cue(two_variants, "cue").intensity_peaks()
+    assert calls == [1] and again == first  # read back exactly (JSON keeps a float's every digit)
+    (rows,) = cache.glob("*-rows.json")
+    rows.write_text('{"intensity_peaks_dbtp": {"soft": "loud"}}')
+    assert render_cue(two_variants, "cue").intensity_peaks() == first and calls == [1, 1]  # measured again
+    assert level_cache.load_intensity_peaks(rows.name.removesuffix("-rows.json")) == first  # and replaced
+    render_cue(two_variants, "cue", use_cache=False).intensity_peaks()
+    assert calls == [1, 1, 1]
