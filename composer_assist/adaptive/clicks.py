@@ -91,8 +91,12 @@ class _Reference:
             start, _, v, pos, passes = self.decks[i]
             leave = (v, *cl.advance(pos, passes, sw.sample - start))
             i_now = float(self.intensity(np.array([float(sw.sample)]))[0])
+            prev = self.schedule.switches[i - 1] if i else None
+            env = 1.0 if prev is None or sw.sample >= prev.arrival else fade_in(
+                CURVE_IDS[prev.rule.curve], (sw.sample - prev.sample) / max(1, prev.fade))
             out.append(transition_trim(self.stems, sw.sample, sw.fade, leave, out[-1],
-                                       (sw.target, sw.enter_pos, sw.enter_passes), i_now))
+                                       (sw.target, sw.enter_pos, sw.enter_passes), i_now,
+                                       CURVE_IDS[sw.rule.curve], env))
         return out
 
     def intensity(self, n: np.ndarray) -> np.ndarray:
@@ -105,10 +109,10 @@ class _Reference:
         starts, events, fade ends), times the deck's transition trim there, linear in between."""
         block, marks = self.block, self.marks
         bp = np.arange((lo // block) * block, lo + n + block + 1, block)
-        bp = np.unique(np.concatenate([bp, marks[(marks > bp[0]) & (marks < bp[-1])]]))
+        bp = np.unique(np.concatenate([bp, marks[(marks > bp[0]) & (marks < bp[-1])], _knots(trim, bp[0], bp[-1])]))
         k = np.clip((self.intensity(bp.astype(np.float64)) * LUT_STEPS + 0.5).astype(np.int64), 0, LUT_STEPS)
         rows = self.stems.luts[v][k].astype(np.float64)
-        if trim.end > bp[0]:
+        if trim.last > bp[0]:
             rows *= np.array([trim.gain_at(float(b)) for b in bp])[:, None]
         x = np.arange(lo, lo + n)
         return np.stack([np.interp(x, bp, rows[:, i]) for i in range(rows.shape[1])], axis=1)
@@ -133,6 +137,14 @@ class _Reference:
         x[skip:] = _read(self.stems, v, pos, passes, n - skip, seam)
         trim = next((tr for dk, tr in zip(self.decks, self.trims) if dk is d), NO_TRIM)
         return np.einsum("ncl,nl->nc", x, self.gains(v, lo, n, trim))
+
+
+def _knots(trim: Trim, lo: int, hi: int) -> np.ndarray:
+    """The peak guard's knots strictly inside (lo, hi): the mixer ends a sub-block at each."""
+    if not trim.guard:
+        return np.zeros(0, dtype=np.int64)
+    k = trim.g0 + trim.gstep * np.arange(len(trim.guard), dtype=np.int64)
+    return k[(k > lo) & (k < hi)]
 
 
 def _residual_step(audio, ref: np.ndarray, lo: int) -> float:

@@ -43,7 +43,7 @@ def _check_references(source: PackageSource, m: Manifest) -> None:
     declared = source.declared
     for rel in m.referenced_paths():
         if rel not in declared:
-            raise source.fail(f"referenced by the manifest but not listed in its files", rel)
+            raise source.fail("referenced by the manifest but not listed in its files", rel)
     names = [v.name for v in m.variants]
     if len(set(names)) != len(names):
         raise source.fail("variants: two variants share a name", MANIFEST_NAME)

@@ -27,6 +27,7 @@ from composer_assist.core.mixmath import db_to_gain, layer_gains
 from composer_assist.core.project import Cue, Layer, Project
 from composer_assist.playback.clock import CueClock
 from composer_assist.playback.policy import PolicyConfig
+from composer_assist.playback.stems import StemSet
 
 from . import manifest as M
 from .describe import adaptive_part, cue_part, slug, transitions_part
@@ -77,7 +78,16 @@ def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> tuple[M.
     return stem, [file_entry(stage, f.path) for f in (flac, opus) if f is not None]
 
 
-def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:
+def _peak_envelopes(render: Any, levels: Any) -> tuple[int, list[np.ndarray]]:
+    """(block, each variant's normalised peak envelope) of the stems as the mixer lays them out
+    (``playback.stems``): the same figures ``adapt`` guards by, at any gain."""
+    s = StemSet.from_arrays(render.cue, render.sample_rate, render.stems, getattr(render, "tails", None),
+                            None, levels, getattr(render, "exit_tails", None))
+    return s.peak_block, s.peak_env
+
+
+def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJob],
+              envelopes: list[np.ndarray]) -> list[dict]:
     """Variant descriptions (layers' stems filled in later) and the stem jobs they need."""
     from composer_assist.core.level_match import nominal_intensity
 
@@ -98,7 +108,8 @@ def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJ
                         level_offset_lu=v.level_offset_lu,
                         arousal_follows_intensity=v.arousal_follows_intensity,
                         level_gain_db=round(levels.gain_db(v.name), 6),
-                        layers=layers, loudness_windows=_windows(levels, v.name, gain)))
+                        layers=layers, loudness_windows=_windows(levels, v.name, gain),
+                        peak_envelope=envelopes[vi].tolist() if vi < len(envelopes) else None))
     return out
 
 
@@ -222,10 +233,12 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     levels = render.level_match()
     loudness = render_delivery(cue, render.stems, levels, _rows(render))
     loudness.window_hop = levels.window_hop
+    envelopes = _peak_envelopes(render, levels)
+    loudness.peak_block = envelopes[0]
     timings["levels_s"] = time.perf_counter() - t0
     gain = db_to_gain(loudness.delivery_gain_db)
     stem_jobs: list[_StemJob] = []
-    variants = _variants(cue, render, levels, gain, stem_jobs)
+    variants = _variants(cue, render, levels, gain, stem_jobs, envelopes[1])
     stingers = _stingers(cue, render, gain, stem_jobs)
     t0 = time.perf_counter()
     stems, entries = _encode_all(stage, stem_jobs, render.sample_rate, web, jobs, progress)

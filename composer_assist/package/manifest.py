@@ -104,6 +104,11 @@ class Variant(_Model):
                           "wrap), the upper triangle (row-major, l <= m) of the layers' K-weighted product means "
                           "of the stems as shipped.  The player matches the variants' levels over the intensity "
                           "range and trims each transition from it (playback.level_trim); null: neither")
+    peak_envelope: list[float] | None = Field(
+        None, description="per block of `loudness.peak_block` samples of the cue, the most any sample of the "
+                          "variant can reach there at any intensity (core.peak_envelope), over the loudest block of "
+                          "any variant (1), rounded up to 1e-5: the player keeps a crossfade and a transition trim "
+                          "under 1 (playback.level_trim's peak guard); null: no guard")
 
 
 class Stinger(_Model):
@@ -174,6 +179,7 @@ class Loudness(_Model):
     target_met: bool
     note: str = ""
     window_hop: int = Field(0, ge=0, description="samples between the variants' `loudness_windows` starts")
+    peak_block: int = Field(0, ge=0, description="samples per block of the variants' `peak_envelope`")
     variants: dict[str, VariantLoudness]
 
 

@@ -217,7 +217,8 @@ class Mixer:
         if enter_pos < 0:
             enter_pos, enter_passes = (main.pos, main.passes) if main is not None else (0, 0)
         trim = transition_trim(self.stems, self.t, fade_len, None if main is None else (main.v, main.pos, main.passes),
-                               NO_TRIM if main is None else main.trim, (v, enter_pos, enter_passes), self.i_cur)
+                               NO_TRIM if main is None else main.trim, (v, enter_pos, enter_passes), self.i_cur,
+                               curve, 1.0 if main is None else main.env0)
         self._add_deck(v, enter_pos, enter_passes, fade_len, curve, trim)
         if stinger >= 0:
             self._voices.append([self.stems.stingers[stinger], 0])
@@ -238,7 +239,8 @@ class Mixer:
             # The steady state (one variant, gains at rest, nothing due in this block): one dot.
             d = decks[0]
             if (d.fading == 0 and d.lim - d.pos > n and d.k == int(self.i_cur * LUT_STEPS + 0.5)
-                    and (self.t + n <= d.trim.hold or (self.t >= d.trim.end and d.tg == 1.0))):
+                    and (self.t + n <= d.trim.hold or (self.t >= d.trim.end and d.tg == 1.0))
+                    and (not d.trim.guard or self.t >= d.trim.g_end)):
                 o = 2 * (d.pos - d.src_off)
                 np.dot(d.src[o:o + 2 * n], d.g, out=flat)
                 d.pos += n
@@ -270,6 +272,8 @@ class Mixer:
                     m = d.lim - d.pos
                 if d.fading and d.fade_start + d.fade_len - t < m:
                     m = d.fade_start + d.fade_len - t
+                if d.trim.guard and d.trim.next_knot(t) - t < m:  # the guard's ramp bends there
+                    m = d.trim.next_knot(t) - t
             for voice in self._voices:
                 r = (voice[0].shape[0] >> 1) - voice[1]
                 if r < m:
@@ -290,7 +294,7 @@ class Mixer:
             for d in self._decks:
                 o = 2 * (d.pos - d.src_off)
                 seg = d.src[o:o + b - a]
-                tg = d.trim.gain_at(t + m) if t < d.trim.end else 1.0
+                tg = d.trim.gain_at(t + m) if t < d.trim.last else 1.0
                 moving = d.fading != 0 or d.k != k_end or tg != d.tg
                 if moving:
                     # The gains move in this sub-block: ramp from d.g (now) to d.g1 (at its end).

@@ -24,6 +24,7 @@ multiply and offline adapt and real-time play read the same samples.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -33,6 +34,7 @@ from composer_assist.core.errors import RenderError
 from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.level_windows import intensity_makeup
 from composer_assist.core.mixmath import gain_table, layer_gains
+from composer_assist.core.peak_envelope import envelope_block, normalised, peak_envelope
 from composer_assist.core.project import Cue, Layer
 
 from .clock import CueClock
@@ -65,6 +67,13 @@ class StemSet:
     # (core.level_windows, from ``levels``) the mixer's transition trim reads (playback.level_trim)
     level_windows: list[np.ndarray | None] = field(default_factory=list)
     window_hop: int = 0
+    # per variant (blocks,) float64: the bound of every |sample| it can play in each block of
+    # ``peak_block`` cue positions at any intensity, over the loudest block of any variant
+    # (core.peak_envelope.normalised), which the transition's peak guard keeps a mix under; empty:
+    # no guard.  ``peak_top``: that loudest block (full scale 1), None when not measured here
+    peak_env: list[np.ndarray] = field(default_factory=list)
+    peak_block: int = 0
+    peak_top: float | None = None
 
     @property
     def max_layers(self) -> int:
@@ -79,11 +88,14 @@ class StemSet:
                     tails: Mapping[str, Mapping[str, np.ndarray]] | None = None,
                     stingers: Mapping[str, np.ndarray] | None = None,
                     levels: LevelMatch | None = None,
-                    exit_tails: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> "StemSet":
+                    exit_tails: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+                    peak_env: tuple[int, list[np.ndarray]] | None = None) -> "StemSet":
         """Build from ``stems[variant][layer]`` arrays of shape (2, length) (render_cue's layout).
 
         ``levels`` (default: ``match_levels`` of these stems) gives each variant's matched gain;
-        ``exit_tails`` what rings past a loop end inside the cue (see the module docstring).
+        ``exit_tails`` what rings past a loop end inside the cue (see the module docstring);
+        ``peak_env`` (block, normalised envelopes) as measured before (a package's manifest; (0, [])
+        none), else measured.
         """
         tails, exit_tails = tails or {}, exit_tails or {}
         lengths = {np.asarray(a).shape[-1] for per in stems.values() for a in per.values()}
@@ -129,11 +141,23 @@ class StemSet:
         windows = [_table(levels.windows.get(v), len(ls)) for v, ls in zip(names, layer_names)]
         # Level matching over the intensity range (core.level_windows.intensity_makeup): each row
         # of a variant's table carries the gain that puts it at the common level at that intensity.
-        for i, m in enumerate(intensity_makeup(luts, windows, [v.level_offset_lu for v in cue.variants])):
+        makeups = intensity_makeup(luts, windows, [v.level_offset_lu for v in cue.variants])
+        top = None
+        if peak_env is None:
+            block = envelope_block(sample_rate)
+            # the mixes run outside the GIL: two variants at a time
+            with ThreadPoolExecutor(2) as pool:
+                top, envs = normalised(list(pool.map(
+                    lambda i: peak_envelope(stacks[i], seams[i], clock.loop_start,
+                                            gain_table(cue.variant(names[i]), _layers_of(cue, names[i], layer_names[i])),
+                                            makeups[i], block), range(len(names)))))
+            peak_env = (block, envs) if top > 0 else (0, [])
+        for i, m in enumerate(makeups):
             if m is not None:
                 luts[i] = (luts[i] * m[:, None]).astype(np.float32)
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
-                   st_names, st_arrays, levels, ends, windows, int(levels.window_hop))
+                   st_names, st_arrays, levels, ends, windows, int(levels.window_hop),
+                   list(peak_env[1]), int(peak_env[0]), top)
 
     def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
         """Seams for another loop region of the same stems (built off the audio thread).
@@ -227,6 +251,11 @@ def _ring(wrap: np.ndarray, tail: np.ndarray | None, layer: Layer, match: float,
     if t.shape[-1] > wrap.shape[0]:
         d = min(max(1, int(DECLICK_S * sr)), k)
         wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
+
+
+def _layers_of(cue: Cue, variant: str, names: list[str]) -> list[Layer]:
+    v = cue.variant(variant)
+    return [v.layer(n) for n in names]
 
 
 def _table(table: np.ndarray | None, layers: int) -> np.ndarray | None:

@@ -105,7 +105,26 @@ def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: s
             stems.setdefault(v["name"], {})[layer["name"]] = audio[:, :n]
             tails.setdefault(v["name"], {})[layer["name"]] = audio[:, n:]
     stingers = {s["name"]: _read_stem(s["stem"], codec, sr, read) for s in m["stingers"]}
-    return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m))
+    length = max((a.shape[1] for per in stems.values() for a in per.values()), default=0)
+    return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m), peak_env=_peak_envelopes(m, length))
+
+
+def _peak_envelopes(m: dict[str, Any], length: int) -> tuple[int, list[np.ndarray]]:
+    """The variants' peak envelopes as the manifest carries them, (0, []) (no peak guard) when it
+    carries none, as the web player reads them."""
+    block = int((m.get("loudness") or {}).get("peak_block", 0) or 0)
+    rows = [v.get("peak_envelope") for v in m["variants"]]
+    if block <= 0 or any(r is None for r in rows):
+        return 0, []
+    want = -(-length // block)
+    out = []
+    for v, r in zip(m["variants"], rows):
+        env = np.asarray(r, dtype=np.float64)
+        if env.shape != (want,) or not np.all(np.isfinite(env)) or env.min(initial=0.0) < 0:
+            raise PackageError(f"manifest: variant {v['name']!r}: peak_envelope holds {env.size} values, expected "
+                               f"{want} finite values >= 0 (one per {block} samples of the cue)")
+        out.append(env)
+    return block, out
 
 
 def _levels(m: dict[str, Any]) -> LevelMatch:

@@ -22,13 +22,18 @@ def _calm_to_sad() -> Trace:
     return Trace(t, np.where(t < 9, 0.6, -0.6), np.full(t.shape, -0.6), name="calm to sad")
 
 
-def _two_variants(swell: float):
+def _two_variants(swell: float, calm_spikes: bool = False, guard: bool = True):
     """calm and sad, one noise layer each; sad swells by ``swell`` from bar 3 to bar 6 (beats
-    8-24 at 120 bpm: 4-12 s), so over the whole cue both match but not where a switch lands."""
+    8-24 at 120 bpm: 4-12 s), so over the whole cue both match but not where a switch lands.
+    ``calm_spikes``: calm peaks far over the noise once a second (the loudest any variant is
+    alone, which a trim may raise another up to); ``guard`` False: no peak envelopes."""
     cue = synthetic_cue(n_variants=4, n_layers=1, bars=8)
     raw = synthetic_stems(cue, SR, kind="noise")
     raw["sad"]["layer0"][:, 4 * SR:12 * SR] *= swell
-    return cue, StemSet.from_arrays(cue, SR, raw)
+    if calm_spikes:  # matched, calm's noise comes up 12 dB and its spikes stand 16 dB over sad's noise
+        raw["calm"]["layer0"] *= 0.25
+        raw["calm"]["layer0"][:, ::SR] = 0.8
+    return cue, StemSet.from_arrays(cue, SR, raw, peak_env=None if guard else (0, []))
 
 
 def test_a_switch_into_a_swelling_bar_steps_at_most_a_lu():
@@ -42,7 +47,9 @@ def test_a_switch_into_a_swelling_bar_steps_at_most_a_lu():
 
 
 def test_the_trim_returns_to_the_matched_level_and_is_clamped():
-    cue, stems = _two_variants(1 / 30)  # a -30 dB dip (out of the gated match): beyond what a trim may take up
+    # a -30 dB dip (out of the gated match): beyond what a trim may take up; calm's spikes leave
+    # sad room to be raised by that much
+    cue, stems = _two_variants(1 / 30, calm_spikes=True)
     result = run_adaptive(Project("p", cues=[cue]), cue.name, _calm_to_sad(), mode="planned", render=stems)
     from composer_assist.adaptive.clicks import _Reference
 
@@ -51,6 +58,29 @@ def test_the_trim_returns_to_the_matched_level_and_is_clamped():
     assert trim.db == TRIM_MAX_DB
     assert trim.gain_at(trim.end) == 1.0 and trim.end - trim.hold == 8 * SR  # 4 bars at 120 bpm
     assert result.quality.click_excess <= 1e-3
+
+
+def test_a_trim_never_raises_the_entering_variant_over_the_loudest_alone():
+    """The same dip, but no variant peaks over sad's noise: a +3 dB trim held through sad's loud
+    bars after the dip would take them over every variant's peak.  The trim is held to the room
+    sad has through its hold and return."""
+    project = None
+    runs = {}
+    for guard in (True, False):
+        cue, stems = _two_variants(1 / 30, guard=guard)
+        project = Project("p", cues=[cue])
+        runs[guard] = run_adaptive(project, cue.name, _calm_to_sad(), mode="planned", render=stems)
+    from composer_assist.adaptive.clicks import _Reference
+
+    guarded, bare = runs[True], runs[False]
+    (sw,) = guarded.schedule.switches
+    trim = _Reference(guarded.schedule, guarded.stems, guarded.block).trims[1]
+    assert trim.db < 0.5  # sad's loud bars come back while the trim is on: little room
+    assert _Reference(bare.schedule, bare.stems, bare.block).trims[1].db == TRIM_MAX_DB
+    top = guarded.stems.peak_top
+    assert 20 * np.log10(np.max(np.abs(np.asarray(bare.audio[sw.arrival:])))) > 20 * np.log10(top) + 2.0
+    assert np.max(np.abs(np.asarray(guarded.audio))) <= top * (1 + 1e-5)
+    assert guarded.quality.click_excess <= 1e-3
 
 
 def test_every_variant_sits_at_the_common_level_at_every_intensity():

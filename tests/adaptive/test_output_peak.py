@@ -19,11 +19,11 @@ def _calm_to_sad() -> Trace:
     return Trace(t, np.where(t < 9, 0.6, -0.6), np.full(t.shape, -0.6), name="calm to sad")
 
 
-def _run(stems: dict):
+def _run(stems, guard: bool = True):
     cue = synthetic_cue(n_variants=4, n_layers=1, bars=8)
-    result = run_adaptive(Project("p", cues=[cue]), cue.name, _calm_to_sad(), mode="planned",
-                          render=StemSet.from_arrays(cue, SR, stems(cue)))
-    return result
+    # no envelopes: no guard (what a stinger or a third deck adds is outside it the same way)
+    stem_set = StemSet.from_arrays(cue, SR, stems(cue), peak_env=None if guard else (0, []))
+    return run_adaptive(Project("p", cues=[cue]), cue.name, _calm_to_sad(), mode="planned", render=stem_set)
 
 
 def test_the_output_peak_is_the_highest_sample_and_where_it_is():
@@ -36,20 +36,36 @@ def test_the_output_peak_is_the_highest_sample_and_where_it_is():
     assert "0 dBFS is full scale" in format_quality(result)
 
 
-def test_two_variants_peaking_together_over_full_scale_in_a_crossfade_are_named():
-    """calm and sad hold the same hot tone: each alone is matched under the true-peak ceiling, but
-    an equal-power crossfade adds them at up to +3 dB (cos + sin), over full scale."""
+def _same_tone(cue):
+    """Every layer of every variant holds the same hot tone: matched alone under the ceiling, and
+    an equal-power crossfade of two of them adds them at up to +3 dB (cos + sin)."""
+    t = np.arange(cue.length_samples(SR)) / SR
+    tone = np.stack([0.9 * np.sin(2 * np.pi * 220 * t)] * 2).astype(np.float32)
+    return {v.name: {l.name: tone for l in v.layers} for v in cue.variants}
 
-    def same_tone(cue):
-        t = np.arange(cue.length_samples(SR)) / SR
-        tone = np.stack([0.9 * np.sin(2 * np.pi * 220 * t)] * 2).astype(np.float32)
-        return {v.name: {l.name: tone for l in v.layers} for v in cue.variants}
 
-    result = _run(same_tone)
-    q = result.quality
+def test_a_crossfade_of_two_variants_peaking_together_stays_under_the_loudest_alone():
+    guarded = _run(_same_tone)
+    bare = _run(_same_tone, guard=False)
+    (sw,) = guarded.schedule.switches
+    assert [(s.sample, s.target) for s in bare.schedule.switches] == [(sw.sample, sw.target)]
+    top = 20 * np.log10(guarded.stems.peak_top)
+    assert -1.2 < top <= -1.0 + 1e-3  # each alone at the ceiling
+    assert bare.quality.peak_dbfs > 1.0  # unguarded: +2 dB over full scale mid-fade
+    assert guarded.quality.peak_dbfs <= top + 1e-4
+    a, b = np.asarray(guarded.audio), np.asarray(bare.audio)
+    np.testing.assert_array_equal(a[:sw.sample], b[:sw.sample])  # only the transition is touched
+    # ... and it is still the crossfade: the entering tone comes up and plays on at full level
+    mid = (sw.sample + sw.arrival) // 2
+    assert np.max(np.abs(a[mid - 200:mid + 200])) > 0.8 * guarded.stems.peak_top
+    after = guarded.schedule.switches[0].arrival + 4 * SR
+    np.testing.assert_allclose(a[after:], b[after:], atol=1e-6)
+    assert guarded.quality.click_excess <= 1e-3  # the guard is in the click check's reference
+
+
+def test_a_peak_over_full_scale_is_named_with_what_added_up_there():
+    result = _run(_same_tone, guard=False)
     (sw,) = result.schedule.switches
-    assert np.max(np.abs(np.asarray(result.audio[:sw.sample]))) < 1.0  # calm alone is under
-    assert q.peak_dbfs > 1.0
-    assert sw.sample <= q.peak_time_s * SR < sw.arrival
+    assert sw.sample <= result.quality.peak_time_s * SR < sw.arrival
     line = next(x for x in format_quality(result).splitlines() if x.startswith("peak"))
     assert "OVER full scale" in line and f"in the crossfade calm -> sad from {sw.sample / SR:.2f} s" in line, line
