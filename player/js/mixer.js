@@ -5,23 +5,13 @@
 // same block size gives the same samples (to float32 rounding).
 
 import { LUT_STEPS } from './stems.js';
-import { NO_TRIM, transitionTrim, trimGainAt } from './levelTrim.js';
+import { CURVE_IDS, fadeIn, fadeOut } from './curves.js';
+import { NO_TRIM, guardEnd, nextKnot, transitionTrim, trimGainAt, trimLast } from './levelTrim.js';
 
 export const SWITCH = 0, INTENSITY = 1;
-export const CURVE_IDS = { equal_power: 0, linear: 1, s_curve: 2 };
 const POOL_DECKS = 6;
 const FAR = 2 ** 62;
 const f32 = Math.fround;
-
-export function fadeIn(curve, u) {
-  if (u <= 0) return 0.0;
-  if (u >= 1) return 1.0;
-  if (curve === 0) return Math.sin(u * Math.PI / 2.0);
-  if (curve === 1) return u;
-  return 0.5 - 0.5 * Math.cos(u * Math.PI);
-}
-
-export function fadeOut(curve, u) { return curve === 0 ? fadeIn(0, 1.0 - u) : 1.0 - fadeIn(curve, u); }
 
 /** The mixer command that performs a scheduled switch (schedule.switch_event). */
 export function switchEvent(sw, stems) {
@@ -139,7 +129,7 @@ export class Mixer {
     }
     if (enterPos < 0) [enterPos, enterPasses] = main ? [main.pos, main.passes] : [0, 0];
     const trim = transitionTrim(this.stems, this.t, fadeLen, main ? [main.v, main.pos, main.passes] : null,
-      main ? main.trim : NO_TRIM, [v, enterPos, enterPasses], this.iCur);
+      main ? main.trim : NO_TRIM, [v, enterPos, enterPasses], this.iCur, curve, main ? main.env0 : 1.0);
     this.addDeck(v, enterPos, enterPasses, fadeLen, curve, trim);
     if (stinger >= 0) this.voices.push({ data: this.stems.stingers[stinger], p: 0 });
   }
@@ -160,6 +150,7 @@ export class Mixer {
       for (const d of this.decks) {
         m = Math.min(m, d.lim - d.pos);
         if (d.fading) m = Math.min(m, d.fadeStart + d.fadeLen - t);
+        if (d.trim.guard && t < guardEnd(d.trim)) m = Math.min(m, nextKnot(d.trim, t) - t); // the guard bends there
       }
       for (const vc of this.voices) m = Math.min(m, (vc.data.length >> 1) - vc.p);
       let iEnd = this.iCur;
@@ -187,7 +178,7 @@ export class Mixer {
   mixSub(out, a, m, t, kEnd, blk) {
     out.fill(0, a, a + 2 * m);
     for (const d of this.decks) {
-      const tg = t < d.trim.end ? trimGainAt(d.trim, t + m) : 1.0;
+      const tg = t < trimLast(d.trim) ? trimGainAt(d.trim, t + m) : 1.0;
       const moving = d.fading !== 0 || d.k !== kEnd || tg !== d.tg;
       let env = 1.0;
       if (moving) {

@@ -144,7 +144,15 @@ export async function decodeStems(pkg, ctx, codec = 'opus') {
 /** The mixer's stem set of a package's decoded stems. */
 export function stemSetOf(manifest, decoded) {
   return buildStemSet(cueOf(manifest), manifest.sample_rate, decoded.audio, decoded.tails, decoded.stingers, {},
-    windowsOf(manifest));
+    windowsOf(manifest), peaksOf(manifest));
+}
+
+/** The manifest's peak envelopes (the transition's peak guard), or null. */
+export function peaksOf(manifest) {
+  const block = (manifest.loudness || {}).peak_block || 0;
+  const byVariant = {};
+  for (const v of manifest.variants) if (v.peak_envelope) byVariant[v.name] = v.peak_envelope;
+  return block > 0 ? { block, byVariant } : null;
 }
 
 /** The manifest's local loudness tables (level match over intensity, transition trims), or null. */

@@ -125,15 +125,18 @@ export function intensityMakeup(luts, tables, offsets) {
 /**
  * The stem set of a cue: `audio[variant][layer]` and `tails[variant][layer]` are [L, R]
  * Float32Arrays, `stingers[name]` likewise, `levels[variant]` the matched linear gain,
- * `windows` {hop, byVariant: {name: manifest loudness_windows rows}} the local loudness tables.
+ * `windows` {hop, byVariant: {name: manifest loudness_windows rows}} the local loudness tables,
+ * `peaks` {block, byVariant: {name: manifest peak_envelope}} the peak envelopes (the transition's
+ * peak guard; null, or a variant without one: no guard, as the runtime reads a manifest).
  */
-export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, levels = {}, windows = null) {
+export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, levels = {}, windows = null,
+  peaks = null) {
   let length = 0;
   for (const per of Object.values(audio)) for (const a of Object.values(per)) length = Math.max(length, a[0].length);
   const clock = new CueClock(cue, sampleRate, length);
   const seam = Math.min(Math.trunc(MAX_SEAM_S * sampleRate), clock.loopLen);
   const out = { cue, sampleRate, length, clock, seam, variantNames: [], layerNames: [], stacks: [], seams: [],
-    luts: [], stingerNames: [], stingers: [], levelWindows: [], windowHop: 0 };
+    luts: [], stingerNames: [], stingers: [], levelWindows: [], windowHop: 0, peakEnv: [], peakBlock: 0 };
   for (const v of cue.variants) {
     const per = audio[v.name];
     if (!per) throw new Error(`no stems for variant ${v.name}`);
@@ -149,6 +152,18 @@ export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, 
     out.levelWindows.push(winRows && winRows.length ? unpackWindows(winRows, layers.length) : null);
   }
   if (out.levelWindows.some((w) => w)) out.windowHop = windows.hop;
+  const envs = cue.variants.map((v) => (peaks && peaks.block > 0 ? (peaks.byVariant || {})[v.name] : null));
+  if (envs.every((e) => e)) {
+    const want = Math.ceil(length / peaks.block);
+    cue.variants.forEach((v, i) => {
+      if (envs[i].length !== want || !envs[i].every((x) => Number.isFinite(x) && x >= 0)) {
+        throw new Error(`manifest: variant ${v.name}: peak_envelope holds ${envs[i].length} values, expected ${want} `
+          + `finite values >= 0 (one per ${peaks.block} samples of the cue)`);
+      }
+    });
+    out.peakEnv = envs.map((e) => Float64Array.from(e));
+    out.peakBlock = peaks.block;
+  }
   // Level matching over the intensity range: each row of a variant's table carries the gain that
   // puts it at the common level at that intensity (core/level_windows.intensity_makeup).
   const makeup = intensityMakeup(out.luts, out.levelWindows, cue.variants.map((v) => v.level_offset_lu || 0));

@@ -81,6 +81,12 @@ def web_package(tmp_path_factory, root):
     cue = project.cue("night_chase")
     cue.length_bars, cue.loop = 4, (0.0, 16.0)  # 10 s of music: a quick real render
     cue.variants = [v for v in cue.variants if v.name in ("calm", "tense")]
+    # Both variants strike the same loud note every eighth in the cue's second half: in a
+    # crossfade there the two add up past either alone, so the transition's peak guard
+    # (levelTrim.js) is in what is compared.
+    hits = Clip(notes=[Note(0.5 * k, 0.25, 74, 127) for k in range(16, 32)])
+    for v in cue.variants:
+        v.layers.append(Layer(name="hits", instrument=PluginRef("keys"), clips=[hits]))
     # A stinger on the way into tense, so the page's stinger voices are compared too.
     cue.stingers = [Layer(name="hit", instrument=PluginRef("keys"), gain_db=-6.0,
                           clips=[Clip(notes=[Note(0.0, 0.5, 81, 100), Note(0.0, 0.5, 86, 100)])])]

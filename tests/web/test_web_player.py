@@ -150,6 +150,10 @@ def test_offline_render_matches_the_runtime(pages, web_package):
     # Switches with the manifest's loudness tables: the level match over intensity and the
     # transition trims (playback.level_trim, levelTrim.js) are in what is compared.
     assert player.schedule.switches and all(t is not None for t in player.mixer.stems.level_windows)
+    # ... and the peak guard engages on at least one of them (both variants strike the same note)
+    from composer_assist.adaptive.clicks import _Reference
+
+    assert any(t.guard for t in _Reference(player.schedule, player.mixer.stems, player.mixer.block).trims)
     page = pages("flac")
     _pick_trace(page, sensed)
     flac = _render(page, "sensed", seconds)
