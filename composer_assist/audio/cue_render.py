@@ -11,10 +11,12 @@ import numpy as np
 from composer_assist.core.errors import ProjectError, RenderError
 from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
 from composer_assist.core.level_match import LevelMatch, match_levels
+from composer_assist.core.peak_envelope import PeakEnvelopes
 from composer_assist.core.mixmath import layer_gains
 from composer_assist.core.project import Cue
 
-from .level_cache import levels_key, load_intensity_peaks, load_levels, save_intensity_peaks, save_levels
+from .level_cache import (levels_key, load_envelopes, load_intensity_peaks, load_levels, save_envelopes,
+                          save_intensity_peaks, save_levels)
 
 STINGER = "(stinger)"  # the ``variant`` of a stinger's StemStats
 
@@ -93,6 +95,18 @@ class CueRender:
                 if key:
                     save_intensity_peaks(key, self._rows)
         return self._rows
+
+    def peak_envelopes(self, layout: str) -> PeakEnvelopes | None:
+        """The peak envelopes kept with the level match for the stem layout ``layout`` names
+        (``playback.stems``), or None (not kept, or the stems skipped the cache)."""
+        key = self._levels_key()
+        return load_envelopes(key, layout) if key else None
+
+    def keep_peak_envelopes(self, layout: str, env: PeakEnvelopes) -> None:
+        """Keep ``env``, measured on the stem layout ``layout`` names, with the level match."""
+        key = self._levels_key()
+        if key:
+            save_envelopes(key, layout, env)
 
     def _levels_key(self) -> str | None:
         layers = {v: sorted(per) for v, per in self.stems.items()}

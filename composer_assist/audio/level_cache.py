@@ -11,7 +11,9 @@ is measured again and replaced.
 
 Beside it, under the same key, each variant's highest true peak over its intensity range
 (``core.intensity_peaks``, what export's delivery gain keeps under the ceiling: about 2 s on the
-demo cue), stored once first asked for.
+demo cue), and the variants' peak envelopes (``core.peak_envelope``, measured on the stems as the
+mixer lays them out, so that layout's code is in their name: about 0.5 s), each stored once first
+asked for.  Pruning a level match removes what was stored beside it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import composer_assist.core as core_package
 from composer_assist.core.atomic import atomic_write_bytes
 from composer_assist.core.level_match import LevelMatch
+from composer_assist.core.peak_envelope import PeakEnvelopes
 from composer_assist.core.plugins.scan_cache import cache_dir
 from composer_assist.core.project import Cue, Project
 from composer_assist.core.project.serialize import project_to_json
@@ -118,13 +121,42 @@ def save_intensity_peaks(key: str, peaks: dict[str, float]) -> None:
         pass
 
 
+def _envelopes_path(key: str, salt: str) -> Path:
+    return levels_dir() / f"{key}-peaks-{hashlib.sha256(salt.encode()).hexdigest()[:16]}.npz"
+
+
+def load_envelopes(key: str, salt: str) -> PeakEnvelopes | None:
+    """The peak envelopes stored under ``key`` for the layout ``salt`` names, or None."""
+    try:
+        with np.load(_envelopes_path(key, salt), allow_pickle=False) as z:
+            block, top = int(z["block"]), float(z["top"])
+            envelopes = [np.array(z[f"env_{i}"], dtype=np.float64) for i in range(int(z["count"]))]
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
+        return None
+    return PeakEnvelopes(block, envelopes, top)
+
+
+def save_envelopes(key: str, salt: str, env: PeakEnvelopes) -> None:
+    """Store ``env`` under ``key`` and ``salt`` (atomically; a cache that cannot be written is left)."""
+    buf = io.BytesIO()
+    np.savez(buf, block=np.int64(env.block), top=np.float64(env.top or 0.0), count=np.int64(len(env.envelopes)),
+             **{f"env_{i}": e for i, e in enumerate(env.envelopes)})
+    try:
+        atomic_write_bytes(_envelopes_path(key, salt), buf.getvalue(), announce=False)
+    except OSError:
+        pass
+
+
 def _prune(keep: int = KEEP_FILES) -> None:
     files = []
     for f in levels_dir().glob("*.npz"):
+        if "-" in f.stem:  # stored beside a level match: goes with it
+            continue
         try:
             files.append((f.stat().st_mtime_ns, f))
         except OSError:  # removed by another process meanwhile
             continue
     for _, f in sorted(files, reverse=True)[keep:]:
         f.unlink(missing_ok=True)
-        _rows_path(f.stem).unlink(missing_ok=True)
+        for beside in levels_dir().glob(f"{f.stem}-*"):
+            beside.unlink(missing_ok=True)

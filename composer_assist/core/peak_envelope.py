@@ -22,12 +22,26 @@ same numbers (the manifest carries them).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 ENVELOPE_S = 0.01  # block length: a guard moves at most this finely
 CHUNK_BLOCKS = 16  # blocks mixed at a time: the chunk stays in cache
 FLOAT_MARGIN = 1.0 + 1e-5  # the mixer's float32 gains and sums round a little either way
 STEPS = 100000  # normalised envelopes are rounded up to 1 / STEPS (a manifest writes them exactly)
+
+
+class PeakEnvelopes(NamedTuple):
+    """Every variant's envelope (``normalised``), its block, and the loudest block (full scale 1;
+    None when not known, as a package's manifest does not say)."""
+
+    block: int
+    envelopes: list[np.ndarray]
+    top: float | None = None
+
+
+NO_ENVELOPES = PeakEnvelopes(0, [])
 
 
 def envelope_block(sample_rate: int) -> int:

@@ -78,11 +78,10 @@ def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> tuple[M.
     return stem, [file_entry(stage, f.path) for f in (flac, opus) if f is not None]
 
 
-def _peak_envelopes(render: Any, levels: Any) -> tuple[int, list[np.ndarray]]:
+def _peak_envelopes(render: Any) -> tuple[int, list[np.ndarray]]:
     """(block, each variant's normalised peak envelope) of the stems as the mixer lays them out
     (``playback.stems``): the same figures ``adapt`` guards by, at any gain."""
-    s = StemSet.from_arrays(render.cue, render.sample_rate, render.stems, getattr(render, "tails", None),
-                            None, levels, getattr(render, "exit_tails", None))
+    s = StemSet.from_render(render)
     return s.peak_block, s.peak_env
 
 
@@ -233,7 +232,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     levels = render.level_match()
     loudness = render_delivery(cue, render.stems, levels, _rows(render))
     loudness.window_hop = levels.window_hop
-    envelopes = _peak_envelopes(render, levels)
+    envelopes = _peak_envelopes(render)
     loudness.peak_block = envelopes[0]
     timings["levels_s"] = time.perf_counter() - t0
     gain = db_to_gain(loudness.delivery_gain_db)

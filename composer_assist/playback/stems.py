@@ -24,8 +24,11 @@ multiply and offline adapt and real-time play read the same samples.
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -34,7 +37,7 @@ from composer_assist.core.errors import RenderError
 from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.level_windows import intensity_makeup
 from composer_assist.core.mixmath import gain_table, layer_gains
-from composer_assist.core.peak_envelope import envelope_block, normalised, peak_envelope
+from composer_assist.core.peak_envelope import NO_ENVELOPES, PeakEnvelopes, envelope_block, normalised, peak_envelope
 from composer_assist.core.project import Cue, Layer
 
 from .clock import CueClock
@@ -89,13 +92,13 @@ class StemSet:
                     stingers: Mapping[str, np.ndarray] | None = None,
                     levels: LevelMatch | None = None,
                     exit_tails: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-                    peak_env: tuple[int, list[np.ndarray]] | None = None) -> "StemSet":
+                    peak_env: PeakEnvelopes | None = None) -> "StemSet":
         """Build from ``stems[variant][layer]`` arrays of shape (2, length) (render_cue's layout).
 
         ``levels`` (default: ``match_levels`` of these stems) gives each variant's matched gain;
         ``exit_tails`` what rings past a loop end inside the cue (see the module docstring);
-        ``peak_env`` (block, normalised envelopes) as measured before (a package's manifest; (0, [])
-        none), else measured.
+        ``peak_env`` the peak envelopes as measured before (a package's manifest, the level cache;
+        ``NO_ENVELOPES``: none), else measured.
         """
         tails, exit_tails = tails or {}, exit_tails or {}
         lengths = {np.asarray(a).shape[-1] for per in stems.values() for a in per.values()}
@@ -142,7 +145,6 @@ class StemSet:
         # Level matching over the intensity range (core.level_windows.intensity_makeup): each row
         # of a variant's table carries the gain that puts it at the common level at that intensity.
         makeups = intensity_makeup(luts, windows, [v.level_offset_lu for v in cue.variants])
-        top = None
         if peak_env is None:
             block = envelope_block(sample_rate)
             # the mixes run outside the GIL: two variants at a time
@@ -151,13 +153,13 @@ class StemSet:
                     lambda i: peak_envelope(stacks[i], seams[i], clock.loop_start,
                                             gain_table(cue.variant(names[i]), _layers_of(cue, names[i], layer_names[i])),
                                             makeups[i], block), range(len(names)))))
-            peak_env = (block, envs) if top > 0 else (0, [])
+            peak_env = PeakEnvelopes(block, envs, top) if top > 0 else NO_ENVELOPES
         for i, m in enumerate(makeups):
             if m is not None:
                 luts[i] = (luts[i] * m[:, None]).astype(np.float32)
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
                    st_names, st_arrays, levels, ends, windows, int(levels.window_hop),
-                   list(peak_env[1]), int(peak_env[0]), top)
+                   list(peak_env.envelopes), int(peak_env.block), peak_env.top)
 
     def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
         """Seams for another loop region of the same stems (built off the audio thread).
@@ -206,11 +208,17 @@ class StemSet:
 
     @classmethod
     def from_render(cls, render: Any) -> "StemSet":
-        """Build from an ``audio.render.CueRender`` (stems, tails, stingers)."""
+        """Build from an ``audio.render.CueRender`` (stems, tails, stingers), its peak envelopes
+        kept with its level match (measured on this module's layout: its source is in the key)."""
         levels = render.level_match() if hasattr(render, "level_match") else None
-        return cls.from_arrays(render.cue, render.sample_rate, render.stems,
-                               getattr(render, "tails", None), getattr(render, "stingers", None), levels,
-                               getattr(render, "exit_tails", None))
+        kept = getattr(render, "peak_envelopes", None)
+        env = kept(_layout_hash()) if kept is not None else None
+        out = cls.from_arrays(render.cue, render.sample_rate, render.stems,
+                              getattr(render, "tails", None), getattr(render, "stingers", None), levels,
+                              getattr(render, "exit_tails", None), env)
+        if kept is not None and env is None and out.peak_block:
+            render.keep_peak_envelopes(_layout_hash(), PeakEnvelopes(out.peak_block, out.peak_env, out.peak_top))
+        return out
 
 
 def _layer_rows(cue: Cue, variant: str, layer: Layer, audio: np.ndarray, tail: np.ndarray | None,
@@ -251,6 +259,12 @@ def _ring(wrap: np.ndarray, tail: np.ndarray | None, layer: Layer, match: float,
     if t.shape[-1] > wrap.shape[0]:
         d = min(max(1, int(DECLICK_S * sr)), k)
         wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
+
+
+@lru_cache(maxsize=1)
+def _layout_hash() -> str:
+    """This module's source: how the stems are laid out, which the peak envelopes are measured on."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _layers_of(cue: Cue, variant: str, names: list[str]) -> list[Layer]:

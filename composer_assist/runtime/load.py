@@ -19,6 +19,7 @@ import numpy as np
 from composer_assist.core.errors import PackageError
 from composer_assist.core.level_match import LevelMatch
 from composer_assist.core.level_windows import unpack
+from composer_assist.core.peak_envelope import NO_ENVELOPES, PeakEnvelopes
 from composer_assist.core.project import AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule, Variant
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 from composer_assist.playback.policy import PolicyConfig
@@ -109,13 +110,13 @@ def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: s
     return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m), peak_env=_peak_envelopes(m, length))
 
 
-def _peak_envelopes(m: dict[str, Any], length: int) -> tuple[int, list[np.ndarray]]:
+def _peak_envelopes(m: dict[str, Any], length: int) -> PeakEnvelopes:
     """The variants' peak envelopes as the manifest carries them, (0, []) (no peak guard) when it
     carries none, as the web player reads them."""
     block = int((m.get("loudness") or {}).get("peak_block", 0) or 0)
     rows = [v.get("peak_envelope") for v in m["variants"]]
     if block <= 0 or any(r is None for r in rows):
-        return 0, []
+        return NO_ENVELOPES
     want = -(-length // block)
     out = []
     for v, r in zip(m["variants"], rows):
@@ -124,7 +125,7 @@ def _peak_envelopes(m: dict[str, Any], length: int) -> tuple[int, list[np.ndarra
             raise PackageError(f"manifest: variant {v['name']!r}: peak_envelope holds {env.size} values, expected "
                                f"{want} finite values >= 0 (one per {block} samples of the cue)")
         out.append(env)
-    return block, out
+    return PeakEnvelopes(block, out)
 
 
 def _levels(m: dict[str, Any]) -> LevelMatch:

@@ -14,6 +14,7 @@ from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
 from composer_assist.package.loudness import render_delivery
 from composer_assist.playback.policy import PolicyConfig
+from composer_assist.playback.stems import StemSet
 
 from .adapt import calibrate_default
 
@@ -35,6 +36,7 @@ def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float 
         project.cues = [c if x.name == cue else x for x in project.cues]
     render = render_cue(project, cue, jobs=jobs)
     delivery = render_delivery(c, render.stems, render.level_match(), render.intensity_peaks()).delivery_gain_db
+    stems = StemSet.from_render(render)  # laid out (and its peak envelopes measured) once for every run
     total = sum(t.duration for t in traces) * 2
     done, rows = 0.0, []
     for trace in traces:
@@ -47,7 +49,7 @@ def evaluate_cue(project: Project, cue: str, traces: list[Trace], radius: float 
                     progress(int(base + d * n / max(1, of)), int(total))
 
             config = PolicyConfig(calibrate=calibrate_default(trace, calibrate))
-            results.append(run_adaptive(project, cue, trace, mode=mode, render=render, progress=step, config=config))
+            results.append(run_adaptive(project, cue, trace, mode=mode, render=stems, progress=step, config=config))
             done += trace.duration
         rows.extend(evaluate_pair(*results, radius=c.adaptive.congruence_radius, delivery_gain_db=delivery))
     return rows

@@ -12,6 +12,7 @@ from composer_assist.core.mixmath import LUT_STEPS
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
 from composer_assist.playback.level_trim import TRIM_MAX_DB, local_db
+from composer_assist.core.peak_envelope import NO_ENVELOPES
 from composer_assist.playback.stems import StemSet
 
 SR = 16000
@@ -33,7 +34,7 @@ def _two_variants(swell: float, calm_spikes: bool = False, guard: bool = True):
     if calm_spikes:  # matched, calm's noise comes up 12 dB and its spikes stand 16 dB over sad's noise
         raw["calm"]["layer0"] *= 0.25
         raw["calm"]["layer0"][:, ::SR] = 0.8
-    return cue, StemSet.from_arrays(cue, SR, raw, peak_env=None if guard else (0, []))
+    return cue, StemSet.from_arrays(cue, SR, raw, peak_env=None if guard else NO_ENVELOPES)
 
 
 def test_a_switch_into_a_swelling_bar_steps_at_most_a_lu():

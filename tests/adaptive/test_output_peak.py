@@ -9,6 +9,7 @@ from composer_assist.adaptive.engine import format_quality, run_adaptive
 from composer_assist.adaptive.synthetic import synthetic_cue, synthetic_stems
 from composer_assist.core.project import Project
 from composer_assist.core.trace import Trace
+from composer_assist.core.peak_envelope import NO_ENVELOPES
 from composer_assist.playback.stems import StemSet
 
 SR = 16000
@@ -22,7 +23,7 @@ def _calm_to_sad() -> Trace:
 def _run(stems, guard: bool = True):
     cue = synthetic_cue(n_variants=4, n_layers=1, bars=8)
     # no envelopes: no guard (what a stinger or a third deck adds is outside it the same way)
-    stem_set = StemSet.from_arrays(cue, SR, stems(cue), peak_env=None if guard else (0, []))
+    stem_set = StemSet.from_arrays(cue, SR, stems(cue), peak_env=None if guard else NO_ENVELOPES)
     return run_adaptive(Project("p", cues=[cue]), cue.name, _calm_to_sad(), mode="planned", render=stem_set)
 
 

@@ -99,3 +99,30 @@ def test_the_intensity_peaks_are_kept_with_the_level_match(two_variants, cache, 
     assert level_cache.load_intensity_peaks(rows.name.removesuffix("-rows.json")) == first  # and replaced
     render_cue(two_variants, "cue", use_cache=False).intensity_peaks()
     assert calls == [1, 1, 1]
+
+
+def test_the_peak_envelopes_are_kept_with_the_level_match(two_variants, cache, monkeypatch):
+    from composer_assist.playback import stems as stems_module
+    from composer_assist.playback.stems import StemSet
+
+    calls: list[int] = []
+    measure = stems_module.peak_envelope
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(stems_module, "peak_envelope", counting)
+    first = StemSet.from_render(render_cue(two_variants, "cue"))
+    assert len(calls) == 2 and first.peak_block > 0 and first.peak_top > 0  # one per variant
+    again = StemSet.from_render(render_cue(two_variants, "cue"))
+    assert len(calls) == 2  # read back, not measured
+    assert again.peak_block == first.peak_block and again.peak_top == first.peak_top
+    for a, b in zip(again.peak_env, first.peak_env):
+        np.testing.assert_array_equal(a, b)
+    # another stem layout (this module's source changed) measures again
+    monkeypatch.setattr(stems_module, "_layout_hash", lambda: "another layout")
+    StemSet.from_render(render_cue(two_variants, "cue"))
+    assert len(calls) == 4
+    StemSet.from_render(render_cue(two_variants, "cue", use_cache=False))
+    assert len(calls) == 6  # the user asked for no cache
