@@ -61,16 +61,12 @@ class Trim(NamedTuple):
     guard: tuple[float, ...] = ()  # the peak guard's knots (module docstring); () none
     g0: int = 0  # output sample of the first knot
     gstep: int = 0  # samples between knots
-
-    @property
-    def g_end(self) -> int:
-        """The output sample from which the guard is 1 (its last knot)."""
-        return self.g0 + self.gstep * (len(self.guard) - 1) if self.guard else 0
+    g_end: int = 0  # output sample of the last knot, from which the guard is 1
 
     @property
     def last(self) -> int:
         """The output sample from which the gain is 1 for good."""
-        return max(self.end, self.g_end)
+        return self.end if self.end >= self.g_end else self.g_end
 
     def db_at(self, t: float) -> float:
         if t >= self.end:
@@ -121,7 +117,9 @@ def transition_trim(stems: StemSet, t: int, fade: int, leave: tuple[int, int, in
     passes) at ``t``, ``leave_env`` the leaving deck's fade gain then."""
     trim = _trim(stems, t, fade, leave, leave_trim, enter, intensity)
     guard = peak_guard(stems, t, fade, curve, leave, leave_env, leave_trim, enter, trim)
-    return trim._replace(guard=guard, g0=t, gstep=stems.peak_block) if guard else trim
+    if not guard:
+        return trim
+    return trim._replace(guard=guard, g0=t, gstep=stems.peak_block, g_end=t + stems.peak_block * (len(guard) - 1))
 
 
 def _trim(stems: StemSet, t: int, fade: int, leave: tuple[int, int, int] | None, leave_trim: Trim,

@@ -240,7 +240,7 @@ class Mixer:
             d = decks[0]
             if (d.fading == 0 and d.lim - d.pos > n and d.k == int(self.i_cur * LUT_STEPS + 0.5)
                     and (self.t + n <= d.trim.hold or (self.t >= d.trim.end and d.tg == 1.0))
-                    and (not d.trim.guard or self.t >= d.trim.g_end)):
+                    and self.t >= d.trim.g_end):
                 o = 2 * (d.pos - d.src_off)
                 np.dot(d.src[o:o + 2 * n], d.g, out=flat)
                 d.pos += n
@@ -272,8 +272,10 @@ class Mixer:
                     m = d.lim - d.pos
                 if d.fading and d.fade_start + d.fade_len - t < m:
                     m = d.fade_start + d.fade_len - t
-                if d.trim.guard and d.trim.next_knot(t) - t < m:  # the guard's ramp bends there
-                    m = d.trim.next_knot(t) - t
+                if t < d.trim.g_end:  # the guard's ramp bends at its next knot
+                    k = d.trim.next_knot(t) - t
+                    if k < m:
+                        m = k
             for voice in self._voices:
                 r = (voice[0].shape[0] >> 1) - voice[1]
                 if r < m:
@@ -294,7 +296,8 @@ class Mixer:
             for d in self._decks:
                 o = 2 * (d.pos - d.src_off)
                 seg = d.src[o:o + b - a]
-                tg = d.trim.gain_at(t + m) if t < d.trim.last else 1.0
+                tr = d.trim
+                tg = tr.gain_at(t + m) if t < tr.end or t < tr.g_end else 1.0
                 moving = d.fading != 0 or d.k != k_end or tg != d.tg
                 if moving:
                     # The gains move in this sub-block: ramp from d.g (now) to d.g1 (at its end).
