@@ -39,9 +39,9 @@ the web player (player/js/mixer.js) compute the same trims and guards with the s
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from typing import NamedTuple
 
 from composer_assist.core.level_windows import energy
 from composer_assist.core.mixmath import LUT_STEPS
@@ -129,7 +129,7 @@ def _trim(stems: StemSet, t: int, fade: int, leave: tuple[int, int, int] | None,
     clock, k = stems.clock, int(intensity * LUT_STEPS + 0.5)
     arrival = t + max(0, fade)
     pos_l = clock.advance(leave[1], leave[2], arrival - t)[0]
-    pos_e, passes_e = clock.advance(enter[1], enter[2], arrival - t)
+    pos_e = clock.advance(enter[1], enter[2], arrival - t)[0]
     a, b = local_db(stems, leave[0], pos_l, k), local_db(stems, enter[0], pos_e, k)
     if a is None or b is None:
         return NO_TRIM
@@ -140,11 +140,11 @@ def _trim(stems: StemSet, t: int, fade: int, leave: tuple[int, int, int] | None,
     hold = arrival + clock.samples_for_beats(pos_e, HOLD_BARS * bar)
     end = arrival + clock.samples_for_beats(pos_e, (HOLD_BARS + RETURN_BARS) * bar)
     if db > 0:
-        db = min(db, _trim_room_db(stems, enter[0], pos_e, passes_e, arrival, hold, end))
+        db = min(db, _trim_room_db(stems, enter[0], pos_e, arrival, hold, end))
     return Trim(db, hold, end)
 
 
-def _trim_room_db(stems: StemSet, v: int, pos: int, passes: int, arrival: int, hold: int, end: int) -> float:
+def _trim_room_db(stems: StemSet, v: int, pos: int, arrival: int, hold: int, end: int) -> float:
     """The largest trim (dB) that keeps the entering variant alone under the loudest block from the
     end of the crossfade (cue position ``pos``) until the trim is 0 again: in each envelope block,
     the room over its peak divided by the share of the trim still on there (module docstring)."""
@@ -182,19 +182,19 @@ def peak_guard(stems: StemSet, t: int, fade: int, curve: int, leave: tuple[int, 
     env, step = stems.peak_env, stems.peak_block
     if step <= 0 or len(env) <= enter[0] or (leave is not None and len(env) <= leave[0]):
         return ()
-    top, clock = 1.0, stems.clock  # the envelopes are over the loudest block of any variant
+    clock = stems.clock
     span = max(fade, 0)  # after it the trim alone keeps the bound (``_trim_room_db``)
     bounds = []
     for k in range(-(-span // step)):
         s0, s1 = t + k * step, t + (k + 1) * step
         b = 1.0 if fade <= 0 else fade_in(curve, (s1 - t) / fade)
         tb = max(trim.gain_at(s0), trim.gain_at(s1))
-        pos, passes = clock.advance(enter[1], enter[2], s0 - t)
+        pos = clock.advance(enter[1], enter[2], s0 - t)[0]
         loud = b * tb * _envelope_over(env[enter[0]], step, clock, pos, s1 - s0)
-        room = top
+        room = 1.0  # the envelopes are over the loudest block of any variant
         if leave is not None and s0 < t + fade:
             a = leave_env * fade_out(curve, (s0 - t) / fade) * _largest_gain(leave_trim, s0, s1)
-            pos, passes = clock.advance(leave[1], leave[2], s0 - t)
+            pos = clock.advance(leave[1], leave[2], s0 - t)[0]
             room -= a * _envelope_over(env[leave[0]], step, clock, pos, s1 - s0)
         bounds.append(1.0 if loud <= room else max(0.0, room / loud))
     if all(g >= 1.0 for g in bounds):
