@@ -104,7 +104,8 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
     for i, line in enumerate(reversed(lines)):
         fig.text(0.07, 0.008 + 0.022 * i * 7.6 / (7.6 + 0.55 * nl), line, fontsize=8.5, color="0.2")
     axes[-1].set_xlim(0, dur)
-    fig.subplots_adjust(left=0.08, right=0.99, top=0.885, bottom=0.035 + 0.07 * 7.6 / (7.6 + 0.55 * nl))
+    # room under the last lane for its tick labels, the axis label and the footer lines
+    fig.subplots_adjust(left=0.08, right=0.99, top=0.885, bottom=0.045 + 0.022 * len(lines) * 7.6 / (7.6 + 0.55 * nl))
     write_png(fig, path, dpi=110)
 
 

@@ -155,7 +155,7 @@ def lane_marks(ax_v, axes, m: Marks, fig) -> None:
 
 
 def quality_lines(q) -> list[str]:
-    """The footer: switching, lag, congruence with its radius, the click check."""
+    """The footer: switching, lag, congruence with its radius, the click check, the peak."""
     lag = "-" if q.lag_mean is None else f"{q.lag_mean:+.2f} / {q.lag_max:+.2f} s"
     radius = "" if q.congruence_radius is None else f" within radius {q.congruence_radius:g}"
     raw = getattr(q, "raw_congruence", None)  # set when the viewer was calibrated
@@ -163,5 +163,7 @@ def quality_lines(q) -> list[str]:
             else f"congruence{radius}: {q.congruence:.0%} calibrated, {raw:.0%} as read")
     if q.oracle_congruence is not None:
         cong += f" (best any variant choice could do: {q.oracle_congruence:.0%})"
+    peak = getattr(q, "peak_dbfs", None)
+    peak = "" if peak is None else f"   peak {peak:+.1f} dBFS" + (" OVER FULL SCALE" if peak > 0 else "")
     return [f"{q.switches} switch{'es' * (q.switches != 1)} ({q.switches_per_minute:.1f}/min)   lag mean/max {lag} "
-            f"(negative = early)   {cong}   click excess {q.click_excess:.4f}"]
+            f"(negative = early)   {cong}", f"click excess {q.click_excess:.4f}{peak}"]
