@@ -47,6 +47,12 @@ def _check_references(source: PackageSource, m: Manifest) -> None:
     names = [v.name for v in m.variants]
     if len(set(names)) != len(names):
         raise source.fail("variants: two variants share a name", MANIFEST_NAME)
+    block = m.loudness.peak_block
+    for i, v in enumerate(m.variants):
+        want = -(-m.cue.length_samples // block) if block else 0
+        if v.peak_envelope is not None and len(v.peak_envelope) != want:
+            raise source.fail(f"variants[{i}].peak_envelope: {len(v.peak_envelope)} values, expected {want} "
+                              f"(one per loudness.peak_block = {block} samples of the cue)", MANIFEST_NAME)
     stingers = {s.name for s in m.stingers}
     markers = {k.name for k in m.markers}
     for i, r in enumerate(m.rules):

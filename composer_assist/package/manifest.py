@@ -13,7 +13,7 @@ player multiplies each stem only by its intensity law and the crossfade envelope
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -104,7 +104,7 @@ class Variant(_Model):
                           "wrap), the upper triangle (row-major, l <= m) of the layers' K-weighted product means "
                           "of the stems as shipped.  The player matches the variants' levels over the intensity "
                           "range and trims each transition from it (playback.level_trim); null: neither")
-    peak_envelope: list[float] | None = Field(
+    peak_envelope: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
         None, description="per block of `loudness.peak_block` samples of the cue, the most any sample of the "
                           "variant can reach there at any intensity (core.peak_envelope), over the loudest block of "
                           "any variant (1), rounded up to 1e-5: the player keeps a crossfade and a transition trim "

@@ -153,3 +153,26 @@ def test_schema_errors_name_the_field(short_package, tmp_path, capsys):
     bad.write_bytes(b"PK\x03\x04 not really")
     code, err = _validate(capsys, bad)
     assert code == 2 and "not a package folder or zip" in err
+
+
+def test_a_peak_envelope_of_the_wrong_length_or_over_one_is_refused(short_package, tmp_path, capsys):
+    folder, result = short_package
+    n = len(result.manifest.variants[0].peak_envelope)
+    assert n == -(-result.manifest.cue.length_samples // result.manifest.loudness.peak_block)
+
+    def short(m):
+        m["variants"][0]["peak_envelope"] = m["variants"][0]["peak_envelope"][:-1]
+
+    code, err = _validate(capsys, _zip_of(folder, tmp_path / "short.zip", edit=short))
+    assert code == 2 and f"variants[0].peak_envelope: {n - 1} values, expected {n}" in err, err
+
+    def loud(m):
+        m["variants"][1]["peak_envelope"][3] = 1.5
+
+    code, err = _validate(capsys, _zip_of(folder, tmp_path / "loud.zip", edit=loud))
+    assert code == 2 and "variants[1].peak_envelope[3]" in err and "less than or equal to 1" in err, err
+    # the runtime, which reads the manifest without the schema, names the field too
+    from composer_assist.runtime.package import open_package
+
+    with pytest.raises(PackageError, match=r"variant .*: peak_envelope holds \d+ values, expected"):
+        open_package(_zip_of(folder, tmp_path / "short2.zip", edit=short))
