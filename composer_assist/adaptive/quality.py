@@ -79,8 +79,8 @@ class Quality:
     follower_congruence: float | None = None
     follower_delay_s: float | None = None
     # the output's highest sample (dBFS) and where (s): over 0 dBFS a device or file clips it
-    # (variants are matched under the true-peak ceiling, but a crossfade of two variants peaking
-    # together, or a transition trim, can add up past it); None when silent
+    # (variants are matched under the true-peak ceiling and the peak guard keeps crossfades and
+    # trims under the loudest variant alone, but a stinger can add up past it); None when silent
     peak_dbfs: float | None = None
     peak_time_s: float | None = None
 
@@ -171,7 +171,7 @@ def peak_line(q: Quality, cue: Cue | None = None, schedule: Schedule | None = No
         return f"{at} (sample peak; 0 dBFS is full scale)"
     return (f"{at}: OVER full scale by {q.peak_dbfs:.1f} dB, a device or a fixed-point file clips it"
             f"{_peak_cause(q.peak_time_s, cue, schedule, sample_rate)}; lower the loudest variant's faders or give "
-            f"it a negative level_offset_lu")
+            f"it a negative level_offset_lu, or lower a stinger sounding there (its gain_db)")
 
 
 def _peak_cause(t: float, cue: Cue | None, schedule: Schedule | None, sr: int) -> str:

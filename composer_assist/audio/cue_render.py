@@ -11,8 +11,8 @@ import numpy as np
 from composer_assist.core.errors import ProjectError, RenderError
 from composer_assist.core.intensity_peaks import intensity_peaks_dbtp
 from composer_assist.core.level_match import LevelMatch, match_levels
-from composer_assist.core.peak_envelope import PeakEnvelopes
 from composer_assist.core.mixmath import layer_gains
+from composer_assist.core.peak_envelope import PeakEnvelopes
 from composer_assist.core.project import Cue
 
 from .level_cache import (levels_key, load_envelopes, load_intensity_peaks, load_levels, save_envelopes,

@@ -213,6 +213,8 @@ class StemSet:
         levels = render.level_match() if hasattr(render, "level_match") else None
         kept = getattr(render, "peak_envelopes", None)
         env = kept(_layout_hash()) if kept is not None else None
+        if env is not None and not _fits(env, len(render.cue.variants), render.stems):
+            env = None  # not what these stems make: measured again (and replaced)
         out = cls.from_arrays(render.cue, render.sample_rate, render.stems,
                               getattr(render, "tails", None), getattr(render, "stingers", None), levels,
                               getattr(render, "exit_tails", None), env)
@@ -259,6 +261,13 @@ def _ring(wrap: np.ndarray, tail: np.ndarray | None, layer: Layer, match: float,
     if t.shape[-1] > wrap.shape[0]:
         d = min(max(1, int(DECLICK_S * sr)), k)
         wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
+
+
+def _fits(env: PeakEnvelopes, variants: int, stems: Mapping[str, Mapping[str, np.ndarray]]) -> bool:
+    """Whether ``env`` has one envelope per variant, one value per block of the stems' length."""
+    length = max((np.asarray(a).shape[-1] for per in stems.values() for a in per.values()), default=0)
+    want = -(-length // env.block) if env.block > 0 else -1
+    return len(env.envelopes) == variants and all(e.shape == (want,) for e in env.envelopes)
 
 
 @lru_cache(maxsize=1)

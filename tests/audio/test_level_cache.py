@@ -120,9 +120,18 @@ def test_the_peak_envelopes_are_kept_with_the_level_match(two_variants, cache, m
     assert again.peak_block == first.peak_block and again.peak_top == first.peak_top
     for a, b in zip(again.peak_env, first.peak_env):
         np.testing.assert_array_equal(a, b)
+    # a file that does not fit these stems is measured again and replaced
+    (kept,) = cache.glob("*-peaks-*.npz")
+    np.savez(kept, block=np.int64(first.peak_block), top=np.float64(1.0), count=np.int64(2),
+             env_0=np.ones(3), env_1=np.ones(3))
+    assert StemSet.from_render(render_cue(two_variants, "cue")).peak_env[0].shape == first.peak_env[0].shape
+    assert len(calls) == 4
+    np.testing.assert_array_equal(StemSet.from_render(render_cue(two_variants, "cue")).peak_env[1],
+                                  first.peak_env[1])
+    assert len(calls) == 4  # the replacement reads
     # another stem layout (this module's source changed) measures again
     monkeypatch.setattr(stems_module, "_layout_hash", lambda: "another layout")
     StemSet.from_render(render_cue(two_variants, "cue"))
-    assert len(calls) == 4
+    assert len(calls) == 6
     StemSet.from_render(render_cue(two_variants, "cue", use_cache=False))
-    assert len(calls) == 6  # the user asked for no cache
+    assert len(calls) == 8  # the user asked for no cache
