@@ -6,7 +6,7 @@
 crossfade adds two variants peaking together and the guard engages on each), one core:
 - the mixer over 10 minutes with a crossfade every 4 s, with the guard and without it (the same
   stems with no envelopes), interleaved in one run: real-time factors and their ratio;
-- one switch's trim and guard (``transition_trim``), in ms: the producer thread's extra work at a
+- one switch's trim and guard (``transition_gains``), in ms: the producer thread's extra work at a
   switch;
 - laying the stem set out with its envelopes measured and without (a render's are measured once,
   then kept in the level cache);
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from composer_assist.adaptive.synthetic import synthetic_cue  # noqa: E402
 from composer_assist.core.level_match import match_levels  # noqa: E402
 from composer_assist.core.peak_envelope import NO_ENVELOPES  # noqa: E402
-from composer_assist.playback.level_trim import NO_TRIM, transition_trim  # noqa: E402
+from composer_assist.playback.level_trim import NO_TRIM, transition_gains  # noqa: E402
 from composer_assist.playback.mixer import Mixer  # noqa: E402
 from composer_assist.playback.stems import StemSet  # noqa: E402
 
@@ -95,7 +95,7 @@ def main() -> int:
     for k in range(200):
         pos = (k * 997) % (8 * SR)
         t0 = time.perf_counter()
-        tr = transition_trim(guarded, 10 * SR, SR // 2, (0, pos, 0), NO_TRIM, (1, pos, 0), 0.7, 0, 1.0)
+        tr = transition_gains(guarded, 10 * SR, SR // 2, (0, pos, 0), NO_TRIM, (1, pos, 0), 0.7, 0, 1.0)[0]
         trims.append((time.perf_counter() - t0) * 1000)
     print(f"4 variants x 4 layers, 48 kHz, one core; min / median / max of {args.repeat} runs")
     print(f"stem set laid out (16 bars, 32 s): with its peak envelopes measured {fmt(build, ' s', 2)}, "

@@ -20,7 +20,7 @@ import numpy as np
 
 from composer_assist.core.mixmath import LUT_STEPS
 from composer_assist.playback.curves import CURVE_IDS, fade_in, fade_out
-from composer_assist.playback.level_trim import NO_TRIM, Trim, transition_trim
+from composer_assist.playback.level_trim import NO_TRIM, Trim, transition_gains
 from composer_assist.playback.schedule import Schedule, Switch
 
 CLICK_WINDOW_S = 0.002  # look for steps this close to a transition point
@@ -82,11 +82,12 @@ class _Reference:
             self.val[j] = self.val[j - 1] + np.sign(d) * min(abs(d), self.slew * (self.ev[j] - self.ev[j - 1]))
         self.marks = np.unique(np.concatenate([self.ev, [x.sample for x in schedule.switches],
                                                [x.arrival for x in schedule.switches]])).astype(np.int64)
-        self.trims = self._trims()
+        self.trims, self.shots = self._trims()
 
-    def _trims(self) -> list[Trim]:
-        """Each deck's transition trim, as the mixer computes it at the switch sample."""
-        out, cl = [NO_TRIM], self.stems.clock
+    def _trims(self) -> tuple[list[Trim], list[Trim]]:
+        """Each deck's transition trim and each switch's stinger gain, as the mixer computes them at
+        the switch sample."""
+        out, shots, cl = [NO_TRIM], [], self.stems.clock
         for i, sw in enumerate(self.schedule.switches):
             start, _, v, pos, passes = self.decks[i]
             leave = (v, *cl.advance(pos, passes, sw.sample - start))
@@ -94,10 +95,14 @@ class _Reference:
             prev = self.schedule.switches[i - 1] if i else None
             env = 1.0 if prev is None or sw.sample >= prev.arrival else fade_in(
                 CURVE_IDS[prev.rule.curve], (sw.sample - prev.sample) / max(1, prev.fade))
-            out.append(transition_trim(self.stems, sw.sample, sw.fade, leave, out[-1],
-                                       (sw.target, sw.enter_pos, sw.enter_passes), i_now,
-                                       CURVE_IDS[sw.rule.curve], env))
-        return out
+            names = self.stems.stinger_names
+            stinger = names.index(sw.rule.stinger) if sw.rule.stinger in names else -1
+            trim, shot = transition_gains(self.stems, sw.sample, sw.fade, leave, out[-1],
+                                          (sw.target, sw.enter_pos, sw.enter_passes), i_now,
+                                          CURVE_IDS[sw.rule.curve], env, stinger)
+            out.append(trim)
+            shots.append(shot)
+        return out, shots
 
     def intensity(self, n: np.ndarray) -> np.ndarray:
         j = np.searchsorted(self.ev, n, side="right") - 1
@@ -120,13 +125,17 @@ class _Reference:
     def stinger_frames(self, lo: int, n: int) -> np.ndarray:
         """(n, 2) every stinger sounding in [lo, lo + n): each starts at its switch sample."""
         out = np.zeros((n, 2))
-        for s in self.schedule.switches:
+        for s, shot in zip(self.schedule.switches, self.shots):
             if s.rule.stinger not in self.stems.stinger_names:
                 continue
             st = self.stems.stingers[self.stems.stinger_names.index(s.rule.stinger)].reshape(-1, 2)
             a, b = max(lo, s.sample), min(lo + n, s.sample + st.shape[0])
             if b > a:
-                out[a - lo:b - lo] += st[a - s.sample:b - s.sample]
+                part = st[a - s.sample:b - s.sample].astype(np.float64)
+                if shot.guard:  # the peak guard's gain, linear between its knots
+                    knots = shot.g0 + shot.gstep * np.arange(len(shot.guard))
+                    part = part * np.interp(np.arange(a, b), knots, shot.guard)[:, None]
+                out[a - lo:b - lo] += part
         return out
 
     def deck_frames(self, d, lo: int, n: int, seam: bool = True) -> np.ndarray:

@@ -79,8 +79,8 @@ class Quality:
     follower_congruence: float | None = None
     follower_delay_s: float | None = None
     # the output's highest sample (dBFS) and where (s): over 0 dBFS a device or file clips it
-    # (variants are matched under the true-peak ceiling and the peak guard keeps crossfades and
-    # trims under the loudest variant alone, but a stinger can add up past it); None when silent
+    # (variants are matched under the true-peak ceiling and the peak guard keeps crossfades, trims
+    # and stingers under the loudest variant alone, but not a third deck); None when silent
     peak_dbfs: float | None = None
     peak_time_s: float | None = None
 

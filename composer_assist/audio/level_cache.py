@@ -131,16 +131,18 @@ def load_envelopes(key: str, salt: str) -> PeakEnvelopes | None:
         with np.load(_envelopes_path(key, salt), allow_pickle=False) as z:
             block, top = int(z["block"]), float(z["top"])
             envelopes = [np.array(z[f"env_{i}"], dtype=np.float64) for i in range(int(z["count"]))]
+            stingers = [np.array(z[f"stinger_{i}"], dtype=np.float64) for i in range(int(z["stingers"]))]
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None
-    return PeakEnvelopes(block, envelopes, top)
+    return PeakEnvelopes(block, envelopes, top, stingers)
 
 
 def save_envelopes(key: str, salt: str, env: PeakEnvelopes) -> None:
     """Store ``env`` under ``key`` and ``salt`` (atomically; a cache that cannot be written is left)."""
     buf = io.BytesIO()
     np.savez(buf, block=np.int64(env.block), top=np.float64(env.top or 0.0), count=np.int64(len(env.envelopes)),
-             **{f"env_{i}": e for i, e in enumerate(env.envelopes)})
+             stingers=np.int64(len(env.stingers)), **{f"env_{i}": e for i, e in enumerate(env.envelopes)},
+             **{f"stinger_{i}": e for i, e in enumerate(env.stingers)})
     try:
         atomic_write_bytes(_envelopes_path(key, salt), buf.getvalue(), announce=False)
     except OSError:

@@ -22,7 +22,7 @@ same numbers (the manifest carries them).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -33,12 +33,14 @@ STEPS = 100000  # normalised envelopes are rounded up to 1 / STEPS (a manifest w
 
 
 class PeakEnvelopes(NamedTuple):
-    """Every variant's envelope (``normalised``), its block, and the loudest block (full scale 1;
-    None when not known, as a package's manifest does not say)."""
+    """Every variant's envelope (``normalised``), its block, the loudest block (full scale 1; None
+    when not known, as a package's manifest does not say), and every stinger's (``one_shot``,
+    over the same loudest block: a stinger louder than every variant goes over 1)."""
 
     block: int
     envelopes: list[np.ndarray]
     top: float | None = None
+    stingers: Sequence[np.ndarray] = ()
 
 
 NO_ENVELOPES = PeakEnvelopes(0, [])
@@ -114,10 +116,24 @@ def peak_envelope(stack: np.ndarray, seam: np.ndarray | None, loop_start: int, u
     return env * FLOAT_MARGIN
 
 
-def normalised(envelopes: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+def one_shot(flat: np.ndarray, block: int) -> np.ndarray:
+    """(blocks,) float64: a stinger's largest |sample| in each ``block`` from its start (``flat``:
+    interleaved stereo, as the mixer reads it; it plays at one gain, so this is exact)."""
+    a = np.abs(np.asarray(flat, dtype=np.float64)).reshape(-1, 2).max(axis=1)
+    blocks = max(1, -(-a.size // block))
+    pad = np.zeros(blocks * block)
+    pad[:a.size] = a
+    return pad.reshape(blocks, block).max(axis=1) * FLOAT_MARGIN
+
+
+def normalised(envelopes: list[np.ndarray], stingers: list[np.ndarray] | None = None
+               ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
     """(the loudest block of any envelope, every envelope divided by it and rounded up to
-    ``1 / STEPS``, still a bound); (0, the envelopes) when all are silent."""
+    ``1 / STEPS``, still a bound, and every stinger's the same way, not capped at 1); (0, the
+    envelopes, the stingers') when all are silent."""
+    stingers = stingers or []
     top = max((float(e.max()) for e in envelopes if e.size), default=0.0)
     if top <= 0.0:
-        return 0.0, envelopes
-    return top, [np.minimum(np.ceil(e / top * STEPS), STEPS) / STEPS for e in envelopes]
+        return 0.0, envelopes, stingers
+    return (top, [np.minimum(np.ceil(e / top * STEPS), STEPS) / STEPS for e in envelopes],
+            [np.ceil(e / top * STEPS) / STEPS for e in stingers])

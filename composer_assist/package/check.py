@@ -53,6 +53,11 @@ def _check_references(source: PackageSource, m: Manifest) -> None:
         if v.peak_envelope is not None and len(v.peak_envelope) != want:
             raise source.fail(f"variants[{i}].peak_envelope: {len(v.peak_envelope)} values, expected {want} "
                               f"(one per loudness.peak_block = {block} samples of the cue)", MANIFEST_NAME)
+    for i, st in enumerate(m.stingers):
+        want = max(1, -(-(st.stem.frames + st.stem.tail_frames) // block)) if block else 0
+        if st.peak_envelope is not None and len(st.peak_envelope) != want:
+            raise source.fail(f"stingers[{i}].peak_envelope: {len(st.peak_envelope)} values, expected {want} "
+                              f"(one per loudness.peak_block = {block} samples of the stinger)", MANIFEST_NAME)
     stingers = {s.name for s in m.stingers}
     markers = {k.name for k in m.markers}
     for i, r in enumerate(m.rules):

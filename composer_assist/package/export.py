@@ -78,11 +78,11 @@ def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> tuple[M.
     return stem, [file_entry(stage, f.path) for f in (flac, opus) if f is not None]
 
 
-def _peak_envelopes(render: Any) -> tuple[int, list[np.ndarray]]:
-    """(block, each variant's normalised peak envelope) of the stems as the mixer lays them out
-    (``playback.stems``): the same figures ``adapt`` guards by, at any gain."""
+def _peak_envelopes(render: Any) -> tuple[int, list[np.ndarray], dict[str, np.ndarray]]:
+    """(block, each variant's normalised peak envelope, each stinger's by name) of the stems as the
+    mixer lays them out (``playback.stems``): the same figures ``adapt`` guards by, at any gain."""
     s = StemSet.from_render(render)
-    return s.peak_block, s.peak_env
+    return s.peak_block, s.peak_env, dict(zip(s.stinger_names, s.stinger_env))
 
 
 def _variants(cue: Cue, render: Any, levels: Any, gain: float, jobs: list[_StemJob],
@@ -120,7 +120,8 @@ def _windows(levels: Any, variant: str, gain: float) -> list[list[float]] | None
     return None if table is None else pack(table, gain)
 
 
-def _stingers(cue: Cue, render: Any, gain: float, jobs: list[_StemJob]) -> list[dict]:
+def _stingers(cue: Cue, render: Any, gain: float, jobs: list[_StemJob], envelopes: dict[str, np.ndarray]
+              ) -> list[dict]:
     out = []
     for si, s in enumerate(cue.stingers):
         if s.name not in render.stingers:
@@ -128,7 +129,9 @@ def _stingers(cue: Cue, render: Any, gain: float, jobs: list[_StemJob]) -> list[
         audio = np.asarray(render.stingers[s.name], dtype=np.float32)
         jobs.append(_StemJob(f"stingers/{slug(si, s.name)}", audio, int(audio.shape[1]),
                              tuple(g * gain for g in layer_gains(s.gain_db, s.pan))))
-        out.append(dict(name=s.name, gain_db=s.gain_db, pan=s.pan, stem=len(jobs) - 1))
+        env = envelopes.get(s.name)
+        out.append(dict(name=s.name, gain_db=s.gain_db, pan=s.pan, stem=len(jobs) - 1,
+                        peak_envelope=None if env is None else env.tolist()))
     return out
 
 
@@ -238,7 +241,7 @@ def _build(project, cue, stage, out, zip, web, render, listeners, config, jobs, 
     gain = db_to_gain(loudness.delivery_gain_db)
     stem_jobs: list[_StemJob] = []
     variants = _variants(cue, render, levels, gain, stem_jobs, envelopes[1])
-    stingers = _stingers(cue, render, gain, stem_jobs)
+    stingers = _stingers(cue, render, gain, stem_jobs, envelopes[2])
     t0 = time.perf_counter()
     stems, entries = _encode_all(stage, stem_jobs, render.sample_rate, web, jobs, progress)
     timings["encode_s"] = time.perf_counter() - t0

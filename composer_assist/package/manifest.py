@@ -116,6 +116,11 @@ class Stinger(_Model):
     gain_db: float
     pan: float
     stem: Stem
+    peak_envelope: list[Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="per block of `loudness.peak_block` samples from its start, its largest sample, over "
+                          "the variants' loudest block (over 1 where it is louder than every variant), rounded up "
+                          "to 1e-5: the player holds it, and the entering variant, under what the leaving one "
+                          "leaves (playback.level_trim's peak guard); null: not in the guard")
 
 
 class TransitionRule(_Model):

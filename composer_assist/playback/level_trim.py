@@ -30,7 +30,11 @@ over that:
   ends a sub-block at every knot, so every sample it ramps keeps the bound.  It is 1 wherever
   nothing can add up past the top (then there is no guard at all).
 
-A stinger, or a third deck still fading out, is not in the bound.
+A stinger struck at the switch is in the same bound (its envelope ``StemSet.stinger_env``): the
+leaving deck plays on as it was (ducking it at the switch sample would step its gain), the
+stinger takes the room it leaves, as a gain curve of its own, and the entering deck the rest; a
+stinger louder than every variant keeps its own level.  A third deck still fading out (or an
+earlier stinger still ringing) is not in the bound.
 
 The Python mixer, the reference runtime (which reads the tables from the package manifest) and
 the web player (player/js/mixer.js) compute the same trims and guards with the same arithmetic.
@@ -110,16 +114,20 @@ def local_db(stems: StemSet, v: int, pos: int, k: int) -> float | None:
     return 10.0 * math.log10(e) if e > 1e-20 else None
 
 
-def transition_trim(stems: StemSet, t: int, fade: int, leave: tuple[int, int, int] | None, leave_trim: Trim,
-                    enter: tuple[int, int, int], intensity: float, curve: int = 0, leave_env: float = 1.0) -> Trim:
-    """The entering deck's trim and peak guard for a switch at output sample ``t`` with a
-    ``fade``-sample crossfade of ``curve``; ``leave`` and ``enter`` are (variant, cue position,
-    passes) at ``t``, ``leave_env`` the leaving deck's fade gain then."""
+def transition_gains(stems: StemSet, t: int, fade: int, leave: tuple[int, int, int] | None, leave_trim: Trim,
+                     enter: tuple[int, int, int], intensity: float, curve: int = 0, leave_env: float = 1.0,
+                     stinger: int = -1) -> tuple[Trim, Trim]:
+    """(the entering deck's trim and peak guard, the stinger's gain: a guard only, or ``NO_TRIM``)
+    for a switch at output sample ``t`` with a ``fade``-sample crossfade of ``curve``; ``leave`` and
+    ``enter`` are (variant, cue position, passes) at ``t``, ``leave_env`` the leaving deck's fade
+    gain then, ``stinger`` the stinger starting at ``t`` (-1: none)."""
     trim = _trim(stems, t, fade, leave, leave_trim, enter, intensity)
-    guard = peak_guard(stems, t, fade, curve, leave, leave_env, leave_trim, enter, trim)
-    if not guard:
-        return trim
-    return trim._replace(guard=guard, g0=t, gstep=stems.peak_block, g_end=t + stems.peak_block * (len(guard) - 1))
+    deck, shot = peak_guard(stems, t, fade, curve, leave, leave_env, leave_trim, enter, trim, stinger)
+    return _guarded(trim, deck, t, stems.peak_block), _guarded(NO_TRIM, shot, t, stems.peak_block)
+
+
+def _guarded(trim: Trim, knots: tuple[float, ...], t: int, step: int) -> Trim:
+    return trim._replace(guard=knots, g0=t, gstep=step, g_end=t + step * (len(knots) - 1)) if knots else trim
 
 
 def _trim(stems: StemSet, t: int, fade: int, leave: tuple[int, int, int] | None, leave_trim: Trim,
@@ -177,29 +185,45 @@ def _positions(clock, pos: int, d: np.ndarray) -> np.ndarray:
 
 
 def peak_guard(stems: StemSet, t: int, fade: int, curve: int, leave: tuple[int, int, int] | None,
-               leave_env: float, leave_trim: Trim, enter: tuple[int, int, int], trim: Trim) -> tuple[float, ...]:
-    """The guard's knots from output sample ``t`` (the module docstring), () when it is 1 throughout."""
+               leave_env: float, leave_trim: Trim, enter: tuple[int, int, int], trim: Trim, stinger: int = -1
+               ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The knots from output sample ``t`` (the module docstring) of the entering deck's guard and of
+    the stinger's gain, each () when it is 1 throughout."""
     env, step = stems.peak_env, stems.peak_block
     if step <= 0 or len(env) <= enter[0] or (leave is not None and len(env) <= leave[0]):
-        return ()
+        return (), ()
     clock = stems.clock
-    span = max(fade, 0)  # after it the trim alone keeps the bound (``_trim_room_db``)
-    bounds = []
+    shot = stems.stinger_env[stinger] if 0 <= stinger < len(stems.stinger_env) else None
+    span = max(fade, 0, 0 if shot is None else shot.size * step)
+    decks, shots = [], []
     for k in range(-(-span // step)):
         s0, s1 = t + k * step, t + (k + 1) * step
         b = 1.0 if fade <= 0 else fade_in(curve, (s1 - t) / fade)
         tb = max(trim.gain_at(s0), trim.gain_at(s1))
         pos = clock.advance(enter[1], enter[2], s0 - t)[0]
         loud = b * tb * _envelope_over(env[enter[0]], step, clock, pos, s1 - s0)
-        room = 1.0  # the envelopes are over the loudest block of any variant
+        leaving = 0.0
         if leave is not None and s0 < t + fade:
             a = leave_env * fade_out(curve, (s0 - t) / fade) * _largest_gain(leave_trim, s0, s1)
             pos = clock.advance(leave[1], leave[2], s0 - t)[0]
-            room -= a * _envelope_over(env[leave[0]], step, clock, pos, s1 - s0)
-        bounds.append(1.0 if loud <= room else max(0.0, room / loud))
+            leaving = a * _envelope_over(env[leave[0]], step, clock, pos, s1 - s0)
+        # the envelopes are over the loudest block of any variant (1); a stinger louder than that
+        # keeps its own level.  The leaving deck plays on as it was (ducking it at the switch sample
+        # would step its gain), the stinger takes what room it leaves, the entering deck the rest.
+        hit = float(shot[k]) if shot is not None and k < shot.size else 0.0
+        room = max(0.0, max(1.0, hit) - leaving)
+        h = 1.0 if hit <= room else room / hit
+        room -= h * hit
+        shots.append(h)
+        decks.append(1.0 if loud <= room else max(0.0, room / loud))
+    return _knots(decks), _knots(shots)
+
+
+def _knots(bounds: list[float]) -> tuple[float, ...]:
+    """Knots at the block edges, each the lower of the two blocks it joins (1 outside them), and a
+    last one at 1; () when every bound is 1."""
     if all(g >= 1.0 for g in bounds):
         return ()
-    # knot k joins blocks k - 1 and k: the lower of the two; beyond the span nothing adds up
     ext = [1.0, *bounds, 1.0]
     return tuple(min(ext[k], ext[k + 1]) for k in range(len(ext) - 1)) + (1.0,)
 

@@ -22,7 +22,7 @@ import numpy as np
 from composer_assist.core.mixmath import LUT_STEPS
 
 from .curves import CURVE_IDS, fade_in, fade_out
-from .level_trim import NO_TRIM, Trim, transition_trim
+from .level_trim import NO_TRIM, Trim, transition_gains
 from .stems import StemSet
 
 SWITCH, INTENSITY = 0, 1
@@ -66,7 +66,7 @@ class Mixer:
         self._ramp = (np.repeat(np.arange(self.block, dtype=np.float64), 2) / self.block).astype(np.float32)
         self._pool = [_Deck(stems.max_layers) for _ in range(POOL_DECKS)]
         self._decks: list[_Deck] = []
-        self._voices: list[list] = []  # [flat stinger array, position in frames]
+        self._voices: list[list] = []  # [flat stinger array, position in frames, its gain (a Trim)]
         self.events: list[tuple] = []
         self._ev_i = 0
         self._next_ev = 1 << 62
@@ -216,12 +216,13 @@ class Mixer:
                 d.k = -1
         if enter_pos < 0:
             enter_pos, enter_passes = (main.pos, main.passes) if main is not None else (0, 0)
-        trim = transition_trim(self.stems, self.t, fade_len, None if main is None else (main.v, main.pos, main.passes),
-                               NO_TRIM if main is None else main.trim, (v, enter_pos, enter_passes), self.i_cur,
-                               curve, 1.0 if main is None else main.env0)
+        trim, shot = transition_gains(self.stems, self.t, fade_len,
+                                      None if main is None else (main.v, main.pos, main.passes),
+                                      NO_TRIM if main is None else main.trim, (v, enter_pos, enter_passes), self.i_cur,
+                                      curve, 1.0 if main is None else main.env0, stinger)
         self._add_deck(v, enter_pos, enter_passes, fade_len, curve, trim)
         if stinger >= 0:
-            self._voices.append([self.stems.stingers[stinger], 0])
+            self._voices.append([self.stems.stingers[stinger], 0, shot])
 
     def process(self, out: np.ndarray) -> np.ndarray:
         """Fill ``out`` ((frames <= block, 2) float32, C-contiguous) with the next frames.
@@ -280,6 +281,10 @@ class Mixer:
                 r = (voice[0].shape[0] >> 1) - voice[1]
                 if r < m:
                     m = r
+                if t < voice[2].g_end:  # its gain bends at its next knot
+                    r = voice[2].next_knot(t) - t
+                    if r < m:
+                        m = r
             i_end = self.i_cur
             if i_end != self.i_target:
                 step = self.slew_per_sample * m
@@ -341,8 +346,18 @@ class Mixer:
                 dst.fill(0.0)
             if self._voices:
                 for voice in self._voices:
-                    p = voice[1]
-                    dst += voice[0][2 * p:2 * p + b - a]
+                    p, shot = voice[1], voice[2]
+                    seg = voice[0][2 * p:2 * p + b - a]
+                    if t < shot.g_end:  # the peak guard holds the stinger under what the decks leave
+                        h0, h1 = shot.gain_at(t), shot.gain_at(t + m)
+                        np.multiply(seg, h0, out=tm)
+                        dst += tm
+                        if h1 != h0:
+                            np.multiply(seg, ramp[:b - a], out=tm)
+                            tm *= (h1 - h0) * blk / m
+                            dst += tm
+                    else:
+                        dst += seg
                     voice[1] = p + m
                 self._voices = [v for v in self._voices if 2 * v[1] < v[0].shape[0]]
             t += m

@@ -37,7 +37,8 @@ from composer_assist.core.errors import RenderError
 from composer_assist.core.level_match import LevelMatch, match_levels
 from composer_assist.core.level_windows import intensity_makeup
 from composer_assist.core.mixmath import gain_table, layer_gains
-from composer_assist.core.peak_envelope import NO_ENVELOPES, PeakEnvelopes, envelope_block, normalised, peak_envelope
+from composer_assist.core.peak_envelope import (NO_ENVELOPES, PeakEnvelopes, envelope_block, normalised, one_shot,
+                                                peak_envelope)
 from composer_assist.core.project import Cue, Layer
 
 from .clock import CueClock
@@ -77,6 +78,9 @@ class StemSet:
     peak_env: list[np.ndarray] = field(default_factory=list)
     peak_block: int = 0
     peak_top: float | None = None
+    # per stinger (blocks,) float64: its largest |sample| in each ``peak_block`` from its start, over
+    # the same loudest block (core.peak_envelope.one_shot); empty: stingers are not in the guard
+    stinger_env: list[np.ndarray] = field(default_factory=list)
 
     @property
     def max_layers(self) -> int:
@@ -149,17 +153,18 @@ class StemSet:
             block = envelope_block(sample_rate)
             # the mixes run outside the GIL: two variants at a time
             with ThreadPoolExecutor(2) as pool:
-                top, envs = normalised(list(pool.map(
+                top, envs, st_envs = normalised(list(pool.map(
                     lambda i: peak_envelope(stacks[i], seams[i], clock.loop_start,
                                             gain_table(cue.variant(names[i]), _layers_of(cue, names[i], layer_names[i])),
-                                            makeups[i], block), range(len(names)))))
-            peak_env = PeakEnvelopes(block, envs, top) if top > 0 else NO_ENVELOPES
+                                            makeups[i], block), range(len(names)))),
+                    [one_shot(a, block) for a in st_arrays])
+            peak_env = PeakEnvelopes(block, envs, top, st_envs) if top > 0 else NO_ENVELOPES
         for i, m in enumerate(makeups):
             if m is not None:
                 luts[i] = (luts[i] * m[:, None]).astype(np.float32)
         return cls(cue, int(sample_rate), length, clock, names, layer_names, stacks, seams, seam, luts,
                    st_names, st_arrays, levels, ends, windows, int(levels.window_hop),
-                   list(peak_env.envelopes), int(peak_env.block), peak_env.top)
+                   list(peak_env.envelopes), int(peak_env.block), peak_env.top, list(peak_env.stingers))
 
     def loop_seams(self, clock: CueClock) -> list[np.ndarray]:
         """Seams for another loop region of the same stems (built off the audio thread).
@@ -213,13 +218,14 @@ class StemSet:
         levels = render.level_match() if hasattr(render, "level_match") else None
         kept = getattr(render, "peak_envelopes", None)
         env = kept(_layout_hash()) if kept is not None else None
-        if env is not None and not _fits(env, len(render.cue.variants), render.stems):
+        if env is not None and not _fits(env, render):
             env = None  # not what these stems make: measured again (and replaced)
         out = cls.from_arrays(render.cue, render.sample_rate, render.stems,
                               getattr(render, "tails", None), getattr(render, "stingers", None), levels,
                               getattr(render, "exit_tails", None), env)
         if kept is not None and env is None and out.peak_block:
-            render.keep_peak_envelopes(_layout_hash(), PeakEnvelopes(out.peak_block, out.peak_env, out.peak_top))
+            render.keep_peak_envelopes(_layout_hash(), PeakEnvelopes(out.peak_block, out.peak_env, out.peak_top,
+                                                                     out.stinger_env))
         return out
 
 
@@ -263,11 +269,16 @@ def _ring(wrap: np.ndarray, tail: np.ndarray | None, layer: Layer, match: float,
         wrap[k - d:k] *= np.linspace(1.0, 0.0, d, dtype=np.float32)[:, None]
 
 
-def _fits(env: PeakEnvelopes, variants: int, stems: Mapping[str, Mapping[str, np.ndarray]]) -> bool:
-    """Whether ``env`` has one envelope per variant, one value per block of the stems' length."""
+def _fits(env: PeakEnvelopes, render: Any) -> bool:
+    """Whether ``env`` has one envelope per variant, one value per block of the stems' length, and
+    one per stinger, one value per block of its length."""
+    stems, stingers = render.stems, getattr(render, "stingers", None) or {}
     length = max((np.asarray(a).shape[-1] for per in stems.values() for a in per.values()), default=0)
-    want = -(-length // env.block) if env.block > 0 else -1
-    return len(env.envelopes) == variants and all(e.shape == (want,) for e in env.envelopes)
+    if env.block <= 0 or len(env.envelopes) != len(render.cue.variants):
+        return False
+    shots = [np.asarray(stingers[s.name]).shape[-1] for s in render.cue.stingers if s.name in stingers]
+    return (all(e.shape == (-(-length // env.block),) for e in env.envelopes) and len(env.stingers) == len(shots)
+            and all(e.shape == (max(1, -(-n // env.block)),) for e, n in zip(env.stingers, shots)))
 
 
 @lru_cache(maxsize=1)

@@ -107,12 +107,14 @@ def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: s
             tails.setdefault(v["name"], {})[layer["name"]] = audio[:, n:]
     stingers = {s["name"]: _read_stem(s["stem"], codec, sr, read) for s in m["stingers"]}
     length = max((a.shape[1] for per in stems.values() for a in per.values()), default=0)
-    return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m), peak_env=_peak_envelopes(m, length))
+    return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m),
+                               peak_env=_peak_envelopes(m, length, {k: a.shape[1] for k, a in stingers.items()}))
 
 
-def _peak_envelopes(m: dict[str, Any], length: int) -> PeakEnvelopes:
-    """The variants' peak envelopes as the manifest carries them, (0, []) (no peak guard) when it
-    carries none, as the web player reads them."""
+def _peak_envelopes(m: dict[str, Any], length: int, shots: dict[str, int]) -> PeakEnvelopes:
+    """The variants' and stingers' peak envelopes as the manifest carries them (``shots``: each
+    stinger's length in frames), ``NO_ENVELOPES`` (no peak guard) when it carries none for a
+    variant, and stingers out of the guard when one has none, as the web player reads them."""
     block = int((m.get("loudness") or {}).get("peak_block", 0) or 0)
     rows = [v.get("peak_envelope") for v in m["variants"]]
     if block <= 0 or any(r is None for r in rows):
@@ -125,7 +127,17 @@ def _peak_envelopes(m: dict[str, Any], length: int) -> PeakEnvelopes:
             raise PackageError(f"manifest: variant {v['name']!r}: peak_envelope holds {env.size} values, expected "
                                f"{want} finite values >= 0 (one per {block} samples of the cue)")
         out.append(env)
-    return PeakEnvelopes(block, out)
+    rows = [s.get("peak_envelope") for s in m["stingers"]]
+    if any(r is None for r in rows):
+        return PeakEnvelopes(block, out)
+    hits = []
+    for s, r in zip(m["stingers"], rows):
+        env, want = np.asarray(r, dtype=np.float64), max(1, -(-shots[s["name"]] // block))
+        if env.shape != (want,) or not np.all(np.isfinite(env)) or env.min(initial=0.0) < 0:
+            raise PackageError(f"manifest: stinger {s['name']!r}: peak_envelope holds {env.size} values, expected "
+                               f"{want} finite values >= 0 (one per {block} samples of the stinger)")
+        hits.append(env)
+    return PeakEnvelopes(block, out, None, hits)
 
 
 def _levels(m: dict[str, Any]) -> LevelMatch:

@@ -59,13 +59,16 @@ export function localDb(stems, v, pos, k) {
   return e > 1e-20 ? 10.0 * Math.log10(e) : null;
 }
 
-/** The entering deck's trim and peak guard for a switch at output sample t with a `fade`-sample
- * crossfade of `curve`; leave and enter are [variant, cue position, passes] at t (leave null:
- * none), leaveEnv the leaving deck's fade gain then. */
-export function transitionTrim(stems, t, fade, leave, leaveTrim, enter, intensity, curve = 0, leaveEnv = 1.0) {
+/** [the entering deck's trim and peak guard, the stinger's gain (a guard only, or NO_TRIM)] for a
+ * switch at output sample t with a `fade`-sample crossfade of `curve`; leave and enter are
+ * [variant, cue position, passes] at t (leave null: none), leaveEnv the leaving deck's fade gain
+ * then, stinger the stinger starting at t (-1: none). */
+export function transitionGains(stems, t, fade, leave, leaveTrim, enter, intensity, curve = 0, leaveEnv = 1.0,
+  stinger = -1) {
   const trim = levelTrim(stems, t, fade, leave, leaveTrim, enter, intensity);
-  const guard = peakGuard(stems, t, fade, curve, leave, leaveEnv, leaveTrim, enter, trim);
-  return guard ? { ...trim, guard, g0: t, gstep: stems.peakBlock } : trim;
+  const [deck, shot] = peakGuard(stems, t, fade, curve, leave, leaveEnv, leaveTrim, enter, trim, stinger);
+  const guarded = (tr, knots) => (knots ? { ...tr, guard: knots, g0: t, gstep: stems.peakBlock } : tr);
+  return [guarded(trim, deck), guarded(NO_TRIM, shot)];
 }
 
 function levelTrim(stems, t, fade, leave, leaveTrim, enter, intensity) {
@@ -111,29 +114,40 @@ function position(clock, pos, d) {
   return pos + d < lim ? pos + d : clock.loopStart + (d - (lim - pos)) % clock.loopLen;
 }
 
-/** The guard's knots from output sample t (level_trim.py's docstring), null when it is 1 throughout. */
-export function peakGuard(stems, t, fade, curve, leave, leaveEnv, leaveTrim, enter, trim) {
+/** The knots from output sample t (level_trim.py's docstring) of the entering deck's guard and of
+ * the stinger's gain, each null when it is 1 throughout. */
+export function peakGuard(stems, t, fade, curve, leave, leaveEnv, leaveTrim, enter, trim, stinger = -1) {
   const env = stems.peakEnv || [], step = stems.peakBlock || 0;
-  if (step <= 0 || env.length <= enter[0] || (leave !== null && env.length <= leave[0])) return null;
-  const clock = stems.clock, span = Math.max(fade, 0);
-  const bounds = [];
-  let any = false;
+  if (step <= 0 || env.length <= enter[0] || (leave !== null && env.length <= leave[0])) return [null, null];
+  const clock = stems.clock;
+  const shot = stinger >= 0 && stinger < (stems.stingerEnv || []).length ? stems.stingerEnv[stinger] : null;
+  const span = Math.max(fade, 0, shot ? shot.length * step : 0);
+  const decks = [], shots = [];
   for (let k = 0; k < Math.ceil(span / step); k++) {
     const s0 = t + k * step, s1 = t + (k + 1) * step;
     const b = fade <= 0 ? 1.0 : fadeIn(curve, (s1 - t) / fade);
     const tb = Math.max(trimGainAt(trim, s0), trimGainAt(trim, s1));
     const loud = b * tb * envelopeOver(env[enter[0]], step, clock, clock.advance(enter[1], enter[2], s0 - t)[0], s1 - s0);
-    let room = 1.0;
+    let leaving = 0.0;
     if (leave !== null && s0 < t + fade) {
       const a = leaveEnv * fadeOut(curve, (s0 - t) / fade) * largestGain(leaveTrim, s0, s1);
-      room -= a * envelopeOver(env[leave[0]], step, clock, clock.advance(leave[1], leave[2], s0 - t)[0], s1 - s0);
+      leaving = a * envelopeOver(env[leave[0]], step, clock, clock.advance(leave[1], leave[2], s0 - t)[0], s1 - s0);
     }
-    const g = loud <= room ? 1.0 : Math.max(0.0, room / loud);
-    if (g < 1.0) any = true;
-    bounds.push(g);
+    // the leaving deck plays on as it was, the stinger takes what room it leaves, the entering deck the rest
+    const hit = shot && k < shot.length ? shot[k] : 0.0;
+    let room = Math.max(0.0, Math.max(1.0, hit) - leaving);
+    const h = hit <= room ? 1.0 : room / hit;
+    room -= h * hit;
+    shots.push(h);
+    decks.push(loud <= room ? 1.0 : Math.max(0.0, room / loud));
   }
-  if (!any) return null;
-  // knot k joins blocks k - 1 and k: the lower of the two; beyond the span nothing adds up
+  return [knotsOf(decks), knotsOf(shots)];
+}
+
+/** Knots at the block edges, each the lower of the two blocks it joins (1 outside them), and a last
+ * one at 1; null when every bound is 1. */
+function knotsOf(bounds) {
+  if (bounds.every((g) => g >= 1.0)) return null;
   const ext = [1.0, ...bounds, 1.0];
   const knots = new Float64Array(ext.length);
   for (let k = 0; k < ext.length - 1; k++) knots[k] = Math.min(ext[k], ext[k + 1]);

@@ -6,7 +6,7 @@
 
 import { LUT_STEPS } from './stems.js';
 import { CURVE_IDS, fadeIn, fadeOut } from './curves.js';
-import { NO_TRIM, guardEnd, nextKnot, transitionTrim, trimGainAt, trimLast } from './levelTrim.js';
+import { NO_TRIM, guardEnd, nextKnot, transitionGains, trimGainAt, trimLast } from './levelTrim.js';
 
 export const SWITCH = 0, INTENSITY = 1;
 const POOL_DECKS = 6;
@@ -128,10 +128,10 @@ export class Mixer {
       }
     }
     if (enterPos < 0) [enterPos, enterPasses] = main ? [main.pos, main.passes] : [0, 0];
-    const trim = transitionTrim(this.stems, this.t, fadeLen, main ? [main.v, main.pos, main.passes] : null,
-      main ? main.trim : NO_TRIM, [v, enterPos, enterPasses], this.iCur, curve, main ? main.env0 : 1.0);
+    const [trim, shot] = transitionGains(this.stems, this.t, fadeLen, main ? [main.v, main.pos, main.passes] : null,
+      main ? main.trim : NO_TRIM, [v, enterPos, enterPasses], this.iCur, curve, main ? main.env0 : 1.0, stinger);
     this.addDeck(v, enterPos, enterPasses, fadeLen, curve, trim);
-    if (stinger >= 0) this.voices.push({ data: this.stems.stingers[stinger], p: 0 });
+    if (stinger >= 0) this.voices.push({ data: this.stems.stingers[stinger], p: 0, shot });
   }
 
   /** Fill `out` (interleaved stereo Float32Array of at most 2 * block values) with the next frames. */
@@ -152,7 +152,10 @@ export class Mixer {
         if (d.fading) m = Math.min(m, d.fadeStart + d.fadeLen - t);
         if (d.trim.guard && t < guardEnd(d.trim)) m = Math.min(m, nextKnot(d.trim, t) - t); // the guard bends there
       }
-      for (const vc of this.voices) m = Math.min(m, (vc.data.length >> 1) - vc.p);
+      for (const vc of this.voices) {
+        m = Math.min(m, (vc.data.length >> 1) - vc.p);
+        if (t < guardEnd(vc.shot)) m = Math.min(m, nextKnot(vc.shot, t) - t); // its gain bends there
+      }
       let iEnd = this.iCur;
       if (iEnd !== this.iTarget) {
         const step = this.slewPerSample * m;
@@ -210,7 +213,17 @@ export class Mixer {
       }
     }
     for (const vc of this.voices) {
-      for (let j = 0; j < 2 * m; j++) out[a + j] += vc.data[2 * vc.p + j];
+      const o = 2 * vc.p;
+      if (t < guardEnd(vc.shot)) { // the peak guard holds the stinger under what the decks leave
+        const h0 = trimGainAt(vc.shot, t), h1 = trimGainAt(vc.shot, t + m), g0 = f32(h0);
+        for (let j = 0; j < 2 * m; j++) out[a + j] += f32(vc.data[o + j] * g0);
+        if (h1 !== h0) {
+          const c = f32((h1 - h0) * blk / m);
+          for (let j = 0; j < 2 * m; j++) out[a + j] += f32(f32(vc.data[o + j] * f32((j >> 1) / blk)) * c);
+        }
+      } else {
+        for (let j = 0; j < 2 * m; j++) out[a + j] += vc.data[o + j];
+      }
       vc.p += m;
     }
     this.voices = this.voices.filter((vc) => 2 * vc.p < vc.data.length);

@@ -152,7 +152,9 @@ export function peaksOf(manifest) {
   const block = (manifest.loudness || {}).peak_block || 0;
   const byVariant = {};
   for (const v of manifest.variants) if (v.peak_envelope) byVariant[v.name] = v.peak_envelope;
-  return block > 0 ? { block, byVariant } : null;
+  const stingers = {};
+  for (const s of manifest.stingers) if (s.peak_envelope) stingers[s.name] = s.peak_envelope;
+  return block > 0 ? { block, byVariant, stingers } : null;
 }
 
 /** The manifest's local loudness tables (level match over intensity, transition trims), or null. */

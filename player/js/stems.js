@@ -126,8 +126,9 @@ export function intensityMakeup(luts, tables, offsets) {
  * The stem set of a cue: `audio[variant][layer]` and `tails[variant][layer]` are [L, R]
  * Float32Arrays, `stingers[name]` likewise, `levels[variant]` the matched linear gain,
  * `windows` {hop, byVariant: {name: manifest loudness_windows rows}} the local loudness tables,
- * `peaks` {block, byVariant: {name: manifest peak_envelope}} the peak envelopes (the transition's
- * peak guard; null, or a variant without one: no guard, as the runtime reads a manifest).
+ * `peaks` {block, byVariant: {name: manifest peak_envelope}, stingers: {name: peak_envelope}} the
+ * peak envelopes (the transition's peak guard; null, or a variant without one: no guard, a stinger
+ * without one: stingers out of it, as the runtime reads a manifest).
  */
 export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, levels = {}, windows = null,
   peaks = null) {
@@ -136,7 +137,8 @@ export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, 
   const clock = new CueClock(cue, sampleRate, length);
   const seam = Math.min(Math.trunc(MAX_SEAM_S * sampleRate), clock.loopLen);
   const out = { cue, sampleRate, length, clock, seam, variantNames: [], layerNames: [], stacks: [], seams: [],
-    luts: [], stingerNames: [], stingers: [], levelWindows: [], windowHop: 0, peakEnv: [], peakBlock: 0 };
+    luts: [], stingerNames: [], stingers: [], levelWindows: [], windowHop: 0, peakEnv: [], peakBlock: 0,
+    stingerEnv: [] };
   for (const v of cue.variants) {
     const per = audio[v.name];
     if (!per) throw new Error(`no stems for variant ${v.name}`);
@@ -181,6 +183,18 @@ export function buildStemSet(cue, sampleRate, audio, tails = {}, stingers = {}, 
     for (let i = 0; i < a[0].length; i++) { flat[2 * i] = a[0][i] * gl; flat[2 * i + 1] = a[1][i] * gr; }
     out.stingerNames.push(s.name);
     out.stingers.push(flat);
+  }
+  // the stingers' envelopes, when every stinger has one (else they stay out of the peak guard)
+  const shots = out.stingerNames.map((name) => (out.peakBlock > 0 ? ((peaks || {}).stingers || {})[name] : null));
+  if (shots.length && shots.every((e) => e)) {
+    out.stingerNames.forEach((name, i) => {
+      const want = Math.max(1, Math.ceil((out.stingers[i].length >> 1) / out.peakBlock));
+      if (shots[i].length !== want || !shots[i].every((x) => Number.isFinite(x) && x >= 0)) {
+        throw new Error(`manifest: stinger ${name}: peak_envelope holds ${shots[i].length} values, expected ${want} `
+          + `finite values >= 0 (one per ${out.peakBlock} samples of the stinger)`);
+      }
+    });
+    out.stingerEnv = shots.map((e) => Float64Array.from(e));
   }
   return out;
 }

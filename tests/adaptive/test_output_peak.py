@@ -70,3 +70,34 @@ def test_a_peak_over_full_scale_is_named_with_what_added_up_there():
     assert sw.sample <= result.quality.peak_time_s * SR < sw.arrival
     line = next(x for x in format_quality(result).splitlines() if x.startswith("peak"))
     assert "OVER full scale" in line and f"in the crossfade calm -> sad from {sw.sample / SR:.2f} s" in line, line
+
+
+def _with_stinger(guard: bool, stinger: bool = True):
+    """The same hot tone in every variant, and a loud noise burst struck at the switch."""
+    from composer_assist.core.project import Layer, PluginRef, TransitionRule
+
+    cue = synthetic_cue(n_variants=4, n_layers=1, bars=8,
+                        rule=TransitionRule(fade_beats=2.0, stinger="hit" if stinger else None))
+    cue.stingers = [Layer("hit", PluginRef("pad"))]
+    burst = (0.5 * np.random.default_rng(3).standard_normal((2, SR // 2))).clip(-0.5, 0.5).astype(np.float32)
+    stem_set = StemSet.from_arrays(cue, SR, _same_tone(cue), stingers={"hit": burst},
+                                   peak_env=None if guard else NO_ENVELOPES)
+    return run_adaptive(Project("p", cues=[cue]), cue.name, _calm_to_sad(), mode="planned", render=stem_set)
+
+
+def test_a_stinger_struck_over_a_crossfade_is_held_under_the_loudest_variant_alone():
+    guarded, bare, plain = _with_stinger(True), _with_stinger(False), _with_stinger(True, stinger=False)
+    (sw,) = guarded.schedule.switches
+    top = guarded.stems.peak_top
+    assert bare.quality.peak_dbfs > 20 * np.log10(top) + 1.0  # the burst over the tone: well over
+    assert guarded.quality.peak_dbfs <= 20 * np.log10(top) + 1e-4
+    # the stinger still sounds, under what the leaving variant leaves, and the click check (its
+    # reference holds the stinger at the same gains) is clean
+    a, p = np.asarray(guarded.audio, dtype=np.float64), np.asarray(plain.audio, dtype=np.float64)
+    burst = slice(sw.sample, sw.sample + SR // 2)
+    assert np.sqrt(np.mean((a[burst] - p[burst]) ** 2)) > 0.05
+    assert guarded.quality.click_excess <= 1e-3
+    from composer_assist.adaptive.clicks import _Reference
+
+    (shot,) = _Reference(guarded.schedule, guarded.stems, guarded.block).shots
+    assert shot.guard and 0.0 < min(shot.guard) < 1.0

@@ -150,10 +150,13 @@ def test_offline_render_matches_the_runtime(pages, web_package):
     # Switches with the manifest's loudness tables: the level match over intensity and the
     # transition trims (playback.level_trim, levelTrim.js) are in what is compared.
     assert player.schedule.switches and all(t is not None for t in player.mixer.stems.level_windows)
-    # ... and the peak guard engages on at least one of them (both variants strike the same note)
+    # ... and the peak guard engages on at least one of them (both variants strike the same note),
+    # on the decks and on the stinger
     from composer_assist.adaptive.clicks import _Reference
 
-    assert any(t.guard for t in _Reference(player.schedule, player.mixer.stems, player.mixer.block).trims)
+    gains = _Reference(player.schedule, player.mixer.stems, player.mixer.block)
+    assert any(t.guard for t in gains.trims)
+    assert any(s.guard for s in gains.shots)  # the stinger into tense is held under what calm leaves
     page = pages("flac")
     _pick_trace(page, sensed)
     flac = _render(page, "sensed", seconds)
@@ -284,3 +287,24 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
         assert path[0] in ("pkg", "flipped", "truncated", "escaping", "encoded") and path[1] in allowed, url
         seen.add(path[1])
     assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.json"} <= seen
+
+
+def test_a_stinger_peak_envelope_of_the_wrong_length_is_refused(web_package, tmp_path, capsys):
+    import json
+    import shutil
+
+    from composer_assist.cli.main import main
+    from composer_assist.core.errors import PackageError
+    from composer_assist.runtime.package import open_package
+
+    _, pkg_dir, _, _ = web_package
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg_dir, copy)
+    m = json.loads((copy / "manifest.json").read_text())
+    n = len(m["stingers"][0]["peak_envelope"])
+    m["stingers"][0]["peak_envelope"] = m["stingers"][0]["peak_envelope"][:-1]
+    (copy / "manifest.json").write_text(json.dumps(m))
+    assert main(["validate", str(copy)]) == 2
+    assert f"stingers[0].peak_envelope: {n - 1} values, expected {n}" in capsys.readouterr().err
+    with pytest.raises(PackageError, match=r"stinger 'hit': peak_envelope holds"):
+        open_package(copy)
