@@ -119,25 +119,23 @@ def _peak_envelopes(m: dict[str, Any], length: int, shots: dict[str, int]) -> Pe
     rows = [v.get("peak_envelope") for v in m["variants"]]
     if block <= 0 or any(r is None for r in rows):
         return NO_ENVELOPES
-    want = -(-length // block)
-    out = []
-    for v, r in zip(m["variants"], rows):
-        env = np.asarray(r, dtype=np.float64)
-        if env.shape != (want,) or not np.all(np.isfinite(env)) or env.min(initial=0.0) < 0:
-            raise PackageError(f"manifest: variant {v['name']!r}: peak_envelope holds {env.size} values, expected "
-                               f"{want} finite values >= 0 (one per {block} samples of the cue)")
-        out.append(env)
+    out = [_envelope(r, -(-length // block), f"variant {v['name']!r}", f"{block} samples of the cue")
+           for v, r in zip(m["variants"], rows)]
     rows = [s.get("peak_envelope") for s in m["stingers"]]
     if any(r is None for r in rows):
         return PeakEnvelopes(block, out)
-    hits = []
-    for s, r in zip(m["stingers"], rows):
-        env, want = np.asarray(r, dtype=np.float64), max(1, -(-shots[s["name"]] // block))
-        if env.shape != (want,) or not np.all(np.isfinite(env)) or env.min(initial=0.0) < 0:
-            raise PackageError(f"manifest: stinger {s['name']!r}: peak_envelope holds {env.size} values, expected "
-                               f"{want} finite values >= 0 (one per {block} samples of the stinger)")
-        hits.append(env)
+    hits = [_envelope(r, max(1, -(-shots[s["name"]] // block)), f"stinger {s['name']!r}",
+                      f"{block} samples of the stinger") for s, r in zip(m["stingers"], rows)]
     return PeakEnvelopes(block, out, None, hits)
+
+
+def _envelope(row: Any, want: int, what: str, per: str) -> np.ndarray:
+    """One manifest envelope as an array, or a PackageError naming ``what`` and the field."""
+    env = np.asarray(row, dtype=np.float64)
+    if env.shape != (want,) or not np.all(np.isfinite(env)) or env.min(initial=0.0) < 0:
+        raise PackageError(f"manifest: {what}: peak_envelope holds {env.size} values, expected {want} finite "
+                           f"values >= 0 (one per {per})")
+    return env
 
 
 def _levels(m: dict[str, Any]) -> LevelMatch:
