@@ -2,15 +2,16 @@
 
 At each tick the nearest variant must beat the current (or pending) one by ``hysteresis``; a
 switch leaves at the first legal boundary after ``dwell`` since the previous switch and after the
-trace as read has stayed near the new variant for ``confirm`` (so a blip shorter than that never
-makes a switch and a return); a pending switch is retargeted or cancelled if the emotion moves on
-before its boundary, and re-checked at the last tick before it: cancelled if the trace as read is
-no longer nearest its target.  The switch budget (``budget``) defers a switch until the spacing
-since the last one has passed, or for a budget kept as its window, until the window allows it and
-the trace as read has stayed near the new variant for a whole dwell, whichever comes first (a
-return to the variant the last switch left keeps the spacing); a manual override is exempt (it is
-heard at once, and counts for the switches after it).  Planned scheduling (the whole curve known)
-is ``planned``.
+trace as read has stayed near the new variant for ``confirm``, or has been away from the playing
+one for ``confirm`` and near the new one for ``settle`` (so a blip shorter than that never makes a
+switch and a return, and a move through one variant to another is confirmed once); a pending
+switch is retargeted or cancelled if the emotion moves on before its boundary, and re-checked at
+the last tick before it: cancelled if the trace as read is no longer nearest its target.  The
+switch budget (``budget``) defers a switch until the spacing since the last one has passed, or
+for a budget kept as its window, until the window allows it and the trace as read has stayed near
+the new variant for a whole dwell, whichever comes first (a return to the variant the last switch
+left keeps the spacing); a manual override is exempt (it is heard at once, and counts for the
+switches after it).  Planned scheduling (the whole curve known) is ``planned``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from .schedule import Builder, IntensityTargets, Schedule, Switch, dwell_end, dw
 # How long the trace as read must stay nearest a new variant before the music leaves for it, as a
 # share of the dwell: a change shorter than this never makes a switch (and so no return).
 CONFIRM_SHARE_OF_DWELL = 0.5
+# Once the trace as read has been away from the playing variant for the confirmation, the move is
+# confirmed wherever it went: a target it has been near for this long (s) may be left for, so a
+# viewer passing through one variant on the way to another is not confirmed twice.
+SETTLE_S = 0.5
 NOT_NEAR = 1 << 62  # a variant the trace as read is not near now (run start sentinel)
 
 @dataclass
@@ -58,9 +63,12 @@ class LiveScheduler:
         self.tick_s = 1.0 / float(cue.adaptive.control_rate)
         self.confirm = (int(round(CONFIRM_SHARE_OF_DWELL * dwell_samples(cue, clock.sr))) if confirm_s is None
                         else int(round(confirm_s * clock.sr)))
+        self.settle = int(round(SETTLE_S * clock.sr))
         # Per variant, the sample where the trace as read came (and stayed) within half the
-        # hysteresis of its nearest variant; NOT_NEAR while it is not.
+        # hysteresis of its nearest variant, NOT_NEAR while it is not; and where it left (and
+        # stayed away from) it, NOT_NEAR while it is near.
         self.near_since = np.full(len(cue.variants), NOT_NEAR, dtype=np.int64)
+        self.away_since = np.full(len(cue.variants), NOT_NEAR, dtype=np.int64)
         self._near(first, 0)
         self.playing = self.bld.sched.start_variant
         self.held_until, self.fade_end = -(1 << 40), 0  # dwell end of the last switch, its fade end
@@ -114,9 +122,11 @@ class LiveScheduler:
         """Update the runs in which the trace as read is near each variant."""
         raw = tick.raw_scores if tick.raw_scores is not None else tick.scores
         near = raw <= raw.min() + 0.5 * self.hyst
-        since = self.near_since
+        since, away = self.near_since, self.away_since
         since[~near] = NOT_NEAR
         since[near & (since == NOT_NEAR)] = -(1 << 40) if tick.jump else s  # an override needs no confirming
+        away[near] = NOT_NEAR
+        away[~near & (away == NOT_NEAR)] = s
 
     def _budget_start(self, target: int) -> int:
         """The first sample a switch to ``target`` may start on by the budget (module docstring)."""
@@ -130,9 +140,15 @@ class LiveScheduler:
 
     def _ready(self, target: int) -> int | None:
         """The first sample a switch to ``target`` may leave on by the confirmation, or None when
-        the trace as read is not near ``target`` now."""
+        the trace as read is not near ``target`` now: near it for ``confirm``, or near it for
+        ``settle`` once away from the playing variant for ``confirm``."""
         since = int(self.near_since[target])
-        return None if since == NOT_NEAR else since + self.confirm
+        if since == NOT_NEAR:
+            return None
+        left = int(self.away_since[self.playing])
+        if left == NOT_NEAR:
+            return since + self.confirm
+        return min(since + self.confirm, max(left + self.confirm, since + self.settle))
 
     def _recheck(self, tick: PolicyTick, s: int, p: Switch) -> Decision:
         """A pending switch at its boundary: cancelled if the trace as read is no longer near its

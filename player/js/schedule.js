@@ -1,11 +1,12 @@
 // Schedules: sample-stamped switches and intensity targets for the mixer, and the live scheduler
 // (hysteresis, dwell, quantisation to the transition rule's boundary, retarget and cancel; a
-// switch waits until the trace as read has stayed near its target for `confirm`, and is
-// re-checked at the last tick before its boundary, so a short blip never makes a switch and a
-// return; the switch budget defers a live switch until 60 / N s after the last one started, or,
-// kept as its window (N <= 2), until the window allows it and the trace as read has stayed near the
-// new variant a dwell, whichever is first (a return keeps the spacing); a manual override is exempt;
-// planned mode keeps the window, planned.js).
+// switch waits until the trace as read has stayed near its target for `confirm`, or has been away
+// from the playing variant that long and near the target for `settle`, and is re-checked at the
+// last tick before its boundary, so a short blip never makes a switch and a return; the switch
+// budget defers a live switch until 60 / N s after the last one started, or, kept as its window
+// (N <= 2), until the window allows it and the trace as read has stayed near the new variant a
+// dwell, whichever is first (a return keeps the spacing); a manual override is exempt; planned
+// mode keeps the window, planned.js).
 // A port of composer_assist/playback/schedule.py and scheduler.py; the log keeps the decision
 // kinds and variants, not the Python log's sentences.
 
@@ -15,6 +16,9 @@ export const INTENSITY_EPS = 0.002; // smaller target changes are not sent to th
 // How long the trace as read must stay nearest a new variant before the music leaves for it, as a
 // share of the dwell.
 export const CONFIRM_SHARE_OF_DWELL = 0.5;
+// Once the trace as read has been away from the playing variant for the confirmation, a target it
+// has been near for this long (s) may be left for: a move through one variant is confirmed once.
+export const SETTLE_S = 0.5;
 const FAR_PAST = -(2 ** 40);
 const NOT_NEAR = Number.MAX_SAFE_INTEGER; // a variant the trace as read is not near now
 
@@ -114,8 +118,11 @@ export class LiveScheduler {
     this.hyst = cue.adaptive.hysteresis;
     this.tickS = 1.0 / cue.adaptive.control_rate;
     this.confirm = pyRound(CONFIRM_SHARE_OF_DWELL * dwellSamples(cue, clock.sr));
-    // Per variant, the sample since which the trace as read has been near it, NOT_NEAR while not.
+    this.settle = pyRound(SETTLE_S * clock.sr);
+    // Per variant, the sample since which the trace as read has been near it, NOT_NEAR while not;
+    // and since which it has been away from it, NOT_NEAR while near.
     this.nearSince = cue.variants.map(() => NOT_NEAR);
+    this.awaySince = cue.variants.map(() => NOT_NEAR);
     this.near(first, 0);
     this.playing = this.bld.sched.startVariant;
     this.heldUntil = FAR_PAST; this.fadeEnd = 0;
@@ -160,8 +167,13 @@ export class LiveScheduler {
   near(tick, s) {
     const raw = tick.rawScores || tick.scores, lim = Math.min(...raw) + 0.5 * this.hyst;
     raw.forEach((x, i) => {
-      if (x > lim) this.nearSince[i] = NOT_NEAR;
-      else if (this.nearSince[i] === NOT_NEAR) this.nearSince[i] = tick.jump ? FAR_PAST : s; // an override needs no confirming
+      if (x > lim) {
+        this.nearSince[i] = NOT_NEAR;
+        if (this.awaySince[i] === NOT_NEAR) this.awaySince[i] = s;
+      } else {
+        if (this.nearSince[i] === NOT_NEAR) this.nearSince[i] = tick.jump ? FAR_PAST : s; // an override needs no confirming
+        this.awaySince[i] = NOT_NEAR;
+      }
     });
   }
 
@@ -174,10 +186,14 @@ export class LiveScheduler {
     return Math.max(window, since === NOT_NEAR ? this.budgetUntil : Math.min(this.budgetUntil, since + this.dwell));
   }
 
-  /** The first sample a switch to `target` may leave on, or null when the trace is not near it now. */
+  /** The first sample a switch to `target` may leave on, or null when the trace is not near it now:
+   * near it for `confirm`, or near it for `settle` once away from the playing variant for `confirm`. */
   ready(target) {
     const since = this.nearSince[target];
-    return since === NOT_NEAR ? null : since + this.confirm;
+    if (since === NOT_NEAR) return null;
+    const left = this.awaySince[this.playing];
+    if (left === NOT_NEAR) return since + this.confirm;
+    return Math.min(since + this.confirm, Math.max(left + this.confirm, since + this.settle));
   }
 
   /** A pending switch at its boundary: cancelled if the trace as read has left its target, moved

@@ -75,6 +75,19 @@ def test_live_switch_is_rechecked_and_cancelled_at_its_boundary(demo):
     assert 14.5 < cancels[0]["time"] < 15.0
 
 
+def test_live_confirms_a_move_once_when_it_passes_through_another_variant(demo):
+    _, cue, stems = demo
+    # calm until 12 s, ambient (the centre) for 1.5 s on the way, then sad for good.
+    t = np.arange(0, 40, 0.1)
+    v = np.select([t < 12.0 - 1e-9, t < 13.5 - 1e-9], [CALM[0], 0.0], SAD[0])
+    a = np.select([t < 12.0 - 1e-9, t < 13.5 - 1e-9], [CALM[1], 0.0], SAD[1])
+    sched = schedule_live(cue, stems.clock, control_track(Trace(t, v, a, name="through"), cue, "live"))
+    assert _names(cue, sched) == [("calm", "sad")]
+    # The viewer left calm at 12 s: confirmed at 14.5 s, on the bar line at 15 s (confirming sad
+    # afresh from 13.5 s waited for 16 s, and the bar line at 17.5 s).
+    assert sched.switches[0].sample == 15 * SR
+
+
 @pytest.mark.parametrize("mode", ["live", "planned"])
 def test_the_opening_variant_is_the_nearest_to_the_trace_opening(demo, mode):
     _, cue, stems = demo
