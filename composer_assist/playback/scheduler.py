@@ -234,14 +234,21 @@ class LiveScheduler:
                        f"{names[self.playing]} until {earliest / sr:.3f} s")
             reason = "budget"
         elif earliest > s and earliest > max(self.held_until, self.fade_end):
-            why.append(f"the trace is confirmed near {names[best]} at {earliest / sr:.3f} s "
-                       f"(near it for {self.confirm / sr:.2f} s)")
+            why.append(self._confirmed(best, earliest))
             reason = "confirm"
         if sw.sample > earliest:
             why.append(f"quantisation waits {(sw.sample - earliest) / sr:.3f} s for the next {leave_text(sw.rule)}")
             if reason == "emotion_distance":
                 reason = "quantisation_wait"
         return reason, "; ".join(why)
+
+    def _confirmed(self, target: int, at: int) -> str:
+        """Which rule confirmed the move to ``target`` at sample ``at``, for the log."""
+        names, sr, left = self.bld.names, self.sr, int(self.away_since[self.playing])
+        if left != NOT_NEAR and at < int(self.near_since[target]) + self.confirm:
+            return (f"the trace left {names[self.playing]} at {left / sr:.3f} s: the move is confirmed at "
+                    f"{at / sr:.3f} s (away {self.confirm / sr:.2f} s, near {names[target]} {self.settle / sr:.2f} s)")
+        return f"the trace is confirmed near {names[target]} at {at / sr:.3f} s (near it for {self.confirm / sr:.2f} s)"
 
 
 def schedule_live(cue: Cue, clock: CueClock, track: ControlTrack) -> Schedule:

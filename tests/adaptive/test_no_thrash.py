@@ -86,6 +86,8 @@ def test_live_confirms_a_move_once_when_it_passes_through_another_variant(demo):
     # The viewer left calm at 12 s: confirmed at 14.5 s, on the bar line at 15 s (confirming sad
     # afresh from 13.5 s waited for 16 s, and the bar line at 17.5 s).
     assert sched.switches[0].sample == 15 * SR
+    why = [e for e in sched.log if e["kind"] in ("switch", "retarget") and e["to"] == "sad"][-1]
+    assert why["reason"] == "confirm" and "left calm at 12.000 s" in why["detail"], why
 
 
 @pytest.mark.parametrize("mode", ["live", "planned"])
