@@ -8,6 +8,8 @@ while the music plays.
 
 from __future__ import annotations
 
+import bisect
+
 import contextlib
 import copy
 import dataclasses
@@ -151,11 +153,13 @@ class Transport(QObject):
             self.post(C.seek(int(max(0.0, seconds) * self.player.sample_rate)))
 
     def seek_bars(self, delta: int) -> None:
-        """Jump ``delta`` bars from the current one, to its beat 1."""
+        """Jump ``delta`` bars on the timeline from the bar playing, to its beat 1 (through the
+        loop's repeats: from the third pass, one bar forward is the next bar heard)."""
         if self.player is not None:
-            st = self.player.status
-            bar = min(max(1, st.bar + delta), self.player.cue.length_bars)
-            self.post(C.seek_beat(bar, 1.0))
+            sample = self.player.status.sample
+            starts = self.player.stems.clock.bar_starts(sample + (abs(delta) + 2) * 60 * self.player.sample_rate)
+            here = bisect.bisect_right(starts, sample) - 1
+            self.post(C.seek(starts[min(max(0, here + delta), len(starts) - 1)]))
 
     def set_loop(self, start_beat: float | None, end_beat: float | None) -> None:
         if self.player is not None:

@@ -9,6 +9,8 @@ where the mixer switches.
 
 from __future__ import annotations
 
+import math
+
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -73,6 +75,28 @@ class CueClock:
                 n = int(left // loop_beats)
                 left -= n * loop_beats
                 d += n * self.loop_len
+
+    def bar_starts(self, until: int) -> list[int]:
+        """Timeline samples (from cue position 0 at sample 0, the loop repeating) where a bar
+        begins, up to ``until``: what "one bar back / forward" steps through."""
+        per_bar = float(self.cue.meter.beats_per_bar)
+        out, t, pos = [0], 0, 0
+        while t <= until and len(out) < 1_000_000:
+            lim = self.limit(pos)
+            bar = math.floor(self.beat_of(pos) / per_bar + 1e-6) + 1
+            nxt = self.sample_of(bar * per_bar)
+            if nxt <= pos:  # rounding put ``pos`` a hair before the line it sits on
+                nxt = self.sample_of((bar + 1) * per_bar)
+            if nxt < lim:
+                t, pos = t + nxt - pos, nxt
+                out.append(t)
+                continue
+            t, pos = t + lim - pos, self.loop_start
+            # the wrap lands on the loop start: a bar line there if the loop starts on one
+            b = self.beat_of(pos) / per_bar
+            if abs(b - round(b)) < 1e-6 and out[-1] != t:
+                out.append(t)
+        return [x for x in out if x <= until]
 
     def beat_of(self, pos: int) -> float:
         return self.cue.tempo.beat_at(pos / self.sr)

@@ -172,9 +172,14 @@ def test_loop_region_and_bar_jumps(window, small, qtbot):
     qtbot.waitUntil(lambda: bars.add(player.status.bar) or player.status.seconds > 5.0, timeout=10000)
     assert bars <= {1, 2} and any(n == "loop" for _s, n in player.command_log)
     window.bar.loop.setChecked(False)  # the cue's own loop again
+    # Bar jumps step through the timeline, loop repeats included: from 9 s (bar 1 of the cue's
+    # second pass, at 2 s a bar) one bar forward is 10 s, not bar 2 of the first pass (2 s).
+    window.timeline.seek.emit(9.0)
+    qtbot.waitUntil(lambda: 9.0 <= player.status.seconds < 9.5, timeout=3000)
     window.actions_by_name["forward"].trigger()
-    qtbot.waitUntil(lambda: player.status.bar >= 2, timeout=3000)
-    before = player.status.bar
+    qtbot.waitUntil(lambda: 10.0 <= player.status.seconds < 10.5 and player.status.bar == 2, timeout=3000)
     window.actions_by_name["back"].trigger()
-    qtbot.waitUntil(lambda: player.status.bar == before - 1, timeout=3000)
-    assert [n for _s, n in player.command_log].count("seek_beat") == 2
+    qtbot.waitUntil(lambda: 8.0 <= player.status.seconds < 8.5 and player.status.bar == 1, timeout=3000)
+    window.actions_by_name["back"].trigger()  # over the wrap: the first pass's last bar
+    qtbot.waitUntil(lambda: 6.0 <= player.status.seconds < 6.5 and player.status.bar == 4, timeout=3000)
+    assert [n for _s, n in player.command_log].count("seek") == 4

@@ -108,6 +108,18 @@ def test_seek_pause_and_bar_beat_follow_the_tempo_map():
     assert np.abs(_play(player, 4096, 512)).max() > 0.01 and player.status.sample == before + 4096
 
 
+def test_bar_starts_run_through_the_loop_repeats():
+    from composer_assist.playback.clock import CueClock
+
+    # 8 bars of 4/4 at 120 BPM (2 s a bar) looping bars 3-4: bar lines every 2 s through the
+    # first pass to the loop's end (8 s), then the loop's bars again and again.
+    cue = synthetic_cue(loop=(8.0, 16.0))
+    assert CueClock(cue, 1000).bar_starts(16000) == [0, 2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000]
+    # A loop that starts mid-bar (beat 10, bar 3 beat 3): the wrap is no bar line, the next is.
+    cue = synthetic_cue(loop=(10.0, 16.0))
+    assert CueClock(cue, 1000).bar_starts(15000) == [0, 2000, 4000, 6000, 9000, 12000, 15000]
+
+
 def test_mute_and_solo_take_layers_out_without_a_click():
     project, cue, stems = _setup()
     player = Player(stems, mode="live", block=512)
