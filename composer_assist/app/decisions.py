@@ -1,4 +1,4 @@
-"""The decision log panel: every switch with its time (bar:beat), reason and the emotion behind it."""
+"""The decision log panel: every switch decision with its time (bar:beat), reason and the emotion behind it."""
 
 from __future__ import annotations
 
@@ -18,19 +18,28 @@ def bar_beat(cue: Any, cue_beat: float | None) -> str:
     return f"{int(bar) + 1}:{in_bar * m.denominator / 4.0 + 1.0:.2f}".rstrip("0").rstrip(".")
 
 
+SHOWN = ("start", "switch", "retarget", "cancel")
+
+
 def switch_rows(cue: Any, log: list[dict]) -> list[list[str]]:
-    """Table rows for the switch entries of a decision log (``Schedule.log``)."""
+    """Table rows for the decision log's (``Schedule.log``) switch decisions: the opening, each
+    switch planned, moved to another target or boundary (``retarget``), or called off (``cancel``),
+    so the last row about a switch says what will be heard."""
     rows = []
     for e in log:
-        if e.get("kind") not in ("switch", "start"):
+        kind = e.get("kind")
+        if kind not in SHOWN:
             continue
         trace = e.get("trace") or {}
-        at = e.get("boundary", e.get("time", 0.0))
+        at = e.get("time", 0.0) if kind == "cancel" else e.get("boundary", e.get("time", 0.0))
         emotion = (f"{trace.get('smoothed_valence', trace.get('valence', 0)):+.2f}, "
                    f"{trace.get('smoothed_arousal', trace.get('arousal', 0)):+.2f}") if trace else "-"
-        move = f"{e.get('from', '')} → {e.get('to', '')}" if e.get("kind") == "switch" else f"start on {e.get('to')}"
-        rows.append([f"{at:7.2f} s", bar_beat(cue, e.get("leave_beat", 0.0 if e.get("kind") == "start" else None)),
-                     move, str(e.get("reason", "")), emotion, str(e.get("detail", ""))])
+        move = f"{e.get('from', '')} → {e.get('to', '')}"
+        move = {"start": f"start on {e.get('to')}", "retarget": f"{move} (moved)",
+                "cancel": f"{move} called off"}.get(kind, move)
+        beat = 0.0 if kind == "start" else None if kind == "cancel" else e.get("leave_beat")
+        rows.append([f"{at:7.2f} s", bar_beat(cue, beat), move, str(e.get("reason", "")), emotion,
+                     str(e.get("detail", ""))])
     return rows
 
 

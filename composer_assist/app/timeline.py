@@ -63,7 +63,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._markers: list = []
         self._lane_items: list = []
         self._gain_items: list = []
-        self._known_switches = -1
+        self._known_switches: tuple | None = None
         self._span = 10.0
         self._drawn = 0.0
         self._loop_cue: str | None = None  # the cue the loop region was set for (None: set it anew)
@@ -75,7 +75,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         """The grid, the lane's variant names and the trace's curves (the history is cleared)."""
         self.cue = cue
         self.history.clear()
-        self._known_switches = -1
+        self._known_switches = None
         self._clear(self._markers)
         span = cue.length_seconds() if cue is not None else 10.0
         if trace is not None:
@@ -152,7 +152,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._drawn = now
         self.intensity.setData(self.history.times(), self.history.intensity())
         self._draw_lanes()
-        if player is not None and len(player.schedule.switches) != self._known_switches:
+        if player is not None and _switch_key(player.schedule.switches) != self._known_switches:
             self._draw_switches(player)
         if self.follow:
             lo, hi = self.emotion.viewRange()[0]
@@ -194,7 +194,7 @@ class Timeline(pg.GraphicsLayoutWidget):
                                    label=label, labelOpts={"position": 0.9, "color": variant_hex(sw.target)})
             self.emotion.addItem(line)
             self._markers.append((self.emotion, line))
-        self._known_switches = len(switches)
+        self._known_switches = _switch_key(switches)
 
     # ---- input -------------------------------------------------------------------------------
     def _clicked(self, event) -> None:
@@ -217,3 +217,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         bb = min(max(0.0, self.cue.tempo.beat_at(max(0.0, b))), beats)
         if bb - ba >= 1.0:
             self.loop_changed.emit(round(ba), round(bb))
+
+
+def _switch_key(switches: list) -> tuple:
+    """What the markers show of the schedule: a retarget moves a switch without adding one."""
+    return tuple((sw.sample, sw.target) for sw in switches)

@@ -1,4 +1,5 @@
-"""The timeline's bar grid follows the cue as the player plays it: to the loop's end, then the loop."""
+"""The timeline's bar grid follows the cue as the player plays it (to the loop's end, then the loop);
+switch markers and the decision log follow a switch that is moved before it is heard."""
 
 from __future__ import annotations
 
@@ -17,3 +18,57 @@ def test_bar_lines_repeat_the_loop_region_once_the_cue_reaches_its_end():
     assert beats[:3] == [0.5, 1.0, 1.5]
     whole = Cue("w", TempoMap.constant(120), length_bars=2)
     assert [lab for _t, b, lab in bar_times(whole, 4.0) if b] == ["1", "2", "3"]  # the end, drawn once
+
+
+def _moved_switch_log():
+    """A live schedule whose switch to ambient was moved to sad before its boundary (a retarget)."""
+    from pathlib import Path
+
+    import numpy as np
+    from point_variants import as_points
+
+    from composer_assist.core.project import load_project
+    from composer_assist.core.trace import Trace
+    from composer_assist.playback.clock import CueClock
+    from composer_assist.playback.policy import control_track
+    from composer_assist.playback.scheduler import schedule_live
+
+    cue = as_points(load_project(Path(__file__).resolve().parents[2] / "projects" / "demo").cue("night_chase"))
+    cue.adaptive.max_switches_per_minute = 0
+    t = np.arange(0, 40, 0.1)  # calm, the centre for 1.5 s, then sad
+    v = np.select([t < 12.0 - 1e-9, t < 13.5 - 1e-9], [0.5, 0.0], -0.6)
+    a = np.select([t < 12.0 - 1e-9, t < 13.5 - 1e-9], [-0.5, 0.0], -0.5)
+    return cue, schedule_live(cue, CueClock(cue, 8000), control_track(Trace(t, v, a, name="x"), cue, "live"))
+
+
+def test_the_decision_log_shows_a_switch_moved_to_another_variant():
+    from composer_assist.app.decisions import switch_rows
+
+    cue, sched = _moved_switch_log()
+    assert [(sched.switches[0].source, sched.switches[0].target)] == [(0, 3)]  # calm -> sad, heard
+    moves = [r[2] for r in switch_rows(cue, sched.log)]
+    # Before: only "calm → ambient", a switch that never happened; the move to sad was missing.
+    assert moves == ["start on calm", "calm → ambient", "calm → sad (moved)"], moves
+
+
+def test_switch_markers_follow_a_moved_switch(qtbot):
+    from types import SimpleNamespace
+
+    from composer_assist.app.timeline import Timeline
+
+    cue, sched = _moved_switch_log()
+    tl = Timeline()
+    qtbot.addWidget(tl)
+    tl.show_cue(cue)
+    first = sched.switches[0]
+    player = SimpleNamespace(schedule=SimpleNamespace(switches=[first]), sample_rate=8000,
+                             stems=SimpleNamespace(variant_names=[v.name for v in cue.variants]))
+    status = SimpleNamespace(seconds=1.0, variant="calm", intensity=0.5, layer_gains={})
+    tl.show_status(status, player)
+    assert [item.label.format for _plot, item in tl._markers] == ["→ sad"]
+    # The switch is moved to another boundary and target: as many switches as before, another one.
+    player.schedule.switches = [SimpleNamespace(**{**first.__dict__, "sample": first.sample + 20000, "target": 4})]
+    tl._drawn = 0.0  # the curves redraw a few times a second: as if the next one were due
+    tl.show_status(SimpleNamespace(seconds=1.1, variant="calm", intensity=0.5, layer_gains={}), player)
+    assert [item.label.format for _plot, item in tl._markers] == ["→ ambient"]
+    assert tl._markers[0][1].value() == (first.sample + 20000) / 8000
