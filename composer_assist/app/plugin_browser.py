@@ -63,31 +63,44 @@ def find_entry(entries: list[PluginEntry], ref: str) -> PluginEntry | None:
 
 
 class PluginBrowser(QDialog):
-    """Pick an instrument or an effect; failed plugins are listed, greyed, with the reason."""
+    """Pick an instrument or an effect; failed plugins are listed, greyed, with the reason.
+
+    ``current`` (the slot's plugin) starts selected, so OK without a click keeps it; with none,
+    OK waits for a choice (nothing is chosen by where the keyboard focus happens to sit)."""
 
     scan_requested = pyqtSignal()
 
-    def __init__(self, entries: list[PluginEntry], kind: str, parent=None) -> None:
+    def __init__(self, entries: list[PluginEntry], kind: str, parent=None, current: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Choose an {kind}")
         self.resize(620, 420)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Plugin", "Format", "Kind", "Status"])
         self.tree.setColumnWidth(0, 220)
+        selected = None
         for e in entries:
-            item = QTreeWidgetItem([f"{e.name} ({e.ref})", e.format, e.kind or "?", "ok" if e.ok else f"failed: {e.why}"])
-            item.setData(0, Qt.ItemDataRole.UserRole, e.ref)
             usable = e.ok and (e.kind == kind or not e.kind)
+            status = f"failed: {e.why}" if not e.ok else "ok" if usable else f"not an {kind}"
+            item = QTreeWidgetItem([f"{e.name} ({e.ref})", e.format, e.kind or "?", status])
+            item.setData(0, Qt.ItemDataRole.UserRole, e.ref)
             if not usable:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
                 item.setToolTip(3, e.why or f"not an {kind}")
+            elif e.ref == current:
+                selected = item
             self.tree.addTopLevelItem(item)
         scan = QPushButton("Scan for plugins…")
         scan.clicked.connect(self.scan_requested.emit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        self.tree.itemDoubleClicked.connect(lambda *_: self.accept())
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.tree.itemDoubleClicked.connect(lambda *_: self.chosen() and self.accept())
+        self.tree.itemSelectionChanged.connect(lambda: self.ok.setEnabled(self.chosen() is not None))
+        if selected is not None:
+            self.tree.setCurrentItem(selected)
+            self.tree.scrollToItem(selected)
+        self.ok.setEnabled(self.chosen() is not None)
         box = QVBoxLayout(self)
         box.addWidget(QLabel("Faust plugins ship with Composer Assist; VST2/VST3 come from the last scan."))
         box.addWidget(self.tree)
@@ -95,5 +108,6 @@ class PluginBrowser(QDialog):
         box.addWidget(buttons)
 
     def chosen(self) -> str | None:
-        item = self.tree.currentItem()
-        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        """The selected plugin (a usable one), or None."""
+        items = [i for i in self.tree.selectedItems() if i.flags() & Qt.ItemFlag.ItemIsEnabled]
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None

@@ -171,9 +171,11 @@ class FilesMixin:
     def choose_plugin(self, path: tuple, slot: int) -> None:
         """The plugin browser for a layer's instrument (slot -1) or an effect slot."""
         layer = self.inspector.layer_page._layer
-        dialog = PluginBrowser(all_entries(), "instrument" if slot < 0 else "effect", self)
+        current = layer.instrument.plugin if slot < 0 else (
+            layer.effects[slot].plugin if 0 <= slot < len(layer.effects) else None)
+        dialog = PluginBrowser(all_entries(), "instrument" if slot < 0 else "effect", self, current=current)
         dialog.scan_requested.connect(lambda: (dialog.reject(), self.scan_plugins()))
-        if not dialog.exec() or not dialog.chosen():
+        if not dialog.exec() or not dialog.chosen() or dialog.chosen() == current:
             return
         ref = dialog.chosen()
         if slot < 0:

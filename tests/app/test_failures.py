@@ -69,6 +69,29 @@ def test_plugin_browser_lists_a_plugin_that_crashed_in_the_scan_with_why(window,
     assert keys.text(3) == "ok" and keys.flags() & Qt.ItemFlag.ItemIsEnabled
 
 
+def test_plugin_browser_ok_without_a_click_keeps_the_plugin(window, qtbot):
+    from PyQt6.QtCore import Qt
+
+    from composer_assist.app.plugin_browser import PluginBrowser, all_entries
+
+    # The slot's plugin starts selected: OK keeps it (before, the first usable row was the
+    # current item, and OK turned a drums layer into the sub bass).
+    browser = PluginBrowser(all_entries(), "instrument", window, current="drums")
+    qtbot.addWidget(browser)
+    assert browser.chosen() == "drums" and browser.ok.isEnabled()
+    # No plugin in the slot yet: nothing is chosen until one is clicked, and OK waits.
+    empty = PluginBrowser(all_entries(), "effect", window)
+    qtbot.addWidget(empty)
+    assert empty.chosen() is None and not empty.ok.isEnabled()
+    rows = [empty.tree.topLevelItem(i) for i in range(empty.tree.topLevelItemCount())]
+    effect = next(i for i in rows if i.flags() & Qt.ItemFlag.ItemIsEnabled)
+    empty.tree.setCurrentItem(effect)
+    assert empty.chosen() == effect.data(0, Qt.ItemDataRole.UserRole) and empty.ok.isEnabled()
+    # An instrument offered for an effect slot is greyed and says why, not "ok".
+    instrument = next(i for i in rows if i.text(2) == "instrument")
+    assert instrument.text(3) == "not an effect"
+
+
 def test_gui_with_a_missing_project_or_trace_is_one_line_and_exit_status_2(small, tmp_path, qtbot, capsys):
     from composer_assist.cli.main import main
 
