@@ -6,6 +6,7 @@ hash) and nothing in the package is executed.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,8 @@ def check_package(path: str | os.PathLike) -> PackageSummary:
     source = PackageSource(path)
     try:
         try:
-            manifest = Manifest.model_validate(source.manifest)
+            # strict, as JSON: "48000" is no sample rate (the runtime reads numbers as written)
+            manifest = Manifest.model_validate_json(json.dumps(source.manifest), strict=True)
         except ValidationError as exc:
             raise _schema_error(source, exc) from None
         _check_references(source, manifest)

@@ -17,13 +17,21 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from composer_assist.core.project.model import ADAPTIVE_RANGES, MAX_SWITCHES_PER_MINUTE
 from composer_assist.runtime.format import FORMAT, FORMAT_VERSION, LISTENERS_NAME, MANIFEST_NAME, SCHEMA_NAME
+from composer_assist.runtime.load import MAX_SAMPLE_RATE
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LISTENERS_NAME", "MANIFEST_NAME", "SCHEMA_NAME", "Manifest"]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+def _ranged(name: str) -> float:
+    """An adaptive setting held to the range a project holds it to (core ``ADAPTIVE_RANGES``)."""
+    lo, hi, lo_open = ADAPTIVE_RANGES[name]
+    return Field(gt=lo, le=hi) if lo_open else Field(ge=lo, le=hi)  # type: ignore[return-value]
 
 
 class TempoPoint(_Model):
@@ -152,13 +160,13 @@ class Transition(_Model):
 
 
 class Adaptive(_Model):
-    dwell_bars: float
-    hysteresis: float
-    intensity_slew: float
-    control_rate: float
-    congruence_radius: float
+    dwell_bars: float = _ranged("dwell_bars")
+    hysteresis: float = _ranged("hysteresis")
+    intensity_slew: float = _ranged("intensity_slew")
+    control_rate: float = _ranged("control_rate")
+    congruence_radius: float = _ranged("congruence_radius")
     max_switches_per_minute: int = Field(
-        0, ge=0, description="the switch budget: at most this many switches start in any 60 s of music, kept "
+        0, ge=0, le=MAX_SWITCHES_PER_MINUTE, description="the switch budget: at most this many switches start in any 60 s of music, kept "
                              "(N <= 2) as the window itself, live with a spacing of 60 / N s inside it until "
                              "the viewer has stayed near the new variant for the dwell, or (N >= 3) as that "
                              "spacing (playback/budget.py); 0 (or absent, packages made before it) is no budget")
@@ -212,16 +220,16 @@ class Cue(_Model):
     key: str | None
     meter: Meter
     tempo: list[TempoPoint] = Field(min_length=1)
-    length_bars: int
-    length_beats: float
-    length_samples: int
+    length_bars: int = Field(ge=1)
+    length_beats: float = Field(gt=0)
+    length_samples: int = Field(ge=1)
 
 
 class Manifest(_Model):
     format: Literal["composer-assist-cue-package"] = FORMAT
     format_version: int = FORMAT_VERSION
     generator: str
-    sample_rate: int
+    sample_rate: int = Field(ge=1, le=MAX_SAMPLE_RATE)
     cue: Cue
     loop: Region
     markers: list[Marker]

@@ -17,15 +17,19 @@ from typing import Any, Callable
 import numpy as np
 
 from composer_assist.core.errors import PackageError
+from composer_assist.core.fields import Fields
 from composer_assist.core.level_match import LevelMatch
 from composer_assist.core.level_windows import unpack
 from composer_assist.core.peak_envelope import NO_ENVELOPES, PeakEnvelopes
-from composer_assist.core.project import AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule, Variant
+from composer_assist.core.project import (ADAPTIVE_RANGES, AdaptiveSettings, Cue, Layer, Marker, PluginRef,
+                                          TransitionRule, Variant)
+from composer_assist.core.project.model import MAX_SWITCHES_PER_MINUTE
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 from composer_assist.playback.policy import PolicyConfig
 from composer_assist.playback.stems import StemSet
 
 CODECS = ("flac", "opus")
+MAX_SAMPLE_RATE = 384000
 _RUNTIME = PluginRef(plugin="(package stem)")  # layers play stems, never plugins
 
 
@@ -33,6 +37,27 @@ def _layer(d: dict[str, Any]) -> Layer:
     lo, hi = d.get("intensity", (0.0, 1.0))
     return Layer(name=d["name"], instrument=_RUNTIME, gain_db=0.0, pan=0.0, intensity=(float(lo), float(hi)),
                  fade=float(d.get("fade", 0.0)))
+
+
+def check_values(m: Any, source: str) -> None:
+    """The numbers the player divides by or counts with, held to the ranges ``validate``'s schema
+    holds them to (the manifest is the one file without a checksum: a hand edit reaches here)."""
+    f = Fields(m, "", f"{source}: manifest.json", PackageError)
+    f.int("sample_rate", lo=1, hi=MAX_SAMPLE_RATE)
+    cue = f.sub("cue")
+    for i, point in enumerate(cue.list("tempo")):
+        Fields(point, f"cue.tempo[{i}]", f.source, PackageError).num("bpm", lo=0.0, lo_open=True)
+    meter = cue.sub("meter")
+    meter.int("numerator", lo=1)
+    meter.int("denominator", lo=1)
+    cue.int("length_bars", lo=1)
+    cue.int("length_samples", lo=1)
+    a = f.sub("adaptive")
+    for name, (lo, hi, lo_open) in ADAPTIVE_RANGES.items():
+        a.num(name, lo=lo, hi=hi, lo_open=lo_open)
+    if a.data.get("max_switches_per_minute") is not None:
+        a.int("max_switches_per_minute", lo=0, hi=MAX_SWITCHES_PER_MINUTE)
+    a.str("mode", "planned", choices=("live", "planned"))
 
 
 def cue_from_manifest(m: dict[str, Any]) -> Cue:

@@ -25,7 +25,7 @@ from composer_assist.playback.stems import StemSet
 
 from .format import MAX_MANIFEST_BYTES
 from .listeners import ListenerTables
-from .load import cue_from_manifest, policy_config, stem_set
+from .load import check_values, cue_from_manifest, policy_config, stem_set
 from .scene import emotion_input, read_scene_curve
 from .source import PackageSource
 
@@ -39,6 +39,7 @@ class CuePackage:
         self.source = PackageSource(path)
         self.manifest = m = self.source.manifest
         try:
+            check_values(m, str(self.source.path))
             self.cue = cue_from_manifest(m)
             self.config = policy_config(m)
             self.mode = str(m["adaptive"].get("mode", "planned"))

@@ -4,6 +4,7 @@ with nothing extracted."""
 from __future__ import annotations
 
 import io
+import re
 import json
 import os
 import shutil
@@ -176,3 +177,26 @@ def test_a_peak_envelope_of_the_wrong_length_or_over_one_is_refused(short_packag
 
     with pytest.raises(PackageError, match=r"variant .*: peak_envelope holds \d+ values, expected"):
         open_package(_zip_of(folder, tmp_path / "short2.zip", edit=short))
+
+
+@pytest.mark.parametrize("field, edit, why", [
+    ("cue.tempo[0].bpm", lambda m: m["cue"]["tempo"][0].update(bpm=0), "must be > 0"),
+    ("adaptive.control_rate", lambda m: m["adaptive"].update(control_rate=0), "outside (0, 1000]"),
+    ("adaptive.dwell_bars", lambda m: m["adaptive"].update(dwell_bars=-5), "outside [0, 1000]"),
+    ("adaptive.mode", lambda m: m["adaptive"].update(mode="banana"), "not one of live, planned"),
+    ("cue.length_samples", lambda m: m["cue"].update(length_samples=-1), "must be >= 1"),
+    ("sample_rate", lambda m: m.update(sample_rate="48000"), "expected a whole number"),
+    ("sample_rate", lambda m: m.update(sample_rate=0), "outside [1, 384000]"),
+])
+def test_a_hand_edited_manifest_value_is_refused_by_validate_and_the_runtime(short_package, tmp_path, capsys,
+                                                                             field, edit, why):
+    from composer_assist.runtime.package import open_package
+
+    folder, _ = short_package
+    pkg = _zip_of(folder, tmp_path / "v.zip", edit=edit)
+    # validate passed several of these (control_rate 0, dwell_bars -5, sample_rate "48000" or 0)
+    code, err = _validate(capsys, pkg)
+    assert code == 2 and f"manifest.json: {field}" in err, err
+    # and the runtime played them, or stopped on a ZeroDivisionError traceback
+    with pytest.raises(PackageError, match=rf"manifest.json: {re.escape(field)}: .*{re.escape(why)}"):
+        open_package(pkg)

@@ -25,6 +25,15 @@ MAX_METER_NUMERATOR = 64
 MAX_FADE_BEATS = 1024.0
 MAX_DWELL_BARS = 1000.0
 MAX_SWITCHES_PER_MINUTE = 600  # a budget of one switch every 0.1 s is no budget at all
+# (lowest, highest, lowest excluded) of each adaptive setting: a project, the package schema and the
+# package runtime hold them to the same ranges
+ADAPTIVE_RANGES = {
+    "dwell_bars": (0.0, MAX_DWELL_BARS, False),
+    "hysteresis": (0.0, 2.0, False),
+    "intensity_slew": (0.0, 1000.0, True),
+    "control_rate": (0.0, 1000.0, True),
+    "congruence_radius": (0.0, 3.0, True),
+}
 
 LEAVE_MODES = ("immediate", "beat", "bar", "bars", "marker", "loop_end")
 ENTER_MODES = ("same", "start", "marker")

@@ -14,10 +14,10 @@ from ..errors import ComposerAssistError, ProjectError
 from ..fields import Fields
 from ..midi import read_midi
 from ..timing import Meter, TempoMap, TempoPoint
-from .model import (ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, MAX_BARS, MAX_BEATS, MAX_CUE_SECONDS,
-                    MAX_DWELL_BARS, MAX_FADE_BEATS, MAX_METER_NUMERATOR, MAX_SWITCHES_PER_MINUTE,
-                    METER_DENOMINATORS, SAMPLE_RATES, SCHEMA_VERSION, TEMPO_RANGE, AdaptiveSettings, Clip, Cue, Layer, Marker, Note, PluginRef,
-                    Project, TransitionRule, Variant)
+from .model import (ADAPTIVE_RANGES, ANY, ENTER_MODES, FADE_CURVES, LEAVE_MODES, MAX_BARS, MAX_BEATS,
+                    MAX_CUE_SECONDS, MAX_FADE_BEATS, MAX_METER_NUMERATOR, MAX_SWITCHES_PER_MINUTE,
+                    METER_DENOMINATORS, SAMPLE_RATES, SCHEMA_VERSION, TEMPO_RANGE, AdaptiveSettings, Clip, Cue,
+                    Layer, Marker, Note, PluginRef, Project, TransitionRule, Variant)
 
 
 def _range(f: Fields, key: str, default: tuple[float, float], lo: float, hi: float) -> tuple[float, float]:
@@ -205,11 +205,11 @@ def _parse_cue(f: Fields, project_dir: Path | None, check_files: bool) -> Cue:
         transitions=f.items("transitions", _parse_rule, []),
         stingers=f.items("stingers", lambda g: _parse_layer(g, project_dir, check_files), []),
         adaptive=AdaptiveSettings(
-            dwell_bars=a.num("dwell_bars", 2.0, lo=0.0, hi=MAX_DWELL_BARS),
-            hysteresis=a.num("hysteresis", 0.15, lo=0.0, hi=2.0),
-            intensity_slew=a.num("intensity_slew", 0.5, lo=0.0, hi=1000.0, lo_open=True),
-            control_rate=a.num("control_rate", 10.0, lo=0.0, hi=1000.0, lo_open=True),
-            congruence_radius=a.num("congruence_radius", 0.5, lo=0.0, hi=3.0, lo_open=True),
+            dwell_bars=a.num("dwell_bars", 2.0, *ADAPTIVE_RANGES["dwell_bars"]),
+            hysteresis=a.num("hysteresis", 0.15, *ADAPTIVE_RANGES["hysteresis"]),
+            intensity_slew=a.num("intensity_slew", 0.5, *ADAPTIVE_RANGES["intensity_slew"]),
+            control_rate=a.num("control_rate", 10.0, *ADAPTIVE_RANGES["control_rate"]),
+            congruence_radius=a.num("congruence_radius", 0.5, *ADAPTIVE_RANGES["congruence_radius"]),
             # null, like 0, is no budget
             max_switches_per_minute=(0 if a.data.get("max_switches_per_minute", 2) is None
                                      else a.int("max_switches_per_minute", 2, lo=0, hi=MAX_SWITCHES_PER_MINUTE)),
