@@ -99,7 +99,7 @@ BAD = [
      "error: chase/calm/k2.instrument: room is an effect, not an instrument"),
     (["rm", "{p}", "chase/calm"], "error: chase/calm: a cue needs at least one variant"),
     (["rm", "{p}", "chase/calm/piano"], "error: chase/calm/piano: no layer 'piano'"),
-    (["mv", "{p}", "chase/calm", "a/b"], "error: chase/calm: variant name 'a/b' may not contain '/'"),
+    (["mv", "{p}", "chase/calm", "a/b"], "error: chase/calm: a variant name 'a/b' may not contain '/'"),
     (["show", "{p}", "chase/cool"], "error: chase/cool: no variant 'cool'"),
     (["clip", "move", "{p}", "chase/calm/keys", "2", "4"], "error: chase/calm/keys.clips[2]: the layer has 1 clip"),
     (["clip", "transpose", "{p}", "chase/calm/keys", "0", "80"], "error: chase/calm/keys.clips[0]: transposing by +80"),

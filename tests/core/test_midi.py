@@ -119,6 +119,23 @@ def test_import_refuses_what_a_cue_cannot_hold_and_writes_nothing(tmp_path, caps
     assert not (tmp_path / "p" / "project.json").exists()
 
 
+@pytest.mark.parametrize("names, message", [
+    (("c", "v", "a/b"), "--layer: a name 'a/b' may not contain '/'"),
+    (("x.y", "v", "l"), "--cue: a name 'x.y' may not contain '.'"),
+    (("c", "*", "l"), "--variant: a name '*' may not contain '*'"),
+    (("c", "", "l"), "--variant: a name must be non-empty text"),
+])
+def test_import_refuses_a_new_name_the_edit_commands_could_not_address(tmp_path, capsys, names, message):
+    # Before, the layer was saved, and `show`, `set` and `rm` could never address it again.
+    mid = _write_midi(tmp_path / "ok.mid")
+    cue, variant, layer = names
+    assert main(["import-midi", str(mid), str(tmp_path / "p"), "--cue", cue, "--variant", variant,
+                 "--layer", layer, "--instrument", "pad"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "p" / "project.json").exists()
+
+
 def test_import_warns_about_meter_changes_and_refuses_nan_start(tmp_path, capsys):
     mid = _write_midi(tmp_path / "m.mid", meters=((4, 4), (3, 4)), start_tick=3000)
     proj = tmp_path / "p"

@@ -15,13 +15,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ProjectError
-from ..project.model import Cue, Layer, Project, Variant
+from ..project.model import Cue, Layer, Project, Variant, name_problem
 from ..project.parse import project_from_json
 from ..project.serialize import project_to_json
 from ..suggest import did_you_mean
-
-NAME_FORBIDDEN = "/.*"  # '/' and '.' separate path parts; '*' means "any variant" in transition rules
-
 
 class EditError(ProjectError):
     """An edit is refused: one line naming the path or field and what is allowed."""
@@ -200,13 +197,9 @@ def siblings(project: Project, loc: Loc) -> list:
 
 def check_name(name: str, taken: list[str], where: str, what: str) -> None:
     """A new name: not empty, no path separators, not used by a sibling."""
-    if not isinstance(name, str) or not name.strip() or name != name.strip():
-        raise EditError(f"{where}: a {what} name must be non-empty text without leading or trailing spaces, "
-                        f"got {name!r}")
-    bad = [c for c in NAME_FORBIDDEN if c in name]
-    if bad:
-        raise EditError(f"{where}: {what} name {name!r} may not contain {' or '.join(map(repr, bad))} "
-                        f"(they separate the parts of an edit path)")
+    problem = name_problem(name)
+    if problem is not None:
+        raise EditError(f"{where}: a {what} name {problem}")
     if name in taken:
         raise EditError(f"{where}: there is already a {what} named {name!r}")
 

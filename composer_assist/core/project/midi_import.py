@@ -15,7 +15,8 @@ from ..errors import MidiImportError, PluginError, ProjectError
 from ..midi import MidiData, read_midi
 from ..midi.read import MAX_MIDI_BYTES
 from ..reading import MiB, read_limited
-from .model import MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project, Variant
+from .model import (MAX_BARS, METER_DENOMINATORS, TEMPO_RANGE, Clip, Cue, Layer, Note, PluginRef, Project, Variant,
+                    name_problem)
 from .parse import project_from_json
 from .serialize import project_to_json
 from ..plugins.meta import faust_meta, note_ranges, silent_notes
@@ -149,13 +150,14 @@ def _target(project: Project, midi: MidiData, cue_name: str, variant_name: str, 
         cue = project.cue(cue_name)
     except KeyError:
         bars = max(1, math.ceil((start + midi.length_beats) / midi.meter.beats_per_bar - 1e-9))
-        cue = Cue(name=cue_name, tempo=midi.tempo, meter=midi.meter, key=midi.key, length_bars=bars)
+        cue = Cue(name=_new_name("--cue", cue_name), tempo=midi.tempo, meter=midi.meter, key=midi.key,
+                  length_bars=bars)
         project.cues.append(cue)
         created.append("cue")
     try:
         variant = cue.variant(variant_name)
     except KeyError:
-        variant = Variant(name=variant_name)
+        variant = Variant(name=_new_name("--variant", variant_name))
         cue.variants.append(variant)
         created.append("variant")
     try:
@@ -167,10 +169,18 @@ def _target(project: Project, midi: MidiData, cue_name: str, variant_name: str, 
                             + (" (its instrument parameters were reset)" if layer.instrument.params else ""))
             layer.instrument = PluginRef(instrument)
     except KeyError:
-        layer = Layer(name=layer_name, instrument=PluginRef(instrument or DEFAULT_INSTRUMENT))
+        layer = Layer(name=_new_name("--layer", layer_name), instrument=PluginRef(instrument or DEFAULT_INSTRUMENT))
         variant.layers.append(layer)
         created.append("layer")
     return cue, variant, layer, warnings
+
+
+def _new_name(option: str, name: str) -> str:
+    """A new cue, variant or layer gets a name the edit commands can address (as `add` and `mv`)."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise ProjectError(f"{option}: a name {problem}")
+    return name
 
 
 def _notes_for(midi: MidiData, cue: Cue, new_cue: bool, timing: str, start: float) -> tuple[list[Note], bool, list[str]]:

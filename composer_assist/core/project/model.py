@@ -35,6 +35,19 @@ ADAPTIVE_RANGES = {
     "congruence_radius": (0.0, 3.0, True),
 }
 
+NAME_FORBIDDEN = "/.*"  # '/' and '.' separate the parts of an edit path; '*' is "any variant" in rules
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a new cue, variant or layer (None: it can)."""
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        return f"must be non-empty text without leading or trailing spaces, got {name!r}"
+    bad = [c for c in NAME_FORBIDDEN if c in name]
+    if bad:
+        return f"{name!r} may not contain {' or '.join(map(repr, bad))} (they separate the parts of an edit path)"
+    return None
+
+
 LEAVE_MODES = ("immediate", "beat", "bar", "bars", "marker", "loop_end")
 ENTER_MODES = ("same", "start", "marker")
 FADE_CURVES = ("equal_power", "linear", "s_curve")
