@@ -64,6 +64,10 @@ def merge_small_clusters(model: Any, k: int) -> list[str]:
                                    f"no cluster may be saved or exported (lower --min-cluster-size only if "
                                    f"the clusters cannot describe real people)")
     notes: list[str] = []
+    # what the composer knows the clusters by (``learn report``), followed through the merges
+    labels = [getattr(p, "label", "") for p in getattr(model, "profiles_", None) or []]
+    if len(labels) != len(model.cluster_sizes_):
+        labels = [""] * len(model.cluster_sizes_)
     while True:
         small = small_clusters(model, k)
         if not small:
@@ -71,8 +75,10 @@ def merge_small_clusters(model: Any, k: int) -> list[str]:
         sizes = np.asarray(model.cluster_sizes_)
         victim = min(small, key=lambda c: (sizes[c], -c))
         target = _merge(model, victim)
-        notes.append(f"a cluster of {int(sizes[victim])} listeners (fewer than {k}) was merged into its nearest "
-                     f"cluster, which now has {int(model.cluster_sizes_[target])}")
+        gone, into = labels.pop(victim), labels[target]
+        notes.append(f"a cluster of {int(sizes[victim])} listeners (fewer than {k}{_called(gone)}) was merged into "
+                     f"its nearest cluster{_called(into)}, which now has {int(model.cluster_sizes_[target])}")
+        labels[target] = " + ".join(x for x in (into, gone) if x)
     model._renumber()
     if hasattr(model, "stats_"):
         model.log_keep_, model.log_rating_, model.log_prior_ = model.stats_.event_log_tables()
@@ -80,6 +86,10 @@ def merge_small_clusters(model: Any, k: int) -> list[str]:
     model.min_cluster_size_ = max(k, getattr(model, "min_cluster_size_", 0))
     model.privacy_notes_ = list(getattr(model, "privacy_notes_", [])) + notes
     return notes
+
+
+def _called(label: str) -> str:
+    return f", {label}" if label else ""
 
 
 def drop_small_exported(data: dict[str, Any], k: int, source: str = "<profiles>") -> dict[str, Any]:
