@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.services.trace_sets import collect_traces
 
     project = load_project(args.project)
+    if args.output:
+        from composer_assist.core.atomic import check_output_file
+
+        check_output_file(args.output, ProjectError, "coverage PNG")  # before any work
     try:
         cue = project.cue(args.cue)
     except KeyError as exc:

@@ -122,9 +122,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
     clusters = _fit_clusters(args)
     min_size = check_min_size(args.min_cluster_size)
     store = _store(args)
-    store.path_for(args.output)  # refuse an output outside the store before the work
+    from composer_assist.core.atomic import check_output_file
+    from composer_assist.core.errors import ModelStoreError
+
+    # refuse an output outside the store, or one that cannot be written, before the work
+    check_output_file(store.path_for(args.output), ModelStoreError, "model file")
     bar = tqdm(total=6 + (args.max_clusters if clusters == "auto" else 1), desc="learn fit", unit="step",
-               file=sys.stderr, leave=False)
+               file=sys.stderr, leave=False, disable=None)  # None: quiet when stderr is not a terminal
 
     def say(msg: str) -> None:
         bar.set_postfix_str(msg)

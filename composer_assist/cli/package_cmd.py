@@ -123,6 +123,11 @@ def run_play(args: argparse.Namespace) -> int:
             args.osc is None or args.out is not None or args.decisions is not None):
         raise PackageError("--trace: the viewer's emotion trace is needed with --emotion sensed "
                            "(or, to play on --device/--null, --osc PORT)")
+    from composer_assist.core.atomic import check_output_file
+
+    for path, what in ((args.out, "output WAV"), (args.decisions, "decisions JSON")):
+        if path is not None:
+            check_output_file(path, PackageError, what)  # before any work
     pkg = open_package(args.package, codec=args.codec)
     trace = load_trace(args.trace, **trace_input(args)) if args.trace is not None else None
     events = listener_events(args.feedback, args.listener) if args.feedback else None

@@ -57,7 +57,10 @@ def atomic_file(path: str | os.PathLike, announce: bool = True) -> Iterator[Bina
         raise OSError(errno.EINVAL, f"{what}; cannot be replaced by a file", str(path))
     # What an earlier writer of this file left when it was killed mid-write goes now.
     sweep_stale_temp_files(target.parent, target.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # the message names the file asked for, not the temporary one beside it
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     committed = False
     try:
         if old is not None:
@@ -218,5 +221,7 @@ def check_output_file(path: str | os.PathLike, error: type[Exception], what: str
         if parent.exists():
             if not parent.is_dir():
                 raise error(f"{p}: cannot write the {what}: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):  # read-only, or not ours (EROFS counts)
+                raise error(f"{p}: cannot write the {what}: the folder {parent} is not writable")
             break
     return p
