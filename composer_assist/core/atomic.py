@@ -71,7 +71,7 @@ def atomic_file(path: str | os.PathLike, announce: bool = True) -> Iterator[Bina
                     os.fchown(fd, -1, old.st_gid)
         else:
             # mkstemp creates 0600; give the file the mode an ordinary open() would (0666 less umask).
-            os.fchmod(fd, 0o666 & ~_umask())
+            os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "w+b") as fh:
             yield fh
             fh.flush()
@@ -168,7 +168,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, announce: bool = Tr
         fh.write(data)
 
 
-def _umask() -> int:
+def umask() -> int:
     """The process umask, read without changing it (os.umask would, briefly, for every thread)."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
 
-from composer_assist.core.atomic import atomic_file
+from composer_assist.core.atomic import atomic_file, umask
 from composer_assist.core.errors import PackageError
 
 from .manifest import FileEntry, MANIFEST_NAME
@@ -62,6 +63,9 @@ def publish_folder(stage: Path, out: Path) -> None:
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST_NAME).exists():
         raise PackageError(f"{out}: a folder that is not a package; refusing to replace it")
     old = None
+    # mkdtemp made the stage 0700: the package gets the mode of the one it replaces, or of an
+    # ordinary mkdir (0777 less umask), so a web server or another user can read what it serves
+    os.chmod(stage, stat.S_IMODE(out.stat().st_mode) if out.exists() else 0o777 & ~umask())
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
         os.replace(out, old / "pkg")

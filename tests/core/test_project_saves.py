@@ -229,7 +229,7 @@ def test_a_private_project_stays_private(tmp_path):
     assert stat.S_IMODE(other.stat().st_mode) == 0o640
     new = tmp_path / "new.txt"
     atomic_write_bytes(new, b"z")  # a new file gets the usual mode (0666 less the umask)
-    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~atomic._umask()
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~atomic.umask()
 
 
 # ---- 4. Ctrl-C during a save ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 
 import numpy as np
 import pytest
@@ -43,6 +44,10 @@ def test_manifest_carries_the_cue_and_matches_its_schema(short_package, root):
         blob = (out / f.path).read_bytes()
         assert len(blob) == f.size and hashlib.sha256(blob).hexdigest() == f.sha256
     assert (out / "manifest.schema.json").read_text() == schema_json() == (root / "docs/package-schema.json").read_text()
+    # the folder is as readable as its files (it was 0700: the staging folder's mode)
+    from composer_assist.core.atomic import umask
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask()
 
 
 def test_same_project_same_bytes_folder_and_zip(short_package, short_project, short_render, listeners, tmp_path):
