@@ -20,8 +20,16 @@ COMMAND_MODULES = ["demo_cmd", "plugins_cmd", "render_cmd", "midi_cmd", "project
                    "package_cmd", "privacy_cmd", "gui_cmd"]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``error:`` line (as every other error), not the usage
+    block first; subcommands' parsers are made of this class too."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="composer-assist",
         description="Adaptive-score studio: render emotion-tagged cues with real plugins, adapt them "
                     "to viewer emotion traces, learn listener preference clusters.")

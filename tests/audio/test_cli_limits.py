@@ -62,3 +62,12 @@ def test_save_state_command_error_is_one_line(tmp_path, monkeypatch, capsys):
     assert main(["plugins", "save-state", "amsynth_vst.so", str(tmp_path / "nope" / "s.fxp")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "does not exist" in err
+
+
+def test_a_usage_error_is_one_line_naming_the_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["adapt", "projects/demo", "--cue", "c"])
+    err = capsys.readouterr().err
+    # before: the usage block first, then "composer-assist adapt: error: ..."
+    assert exc.value.code == 2 and err.count("\n") == 1, err
+    assert err.startswith("error: composer-assist adapt: the following arguments are required") and "--help" in err
