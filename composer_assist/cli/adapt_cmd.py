@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a listener preference model in the model store (from `learn fit`)")
     p.add_argument("--listener", default=None,
                    help="with --listener-model: follow this listener's cluster, assigned from their events "
-                        "in --feedback (no events: the population prior)")
+                        "in --feedback (without --feedback: the population prior; an ID with no events in it "
+                        "is refused)")
     p.add_argument("--feedback", default=None, help="feedback log holding --listener's events (CSV or JSONL)")
     p.add_argument("--store", default=None,
                    help="model store of --listener-model (default: PROJECT/models if the model is there, "

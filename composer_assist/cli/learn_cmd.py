@@ -249,6 +249,10 @@ def cmd_assign(args: argparse.Namespace) -> int:
     store = _store(args)
     model = load_model(args.model, store.root)
     events = load_feedback_log(args.events)
+    if args.listener:
+        from composer_assist.learn.assign import require_listener
+
+        require_listener(events, args.listener, args.events)
     ids = [args.listener] if args.listener else events.listener_ids
     for lid in ids:
         a = assign(model, events, lid)

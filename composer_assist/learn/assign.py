@@ -12,7 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from composer_assist.core.errors import ModelStoreError
+from composer_assist.core.errors import FeedbackError, ModelStoreError
+from composer_assist.core.suggest import did_you_mean
 from composer_assist.learn.feedback_log import FeedbackLog, events_from_records, load_feedback_log
 from composer_assist.core.profile import ClusterProfile
 
@@ -86,6 +87,14 @@ def assign(model: ListenerPreferenceModel, events: FeedbackLog | None, listener:
     return Assignment(listener, k, float(post[k]), post, 0 if events is None else len(events), model.profiles_[k])
 
 
+def require_listener(log: FeedbackLog, listener: str, source: str | Path) -> None:
+    """A listener named with a feedback log must have events in it: a mistyped id would silently
+    fall back to the population prior."""
+    if listener not in log.listener_ids:
+        raise FeedbackError(f"{source}: no events of listener {listener!r}; "
+                            f"{did_you_mean(listener, log.listener_ids)}({len(log.listener_ids)} listeners in the log)")
+
+
 def _as_log(log_or_events: FeedbackLog | str | Path | Sequence[dict[str, Any]] | None) -> FeedbackLog | None:
     if log_or_events is None or isinstance(log_or_events, FeedbackLog):
         return log_or_events
@@ -106,4 +115,5 @@ def profile_for_listener(model_path: str | Path, listener_id: str | None,
     return assign(model, _as_log(log_or_events), listener_id).profile
 
 
-__all__ = ["Assignment", "OnlineAssigner", "assign", "load_model", "load_model_with_meta", "profile_for_listener", "RATING_LEVELS"]
+__all__ = ["Assignment", "OnlineAssigner", "assign", "load_model", "load_model_with_meta", "profile_for_listener",
+           "require_listener", "RATING_LEVELS"]

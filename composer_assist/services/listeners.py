@@ -38,8 +38,14 @@ def listener_profile(project: str | os.PathLike, *, profiles: str | None = None,
         raise ProjectError("give either --listener-model or --profiles/--listener-cluster, not both")
     if feedback is not None and listener is None:
         raise ProjectError("--feedback needs --listener ID (whose events to use)")
-    from composer_assist.learn.assign import profile_for_listener
+    from composer_assist.learn.assign import profile_for_listener, require_listener
+    from composer_assist.learn.feedback_log import load_feedback_log
     from composer_assist.learn.store import ModelStore, default_store_dir
+
+    log = None
+    if feedback is not None:
+        log = load_feedback_log(feedback)
+        require_listener(log, listener, feedback)  # type: ignore[arg-type]
 
     if store is None:
         project_store = default_store_dir(project)
@@ -49,7 +55,7 @@ def listener_profile(project: str | os.PathLike, *, profiles: str | None = None,
                 store = str(project_store)
         except ModelStoreError:  # a path outside the project's store: the user store decides
             pass
-    return profile_for_listener(model, listener, feedback, store=store)
+    return profile_for_listener(model, listener, log, store=store)
 
 
 def load_profiles(path: str | os.PathLike) -> list[ClusterProfile]:

@@ -48,9 +48,10 @@ def listener_events(log_path: str | os.PathLike, listener: str) -> list[dict[str
     """A listener's events of a feedback log (CSV or JSONL) as mappings with the log's columns."""
     from composer_assist.learn.feedback_log import load_feedback_log
 
+    from composer_assist.learn.assign import require_listener
+
     log = load_feedback_log(log_path)
-    if listener not in log.listener_ids:
-        raise PackageError(f"{log_path}: no events of listener {listener!r}")
+    require_listener(log, listener, log_path)
     mine = log.for_listener(listener)
     return [{"listener": listener, "cue": mine.cue_names[int(c)], "variant": mine.variant_names[int(v)],
              "valence": float(va), "arousal": float(ar), "kept": int(k),

@@ -60,3 +60,18 @@ def test_model_outside_the_store_is_refused(tmp_path, root, capsys, fitted):
     assert main(["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace", str(trace),
                  "--listener-model", str(evil), "--store", str(store), "-o", str(tmp_path / "o")]) == 2
     assert "outside the model store" in capsys.readouterr().err
+
+
+def test_a_listener_with_no_events_in_the_log_named_is_refused(fitted, tmp_path, root, capsys):
+    store, log = fitted
+    listener = next(iter(planted(root)))
+    typo = listener[:-1] + ("x" if listener[-1] != "x" else "y")
+    trace = root / "projects" / "traces" / "comedy_scene.csv"
+    # before: "listener L000x: cluster 0 ..." from the population prior, exit 0
+    assert main(["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace", str(trace),
+                 "--listener-model", "demo", "--store", str(store), "--listener", typo, "--feedback", str(log),
+                 "-o", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"no events of listener {typo!r}" in err and "did you mean" in err, err
+    assert main(["learn", "assign", "demo", "--events", str(log), "--store", str(store), "--listener", typo]) == 2
+    assert f"no events of listener {typo!r}" in capsys.readouterr().err
