@@ -45,41 +45,70 @@ def effective(cue: Any, source: str, target: str) -> tuple[TransitionRule, int, 
 
 
 class RuleDialog(QDialog):
-    """Edit the rule of one source → target pair."""
+    """Edit the rule of one source → target pair: a field shows only what the chosen exit and
+    entry use (the bars of "bars", the markers of "marker"), so every choice offered can be kept."""
 
-    def __init__(self, rule: TransitionRule, source: str, target: str, stingers: list[str], parent=None) -> None:
+    NEXT_MARKER = "(the next marker)"
+
+    def __init__(self, rule: TransitionRule, source: str, target: str, stingers: list[str], parent=None,
+                 markers: list[str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Transition {source} → {target}")
+        markers = list(markers or [])
         self.leave, self.enter, self.curve, self.stinger = QComboBox(), QComboBox(), QComboBox(), QComboBox()
+        self.leave_marker, self.enter_marker = QComboBox(), QComboBox()
         self.leave.addItems(LEAVE_MODES)
-        self.enter.addItems(ENTER_MODES)
-        self.curve.addItems(FADE_CURVES)
+        # entering at a marker needs one to enter at: not offered in a cue without markers
+        self.enter.addItems([m for m in ENTER_MODES if m != "marker" or markers])
+        for name in FADE_CURVES:  # shown as the matrix's cells show them, kept as the project writes them
+            self.curve.addItem(CURVES.get(name, name), name)
         self.stinger.addItems(["(none)"] + stingers)
+        self.leave_marker.addItems([self.NEXT_MARKER] + markers)
+        self.enter_marker.addItems(markers)
         self.bars = QSpinBox()
         self.bars.setRange(1, 64)
         self.fade = QDoubleSpinBox()
         self.fade.setRange(0.0, 64.0)
         self.leave.setCurrentText(rule.leave)
         self.enter.setCurrentText(rule.enter)
-        self.curve.setCurrentText(rule.curve)
+        self.curve.setCurrentIndex(max(0, self.curve.findData(rule.curve)))
         self.stinger.setCurrentText(rule.stinger or "(none)")
+        self.leave_marker.setCurrentText(rule.leave_marker or self.NEXT_MARKER)
+        if rule.enter_marker:
+            self.enter_marker.setCurrentText(rule.enter_marker)
         self.bars.setValue(rule.bars)
         self.fade.setValue(rule.fade_beats)
         form = QFormLayout(self)
-        for label, w in (("Exit at", self.leave), ("Bars (exit every N bars)", self.bars), ("Enter at", self.enter),
-                         ("Fade (beats)", self.fade), ("Curve", self.curve), ("Stinger", self.stinger)):
+        self.form = form
+        for label, w in (("Exit at", self.leave), ("Exit every N bars", self.bars), ("Exit at marker", self.leave_marker),
+                         ("Enter at", self.enter), ("Enter at marker", self.enter_marker), ("Fade (beats)", self.fade),
+                         ("Curve", self.curve), ("Stinger", self.stinger)):
             form.addRow(label, w)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.leave.currentTextChanged.connect(self._shown)
+        self.enter.currentTextChanged.connect(self._shown)
+        self._shown()
         self.base, self.source, self.target = rule, source, target
+
+    def _shown(self) -> None:
+        """Only the fields the chosen exit and entry use."""
+        for w, on in ((self.bars, self.leave.currentText() == "bars"),
+                      (self.leave_marker, self.leave.currentText() == "marker"),
+                      (self.enter_marker, self.enter.currentText() == "marker")):
+            self.form.setRowVisible(w, on)
 
     def values(self) -> dict:
         """The rule's fields as chosen (what ``core.edit.set_rule`` takes)."""
         stinger = self.stinger.currentText()
-        return dict(leave=self.leave.currentText(), bars=self.bars.value(), enter=self.enter.currentText(),
-                    fade_beats=self.fade.value(), curve=self.curve.currentText(),
+        leave, enter = self.leave.currentText(), self.enter.currentText()
+        exit_marker = self.leave_marker.currentText()
+        return dict(leave=leave, bars=self.bars.value(), enter=enter,
+                    leave_marker=exit_marker if leave == "marker" and exit_marker != self.NEXT_MARKER else None,
+                    enter_marker=self.enter_marker.currentText() if enter == "marker" else None,
+                    fade_beats=self.fade.value(), curve=self.curve.currentData(),
                     stinger=None if stinger == "(none)" else stinger)
 
 
@@ -132,7 +161,8 @@ class TransitionMatrix(QWidget):
             return
         src, dst = self.names[row], self.names[col]
         rule, _score, _where = effective(self.cue, src, dst)
-        dialog = RuleDialog(rule, src, dst, [s.name for s in self.cue.stingers], self)
+        dialog = RuleDialog(rule, src, dst, [s.name for s in self.cue.stingers], self,
+                            markers=[m.name for m in self.cue.markers])
         if dialog.exec():
             self.edit.emit(self.set_pair(src, dst, dialog.values()))
 

@@ -149,6 +149,31 @@ def test_transition_matrix_shows_where_each_rule_comes_from_and_edits_a_pair(win
     assert "rule 1 (*→*)" in cell("calm", "sad")
 
 
+def test_the_rule_dialog_offers_only_what_it_can_keep(window, demo):
+    from composer_assist.app.matrix import RuleDialog, effective
+
+    assert window.open_project(demo)
+    cue = window.session.project.cue("night_chase")
+    rule, _, _ = effective(cue, "calm", "sad")
+    d = RuleDialog(rule, "calm", "sad", [], window, markers=[m.name for m in cue.markers])
+    shown = lambda w: d.form.isRowVisible(w)  # noqa: E731
+    assert not shown(d.bars) and not shown(d.leave_marker) and not shown(d.enter_marker)
+    d.leave.setCurrentText("bars")
+    assert shown(d.bars)
+    # Entering at a marker picks the marker (before: no field for it, and OK always failed with
+    # "enter 'marker' needs 'enter_marker'").
+    d.enter.setCurrentText("marker")
+    assert shown(d.enter_marker) and d.enter_marker.currentText() == "phrase_b"
+    values = d.values()
+    assert values["enter_marker"] == "phrase_b" and values["curve"] == rule.curve  # kept as the project writes it
+    window.edit(window.matrix.set_pair("calm", "sad", values))
+    assert window.errors == [] or "enter_marker" not in window.errors[-1]
+    assert window.session.project.cue("night_chase").rule_for("calm", "sad").enter_marker == "phrase_b"
+    # a cue without markers is not offered an entry it cannot have
+    plain = RuleDialog(rule, "calm", "sad", [], window, markers=[])
+    assert "marker" not in [plain.enter.itemText(i) for i in range(plain.enter.count())]
+
+
 def test_opening_another_project_asks_about_unsaved_changes(window, demo, tmp_path):
     from composer_assist.core.edit import Loc, set_field
 
