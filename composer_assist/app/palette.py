@@ -9,6 +9,7 @@ TRACE_COLOUR = "#555555"
 VALENCE_COLOUR, AROUSAL_COLOUR, INTENSITY_COLOUR = "#1d3557", "#e76f51", "#6a994e"
 PLAYHEAD_COLOUR = "#d00000"
 OVERRIDE_COLOUR = "#ffb703"
+GAIN_COLOUR = "#5c6370"  # layer gain lanes: named on their axis, no variant's colour
 
 
 def variant_hex(i: int) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import pyqtSignal
 
-from .palette import (AROUSAL_COLOUR, INTENSITY_COLOUR, PLAYHEAD_COLOUR, VALENCE_COLOUR, variant_hex)
+from .palette import AROUSAL_COLOUR, GAIN_COLOUR, INTENSITY_COLOUR, PLAYHEAD_COLOUR, VALENCE_COLOUR, variant_hex
 from .timeline_history import History, bar_times
 
 FOLLOW_WINDOW_S = 30.0
@@ -63,6 +63,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._markers: list = []
         self._lane_items: list = []
         self._gain_items: list = []
+        self._lane_order: list[str] = []  # layer names, in the order their lanes were made
         self._known_switches: tuple | None = None
         self._span = 10.0
         self._drawn = 0.0
@@ -89,6 +90,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.intensity.setData([], [])
         self._clear(self._lane_items)
         self._clear(self._gain_items)
+        self._lane_order = []
         self._draw_grid(span)
         names = [v.name for v in cue.variants] if cue is not None else []
         self.lane.getAxis("left").setTicks([[(i, n) for i, n in enumerate(names)]])
@@ -171,16 +173,19 @@ class Timeline(pg.GraphicsLayoutWidget):
         for vi in range(n):
             x = self.history.variant_segments(vi)
             self._lane_items[vi][1].setData(x, np.full(x.size, float(vi)))
-        lanes = self.history.gain_lanes()
-        while len(self._gain_items) < len(lanes):
-            k = len(self._gain_items)
-            item = pg.PlotCurveItem(pen=pg.mkPen(variant_hex(k + 4), width=1.5), connect="finite")
+        lanes = {name: (ts, gs) for name, ts, gs in self.history.gain_lanes()}
+        # a layer keeps its lane (and the lane its layer) through seeks, which clear the history
+        self._lane_order += [name for name in lanes if name not in self._lane_order]
+        while len(self._gain_items) < len(self._lane_order):
+            # one neutral colour: the lanes are named on the axis, and variant colours mean variants
+            item = pg.PlotCurveItem(pen=pg.mkPen(GAIN_COLOUR, width=1.5), connect="finite")
             self.gains.addItem(item)
             self._gain_items.append((self.gains, item))
-        for k, (_name, ts, gs) in enumerate(lanes):
-            self._gain_items[k][1].setData(ts, k + 0.85 * gs)
-        self.gains.getAxis("left").setTicks([[(k + 0.4, name) for k, (name, _t, _g) in enumerate(lanes)]])
-        self.gains.setYRange(-0.1, max(1.0, len(lanes)))
+        for k, name in enumerate(self._lane_order):
+            ts, gs = lanes.get(name, ((), ()))
+            self._gain_items[k][1].setData(np.asarray(ts), k + 0.85 * np.asarray(gs))  # nothing yet: no stale line
+        self.gains.getAxis("left").setTicks([[(k + 0.4, name) for k, name in enumerate(self._lane_order)]])
+        self.gains.setYRange(-0.1, max(1.0, len(self._lane_order)))
 
     def _draw_switches(self, player: Any) -> None:
         """A marker at each switch (its target, and the stinger its rule plays)."""

@@ -72,3 +72,26 @@ def test_switch_markers_follow_a_moved_switch(qtbot):
     tl.show_status(SimpleNamespace(seconds=1.1, variant="calm", intensity=0.5, layer_gains={}), player)
     assert [item.label.format for _plot, item in tl._markers] == ["→ ambient"]
     assert tl._markers[0][1].value() == (first.sample + 20000) / 8000
+
+
+def test_gain_lanes_keep_their_layer_and_a_seek_back_leaves_no_stale_line(qtbot):
+    from types import SimpleNamespace
+
+    from composer_assist.app.timeline import Timeline
+    from composer_assist.core.project import Cue, Variant
+
+    tl = Timeline()
+    qtbot.addWidget(tl)
+    tl.show_cue(Cue("c", TempoMap.constant(120), length_bars=4, variants=[Variant("a", 0, 0), Variant("b", 0, 0)]))
+    for t, gains in ((1.0, {"pad": 1.0, "bass": 0.5}), (2.0, {"pad": 1.0, "bass": 0.5})):
+        tl._drawn = 0.0
+        tl.show_status(SimpleNamespace(seconds=t, variant="a", intensity=0.5, layer_gains=gains))
+    # a seek back: the history restarts, and only the pad plays for now
+    tl._drawn = 0.0
+    tl.show_status(SimpleNamespace(seconds=0.5, variant="a", intensity=0.5, layer_gains={"keys": 1.0, "pad": 0.2}))
+    ticks = [name for _y, name in tl.gains.getAxis("left")._tickLevels[0]]
+    assert ticks == ["pad", "bass", "keys"]  # pad and bass keep their lanes
+    pad, bass, keys = (item.getData() for _p, item in tl._gain_items)
+    assert list(pad[0]) == [0.5] and pad[1][0] == 0 + 0.85 * 0.2
+    assert bass[0] is None or len(bass[0]) == 0  # before: the pre-seek line stayed drawn
+    assert keys[1][0] == 2 + 0.85
