@@ -6,7 +6,7 @@ from typing import Any
 
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-COLUMNS = ["time", "bar:beat", "switch", "reason", "emotion (V, A)", "detail"]
+COLUMNS = ["time", "bar:beat", "switch", "reason", "emotion acted on (V, A)", "detail"]
 
 
 def bar_beat(cue: Any, cue_beat: float | None) -> str:
