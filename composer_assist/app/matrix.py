@@ -80,9 +80,10 @@ class RuleDialog(QDialog):
         self.fade.setValue(rule.fade_beats)
         form = QFormLayout(self)
         self.form = form
-        for label, w in (("Exit at", self.leave), ("Exit every N bars", self.bars), ("Exit at marker", self.leave_marker),
-                         ("Enter at", self.enter), ("Enter at marker", self.enter_marker), ("Fade (beats)", self.fade),
-                         ("Curve", self.curve), ("Stinger", self.stinger)):
+        for label, w in (("Exit at", self.leave), ("Exit every N bars", self.bars),
+                         ("Exit at marker", self.leave_marker), ("Enter at", self.enter),
+                         ("Enter at marker", self.enter_marker), ("Fade (beats)", self.fade), ("Curve", self.curve),
+                         ("Stinger", self.stinger)):
             form.addRow(label, w)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
