@@ -154,7 +154,7 @@ class Transport(QObject):
 
     def seek_bars(self, delta: int) -> None:
         """Jump ``delta`` bars on the timeline from the bar playing, to its beat 1 (through the
-        loop's repeats: from the third pass, one bar forward is the next bar heard)."""
+        loop's repeats: in any pass, one bar forward is the next bar heard)."""
         if self.player is not None:
             sample = self.player.status.sample
             starts = self.player.stems.clock.bar_starts(sample + (abs(delta) + 2) * 60 * self.player.sample_rate)
