@@ -26,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
 
     if is_package(args.project):
         return _run_package(args.project)
+    from pathlib import Path
+
+    folder = Path(args.project)
+    if folder.is_dir() and not (folder / "project.json").exists() and (folder / "stems").is_dir():
+        # a package that lost its manifest reads as neither: say what is missing for each
+        raise ProjectError(f"{folder}: neither a project (no project.json) nor a cue package (no manifest.json)")
     from composer_assist.core.edit.base import edit_path
     from composer_assist.core.edit.plugin_slots import check_against_scan
     from composer_assist.core.plugins.trust import in_plugin_folders, is_trusted

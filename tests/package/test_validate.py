@@ -200,3 +200,13 @@ def test_a_hand_edited_manifest_value_is_refused_by_validate_and_the_runtime(sho
     # and the runtime played them, or stopped on a ZeroDivisionError traceback
     with pytest.raises(PackageError, match=rf"manifest.json: {re.escape(field)}: .*{re.escape(why)}"):
         open_package(pkg)
+
+
+def test_a_package_folder_without_its_manifest_says_so(short_package, tmp_path, capsys):
+    folder, _ = short_package
+    lost = tmp_path / "lost"
+    shutil.copytree(folder, lost)
+    (lost / "manifest.json").unlink()
+    code, err = _validate(capsys, lost)
+    # before: "lost/project.json: no such project file"
+    assert code == 2 and "neither a project (no project.json) nor a cue package (no manifest.json)" in err, err
