@@ -96,7 +96,8 @@ def run_export(args: argparse.Namespace) -> int:
                            jobs=args.jobs, use_cache=not args.no_cache, progress=progress,
                            web_player=default_web_player() if args.web else None, scene_curve=scene)
     m, loud = r.manifest, r.manifest.loudness
-    print(f"wrote {out}: {len(m.files) + 1} files, {r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s "
+    # as `validate` counts: the files the manifest lists (the manifest itself besides)
+    print(f"wrote {out}: manifest and {len(m.files)} files, {r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s "
           f"(cue {m.cue.name!r}, {len(m.variants)} variants, {sum(len(v.layers) for v in m.variants)} stems"
           f"{', Opus for the web' if args.web else ''}{', listener clusters ' + ', '.join(m.listeners.clusters) if m.listeners else ''})")
     print(f"loudness at nominal intensity {loud.cue_lufs} LUFS (target {loud.target_lufs:g}), true peak "
