@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
     total = sum(len(r.stats) for r in renders)
     print(f"\nwrote {len(files)} files to {args.out}/ ({cached} of {total} stems from the cache)")
     print_render_warnings(renders)
+    for r in renders:
+        if len(r.stems) < len(r.cue.variants):  # --variant: the level reference is theirs alone
+            print(f"note: cue {r.cue.name!r}: levels matched among the variants rendered here "
+                  f"({', '.join(r.stems)}); a render of the whole cue matches all of them, as adapt and export do")
     for e in errors:  # the table only names the failed layers: the reasons are printed here, once
         print(f"error: {e}", file=sys.stderr)
     return 2 if errors else 0

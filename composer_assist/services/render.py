@@ -33,7 +33,7 @@ def plan_render(project: Project, cues: list[str] | None, variants: list[str] | 
         chosen = variants
         if variants:
             known = {v.name for v in project.cue(name).variants}
-            chosen = [v for v in variants if v in known]
+            chosen = list(dict.fromkeys(v for v in variants if v in known))  # each once
             if not chosen:
                 raise ProjectError(f"{project.path}: cue {name!r} has none of the variants "
                                    f"{', '.join(variants)} (variants: {', '.join(sorted(known))})")
