@@ -21,7 +21,7 @@ from pathlib import Path
 from ..atomic import atomic_write_json
 from ..errors import PluginError
 from ..reading import MiB, read_limited
-from .paths import standard_plugin_folders
+from .paths import VST2_SUFFIXES, VST3_SUFFIXES, standard_plugin_folders
 
 TRUST_SCHEMA_VERSION = 1
 
@@ -75,6 +75,9 @@ def trust(path: str | os.PathLike) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
         raise PluginError(f"{p}: no such plugin file or bundle")
+    kinds = (*VST2_SUFFIXES, *VST3_SUFFIXES, ".dsp")
+    if p.suffix.lower() not in kinds:  # trusting a file lets it run: only what could be a plugin
+        raise PluginError(f"{p}: not a plugin (a VST2 {'/'.join(VST2_SUFFIXES)}, a VST3 .vst3 bundle or a Faust .dsp)")
     entries = _entries()
     entries[str(p.resolve())] = {"sha256": fingerprint(p), "trusted_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     atomic_write_json(trust_file(), {"schema_version": TRUST_SCHEMA_VERSION, "plugins": entries})
