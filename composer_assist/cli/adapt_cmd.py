@@ -76,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
     if args.duration is not None and not 0 < args.duration < float("inf"):
         raise TraceError(f"--duration must be a positive, finite number of seconds, got {args.duration:g}")
-    out = prepare_out_dir(args.out)  # before any work: a bad -o costs nothing
+    # the inputs first (quick, and a bad one leaves no empty output folder), then -o, before the work
     trace = viewing_input(args, load_trace(args.trace, **trace_input(args)))
     profile = _listener_profile(args)
+    out = prepare_out_dir(args.out)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:
         render = render_cue(project, args.cue, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
     print_render_warnings([render])

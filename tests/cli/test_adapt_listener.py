@@ -75,3 +75,10 @@ def test_a_listener_with_no_events_in_the_log_named_is_refused(fitted, tmp_path,
     assert err.count("\n") == 1 and f"no events of listener {typo!r}" in err and "did you mean" in err, err
     assert main(["learn", "assign", "demo", "--events", str(log), "--store", str(store), "--listener", typo]) == 2
     assert f"no events of listener {typo!r}" in capsys.readouterr().err
+
+
+def test_a_bad_input_leaves_no_empty_output_folder(tmp_path, root, capsys):
+    out = tmp_path / "never"
+    assert main(["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace",
+                 str(tmp_path / "missing.csv"), "-o", str(out)]) == 2
+    assert "missing.csv" in capsys.readouterr().err and not out.exists()  # before: an empty folder
