@@ -54,17 +54,19 @@ def _register_transition(sub: argparse._SubParsersAction) -> None:
                        description="Add the rule for FROM -> TO, or change the fields given of the rule there "
                                    "is; --remove deletes it. '*' (quoted in a shell) means any variant.")
     t.add_argument("project", help="project folder or project.json")
-    t.add_argument("cue")
+    t.add_argument("cue", help="the cue whose rule this is")
     t.add_argument("source", metavar="FROM", help="variant name or '*'")
     t.add_argument("target", metavar="TO", help="variant name or '*'")
-    t.add_argument("--leave", choices=LEAVE_MODES, default=None)
+    t.add_argument("--leave", choices=LEAVE_MODES, default=None,
+                   help="where the music leaves: at once, the next beat, bar, every N bars, a marker, the loop end")
     t.add_argument("--bars", default=None, help="with --leave bars: every this many bars")
-    t.add_argument("--leave-marker", default=None)
-    t.add_argument("--enter", choices=ENTER_MODES, default=None)
-    t.add_argument("--enter-marker", default=None)
-    t.add_argument("--fade-beats", default=None)
-    t.add_argument("--curve", choices=FADE_CURVES, default=None)
-    t.add_argument("--stinger", default=None)
+    t.add_argument("--leave-marker", default=None, help="with --leave marker: this marker (default: the next one)")
+    t.add_argument("--enter", choices=ENTER_MODES, default=None,
+                   help="where the new variant enters: the same position, its start, or a marker")
+    t.add_argument("--enter-marker", default=None, help="with --enter marker: the marker to enter at")
+    t.add_argument("--fade-beats", default=None, help="crossfade length in beats (0: a cut)")
+    t.add_argument("--curve", choices=FADE_CURVES, default=None, help="crossfade shape")
+    t.add_argument("--stinger", default=None, help="a stinger of the cue to strike at the switch")
     t.add_argument("--remove", action="store_true", help="remove the rule instead")
     t.set_defaults(func=run_transition)
 

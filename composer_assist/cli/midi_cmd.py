@@ -13,9 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "and meter). The file is copied into the project's clips/ folder.")
     p.add_argument("midi", help="the .mid file")
     p.add_argument("project", help="project folder or its project.json (created when missing)")
-    p.add_argument("--cue", required=True)
-    p.add_argument("--variant", required=True)
-    p.add_argument("--layer", required=True)
+    p.add_argument("--cue", required=True, help="the cue to import into (made when missing; no '/', '.' or '*')")
+    p.add_argument("--variant", required=True, help="the variant of the cue (made when missing)")
+    p.add_argument("--layer", required=True, help="the layer that plays the notes (made when missing)")
     p.add_argument("--instrument", default=None,
                    help="the layer's instrument: Faust id (pad, keys, drums, ...) or VST file; a new layer "
                         "defaults to keys, an existing layer changes to it")
