@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from composer_assist.playback.policy import DEFAULT_MODE, MODES
@@ -78,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
         raise TraceError(f"--duration must be a positive, finite number of seconds, got {args.duration:g}")
     # the inputs first (quick, and a bad one leaves no empty output folder), then -o, before the work
     trace = viewing_input(args, load_trace(args.trace, **trace_input(args)))
+    span = float(trace.times[-1] - trace.times[0]) if len(trace.times) else 0.0
+    if args.duration is not None and args.duration > span + 1e-6:
+        print(f"note: the trace ends at {span:g} s; its last reading holds to --duration {args.duration:g} s",
+              file=sys.stderr)
     profile = _listener_profile(args)
     out = prepare_out_dir(args.out)
     with progress_bar(f"render {args.cue}", unit="stem") as progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from composer_assist.cli.render_cmd import positive_int, positive_seconds
@@ -129,6 +130,8 @@ def run_play(args: argparse.Namespace) -> int:
     for path, what in ((args.out, "output WAV"), (args.decisions, "decisions JSON")):
         if path is not None:
             check_output_file(path, PackageError, what)  # before any work
+    if args.emotion == "scene" and args.trace is not None:
+        print("note: --emotion scene follows the package's scene curve; --trace is not used", file=sys.stderr)
     pkg = open_package(args.package, codec=args.codec)
     trace = load_trace(args.trace, **trace_input(args)) if args.trace is not None else None
     events = listener_events(args.feedback, args.listener) if args.feedback else None

@@ -61,3 +61,12 @@ def test_calibrate_from_bad_input_is_one_line_exit_2(cmd, extra, says, tmp_path,
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1 and says in err, err
+
+
+def test_a_duration_past_the_trace_says_the_last_reading_holds(tmp_path, root, capsys, point_demo):
+    trace = tmp_path / "short.csv"
+    trace.write_text("time,valence,arousal\n0,0.5,-0.5\n4,-0.6,-0.5\n")
+    assert main(["adapt", str(point_demo), "--cue", "night_chase", "--trace", str(trace), "--duration", "6",
+                 "-o", str(tmp_path / "o")]) == 0
+    # before: 6 s rendered and nothing said of the 2 s the trace does not cover
+    assert "note: the trace ends at 4 s; its last reading holds to --duration 6 s" in capsys.readouterr().err

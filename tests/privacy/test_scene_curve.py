@@ -62,3 +62,11 @@ def test_scene_mode_without_a_curve_is_one_line(demo_export, tmp_path, capsys):
     assert err.endswith("this package carries no scene curve (export it with --scene-curve TRACE)") and "\n" not in err
     assert main(["play-package", str(bare), "--emotion", "sensed", "--duration", "2", "-o", str(tmp_path / "x.wav")]) == 2
     assert "--trace" in capsys.readouterr().err
+
+
+def test_scene_mode_says_a_trace_given_is_not_used(demo_export, tmp_path, root, capsys):
+    trace = root / "projects" / "traces" / "comedy_scene.csv"
+    assert main(["play-package", str(demo_export.package), "--emotion", "scene", "--trace", str(trace),
+                 "--duration", "1", "-o", str(tmp_path / "x.wav")]) == 0
+    # before: the viewer's trace was dropped without a word
+    assert "--emotion scene follows the package's scene curve; --trace is not used" in capsys.readouterr().err
