@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 COLUMNS = ["time", "bar:beat", "switch", "reason", "emotion acted on (V, A)", "detail"]
@@ -44,6 +46,9 @@ def switch_rows(cue: Any, log: list[dict]) -> list[list[str]]:
 
 
 class DecisionLog(QTableWidget):
+    """The switch decisions as they come; a switch not yet heard is grey and italic, one moved or
+    called off before it was heard is struck through, so the rows say what plays."""
+
     def __init__(self) -> None:
         super().__init__(0, len(COLUMNS))
         self.setHorizontalHeaderLabels(COLUMNS)
@@ -55,28 +60,74 @@ class DecisionLog(QTableWidget):
         header.setStretchLastSection(True)
         self._seen = 0
         self._schedule: Any = None
+        self._open: dict[int, tuple[int, str]] = {}  # row -> (switch sample, target) not yet heard
+        self._ahead: set[int] = set()  # rows of _open already drawn as not heard yet
 
     def clear(self) -> None:  # noqa: D102 - also forgets what was read
         self.setRowCount(0)
         self._seen = 0
         self._schedule = None
+        self._open, self._ahead = {}, set()
 
     def update_from(self, player: Any) -> None:
-        """Add what the player decided since the last call (the log only grows)."""
+        """Add what the player decided since the last call (the log only grows), and mark the
+        switches heard by now."""
         schedule = player.schedule
         if schedule is not self._schedule:  # an override handed a planned run to live control
-            self._schedule, self._seen = schedule, 0
+            self._schedule, self._seen, self._open, self._ahead = schedule, 0, {}, set()
             self.setRowCount(0)
         log = schedule.log
         n = len(log)
-        if n == self._seen:
+        if n != self._seen:
+            entries = [e for e in log[self._seen:n] if e.get("kind") in SHOWN]
+            for e, row in zip(entries, switch_rows(player.cue, entries)):
+                r = self.rowCount()
+                self.insertRow(r)
+                for c, text in enumerate(row):
+                    item = QTableWidgetItem(text)
+                    item.setToolTip(text)
+                    self.setItem(r, c, item)
+                if e["kind"] in ("switch", "retarget") and "sample" in e:
+                    self._open[r] = (int(e["sample"]), str(e.get("to")))
+                elif e["kind"] == "cancel":
+                    self._style(r, "off")
+            self._seen = n
+            self.scrollToBottom()
+        self._mark(player)
+
+    def _mark(self, player: Any) -> None:
+        """Restyle the rows whose switch was heard, or dropped from the schedule, since last time."""
+        if not self._open:
             return
-        for row in switch_rows(player.cue, log[self._seen:n]):
-            r = self.rowCount()
-            self.insertRow(r)
-            for c, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                self.setItem(r, c, item)
-        self._seen = n
-        self.scrollToBottom()
+        now = int(player.status.sample)
+        names = player.stems.variant_names
+        planned = {(sw.sample, names[sw.target]) for sw in player.schedule.switches}
+        for r, key in list(self._open.items()):
+            if key not in planned:
+                self._style(r, "off")  # moved or called off before it was heard
+            elif key[0] <= now:
+                self._style(r, "heard")
+            else:
+                if r not in self._ahead:
+                    self._style(r, "ahead")
+                    self._ahead.add(r)
+                continue
+            del self._open[r]
+            self._ahead.discard(r)
+
+    def _style(self, row: int, state: str) -> None:
+        tip = {"ahead": "not heard yet: it can still move or be called off",
+               "off": "moved or called off before it was heard", "heard": ""}[state]
+        for c in range(self.columnCount()):
+            item = self.item(row, c)
+            if item is None:
+                continue
+            font = item.font()
+            font.setItalic(state == "ahead")
+            font.setStrikeOut(state == "off")
+            item.setFont(font)
+            if state == "heard":
+                item.setData(Qt.ItemDataRole.ForegroundRole, None)  # the theme's text colour again
+            else:
+                item.setForeground(QColor("#8a8a8a"))
+            item.setToolTip(f"{item.text()}\n({tip})" if tip else item.text())

@@ -95,3 +95,24 @@ def test_gain_lanes_keep_their_layer_and_a_seek_back_leaves_no_stale_line(qtbot)
     assert list(pad[0]) == [0.5] and pad[1][0] == 0 + 0.85 * 0.2
     assert bass[0] is None or len(bass[0]) == 0  # before: the pre-seek line stayed drawn
     assert keys[1][0] == 2 + 0.85
+
+
+def test_the_decision_log_greys_a_switch_not_heard_yet_and_strikes_one_moved(qtbot):
+    from types import SimpleNamespace
+
+    from composer_assist.app.decisions import DecisionLog
+
+    cue, sched = _moved_switch_log()
+    sw = sched.switches[0]  # calm -> sad, heard at 15 s
+    player = SimpleNamespace(cue=cue, schedule=sched, status=SimpleNamespace(sample=sw.sample - 1),
+                             stems=SimpleNamespace(variant_names=[v.name for v in cue.variants]))
+    log = DecisionLog()
+    qtbot.addWidget(log)
+    log.update_from(player)
+    rows = {log.item(r, 2).text(): log.item(r, 2).font() for r in range(log.rowCount())}
+    assert rows["calm → ambient"].strikeOut()  # moved before it was heard
+    assert rows["calm → sad (moved)"].italic() and not rows["calm → sad (moved)"].strikeOut()  # ahead
+    player.status = SimpleNamespace(sample=sw.sample)
+    log.update_from(player)
+    heard = next(log.item(r, 2) for r in range(log.rowCount()) if log.item(r, 2).text() == "calm → sad (moved)")
+    assert not heard.font().italic() and "not heard yet" not in heard.toolTip()
