@@ -54,6 +54,7 @@ export async function fetchPackage(baseUrl, codec = 'opus', onProgress = () => {
   if (!FORMAT_VERSIONS.includes(manifest.format_version)) {
     throw new PackageError(`manifest.json: format_version ${manifest.format_version} is not supported (this player reads ${FORMAT_VERSIONS.join(', ')})`);
   }
+  checkValues(manifest);
   const listed = new Map((manifest.files || []).map((f) => [f.path, f]));
   const needed = neededPaths(manifest, codec);
   const files = new Map();
@@ -70,6 +71,46 @@ export async function fetchPackage(baseUrl, codec = 'opus', onProgress = () => {
     onProgress(i + 1, needed.length, path);
   }
   return { base, manifest, files };
+}
+
+// (lowest, highest, lowest excluded) of each adaptive setting: core.project.model.ADAPTIVE_RANGES
+const ADAPTIVE_RANGES = {
+  dwell_bars: [0, 1000, false], hysteresis: [0, 2, false], intensity_slew: [0, 1000, true],
+  control_rate: [0, 1000, true], congruence_radius: [0, 3, true],
+};
+const MAX_SAMPLE_RATE = 384000;
+const MAX_SWITCHES_PER_MINUTE = 600;
+
+/** The numbers the player divides by or counts with, held to the schema's ranges (runtime/load.py
+ * check_values): the manifest is the one file without a checksum, so a hand edit reaches here. */
+export function checkValues(m) {
+  const fail = (where, why) => { throw new PackageError(`manifest.json: ${where}: ${why}`); };
+  const num = (v, where, lo, hi, loOpen = false) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(where, `expected a number, got ${JSON.stringify(v)}`);
+    if (v < lo || (loOpen && v === lo) || (hi !== null && v > hi)) {
+      fail(where, hi === null ? `${v} must be ${loOpen ? '>' : '>='} ${lo}` : `${v} is outside ${loOpen ? '(' : '['}${lo}, ${hi}]`);
+    }
+    return v;
+  };
+  const int = (v, where, lo, hi = null) => {
+    if (!Number.isInteger(v)) fail(where, `expected a whole number, got ${JSON.stringify(v)}`);
+    return num(v, where, lo, hi);
+  };
+  int(m.sample_rate, 'sample_rate', 1, MAX_SAMPLE_RATE);
+  const cue = m.cue || fail('cue', 'is required but missing');
+  (cue.tempo || []).forEach((p, i) => num(p && p.bpm, `cue.tempo[${i}].bpm`, 0, null, true));
+  int(cue.meter && cue.meter.numerator, 'cue.meter.numerator', 1);
+  int(cue.meter && cue.meter.denominator, 'cue.meter.denominator', 1);
+  int(cue.length_bars, 'cue.length_bars', 1);
+  int(cue.length_samples, 'cue.length_samples', 1);
+  const a = m.adaptive || fail('adaptive', 'is required but missing');
+  for (const [name, [lo, hi, loOpen]] of Object.entries(ADAPTIVE_RANGES)) num(a[name], `adaptive.${name}`, lo, hi, loOpen);
+  if (a.max_switches_per_minute !== undefined && a.max_switches_per_minute !== null) {
+    int(a.max_switches_per_minute, 'adaptive.max_switches_per_minute', 0, MAX_SWITCHES_PER_MINUTE);
+  }
+  if (a.mode !== undefined && !['live', 'planned'].includes(a.mode)) {
+    fail('adaptive.mode', `${JSON.stringify(a.mode)} is not one of live, planned`);
+  }
 }
 
 /** The cue as the policy, scheduler and clock read it (the Python Cue's fields). */

@@ -234,8 +234,15 @@ def _encoded_escape(pkg):
     (pkg / "manifest.json").write_text(json.dumps(m))
 
 
+def _zero_rate(pkg):
+    m = json.loads((pkg / "manifest.json").read_text())
+    m["adaptive"]["control_rate"] = 0  # the runtime and validate refuse it; the page did not
+    (pkg / "manifest.json").write_text(json.dumps(m))
+
+
 @pytest.mark.parametrize("name, tamper, expect", [
     ("flipped", _flip_bit, ["stems/01-tense/00-pad.opus", "SHA-256", "refused"]),
+    ("zero-rate", _zero_rate, ["manifest.json: adaptive.control_rate: 0 is outside (0, 1000]"]),
     ("truncated", _truncate, ["stems/00-calm/02-keys.opus", "bytes, the manifest says", "refused"]),
     ("escaping", _escape, ["../pkg/stems/00-calm/00-pad.opus", "leaves the package"]),
     ("encoded", _encoded_escape, ["%2e%2e", "leaves the package"]),
@@ -284,7 +291,7 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
             continue
         assert u.hostname == "127.0.0.1", url
         path = u.path.lstrip("/").split("/", 1)
-        assert path[0] in ("pkg", "flipped", "truncated", "escaping", "encoded") and path[1] in allowed, url
+        assert path[0] in ("pkg", "flipped", "zero-rate", "truncated", "escaping", "encoded") and path[1] in allowed, url
         seen.add(path[1])
     assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.json"} <= seen
 
