@@ -201,3 +201,17 @@ def test_concurrent_edits_take_turns_and_none_is_lost(tmp_path):
     variants = json.loads((p / "project.json").read_text())["cues"][0]["variants"]
     assert sorted(v["name"] for v in variants) == ["main"] + [f"v{i}" for i in range(4)]
     assert {v["name"]: v["valence"] for v in variants}["v3"] == 0.3
+
+
+def test_a_shorter_cue_says_to_move_the_loop_first(tmp_path, root, capsys):
+    import shutil
+
+    from composer_assist.cli.main import main
+
+    demo = shutil.copytree(root / "projects" / "demo", tmp_path / "demo")
+    assert main(["set", str(demo), "night_chase.meter", "7/8"]) == 2
+    err = capsys.readouterr().err
+    # before: only "night_chase.loop[1]: 32 is outside [0, 28]", about a field not edited
+    assert "night_chase.loop[1]: 32 is outside [0, 28]" in err and "move the loop or markers inside it first" in err
+    assert main(["set", str(demo), "night_chase.loop", "0,28"]) == 0
+    assert main(["set", str(demo), "night_chase.meter", "7/8"]) == 0

@@ -46,9 +46,15 @@ class Command:
         try:
             locs = affected(self)
             verify(project, {loc.cue for loc in locs} or None, set(locs) if self.touches_clips() else set())
+        except EditError as exc:
+            raise EditError(f"{exc}{self.hint(str(exc))}") from None
         finally:
             self.undo(project)
         return self
+
+    def hint(self, refusal: str) -> str:
+        """What to do first, when the refusal is about something else than the field edited."""
+        return ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,13 @@ class SetAttr(Command):
             old = getattr(owner, last)
             setattr(owner, last, value)
         return old
+
+    def hint(self, refusal: str) -> str:
+        # A shorter cue (meter, length) can leave its loop or a marker past its end: say which to move.
+        if self.loc.level == "cue" and self.steps[:1] in (("meter",), ("length_bars",)) and (
+                ".loop" in refusal or ".markers" in refusal):
+            return f" (the cue gets shorter: move the loop or markers inside it first, e.g. `set ... {self.loc}.loop`)"
+        return ""
 
     def touches_clips(self) -> bool:
         return self.steps[0] == "clips"
