@@ -42,9 +42,13 @@ def start_player(project: Project, cue: str, trace: Any = None, mode: str = "liv
         if start[0] == "seconds":
             player.prepare(C.seek(int(round(start[1] * stems.sample_rate))))
         else:
-            bars = project.cue(cue).length_bars
+            c = project.cue(cue)
+            bars, beats = c.length_bars, c.meter.numerator
             if start[1] > bars:
                 raise ProjectError(f"--start {int(start[1])}:{start[2]:g}: cue {cue!r} has {bars} bars")
+            if start[2] >= beats + 1:  # 1:9 in 4/4 is no beat of bar 1 (it read as bar 3)
+                raise ProjectError(f"--start {int(start[1])}:{start[2]:g}: a bar of {c.meter} has beats 1 to "
+                                   f"{beats} (and fractions before {beats + 1})")
             player.prepare(C.seek_beat(int(start[1]), start[2]))
     return player
 

@@ -20,6 +20,7 @@ def _play(root, *args: str, timeout: float = 120) -> subprocess.CompletedProcess
     (["--device", "no such device"], "error: "),
     (["--start", "zero:1", "--null"], "error: --start 'zero:1': give seconds (30) or bar:beat counted from 1"),
     (["--start", "99:1", "--null", "--duration", "1"], "error: --start 99:1: cue 'night_chase' has 8 bars"),
+    (["--start", "1:9", "--null", "--duration", "1"], "error: --start 1:9: a bar of 4/4 has beats 1 to 4"),
     (["--mode", "planned", "--null"], "error: --mode planned needs --trace"),
     (["--block", "4", "--device", "0"], "error: "),
 ])
