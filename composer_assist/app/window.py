@@ -73,6 +73,11 @@ class MainWindow(FilesMixin, PlayMixin, StructureMixin, QMainWindow):
         centre.addWidget(self.timeline)
         centre.addWidget(bottom)
         centre.setSizes([500, 390])
+        # A smaller window shrinks the panels below before the three timeline plots, whose lanes
+        # (a row per variant) stop being readable under ~110 px each
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+        self.timeline.setMinimumHeight(330)
         self.setCentralWidget(centre)
         # Tree above inspector in one column on the left: the timeline and panels get the width.
         docks = []
