@@ -3,7 +3,6 @@ with nothing extracted."""
 
 from __future__ import annotations
 
-import io
 import re
 import json
 import os
