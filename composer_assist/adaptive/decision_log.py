@@ -14,7 +14,7 @@ from composer_assist.core.atomic import atomic_write_json
 
 DECISION_LOG_SCHEMA_VERSION = 1
 REASONS = ("emotion_distance", "dwell", "quantisation_wait", "hysteresis", "planned", "arousal", "intensity",
-           "confirm")
+           "confirm", "budget", "override")
 LAYER_ON, LAYER_OFF = 0.5, 0.5  # a layer "enters" when its gain rises through this
 
 

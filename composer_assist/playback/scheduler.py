@@ -215,8 +215,10 @@ class LiveScheduler:
         self.override = bool(tick.jump)
         earliest = max(s, self.held_until, self.fade_end, ready, budget)
         sw = bld.plan_switch(earliest, playing, best, tick.time)
-        bld.switch_entry(tick, sw, "retarget" if pending is not None else "switch",
-                         *self._why(sw, s, earliest, budget, cur, best, margin))
+        why = (("override", f"the emotion override asked for {names[best]}: heard at the next "
+                             f"{leave_text(sw.rule)}, at {sw.sample / self.sr:.3f} s (no confirmation or budget)")
+               if tick.jump else self._why(sw, s, earliest, budget, cur, best, margin))
+        bld.switch_entry(tick, sw, "retarget" if pending is not None else "switch", *why)
         self.pending = sw
         self.schedule.switches = [x for x in self.schedule.switches if x is not pending] + [sw]
         return Decision(switch=sw, cancel=pending)

@@ -87,6 +87,9 @@ def test_override_starts_its_transition_at_the_next_legal_boundary():
     bar = 2 * SR
     assert sw.sample == -(-tick_sample // bar) * bar
     assert player.status.variant == target.name and player.status.override
+    # the log says why: the override (before: "quantisation_wait", as if the emotion had moved)
+    why = [e for e in player.schedule.log if e["kind"] in ("switch", "retarget") and e["to"] == target.name][-1]
+    assert why["reason"] == "override" and "the emotion override asked for" in why["detail"], why
 
 
 def test_seek_pause_and_bar_beat_follow_the_tempo_map():
