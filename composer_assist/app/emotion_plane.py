@@ -92,12 +92,14 @@ class EmotionPlane(pg.PlotWidget):
         for item in self.spans.values():
             pi.removeItem(item)
         self.spans = {}
-        for i, v in enumerate(cue.variants if cue is not None else []):
+        variants = list(cue.variants) if cue is not None else []
+        for i, v in enumerate(variants):
             lo, hi = arousal_span(v)
             if hi > lo:
                 c = pg.mkColor(variant_hex(i))
                 c.setAlpha(150)
-                item = pg.PlotDataItem([v.valence, v.valence], [lo, hi], pen=pg.mkPen(c, width=6))
+                x = v.valence + _side_by_side(variants, i)
+                item = pg.PlotDataItem([x, x], [lo, hi], pen=pg.mkPen(c, width=6))
                 item.setZValue(-1)  # under the draggable target
                 pi.addItem(item)
                 self.spans[v.name] = item
@@ -150,3 +152,19 @@ class EmotionPlane(pg.PlotWidget):
         self.marker.setPos(HOME)  # back home: the trace leads again
         self._quiet = False
         self.released.emit()
+
+
+SPAN_GAP = 0.04  # valence between two spans drawn side by side
+
+
+def _side_by_side(variants: list, i: int) -> float:
+    """Where variant ``i``'s span is drawn off its valence: spans at the same valence whose arousal
+    ranges overlap (tense and sad on the demo cue) sit side by side instead of blending."""
+    lo, hi = arousal_span(variants[i])
+    same = [j for j, v in enumerate(variants)
+            if abs(v.valence - variants[i].valence) < 1e-9 and arousal_span(v)[1] > arousal_span(v)[0]
+            and min(hi, arousal_span(v)[1]) > max(lo, arousal_span(v)[0])]
+    if len(same) < 2:
+        return 0.0
+    k = same.index(i)
+    return (k - (len(same) - 1) / 2.0) * SPAN_GAP

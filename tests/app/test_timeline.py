@@ -116,3 +116,16 @@ def test_the_decision_log_greys_a_switch_not_heard_yet_and_strikes_one_moved(qtb
     log.update_from(player)
     heard = next(log.item(r, 2) for r in range(log.rowCount()) if log.item(r, 2).text() == "calm → sad (moved)")
     assert not heard.font().italic() and "not heard yet" not in heard.toolTip()
+
+
+def test_overlapping_arousal_spans_at_one_valence_are_drawn_side_by_side():
+    from pathlib import Path
+
+    from composer_assist.app.emotion_plane import SPAN_GAP, _side_by_side
+    from composer_assist.core.project import load_project
+
+    cue = load_project(Path(__file__).resolve().parents[2] / "projects" / "demo").cue("night_chase")
+    shift = {v.name: _side_by_side(cue.variants, i) for i, v in enumerate(cue.variants)}
+    # tense (-0.2..1) and sad (-1..0) share valence -0.6 and overlap: before, one blended bar
+    assert shift["tense"] == -shift["sad"] == -SPAN_GAP / 2
+    assert shift["calm"] == shift["playful"] == shift["ambient"] == 0.0
