@@ -31,6 +31,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.setMinimumHeight(330)
         self.emotion = self.addPlot(row=0, col=0, title="Emotion: valence, arousal, intensity")
         self.lane = self.addPlot(row=1, col=0, title="Playing variant (loop region: drag its edges)")
+        self.lane.showAxis("top")  # bar numbers
         self.gains = self.addPlot(row=2, col=0, title="Layer gains of the playing variant (while playing)")
         self.plots = (self.emotion, self.lane, self.gains)
         for p in self.plots:
@@ -126,13 +127,9 @@ class Timeline(pg.GraphicsLayoutWidget):
                 item.setZValue(-10)
                 p.addItem(item, ignoreBounds=True)
                 self._grid.append((p, item))
-        top = max(0.6, len(self.cue.variants) - 0.4)
-        for k, (t, lab) in enumerate(labels):
-            if k % every == 0:
-                text = pg.TextItem(lab, color="#666666", anchor=(-0.1, 0))
-                text.setPos(t, top)
-                self.lane.addItem(text, ignoreBounds=True)
-                self._grid.append((self.lane, text))
+        # bar numbers on the lane's top axis: above its rows, never under a variant's bar
+        top = self.lane.getAxis("top")
+        top.setTicks([[(t, lab) for k, (t, lab) in enumerate(labels) if k % every == 0], []])
 
     def _clear(self, items: list) -> None:
         for p, item in items:

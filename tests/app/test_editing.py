@@ -44,7 +44,8 @@ def test_the_arousal_follows_intensity_box_edits_the_variant_and_draws_its_span(
     tense = window.session.project.cue("night_chase").variant("tense")
     assert box.isChecked() and tense.arousal_follows_intensity  # the demo's variants all follow
     span = window.plane.spans["tense"]
-    assert list(span.yData) == pytest.approx([-0.2, 1.0]) and list(span.xData) == [-0.6, -0.6]
+    # drawn just beside valence -0.6: sad's span shares the valence and overlaps it
+    assert list(span.yData) == pytest.approx([-0.2, 1.0]) and list(span.xData) == pytest.approx([-0.62, -0.62])
     box.click()  # as a mouse click does: toggles and emits clicked
     assert not tense.arousal_follows_intensity and window.session.dirty, window.errors
     assert "tense" not in window.plane.spans  # a point again: no span drawn
