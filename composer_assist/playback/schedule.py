@@ -132,7 +132,8 @@ class Builder:
         start = int(np.argmin(first.raw_scores if first.raw_scores is not None else first.scores))
         self.sched = Schedule(mode, self.sr, start, float(first.intensity))
         self.log = self.sched.log
-        self.entry(first, "start", "emotion_distance", f"start on {self.names[start]} (nearest the trace's opening)",
+        # "the opening emotion": a trace's first reading, or (no trace) the live input's starting point
+        self.entry(first, "start", "emotion_distance", f"start on {self.names[start]} (nearest the opening emotion)",
                    to=start)
 
     def distances(self, tick: PolicyTick) -> dict[str, float]:

@@ -144,7 +144,7 @@ def test_planned_opens_within_the_hysteresis_only_when_it_keeps_the_music_on_tar
     # keep the music on target longer, so planned opens on the nearest and switches when the scene turns.
     sched = _visits(cue, _scene([0.0, 20.0], [tie, p[1]], 60.0), "planned")
     assert sched.start_variant == 0 and [names[s.target] for s in sched.switches] == ["bright"]
-    assert "nearest the trace's opening" in sched.log[0]["detail"]
+    assert "nearest the opening emotion" in sched.log[0]["detail"]
 
 
 @pytest.mark.parametrize("seed", range(6))
