@@ -144,8 +144,10 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     # Exactly the trace's duration (or ``duration``), not cut to the last control tick.
     total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
     if not 0 < total <= MAX_TRACE_S:
-        raise TraceError(f"{getattr(trace, 'name', '') or 'trace'}: a duration of {total:g} s is not one "
-                         f"to render (at most {MAX_TRACE_S / 3600:g} h)")
+        where = getattr(trace, "source", "") or getattr(trace, "name", "") or "trace"  # the file, when read from one
+        if duration is None and total == 0:
+            raise TraceError(f"{where}: one reading spans no time, so there is nothing to render; give a --duration")
+        raise TraceError(f"{where}: a duration of {total:g} s is not one to render (at most {MAX_TRACE_S / 3600:g} h)")
     frames = max(1, int(round(total * sr)))
     n_blocks = -(-frames // block)
 

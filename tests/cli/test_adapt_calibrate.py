@@ -70,3 +70,13 @@ def test_a_duration_past_the_trace_says_the_last_reading_holds(tmp_path, root, c
                  "-o", str(tmp_path / "o")]) == 0
     # before: 6 s rendered and nothing said of the 2 s the trace does not cover
     assert "note: the trace ends at 4 s; its last reading holds to --duration 6 s" in capsys.readouterr().err
+
+
+def test_a_one_reading_trace_names_its_file_and_asks_for_a_duration(tmp_path, root, capsys, point_demo):
+    trace = tmp_path / "onerow.csv"
+    trace.write_text("time,valence,arousal\n0,0.5,-0.5\n")
+    assert main(["adapt", str(point_demo), "--cue", "night_chase", "--trace", str(trace),
+                 "-o", str(tmp_path / "o")]) == 2
+    # before: "onerow: a duration of 0 s is not one to render (at most 12 h)"
+    err = capsys.readouterr().err
+    assert f"{trace}: one reading spans no time" in err and "give a --duration" in err, err
