@@ -194,6 +194,8 @@ def privacy_report(target: str, store: str | None = None, project: str | None = 
         return model_report(p, ids)
     if not p.exists() and (len(p.parts) > 1 or p.suffix):
         raise ModelStoreError(f"{target}: no such package, model or profiles file")
+    if p.is_file():  # a file of another kind (a feedback log, a trace): not a model name in the store
+        raise ModelStoreError(f"{target}: neither a package (folder or .zip), a profiles .json nor a model .npz")
     from composer_assist.learn.store import ModelStore, default_store_dir
 
     path = ModelStore(store if store else default_store_dir(project)).path_for(target)

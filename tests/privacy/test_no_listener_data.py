@@ -93,8 +93,11 @@ def test_privacy_refuses_what_it_cannot_read_in_one_line(demo_export, tmp_path, 
     data = bytearray((pkg / "listeners.json").read_bytes())
     data[10] ^= 0x01  # same size, other bytes: a tampered profiles file
     (pkg / "listeners.json").write_bytes(bytes(data))
+    log = tmp_path / "feedback.csv"
+    log.write_text("a,b\n1,2\n")  # before: "feedback.csv.npz: outside the model store ..."
     for target, message in ((pkg, "listeners.json: SHA-256 differs from the manifest (tampered)"),
-                            (tmp_path / "none" / "x", "no such package, model or profiles file")):
+                            (tmp_path / "none" / "x", "no such package, model or profiles file"),
+                            (log, "neither a package (folder or .zip), a profiles .json nor a model .npz")):
         assert main(["privacy", str(target)]) == 2
         err = capsys.readouterr().err.strip()
         assert err.endswith(message) and "\n" not in err
