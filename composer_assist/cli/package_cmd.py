@@ -56,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="play on this output device (see `devices`)")
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
     p.add_argument("--duration", type=positive_seconds, default=None, help="seconds (default: the trace's)")
-    p.add_argument("--block", type=positive_int, default=512, help="frames per block (default 512)")
+    p.add_argument("--block", type=positive_int, default=None,
+                   help="frames per block (default: on a device or --null the settings' block_size, as `play`; "
+                        "else 512; a file's samples do not depend on it)")
     p.add_argument("--decisions", default=None, metavar="FILE.json",
                    help="write the runtime's decisions for the trace (start, switches, intensity targets in "
                         "samples: the test vector the web player is checked against); alone, or with an output")
@@ -75,6 +77,9 @@ def run_export(args: argparse.Namespace) -> int:
     from composer_assist.package.export import default_web_player, export_package
     from composer_assist.services.package import listeners_json
 
+    if not args.zip and str(args.out).lower().endswith(".zip"):
+        raise ProjectError(f"{args.out}: a folder named like a zip file; add --zip for a zip package, "
+                           f"or give the folder another name")
     project = load_project(args.project)
     try:
         project.cue(args.cue)
@@ -130,6 +135,10 @@ def run_play(args: argparse.Namespace) -> int:
     for path, what in ((args.out, "output WAV"), (args.decisions, "decisions JSON")):
         if path is not None:
             check_output_file(path, PackageError, what)  # before any work
+    if args.block is None:
+        from composer_assist.services.settings import load_settings
+
+        args.block = load_settings().block_size if (args.device is not None or args.null) else 512
     if args.emotion == "scene" and args.trace is not None:
         print("note: --emotion scene follows the package's scene curve; --trace is not used", file=sys.stderr)
     pkg = open_package(args.package, codec=args.codec)

@@ -38,6 +38,9 @@ def test_export_zip_then_validate_and_play(short_project, short_render, tmp_path
 
     expected, _ = open_package(tmp_path / "cue.zip").render(load_trace(trace_file))  # as read: calibrated alike
     assert sr == 48000 and np.array_equal(audio, expected)
+    # a folder named like a zip is refused before any work (before: a folder called cue2.zip)
+    assert main(["export", str(short_project.folder), "--cue", "short", "-o", str(tmp_path / "cue2.zip")]) == 2
+    assert "add --zip for a zip package" in capsys.readouterr().err and not (tmp_path / "cue2.zip").exists()
 
 
 def test_play_package_for_a_cluster_and_for_a_listeners_feedback(short_package, listeners, tmp_path, capsys,
