@@ -14,10 +14,14 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import pyqtSignal
 
+from composer_assist.core.emotion_span import arousal_at
+
 from .palette import AROUSAL_COLOUR, GAIN_COLOUR, INTENSITY_COLOUR, PLAYHEAD_COLOUR, VALENCE_COLOUR, variant_hex
-from .timeline_history import History, bar_times
+from .timeline_history import History, bar_times, loop_passes
 
 FOLLOW_WINDOW_S = 30.0
+TITLE_SIZE = "9pt"
+MIN_ROW_PX = 13.0  # a row shorter than a line of axis text is named in its plot's title instead
 CURVES_EVERY_S = 0.2  # history curves redrawn 5 times a second
 
 
@@ -29,27 +33,43 @@ class Timeline(pg.GraphicsLayoutWidget):
         super().__init__()
         self.setBackground("w")
         self.setMinimumHeight(330)
-        self.emotion = self.addPlot(row=0, col=0, title="Emotion: valence, arousal, intensity")
-        self.lane = self.addPlot(row=1, col=0, title="Playing variant (loop region: drag its edges)")
+        pen = pg.QtCore.Qt.PenStyle
+        self.emotion = self.addPlot(row=0, col=0)
+        # the key is in the title, not a legend over the curves: at a small window the plot is
+        # only a few dozen pixels high
+        self.emotion.setTitle(
+            f"Emotion: <span style='color:{VALENCE_COLOUR}'>━ valence</span> &nbsp; "
+            f"<span style='color:{AROUSAL_COLOUR}'>╍ arousal</span> &nbsp; "
+            f"<span style='color:{INTENSITY_COLOUR}'>┉ intensity played</span> (its scale on the right)",
+            size=TITLE_SIZE)
+        self.lane = self.addPlot(row=1, col=0)
         self.lane.showAxis("top")  # bar numbers
-        self.gains = self.addPlot(row=2, col=0, title="Layer gains of the playing variant (while playing)")
+        self.gains = self.addPlot(row=2, col=0)
         self.plots = (self.emotion, self.lane, self.gains)
         for p in self.plots:
             p.showGrid(y=True, alpha=0.15)
             p.setMouseEnabled(y=False)
             p.getAxis("left").setWidth(70)
+            p.showAxis("right")  # every plot, so the three time axes line up
+            p.getAxis("right").setWidth(34)
+        for p in self.plots[:2]:  # one time axis, under the last plot: the plots share it
+            p.getAxis("bottom").setStyle(showValues=False)
+            p.getAxis("bottom").setHeight(4)
         for p in self.plots[1:]:
             p.setXLink(self.emotion)
+            p.getAxis("right").setStyle(showValues=False)
         self.gains.setLabel("bottom", "time (s)")
-        self.ci.layout.setRowStretchFactor(0, 5)
-        self.ci.layout.setRowStretchFactor(1, 3)
-        self.ci.layout.setRowStretchFactor(2, 4)
+        for row, (stretch, preferred) in enumerate(((5, 150), (3, 100), (4, 110))):
+            # preferred heights: the stretch factors only share out what is left above them
+            self.ci.layout.setRowStretchFactor(row, stretch)
+            self.ci.layout.setRowPreferredHeight(row, preferred)
+        self.ci.layout.setRowMinimumHeight(0, 100)  # the curves stay readable in a small window
         self.emotion.setYRange(-1.05, 1.05)
-        self.emotion.addLegend(offset=(-5, 5), labelTextColor="#222222", brush=pg.mkBrush(255, 255, 255, 220),
-                               pen=pg.mkPen("#cccccc"))
-        self.valence = self.emotion.plot([], [], pen=pg.mkPen(VALENCE_COLOUR, width=1.5), name="valence")
-        self.arousal = self.emotion.plot([], [], pen=pg.mkPen(AROUSAL_COLOUR, width=1.5), name="arousal")
-        self.intensity = self.emotion.plot([], [], pen=pg.mkPen(INTENSITY_COLOUR, width=2), name="intensity played")
+        # intensity 0..1 is drawn as the arousal it stands for (core.emotion_span), read on the right
+        self.emotion.getAxis("right").setTicks([[(-1.0, "0"), (0.0, "0.5"), (1.0, "1")], []])
+        self.valence = self.emotion.plot([], [], pen=pg.mkPen(VALENCE_COLOUR, width=1.5))
+        self.arousal = self.emotion.plot([], [], pen=pg.mkPen(AROUSAL_COLOUR, width=1.5, style=pen.DashLine))
+        self.intensity = self.emotion.plot([], [], pen=pg.mkPen(INTENSITY_COLOUR, width=2, style=pen.DotLine))
         self.playheads = [p.addLine(x=0, pen=pg.mkPen(PLAYHEAD_COLOUR, width=2)) for p in self.plots]
         for line in self.playheads:
             line.setZValue(30)
@@ -57,7 +77,10 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.loop.setZValue(-5)
         self.loop.sigRegionChangeFinished.connect(self._loop_moved)
         self.lane.addItem(self.loop)
+        self.active_loop: tuple[float, float] | None = None  # beats the preview loops (None: the cue's loop)
+        self._repeats: list = []  # the loop region's later passes, shaded
         self.history = History()
+        self._lane_names: list[str] = []
         self.cue: Any = None
         self.follow = True
         self._grid: list = []
@@ -94,14 +117,36 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._lane_order = []
         self._draw_grid(span)
         names = [v.name for v in cue.variants] if cue is not None else []
-        self.lane.getAxis("left").setTicks([[(i, n) for i, n in enumerate(names)]])
+        self._lane_names = names
         self.lane.setYRange(-0.6, max(0.6, len(names) - 0.4))
         if cue is not None and cue.name != self._loop_cue:  # a region the user set stays for its cue
             a, b = cue.loop_beats
             self.loop.setRegion((cue.tempo.seconds_at(a), cue.tempo.seconds_at(b)))
+            self.active_loop = None
         self._loop_cue = cue.name if cue is not None else None
+        self._draw_repeats()
         self.emotion.setXRange(0, min(span, FOLLOW_WINDOW_S), padding=0.01)
         self._draw_lanes()
+
+    def set_active_loop(self, beats: tuple[float, float] | None) -> None:
+        """The preview loops ``beats`` (None: the cue's own loop): the grid and the shaded repeats
+        follow what the player plays."""
+        self.active_loop = beats
+        self._draw_grid(self._span)
+        self._draw_repeats()
+
+    def _draw_repeats(self) -> None:
+        """The loop region's later passes, shaded lighter than the region itself (which is where
+        it is edited)."""
+        self._clear(self._repeats)
+        if self.cue is None:
+            return
+        for start, end in loop_passes(self.cue, self._span, self.active_loop):
+            item = pg.LinearRegionItem((start, end), brush=pg.mkBrush(255, 183, 3, 22), pen=pg.mkPen(None),
+                                       movable=False)
+            item.setZValue(-6)
+            self.lane.addItem(item)
+            self._repeats.append((self.lane, item))
 
     def forget_loop(self) -> None:
         """Another project: the next cue shown gets its own loop region."""
@@ -113,7 +158,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._clear(self._grid)
         if self.cue is None:
             return
-        lines = bar_times(self.cue, span)
+        lines = bar_times(self.cue, span, self.active_loop)
         bars = [t for t, is_bar, _ in lines if is_bar]
         beats = [t for t, is_bar, _ in lines if not is_bar]
         labels = [(t, lab) for t, is_bar, lab in lines if is_bar and lab]
@@ -149,7 +194,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         if now - self._drawn < CURVES_EVERY_S:  # the playhead moves every poll, the curves less often
             return
         self._drawn = now
-        self.intensity.setData(self.history.times(), self.history.intensity())
+        self.intensity.setData(self.history.times(), arousal_at(self.history.intensity()))
         self._draw_lanes()
         if player is not None and _switch_key(player.schedule.switches) != self._known_switches:
             self._draw_switches(player)
@@ -181,8 +226,27 @@ class Timeline(pg.GraphicsLayoutWidget):
         for k, name in enumerate(self._lane_order):
             ts, gs = lanes.get(name, ((), ()))
             self._gain_items[k][1].setData(np.asarray(ts), k + 0.85 * np.asarray(gs))  # nothing yet: no stale line
-        self.gains.getAxis("left").setTicks([[(k + 0.4, name) for k, name in enumerate(self._lane_order)]])
         self.gains.setYRange(-0.1, max(1.0, len(self._lane_order)))
+        self._label_lanes()
+
+    def _label_lanes(self) -> None:
+        """Name the variant rows and gain lanes on their axes where a row is tall enough for a
+        line of text; the titles always carry the names (the variant key in its colours)."""
+        names, layers = self._lane_names, self._lane_order
+        key = " ".join(f"<span style='color:{variant_hex(i)}'>■ {n}</span>" for i, n in enumerate(names))
+        crowded = self.lane.getViewBox().height() / max(1.0, len(names) + 0.2) < MIN_ROW_PX
+        self.lane.setTitle(f"Playing variant{': ' + key if crowded else ''} (loop region: drag its edges)",
+                           size=TITLE_SIZE)
+        self.lane.getAxis("left").setTicks([[] if crowded else [(i, n) for i, n in enumerate(names)]])
+        crowded = self.gains.getViewBox().height() / max(1.0, len(layers) + 0.1) < MIN_ROW_PX
+        listed = f" ({', '.join(reversed(layers))}, top to bottom)" if crowded and layers else ""
+        self.gains.setTitle(f"Layer gains of the playing variant (while playing){listed}", size=TITLE_SIZE)
+        self.gains.getAxis("left").setTicks([[] if crowded else [(k + 0.4, n) for k, n in enumerate(layers)]])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if hasattr(self, "gains"):  # Qt resizes the widget while it is being built
+            self._label_lanes()
 
     def _draw_switches(self, player: Any) -> None:
         """A marker at each switch (its target, and the stinger its rule plays)."""

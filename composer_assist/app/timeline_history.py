@@ -9,12 +9,13 @@ import numpy as np
 MAX_POINTS = 200_000  # ~2 hours of polls at 30 a second
 
 
-def bar_times(cue: Any, span: float) -> list[tuple[float, bool, str]]:
+def bar_times(cue: Any, span: float, loop: tuple[float, float] | None = None) -> list[tuple[float, bool, str]]:
     """(seconds, is_bar, label) of bar and beat lines up to ``span`` seconds: the cue from its start,
-    then its loop region again and again (as the player plays it).  Beats only when few."""
+    then its loop region (``loop`` in beats, None: the cue's own) again and again, as the player
+    plays it.  Beats only when few."""
     per_bar = cue.meter.beats_per_bar
     beat_step = 4.0 / cue.meter.denominator
-    a, b = cue.loop_beats
+    a, b = cue.loop_beats if loop is None else loop
     first = cue.tempo.seconds_at(b)  # the player plays to the loop's end, then wraps to its start
     loop_len = first - cue.tempo.seconds_at(a)
     # The loop's end is drawn once: as the loop's start again when it repeats, else here.
@@ -34,6 +35,19 @@ def bar_times(cue: Any, span: float) -> list[tuple[float, bool, str]]:
             out += [(start + dt, bar, lab) for dt, bar, lab in loop_lines if start + dt <= span]
             start += loop_len
     return [x for x in out if x[0] <= span]
+
+
+def loop_passes(cue: Any, span: float, loop: tuple[float, float] | None = None, most: int = 500
+                ) -> list[tuple[float, float]]:
+    """(start, end) seconds of the loop region's passes after the first, up to ``span``: where the
+    player wraps to play it again (``loop`` in beats, None: the cue's own)."""
+    a, b = cue.loop_beats if loop is None else loop
+    first, length = cue.tempo.seconds_at(b), cue.tempo.seconds_at(b) - cue.tempo.seconds_at(a)
+    out: list[tuple[float, float]] = []
+    while length > 0 and first + len(out) * length < span and len(out) < most:
+        start = first + len(out) * length
+        out.append((start, start + length))
+    return out
 
 
 class History:

@@ -73,9 +73,12 @@ class PlayMixin:
             return
         if on:
             a, b = self.timeline.loop.getRegion()
-            self.transport.set_loop(round(cue.tempo.beat_at(max(0.0, a))), round(cue.tempo.beat_at(max(0.0, b))))
+            beats = (round(cue.tempo.beat_at(max(0.0, a))), round(cue.tempo.beat_at(max(0.0, b))))
+            self.transport.set_loop(*beats)
+            self.timeline.set_active_loop(beats)
         else:
             self.transport.set_loop(None, None)
+            self.timeline.set_active_loop(None)
 
     def _follow_toggled(self, on: bool) -> None:
         self.timeline.follow = on

@@ -129,3 +129,54 @@ def test_overlapping_arousal_spans_at_one_valence_are_drawn_side_by_side():
     # tense (-0.2..1) and sad (-1..0) share valence -0.6 and overlap: before, one blended bar
     assert shift["tense"] == -shift["sad"] == -SPAN_GAP / 2
     assert shift["calm"] == shift["playful"] == shift["ambient"] == 0.0
+
+
+def test_the_loop_regions_later_passes_are_shaded_and_the_grid_follows_the_region_played(qtbot):
+    import numpy as np
+
+    from composer_assist.app.timeline import Timeline
+    from composer_assist.core.trace import Trace
+
+    cue = Cue("c", TempoMap.constant(120), length_bars=4, loop=(4.0, 12.0))  # 2 s a bar; loop bars 2-3
+    t = np.arange(0.0, 15.0, 0.5)
+    tl = Timeline()
+    qtbot.addWidget(tl)
+    tl.show_cue(cue, Trace(t, np.zeros_like(t), np.zeros_like(t), name="x"))
+    # before, only the first pass (2-6 s) was shaded: the repeats after the cue's end were not
+    assert [tuple(item.getRegion()) for _p, item in tl._repeats] == [(6.0, 10.0), (10.0, 14.0), (14.0, 18.0)]
+
+    def bar_labels():
+        return [lab for _t, lab in tl.lane.getAxis("top")._tickLevels[0]]
+
+    assert bar_labels() == ["1", "2", "3", "2", "3", "2", "3", "2"]
+    tl.set_active_loop((0.0, 4.0))  # "Loop region" ticked on bar 1 alone: the player repeats bar 1
+    assert bar_labels() == ["1"] * 8  # before, the grid kept numbering the cue's own loop
+    assert [tuple(item.getRegion()) for _p, item in tl._repeats][:2] == [(2.0, 4.0), (4.0, 6.0)]
+    tl.set_active_loop(None)
+    assert bar_labels() == ["1", "2", "3", "2", "3", "2", "3", "2"]
+
+
+def test_rows_too_short_for_their_names_are_named_in_the_title(qtbot):
+    from types import SimpleNamespace
+
+    from composer_assist.app.timeline import Timeline
+    from composer_assist.core.project import Variant
+
+    names = ["calm", "tense", "playful", "sad", "ambient"]
+    tl = Timeline()
+    qtbot.addWidget(tl)
+    tl.show_cue(Cue("c", TempoMap.constant(120), length_bars=4, variants=[Variant(n, 0, 0) for n in names]))
+    tl.show_status(SimpleNamespace(seconds=1.0, variant="calm", intensity=0.5,
+                                   layer_gains={n: 1.0 for n in ("pad", "keys", "strings", "bass")}))
+    tl.show()
+    tl.resize(900, 330)  # the timeline's least height: at 1280 x 720 the names overprinted
+    qtbot.waitUntil(lambda: tl.lane.getViewBox().height() < 60)
+    tl._label_lanes()
+    assert tl.lane.getAxis("left")._tickLevels[0] == []
+    assert all(n in tl.lane.titleLabel.text for n in names)
+    assert "bass, strings, keys, pad" in tl.gains.titleLabel.text
+    tl.resize(900, 1000)
+    qtbot.waitUntil(lambda: tl.lane.getViewBox().height() > 100)
+    tl._label_lanes()
+    assert [n for _y, n in tl.lane.getAxis("left")._tickLevels[0]] == names
+    assert "calm" not in tl.lane.titleLabel.text
