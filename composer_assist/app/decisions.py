@@ -13,11 +13,7 @@ COLUMNS = ["time", "bar:beat", "switch", "reason", "emotion acted on (V, A)", "d
 
 def bar_beat(cue: Any, cue_beat: float | None) -> str:
     """A cue position in beats as ``bar:beat`` counted from 1 in the cue's meter."""
-    if cue_beat is None:
-        return "-"
-    m = cue.meter
-    bar, in_bar = divmod(cue_beat, m.beats_per_bar)
-    return f"{int(bar) + 1}:{in_bar * m.denominator / 4.0 + 1.0:.2f}".rstrip("0").rstrip(".")
+    return "-" if cue_beat is None else cue.meter.bar_beat(cue_beat)
 
 
 SHOWN = ("start", "switch", "retarget", "cancel")

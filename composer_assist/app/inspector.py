@@ -69,7 +69,7 @@ class CuePage(QWidget):
         loop = cue.loop_beats
         self.title.setText(
             f"<b>Cue {cue.name}</b><br>{cue.length_bars} bars of {cue.meter} at {cue.tempo.initial_bpm:g} BPM"
-            f"{', ' + cue.key if cue.key else ''}<br>loop beats {loop[0]:g}–{loop[1]:g}<br>"
+            f"{', ' + cue.key if cue.key else ''}<br>loop {cue.meter.span_text(*loop)} (beats {loop[0]:g}–{loop[1]:g})<br>"
             f"{len(cue.variants)} variants, {len(cue.transitions)} transition rules, {len(cue.stingers)} stingers")
         self.budget.set_value(cue.adaptive.max_switches_per_minute)
 

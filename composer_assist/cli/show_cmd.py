@@ -38,7 +38,7 @@ def _cue(cue, loc) -> None:
     bpm = f"{cue.tempo.initial_bpm:g} BPM" + (f" ({len(cue.tempo.points) - 1} tempo changes)"
                                                if len(cue.tempo.points) > 1 else "")
     key = f", {cue.key}" if cue.key else ""
-    loop = f", loop beats {cue.loop[0]:g}..{cue.loop[1]:g}" if cue.loop else ""
+    loop = f", loop {cue.meter.span_text(*cue.loop)} (beats {cue.loop[0]:g}..{cue.loop[1]:g})" if cue.loop else ""
     print(f"{cue.name}: {bpm}, {cue.meter}{key}, {cue.length_bars} bars ({cue.length_seconds():.1f} s){loop}; "
           f"{len(cue.variants)} variants, {len(cue.transitions)} transition rules, {len(cue.stingers)} stingers")
     for v in cue.variants:

@@ -80,6 +80,21 @@ class Meter:
         """Beat position of a (0-based, possibly fractional) bar number."""
         return bar * self.beats_per_bar
 
+    def bar_beat(self, beat: float) -> str:
+        """A cue position in quarter-note beats as ``bar:beat``, both counted from 1 in this meter
+        (beats in the meter's own pulse: 6/8 has six)."""
+        bar, in_bar = divmod(beat, self.beats_per_bar)
+        return f"{int(bar) + 1}:{in_bar / self.pulse_beats + 1.0:.2f}".rstrip("0").rstrip(".")
+
+    def span_text(self, start: float, end: float) -> str:
+        """A region in beats as a composer reads it: "bars 1–8" when it starts and ends on bar
+        lines (the end bar is the last one played), else "1:1–4:3" (its end exclusive)."""
+        per = self.beats_per_bar
+        if abs(start / per - round(start / per)) < 1e-9 and abs(end / per - round(end / per)) < 1e-9:
+            first, last = int(round(start / per)) + 1, int(round(end / per))
+            return f"bar {first}" if first == last else f"bars {first}–{last}"
+        return f"{self.bar_beat(start)}–{self.bar_beat(end)}"
+
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"
 

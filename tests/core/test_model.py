@@ -221,3 +221,14 @@ def test_numbers_outside_a_musical_range_are_refused_at_load(tmp_path, mutate, e
     data = copy.deepcopy(minimal())
     mutate(data)
     assert expected in error_of(tmp_path, data)
+
+
+def test_a_region_in_beats_reads_as_bars_where_it_sits_on_bar_lines():
+    from composer_assist.core.timing import Meter
+
+    four = Meter(4, 4)
+    # the inspector said "loop beats 0–32" for the demo's whole-cue loop; a composer counts bars
+    assert four.span_text(0, 32) == "bars 1–8" and four.span_text(4, 8) == "bar 2"
+    assert four.span_text(2, 14) == "1:3–4:3"  # off the bar lines: bar:beat, the end exclusive
+    assert Meter(6, 8).bar_beat(4.5) == "2:4"  # six eighth-note beats a bar
+    assert Meter(6, 8).span_text(0, 6) == "bars 1–2"
