@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QSlider, QWidget
 
@@ -13,9 +15,13 @@ class NumberField(QWidget):
 
     committed = pyqtSignal(float)
 
-    def __init__(self, lo: float, hi: float, decimals: int = 2, unit: str = "", step: float | None = None) -> None:
+    def __init__(self, lo: float, hi: float, decimals: int = 2, unit: str = "", step: float | None = None,
+                 log: bool = False) -> None:
+        """``log``: the slider moves by ratios, not steps (a frequency or a time: the first
+        tenth of a linear 20 Hz..20 kHz slider would hold every bass note); needs ``lo`` > 0."""
         super().__init__()
         self.lo, self.hi = float(lo), float(hi)
+        self.log = bool(log) and self.lo > 0
         self.spin = QDoubleSpinBox()
         self.spin.setRange(self.lo, self.hi)
         self.spin.setDecimals(decimals)
@@ -50,14 +56,25 @@ class NumberField(QWidget):
         self._quiet = False
 
     def _to_slider(self, v: float) -> int:
-        span = self.hi - self.lo
-        return int(round((v - self.lo) / span * STEPS)) if span > 0 else 0
+        if self.hi <= self.lo:
+            return 0
+        if self.log:
+            share = math.log(max(v, self.lo) / self.lo) / math.log(self.hi / self.lo)
+        else:
+            share = (v - self.lo) / (self.hi - self.lo)
+        return int(round(share * STEPS))
+
+    def _from_slider(self, pos: int) -> float:
+        share = pos / STEPS
+        if self.log:
+            return min(self.hi, self.lo * (self.hi / self.lo) ** share)
+        return self.lo + (self.hi - self.lo) * share
 
     def _slid(self, pos: int) -> None:
         if self._quiet:
             return
         self._quiet = True
-        self.spin.setValue(self.lo + (self.hi - self.lo) * pos / STEPS)
+        self.spin.setValue(self._from_slider(pos))
         self._quiet = False
         if not self.slider.isSliderDown():  # keyboard or wheel on the slider: one step, one commit
             self._commit()

@@ -14,6 +14,8 @@ from .edits import loc
 from .fields import NumberField
 from .plugin_browser import PluginEntry, all_entries, find_entry
 
+RATIO_UNITS = ("hz", "khz", "ms", "s")  # parameters a listener hears by ratios (an octave, a doubling)
+
 
 class SlotBox(QGroupBox):
     """One plugin slot: which plugin, a button to change it, and its parameters."""
@@ -42,12 +44,18 @@ class SlotBox(QGroupBox):
         for name, spec in self.specs.items():
             span = spec["max"] - spec["min"]
             field = NumberField(spec["min"], spec["max"], 0 if span >= 200 else 1 if span >= 20 else 3,
-                                spec.get("unit", ""))
+                                spec.get("unit", ""), log=ratio_scaled(spec))
             field.set_value(ref.params.get(name, spec.get("default", spec["min"])))
             field.setToolTip(spec.get("help", ""))
             field.committed.connect(lambda v, n=name: on_param(n, v))
             self.params[name] = field
             form.addRow(f"{name} ({spec['min']:g}..{spec['max']:g})", field)
+
+
+def ratio_scaled(spec: dict) -> bool:
+    """Whether a parameter is heard by ratios: a frequency or a time over a decade or more."""
+    unit = str(spec.get("unit", "")).strip().lower()
+    return unit in RATIO_UNITS and spec["min"] > 0 and spec["max"] >= 10 * spec["min"]
 
 
 class LayerPage(QWidget):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import shutil
 
 import pytest
@@ -257,7 +259,13 @@ def test_a_layer_parameter_slider_sets_the_parameter_of_a_projects_own_plugin(wi
     assert (field.lo, field.hi) == (50.0, 16000.0)
     field.slider.setValue(500)  # a keyboard step on the slider: one commit
     layer = window.session.project.cue("cue").variant("calm").layer("lead")
-    assert layer.instrument.params["cutoff"] == round(50 + (16000 - 50) * 0.5, 5)
+    # a frequency slider moves by ratios: its middle is the geometric middle (894 Hz), not 8 kHz
+    assert layer.instrument.params["cutoff"] == round(50 * (16000 / 50) ** 0.5)  # 0 decimals over 200
+    field.slider.setValue(STEPS := field.slider.maximum())
+    assert layer.instrument.params["cutoff"] == 16000 and field.slider.value() == STEPS
+    field.set_value(4000)  # the model's value puts the slider where a ratio scale has it
+    assert abs(field.slider.value() - round(1000 * math.log(4000 / 50) / math.log(16000 / 50))) <= 1
+    window.session.stack.undo()
     assert "instrument.params.cutoff" in window.session.stack.undoText()
     window.session.stack.undo()
     assert "cutoff" not in layer.instrument.params
