@@ -55,7 +55,7 @@ class PlayerStatus:
     valence: float | None  # the emotion the policy last acted on (smoothed)
     arousal: float | None
     override: bool
-    profile: str | None
+    profile: str | None  # the listener cluster followed, in words as the listeners panel names it
     layer_gains: dict[str, float]  # layers of the playing variant
     meters_db: dict[str, float]  # per variant, peak level (falls at METER_FALL_DB_PER_S)
     output: Any = None  # what the audio output reported last (underruns, latency, callback times)
@@ -361,7 +361,7 @@ class Player:
             intensity=mx.i_cur, valence=last.smooth_valence if last else None,
             arousal=last.smooth_arousal if last else None,
             override=self._control is not None and self._control.override is not None,
-            profile=(self.profile.name or self.profile.label) if self.profile is not None else None,
+            profile=(self.profile.label or self.profile.name) if self.profile is not None else None,
             layer_gains=mx.current_gains(), meters_db=dict(zip(st.variant_names, self._meter_db.tolist())),
             output=self._output, dropped_commands=sum(q.dropped for q in self._queues),
             rejected_commands=self.rejected,

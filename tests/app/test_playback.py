@@ -154,8 +154,10 @@ def test_choosing_a_listener_cluster_switches_the_playing_profile(window, small,
     assert player.status.profile is None
     window.listeners.choose(0)
     loaded = window.profiles[0]
-    qtbot.waitUntil(lambda: player.status.profile == (loaded.name or loaded.label), timeout=3000)
-    assert "dark" in player.status.profile
+    qtbot.waitUntil(lambda: player.status.profile is not None, timeout=3000)
+    # in words, as the listeners panel names it (it said the command-line id "likes-it-dark")
+    assert player.status.profile == loaded.label == "likes it dark"
+    qtbot.waitUntil(lambda: "listener: likes it dark" in window.bar.position.text(), timeout=3000)
     window.listeners.choose(None)
     qtbot.waitUntil(lambda: player.status.profile is None, timeout=3000)
     assert [n for _s, n in player.command_log].count("profile") == 2
