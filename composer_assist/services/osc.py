@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from composer_assist.core.errors import ComposerAssistError
+from composer_assist.core.trace.model import HEART_RATE_BPM
 from composer_assist.playback import commands as C
 from composer_assist.playback.commands import CommandQueue
 
@@ -99,8 +100,9 @@ class OscInput:
     def _heart_rate(self, address: str, *args: Any) -> None:
         self._count(address)
         values = _numbers(args)
-        if values is None or len(values) != 1 or not 20.0 <= values[0] <= 250.0:
-            return self._bad(address, "expected one heart rate in bpm (20..250)")
+        lo, hi = HEART_RATE_BPM
+        if values is None or len(values) != 1 or not lo <= values[0] <= hi:
+            return self._bad(address, f"expected one heart rate in bpm ({lo:g}..{hi:g})")
         if not self.queue.post(C.heart_rate(values[0])):
             self._bad(address, "the player's queue is full")
 

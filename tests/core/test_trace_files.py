@@ -160,3 +160,18 @@ def test_invalid_json_names_line_and_column(tmp_path):
     p = write(tmp_path, "broken.json", '{"time": [0, 1],\n "valence": [0.1 0.2]}')
     with pytest.raises(TraceError, match=r"broken.json: line 2 column \d+: invalid JSON"):
         load_trace(p)
+
+
+def test_a_heart_rate_outside_what_a_heart_rate_can_be_is_refused_with_its_line(tmp_path):
+    # RR intervals in ms under a heart_rate header: before, read as 800 bpm and steering arousal to +1
+    p = write(tmp_path, "rr.csv", "time_s,valence,arousal,heart_rate\n0,-0.1,0.2,70\n1,0.1,0.2,812\n2,0.1,0.2,800\n")
+    with pytest.raises(TraceError, match=r"rr.csv: line 3: heart_rate 812 is not a heart rate in beats per minute "
+                                         r"\(20..250\); 2 readings out of that range"):
+        load_trace(p)
+    j = tmp_path / "rr.json"
+    j.write_text('{"time": [0, 1, 2], "valence": [-0.1, 0.1, 0.1], "arousal": [0.2, 0.2, 0.2], '
+                 '"channels": {"heart_rate": [71, null, 4]}}')
+    with pytest.raises(TraceError, match=r"rr.json: .*heart_rate 4 is not a heart rate"):
+        load_trace(j)
+    ok = write(tmp_path, "ok.csv", "time_s,valence,arousal,heart_rate\n0,-0.1,0.2,48\n1,0.1,0.2,190\n")
+    assert list(load_trace(ok).channels["heart_rate"]) == [48, 190]

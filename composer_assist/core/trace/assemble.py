@@ -7,7 +7,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import TraceError
-from .model import Trace, check_extent, fill_gaps
+from .model import Trace, check_extent, check_heart_rate, fill_gaps
 from .scale import detect_scale, parse_scale, to_signed
 
 MS_HINT = "; are the times in milliseconds? (then name the column time_ms)"
@@ -33,6 +33,8 @@ def assemble(where: str, times: np.ndarray, va: dict[str, np.ndarray],
     if scale is None:
         scale = detect_scale(va, where)
     va = to_signed(va, scale, where, label)
+    if "heart_rate" in channels:
+        check_heart_rate(channels["heart_rate"], where, label)
     filled, gap_mask = fill_gaps(times, {**va, **channels}, max_gap_s, long_gaps, where, label)
     if valid is not None:
         gap_mask = valid if gap_mask is None else (gap_mask & valid)

@@ -314,6 +314,22 @@ def fill_gaps(times: np.ndarray, columns: dict[str, np.ndarray], max_gap_s: floa
     return out, (None if valid.all() else valid)
 
 
+HEART_RATE_BPM = (20.0, 250.0)  # what a heart rate in beats per minute can be; outside: another unit
+
+
+def check_heart_rate(hr: np.ndarray, where: str, label: Callable[[int], str]) -> None:
+    """A heart-rate channel read from a file holds beats per minute; the first reading outside
+    ``HEART_RATE_BPM`` is named (an RR interval in ms or a raw sensor count read as a heart rate
+    would steer arousal to an extreme with nothing said)."""
+    lo, hi = HEART_RATE_BPM
+    hr = np.asarray(hr, dtype=np.float64)
+    bad = np.flatnonzero(np.isfinite(hr) & ((hr < lo) | (hr > hi)))
+    if bad.size:
+        i = int(bad[0])
+        raise TraceError(f"{where}: {label(i)}: heart_rate {hr[i]:g} is not a heart rate in beats per minute "
+                         f"({lo:g}..{hi:g}); {bad.size} reading{'s' * (bad.size != 1)} out of that range")
+
+
 def heart_rate_to_arousal(hr: np.ndarray, times: np.ndarray, baseline_s: float = 30.0,
                           resting_hr: float | None = None, scale_bpm: float = 20.0) -> np.ndarray:
     """Arousal contribution of heart rate: clip((hr - baseline) / scale_bpm, -1, 1).
