@@ -102,6 +102,26 @@ def update_setting(name: str, text: str, path: Path | None = None) -> Settings:
             value = DEFAULT_BLOCK if value is None else int(text)
         except ValueError:
             raise SettingsError(f"block_size: expected a whole number, got {text!r}") from None
+    if name in FOLDERS and value is not None:
+        value = _folder(name, value)
     setattr(settings, name, _check(name, value, "settings"))
     save_settings(settings, path)
     return settings
+
+
+FOLDERS = ("cache_dir", "model_dir")
+
+
+def _folder(name: str, text: str) -> str:
+    """A folder setting as an absolute path (a relative one would follow every command's working
+    folder), made now if missing, and writable: a mistyped path is said here, not at the next render."""
+    folder = Path(text.strip()).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise SettingsError(f"{name}: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot make the folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SettingsError(f"{name}: the folder {folder} is not writable")
+    return str(folder)

@@ -172,3 +172,17 @@ def test_play_uses_the_audio_device_the_settings_name(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "no-such-device" in err and err.count("\n") == 1, err
     assert time.monotonic() - t0 < 10
+
+
+def test_a_folder_setting_is_kept_absolute_made_now_and_refused_when_it_cannot_be(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.chdir(tmp_path)
+    # before: "stems" was kept as typed, so every command read a cache relative to where it ran
+    assert update_setting("cache_dir", "stems").cache_dir == str(tmp_path / "stems")
+    assert (tmp_path / "stems").is_dir()
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SettingsError, match=r"cache_dir: .*afile is a file, not a folder"):
+        update_setting("cache_dir", "afile")
+    with pytest.raises(SettingsError, match=r"model_dir: cannot make the folder .*afile/models"):
+        update_setting("model_dir", str(tmp_path / "afile" / "models"))
+    assert load_settings().cache_dir == str(tmp_path / "stems")  # a refused value changes nothing
