@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from .adaptive_lanes import (ARO, VAL, Marks, bar_axis, distance_lane, intensity_lane, label_rows, lane_marks,
+from .adaptive_lanes import (Marks, bar_axis, distance_lane, intensity_lane, label_rows, lane_marks,
                              quality_lines)
+from .colours import AROUSAL_COLOUR as ARO
+from .colours import VALENCE_COLOUR as VAL
+from .colours import variant_hex
 
-PALETTE = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#B279A2", "#EECA3B", "#9D755D"]
 
 
 def _peaks(times: np.ndarray, gains: dict[str, np.ndarray], points: int = 1500):
@@ -67,7 +69,7 @@ def draw_adaptive(result: FigureData, path: str | os.PathLike, width_in: float =
 
     tr, sched, sr = result.track, result.schedule, result.sample_rate
     names = result.variant_names
-    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    colour = {n: variant_hex(i) for i, n in enumerate(names)}
     dur = result.frames / sr
     times, gains = result.times, result.gains
     layer_names: list[str] = []

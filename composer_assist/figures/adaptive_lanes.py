@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-VAL, ARO = "black", "0.5"  # valence, arousal: no variant colour is black or grey
 MAX_BAR_LINES = 48  # more bars than this: the grid draws every 2nd, 4th, ... bar
 
 

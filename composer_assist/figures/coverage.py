@@ -10,7 +10,7 @@ import numpy as np
 
 from composer_assist.adaptive.coverage import Coverage
 
-from .adaptive import PALETTE
+from .colours import variant_hex
 from .png import new_figure, write_png
 
 BIN = 0.04  # cell size of the time density
@@ -63,7 +63,7 @@ def plot_coverage(c: Coverage, path: str | os.PathLike) -> None:
     halo = [patheffects.withStroke(linewidth=4.0, foreground="white")]
     dodge = _dodge(c.variants)
     for i, (name, v, a, lo, hi) in enumerate(c.variants):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = variant_hex(i)
         if hi > lo:  # its arousal follows intensity: every point of the span, within the radius
             spans = True
             ax.add_patch(Polygon(stadium(v, lo, hi, c.radius), closed=True, fill=False, ec=colour, lw=1.6, ls="--",

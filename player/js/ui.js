@@ -8,7 +8,10 @@ import { scheduleFor } from './engine.js';
 import { arousalSpan } from './policy.js';
 
 const $ = (id) => document.getElementById(id);
-const COLORS = ['#4c6ef5', '#e8590c', '#2f9e44', '#ae3ec9', '#f59f00', '#1098ad', '#d6336c', '#5c940d'];
+// the variants' colours and the curves' black and grey, as the studio and the figures draw them
+// (composer_assist/figures/colours.py; tests/web check the copy)
+const COLORS = ['#2a9d8f', '#e63946', '#f4a261', '#457b9d', '#9b5de5', '#6a994e', '#d6336c', '#8c564b'];
+const CURVES = [['valence', '#111111', []], ['arousal', '#7a7a7a', [6, 4]]];  // key, colour, dash
 const player = new CuePlayer();
 window.cuePlayer = player; // for the browser tests and the console
 const view = { plan: null, duration: 60, history: [], status: null, pad: null, playing: false };
@@ -44,11 +47,12 @@ function drawCurve() {
   const curve = curveOf($('mode').value);
   if (curve) {
     const t0 = curve.times[0];
-    for (const [key, color] of [['valence', '#1c7ed6'], ['arousal', '#e03131']]) {
-      g.strokeStyle = color; g.lineWidth = 2; g.beginPath();
+    for (const [key, color, dash] of CURVES) {
+      g.strokeStyle = color; g.lineWidth = 2; g.setLineDash(dash); g.beginPath();
       curve.times.forEach((t, i) => (i ? g.lineTo : g.moveTo).call(g, xs(t - t0), ys(curve[key][i])));
       g.stroke();
     }
+    g.setLineDash([]);
   }
   drawBand(g, xs, left, right);
   if (view.status) { // the playhead
