@@ -173,9 +173,12 @@ def run_play(args: argparse.Namespace) -> int:
 def _write_decisions(pkg, trace, args: argparse.Namespace, profile) -> None:
     from composer_assist.core.atomic import atomic_write_json
     from composer_assist.runtime.package import decisions_vector
+    from composer_assist.runtime.scene import SCENE_CURVE_NAME
 
     vec = decisions_vector(pkg, trace, args.mode, profile, args.duration, args.block)
-    atomic_write_json(args.decisions, {"package_cue": pkg.cue.name, "trace": Path(args.trace).name,
+    # what was followed: the viewer's trace, the package's own scene curve, or nothing (off)
+    followed = {"sensed": Path(args.trace).name if args.trace else None, "scene": SCENE_CURVE_NAME}.get(args.emotion)
+    atomic_write_json(args.decisions, {"package_cue": pkg.cue.name, "emotion": args.emotion, "trace": followed,
                                        "mode": args.mode or pkg.mode, "block": args.block,
                                        "cluster": profile.cluster if profile is not None else None,
                                        "decisions": vec})
