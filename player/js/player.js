@@ -71,10 +71,9 @@ export class CuePlayer {
     return { cluster: a.profile.cluster, name: a.profile.name, posterior: a.posterior };
   }
 
+  /** Off mode plays the cue's first variant, the composer's default (as runtime/scene.py). */
   defaultVariant() {
-    const name = this.pkg.manifest.default_variant;
-    const i = name ? this.stems.variantNames.indexOf(name) : -1;
-    return i >= 0 ? i : 0;
+    return 0;
   }
 
   engineOptions(mode) {
