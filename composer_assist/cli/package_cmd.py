@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from composer_assist.cli.render_cmd import positive_int, positive_seconds
+from composer_assist.cli.render_cmd import block_frames, positive_int, positive_seconds
 from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 
 
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="play on this output device (see `devices`)")
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
     p.add_argument("--duration", type=positive_seconds, default=None, help="seconds (default: the trace's)")
-    p.add_argument("--block", type=positive_int, default=None,
+    p.add_argument("--block", type=block_frames, default=None,
                    help="frames per block (default: on a device or --null the settings' block_size, as `play`; "
                         "else 512; a file's samples do not depend on it)")
     p.add_argument("--decisions", default=None, metavar="FILE.json",

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 
 from composer_assist.cli.trace_cmd import add_trace_input, add_viewing_input, trace_input, viewing_input
-from composer_assist.cli.render_cmd import positive_int, positive_seconds
+from composer_assist.cli.render_cmd import block_frames, positive_int, positive_seconds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="output device name or number (see `devices`; default: the "
                                                   "settings' audio_device, else the system default)")
     p.add_argument("--null", action="store_true", help="no audio device: the same path paced in real time")
-    p.add_argument("--block", type=positive_int, default=None,
+    p.add_argument("--block", type=block_frames, default=None,
                    help="frames per block (default: the settings' block_size, 512 unless changed)")
     p.add_argument("--latency", choices=("low", "high"), default="high",
                    help="device buffer: high (~43 ms, default, safe on a busy machine) or low (~21 ms)")

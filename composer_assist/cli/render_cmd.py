@@ -7,6 +7,19 @@ import sys
 from pathlib import Path
 
 
+def block_frames(text: str) -> int:
+    """argparse type: frames per audio block, in the range every output takes."""
+    from composer_assist.audio.devices import MAX_BLOCK, MIN_BLOCK
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of frames, got {text!r}") from None
+    if not MIN_BLOCK <= value <= MAX_BLOCK:
+        raise argparse.ArgumentTypeError(f"{value} frames: use {MIN_BLOCK}..{MAX_BLOCK} (256 or 512 are usual)")
+    return value
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1 (worker counts)."""
     try:

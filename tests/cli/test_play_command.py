@@ -73,3 +73,14 @@ def test_play_can_follow_the_trace_uncalibrated(root):
                 "--trace", str(root / "projects" / "traces" / "calm_to_sad.csv"))
     assert run.returncode == 0, run.stderr
     assert "playing" in run.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("command", [["play", "projects/demo", "--null"], ["play-package", "x.pkg", "--null"]])
+@pytest.mark.parametrize("block", ["8", "9000"])
+def test_a_block_outside_16_to_8192_is_refused_before_anything_plays(command, block, capsys):
+    from composer_assist.cli.main import main
+
+    # before: --null took any block (100000 frames: a status line 7 s past a 1 s --duration)
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--block", block])
+    assert stop.value.code == 2 and "use 16..8192" in capsys.readouterr().err
