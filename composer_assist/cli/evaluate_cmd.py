@@ -24,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cue", required=True, help="cue name")
     p.add_argument("traces", nargs="+", metavar="TRACE_OR_FOLDER", help="emotion traces, or folders of them")
     add_trace_input(p, "traces' ")
-    p.add_argument("--radius", type=positive_radius, default=0.5,
-                   help="on-target distance for congruence (default 0.5, the stated goal)")
+    p.add_argument("--radius", type=positive_radius, default=None,
+                   help="on-target distance for congruence (default: the cue's congruence_radius, as adapt and "
+                        "coverage; the demo cue's is 0.5, the stated goal)")
     p.add_argument("--no-calibrate", action="store_true",
                    help="steer by the traces as read, without mapping each viewer's baseline and range onto "
                         "the cue's plane (calibration is on by default)")
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("evaluate", unit="s") as progress:
         rows = evaluate_cue(project, args.cue, traces, radius=args.radius, jobs=args.jobs, progress=progress,
                             calibrate=False if args.no_calibrate else None)
-    print(format_table(rows, args.radius))
+    radius = args.radius if args.radius is not None else project.cue(args.cue).adaptive.congruence_radius
+    print(format_table(rows, radius))
     if args.strict and not all(ok for _, _, ok in summarise(rows)):
         return 1
     return 0

@@ -44,3 +44,18 @@ def test_errors_are_one_line_exit_2(root, tmp_path, capsys):
     assert main(["evaluate", demo, "--cue", "nope", str(root / "projects" / "traces" / "pmemo_108.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_the_figures_measure_at_the_cues_own_radius_unless_told(root, tmp_path, capsys):
+    import json
+    import shutil
+
+    demo = tmp_path / "demo"
+    shutil.copytree(root / "projects" / "demo", demo, ignore=shutil.ignore_patterns("listeners"))
+    data = json.loads((demo / "project.json").read_text())
+    data["cues"][0]["adaptive"]["congruence_radius"] = 0.6
+    (demo / "project.json").write_text(json.dumps(data))
+    trace = str(root / "projects" / "traces" / "pmemo_108.csv")
+    assert main(["evaluate", str(demo), "--cue", "night_chase", trace]) == 0
+    assert "congruence at radius 0.6" in capsys.readouterr().out  # before: always 0.5
