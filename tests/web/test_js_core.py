@@ -8,18 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from composer_assist.core.project import AdaptiveSettings, Marker, TransitionRule
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 from composer_assist.playback.clock import CueClock
 from composer_assist.playback.planned import schedule_planned
-from composer_assist.playback.policy import PolicyConfig, PolicyTick, control_track
+from composer_assist.playback.policy import PolicyConfig, control_track
 from composer_assist.playback.scheduler import schedule_live
-
-pytestmark = pytest.mark.skipif("raw_scores" not in PolicyTick.__dataclass_fields__,
-                                reason="the page follows wt-thrash's scheduler; this checkout's playback core "
-                                       "predates it (merge wt-thrash)")
 
 COMPARE_JS = """async ([base, items]) => {
   const { cueOf } = await import(base + '/js/package.js');
@@ -122,12 +117,10 @@ def test_js_schedules_equal_the_python_core(browser, player_url, root):
                "heartRate": t.channels["heart_rate"].tolist() if "heart_rate" in t.channels else None}
               for t in sample] + _random_traces(6)
     items, expected = [], []
-    # Viewer calibration (wt-thrash's playback/calibration.py) on the demo cue as well.
-    calibrated = "calibrate" in PolicyConfig.__dataclass_fields__
+    # Viewer calibration (playback/calibration.py) on the demo cue as well.
     # The switch budget: 2 (the default), 3 (a spacing of 20 s) and none.
     cases = [(demo, False), (_odd_cue(), False), (_odd_cue(3), False), (_odd_cue(0), False), (_span_cue(), False),
-             (_span_cue(), True)] + (
-        [(demo, True)] if calibrated else [])
+             (_span_cue(), True), (demo, True)]
     for cue, cal in cases:
         clock = CueClock(cue, 48000)
         config = PolicyConfig(calibrate=True) if cal else None
