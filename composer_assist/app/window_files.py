@@ -22,9 +22,11 @@ MAX_RECENT = 8
 
 
 def studio_settings() -> QSettings:
-    """The studio's own settings file (``COMPOSER_ASSIST_STUDIO_SETTINGS`` overrides where)."""
-    path = os.environ.get("COMPOSER_ASSIST_STUDIO_SETTINGS") or str(
-        Path.home() / ".config" / "composer-assist" / "studio.ini")
+    """The studio's own settings file, ``studio.ini`` beside the shared ``settings.json``
+    (``$XDG_CONFIG_HOME/composer-assist``; ``COMPOSER_ASSIST_STUDIO_SETTINGS`` overrides where)."""
+    from composer_assist.services.settings import settings_path
+
+    path = os.environ.get("COMPOSER_ASSIST_STUDIO_SETTINGS") or str(settings_path().parent / "studio.ini")
     return QSettings(path, QSettings.Format.IniFormat)
 
 
@@ -109,6 +111,7 @@ class FilesMixin:
     def _remember(self, path: Path | None) -> None:
         if path is None:
             return
+        path = Path(path).absolute()  # a recent file opens from wherever the studio was started
         items = [str(path)] + [p for p in self.recent() if p != str(path)]
         s = studio_settings()
         s.setValue("recent", items[:MAX_RECENT])

@@ -285,3 +285,16 @@ def test_the_cue_page_sets_the_switch_budget_and_undo_restores_it(window, demo, 
     assert adaptive.max_switches_per_minute == 4 and window.session.dirty
     window.actions_by_name["undo"].trigger()
     assert adaptive.max_switches_per_minute == 2 and field.value() == 2
+
+
+def test_recent_files_live_beside_the_shared_settings_as_absolute_paths(window, demo, monkeypatch):
+    from composer_assist.app.window_files import studio_settings
+
+    monkeypatch.delenv("COMPOSER_ASSIST_STUDIO_SETTINGS")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(demo.parent / "cfg"))
+    # before: ~/.config whatever XDG_CONFIG_HOME said, unlike settings.json beside it
+    assert studio_settings().fileName() == str(demo.parent / "cfg" / "composer-assist" / "studio.ini")
+    monkeypatch.chdir(demo.parent)
+    assert window.open_project("demo/project.json")
+    # before: "demo/project.json" as typed, which no longer opened from another folder
+    assert window.recent()[0] == str(demo / "project.json")
