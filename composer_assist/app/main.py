@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     saved = load_settings()  # cache and model folders, device, block size (shared with the CLI)
     saved.apply_to_environment()
+    _quiet_platform_notes()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Composer Assist Studio")
     window = MainWindow(OutputSettings(device=args.device or saved.audio_device, null=args.null or bool(args.screenshot),
@@ -83,3 +84,25 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# What Qt's offscreen platform says on every window it shows (it cannot pass size hints to a
+# window system it does not have): noise to a user, who can do nothing about it.
+PLATFORM_NOTES = ("does not support propagateSizeHints",)
+
+
+def _quiet_platform_notes() -> None:
+    """Qt's messages reach stderr as before, less the offscreen platform's known notes."""
+    from PyQt6.QtCore import QtMsgType, qInstallMessageHandler
+
+    previous = None
+
+    def handler(kind, context, message: str) -> None:
+        if kind == QtMsgType.QtWarningMsg and any(n in message for n in PLATFORM_NOTES):
+            return
+        if previous is not None:  # a handler someone installed before (a test harness) keeps its say
+            previous(kind, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)

@@ -100,3 +100,16 @@ def test_gui_with_a_missing_project_or_trace_is_one_line_and_exit_status_2(small
     assert len(err) == 1 and "nope" in err[0] and err[0].startswith("error:")
     assert main(["gui", str(small), "--trace", str(tmp_path / "missing.csv"), "--screenshot", str(tmp_path / "s")]) == 2
     assert "missing.csv" in capsys.readouterr().err
+
+
+def test_screenshots_print_no_offscreen_platform_noise(small, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "COMPOSER_ASSIST_STUDIO_SETTINGS": str(tmp_path / "s.ini")}
+    done = subprocess.run([sys.executable, "-m", "composer_assist", "gui", str(small), "--screenshot",
+                           str(tmp_path / "shots")], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    # before: "This plugin does not support propagateSizeHints()" on every run
+    assert "propagateSizeHints" not in done.stderr
