@@ -6,6 +6,8 @@ from typing import Any
 
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QLabel, QToolBar, QToolButton
 
+from composer_assist.core.timing import beat_text
+
 
 class TransportBar(QToolBar):
     def __init__(self) -> None:
@@ -58,7 +60,7 @@ class TransportBar(QToolBar):
             self.play.setText("▶ Play")
             return
         m, s = divmod(st.seconds, 60)
-        self.position.setText(f"{int(m):02d}:{s:04.1f}  bar {st.bar} beat {st.beat:.1f}  ▶ {st.variant or '-'}"
+        self.position.setText(f"{int(m):02d}:{s:04.1f}  bar {st.bar} beat {beat_text(st.beat)}  ▶ {st.variant or '-'}"
                               + (f" → {st.target}" if st.target else "")
                               + (f"  listener: {st.profile}" if st.profile else "")
                               + ("  OVERRIDE" if st.override else ""))

@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from composer_assist.core.timing import beat_text
 from composer_assist.playback import commands as C
 
 BAR = "█"
@@ -96,13 +97,13 @@ class Screen:
         emo = "" if st.valence is None else f" V {st.valence:+.2f} A {st.arousal:+.2f}"
         out = st.output
         dev = "" if out is None else f" underruns {out.underruns} latency {out.latency * 1000:.0f} ms"
-        return (f"{_fmt_time(st.seconds)} bar {st.bar} beat {st.beat:.2f} {st.state} {st.variant}{nxt}"
+        return (f"{_fmt_time(st.seconds)} bar {st.bar} beat {beat_text(st.beat, 2)} {st.state} {st.variant}{nxt}"
                 f"{emo} I {st.intensity:.2f}{' override' if st.override else ''}{dev}")
 
     def _draw(self) -> None:
         st, cue = self.player.status, self.player.cue
         rows = [f"Composer Assist ▸ {cue.name}  ({self.player.mode} mode, block {self.player.block})",
-                f"time {_fmt_time(st.seconds)}   bar {st.bar:>3} beat {st.beat:5.2f}   {st.state}",
+                f"time {_fmt_time(st.seconds)}   bar {st.bar:>3} beat {beat_text(st.beat, 2):>5}   {st.state}",
                 self._emotion_row(st), self._variant_row(st), ""]
         rows += [f"  {name:<12} {_bar(g)} {g:4.2f}" for name, g in st.layer_gains.items()]
         rows.append("")

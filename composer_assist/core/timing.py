@@ -83,8 +83,8 @@ class Meter:
     def bar_beat(self, beat: float) -> str:
         """A cue position in quarter-note beats as ``bar:beat``, both counted from 1 in this meter
         (beats in the meter's own pulse: 6/8 has six)."""
-        bar, in_bar = divmod(beat, self.beats_per_bar)
-        return f"{int(bar) + 1}:{in_bar / self.pulse_beats + 1.0:.2f}".rstrip("0").rstrip(".")
+        bar, in_bar = divmod(beat + 1e-9, self.beats_per_bar)  # a hair short of a bar line is on it
+        return f"{int(bar) + 1}:{beat_text(max(0.0, in_bar - 1e-9) / self.pulse_beats + 1.0, 2)}".rstrip("0").rstrip(".")
 
     def span_text(self, start: float, end: float) -> str:
         """A region in beats as a composer reads it: "bars 1–8" when it starts and ends on bar
@@ -97,6 +97,13 @@ class Meter:
 
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"
+
+
+def beat_text(beat: float, places: int = 1) -> str:
+    """A beat-in-bar position for a display, cut (not rounded) to ``places``: a counter that read
+    "beat 5.0" in 4/4 just before bar 2 showed a beat the bar does not have."""
+    scale = 10 ** places
+    return f"{math.floor(beat * scale + 1e-6) / scale:.{places}f}"
 
 
 def next_grid(position: float, step: float, origin: float = 0.0, eps: float = 1e-9) -> float:

@@ -232,3 +232,11 @@ def test_a_region_in_beats_reads_as_bars_where_it_sits_on_bar_lines():
     assert four.span_text(2, 14) == "1:3–4:3"  # off the bar lines: bar:beat, the end exclusive
     assert Meter(6, 8).bar_beat(4.5) == "2:4"  # six eighth-note beats a bar
     assert Meter(6, 8).span_text(0, 6) == "bars 1–2"
+
+
+def test_a_position_just_before_a_bar_line_never_shows_a_beat_the_bar_does_not_have():
+    from composer_assist.core.timing import Meter, beat_text
+
+    # before: 2.49 s at 96 BPM read "bar 1 beat 5.0" in the studio and "1:5" in the decision log
+    assert beat_text(4.96) == "4.9" and beat_text(2.0 - 1e-12) == "2.0"
+    assert Meter(4, 4).bar_beat(3.996) == "1:4.99" and Meter(4, 4).bar_beat(4.0 - 1e-12) == "2:1"
