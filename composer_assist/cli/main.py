@@ -44,7 +44,16 @@ def _interrupt(signum: int, _frame) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+def _printable_streams() -> None:
+    """Text this program prints that the terminal cannot encode (a lone surrogate JSON let into a
+    name) comes out escaped, instead of a UnicodeEncodeError halfway through a report."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _printable_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

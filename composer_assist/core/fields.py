@@ -16,6 +16,20 @@ T = TypeVar("T")
 _MISSING = object()
 
 
+def unprintable(text: str) -> str | None:
+    """The first character of ``text`` a terminal would act on or cannot print, described (None:
+    none): control characters (an escape sequence in a cue name set the terminal's title and
+    cleared its screen when printed) and lone UTF-16 surrogates (JSON can hold them; printing
+    one failed)."""
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            return f"the control character U+{code:04X}"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"the lone surrogate U+{code:04X}"
+    return None
+
+
 class Fields:
     def __init__(self, data: Any, path: str, source: str, error: type[ComposerAssistError]):
         self.path = path
@@ -48,6 +62,9 @@ class Fields:
             return v
         if not isinstance(v, str):
             raise self.fail(f"expected a string, got {_kind(v)}", self.where(key))
+        bad = unprintable(v)
+        if bad is not None:
+            raise self.fail(f"contains {bad}, which no name or word holds", self.where(key))
         if choices is not None and v not in choices:
             raise self.fail(f"{v!r} is not one of {', '.join(choices)}", self.where(key))
         return v

@@ -304,3 +304,27 @@ def test_max_gap_out_of_range_is_refused(tmp_path, value):
     assert result.returncode == 2
     assert "argument --max-gap" in result.stderr and "is not a number of seconds from 0 to 86400" in result.stderr
     assert "Traceback" not in result.stderr and snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("where, text, said", [
+    ("cue", "a\u001b]0;pwned\u0007\u001b[2J", "cues[0].name: contains the control character U+001B"),
+    ("project", "x\ud800", "name: contains the lone surrogate U+D800"),
+    ("variant", "calm\nsad", "cues[0].variants[0].name: contains the control character U+000A"),
+])
+def test_names_a_terminal_would_act_on_are_refused(tmp_path, where, text, said):
+    data = valid_project()
+    target = {"project": data, "cue": data["cues"][0], "variant": data["cues"][0]["variants"][0]}[where]
+    target["name"] = text
+    proj = project_with(tmp_path, data=data)
+    # before: valid, and `show` printed the escapes raw (the terminal's title set, its screen
+    # cleared) or stopped with a UnicodeEncodeError traceback
+    done = run_cli("validate", proj)
+    assert done.returncode == 2 and said in done.stderr and "\x1b" not in done.stderr + done.stdout
+
+
+def test_text_the_terminal_cannot_encode_is_printed_escaped(tmp_path):
+    trace = tmp_path / "sur.json"
+    trace.write_text('{"name": "x\\ud800y", "time": [0, 1, 2], "valence": [-0.1, 0.1, 0.1], '
+                     '"arousal": [0.2, 0.2, 0.2]}')
+    done = run_cli("trace", "info", trace)  # before: UnicodeEncodeError traceback
+    assert done.returncode == 0 and "x\\ud800y" in done.stdout, done.stderr

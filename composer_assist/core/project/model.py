@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..fields import unprintable
 from ..timing import Meter, TempoMap
 
 SCHEMA_VERSION = 1
@@ -42,6 +43,9 @@ def name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a new cue, variant or layer (None: it can)."""
     if not isinstance(name, str) or not name.strip() or name != name.strip():
         return f"must be non-empty text without leading or trailing spaces, got {name!r}"
+    odd = unprintable(name)
+    if odd is not None:
+        return f"{name!r} may not contain {odd}"
     bad = [c for c in NAME_FORBIDDEN if c in name]
     if bad:
         return f"{name!r} may not contain {' or '.join(map(repr, bad))} (they separate the parts of an edit path)"
