@@ -1,6 +1,7 @@
 """Where an export is written: a temporary folder beside the output, then one rename into place.
 
-A half-written export never replaces a good one: the package is built in ``.NAME.export-XXXX``
+An export replaces only an earlier package (a manifest.json of our format), never a folder or zip
+of anything else.  A half-written export never replaces a good one: the package is built in ``.NAME.export-XXXX``
 next to OUT and published only when complete (a folder by two renames, the old one removed after;
 a zip by ``core.atomic``).  Zips are deterministic: members in sorted order (the manifest first),
 fixed timestamps and permissions, audio stored (already compressed), JSON deflated.
@@ -9,6 +10,7 @@ fixed timestamps and permissions, audio stored (already compressed), JSON deflat
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -18,6 +20,8 @@ from pathlib import Path
 
 from composer_assist.core.atomic import atomic_file, umask
 from composer_assist.core.errors import PackageError
+
+from composer_assist.runtime.format import FORMAT, MAX_MANIFEST_BYTES
 
 from .manifest import FileEntry, MANIFEST_NAME
 
@@ -29,12 +33,7 @@ def staging_dir(out: Path, zip_: bool = False) -> Path:
     """A fresh temporary folder beside ``out`` (same file system, so the final rename is atomic),
     once ``out`` is known to be replaceable by a package (checked before any work)."""
     parent = out.parent if str(out.parent) else Path(".")
-    if zip_ and out.is_dir():
-        raise PackageError(f"{out}: is a folder; a zip package needs a file name")
-    if not zip_ and out.exists() and not out.is_dir():
-        raise PackageError(f"{out}: exists and is not a folder")
-    if not zip_ and out.is_dir() and any(out.iterdir()) and not (out / MANIFEST_NAME).exists():
-        raise PackageError(f"{out}: a folder that is not a package; refusing to replace it")
+    check_replaceable(out, zip_)
     for p in [out.parent, *out.parent.parents]:
         if p.exists() and not p.is_dir():
             raise PackageError(f"{out}: cannot be written: {p} is a file")
@@ -43,6 +42,49 @@ def staging_dir(out: Path, zip_: bool = False) -> Path:
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=parent))
     except OSError as exc:
         raise PackageError(f"{out}: cannot write beside it: {exc.strerror or exc}") from None
+
+
+def check_replaceable(out: Path, zip_: bool) -> None:
+    """Refuse an ``out`` that an export must not replace: anything but nothing, an empty folder or a
+    cue package of the same kind (a folder whose manifest.json, or a zip whose manifest.json member,
+    is ours).  A file merely named manifest.json is not enough: a web app's manifest is one too."""
+    if zip_ and out.is_dir():
+        raise PackageError(f"{out}: is a folder; a zip package needs a file name")
+    if not zip_ and out.exists() and not out.is_dir():
+        raise PackageError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not is_package_folder(out):
+        raise PackageError(f"{out}: a folder that is not a package; refusing to replace it (no manifest.json "
+                           f"of a cue package in it)")
+    if zip_ and out.exists() and not is_package_zip(out):
+        raise PackageError(f"{out}: a file that is not a cue package zip; refusing to replace it")
+
+
+def is_package_folder(path: Path) -> bool:
+    """``path`` holds a manifest.json this program wrote (whatever else the package holds)."""
+    try:
+        with open(path / MANIFEST_NAME, "rb") as f:
+            return _is_our_manifest(f.read(MAX_MANIFEST_BYTES + 1))
+    except OSError:
+        return False
+
+
+def is_package_zip(path: Path) -> bool:
+    """``path`` is a zip whose manifest.json member this program wrote."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open(MANIFEST_NAME) as f:
+            return _is_our_manifest(f.read(MAX_MANIFEST_BYTES + 1))
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, NotImplementedError, RuntimeError):
+        return False
+
+
+def _is_our_manifest(data: bytes) -> bool:
+    if len(data) > MAX_MANIFEST_BYTES:
+        return False
+    try:
+        m = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(m, dict) and m.get("format") == FORMAT
 
 
 def file_entry(root: Path, rel: str) -> FileEntry:
@@ -58,10 +100,7 @@ def file_entry(root: Path, rel: str) -> FileEntry:
 
 def publish_folder(stage: Path, out: Path) -> None:
     """Replace ``out`` (a package folder, or nothing) with the finished ``stage``."""
-    if out.exists() and not out.is_dir():
-        raise PackageError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not (out / MANIFEST_NAME).exists():
-        raise PackageError(f"{out}: a folder that is not a package; refusing to replace it")
+    check_replaceable(out, zip_=False)  # again: the folder may have changed during the export
     old = None
     # mkdtemp made the stage 0700: the package gets the mode of the one it replaces, or of an
     # ordinary mkdir (0777 less umask), so a web server or another user can read what it serves
@@ -76,8 +115,7 @@ def publish_folder(stage: Path, out: Path) -> None:
 
 def write_zip(stage: Path, out: Path, members: list[str]) -> None:
     """Zip ``stage``'s ``members`` (manifest first) into ``out`` atomically and deterministically."""
-    if out.exists() and out.is_dir():
-        raise PackageError(f"{out}: is a folder; a zip package needs a file name")
+    check_replaceable(out, zip_=True)  # again: the file may have changed during the export
     order = [MANIFEST_NAME] + sorted(m for m in members if m != MANIFEST_NAME)
     with atomic_file(out) as f, zipfile.ZipFile(f, "w") as z:
         for rel in order:

@@ -116,3 +116,46 @@ def test_export_refuses_to_replace_a_folder_that_is_not_a_package(short_project,
     with pytest.raises(PackageError, match="exists and is not a folder"):
         export_package(short_project, "short", tmp_path / "a.zip", render=short_render)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "mine"]  # refused before any work
+
+
+def test_export_refuses_a_folder_holding_another_programs_manifest(short_project, short_render, tmp_path, capsys,
+                                                                   monkeypatch):
+    # a web app: its manifest.json is no cue package's, and export replaced the whole folder
+    app = tmp_path / "webapp"
+    (app / "src").mkdir(parents=True)
+    (app / "manifest.json").write_text('{"name": "My PWA"}')
+    (app / "index.html").write_text("<html></html>")
+    (app / "src" / "app.js").write_text("console.log(1)")
+    before = _digest(app)
+    with pytest.raises(PackageError, match=r"webapp: a folder that is not a package; refusing to replace it"):
+        export_package(short_project, "short", app, render=short_render)
+    assert _digest(app) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["webapp"]  # refused before any work, nothing left
+    # an earlier package is still replaced
+    pkg = tmp_path / "pkg"
+    export_package(short_project, "short", pkg, render=short_render)
+    (pkg / "stems" / "leftover.txt").write_text("from before")
+    export_package(short_project, "short", pkg, render=short_render)
+    assert not (pkg / "stems" / "leftover.txt").exists()
+
+
+def test_export_zip_refuses_to_overwrite_a_zip_that_is_not_a_package(short_project, short_render, tmp_path):
+    import zipfile
+
+    photos = tmp_path / "photos.zip"
+    with zipfile.ZipFile(photos, "w") as z:
+        z.writestr("holiday.jpg", b"\xff\xd8 a photo")
+        z.writestr("manifest.json", '{"name": "an album"}')
+    (tmp_path / "notes.zip").write_text("not even a zip")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for name in before:
+        with pytest.raises(PackageError, match=rf"{name}: a file that is not a cue package zip; refusing"):
+            export_package(short_project, "short", tmp_path / name, zip=True, render=short_render)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # a zip package is still replaced by the next export
+    out = tmp_path / "cue.zip"
+    export_package(short_project, "short", out, zip=True, render=short_render)
+    first = out.read_bytes()
+    out.write_bytes(first[:-1] + b"\x00")  # still a zip whose manifest is ours
+    export_package(short_project, "short", out, zip=True, render=short_render)
+    assert out.read_bytes() == first
