@@ -13,6 +13,7 @@ from typing import Any
 
 from composer_assist.core.atomic import atomic_write_json
 from composer_assist.core.errors import ComposerAssistError
+from composer_assist.core.fields import unprintable
 from composer_assist.core.reading import MiB, read_limited
 from composer_assist.core.suggest import did_you_mean
 
@@ -50,9 +51,14 @@ def _check(name: str, value: Any, where: str) -> Any:
             raise SettingsError(f"{where}: block_size: {value!r} is not one of {', '.join(map(str, BLOCK_SIZES))}")
         return value
     if name == "audio_device" and isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise SettingsError(f"{where}: audio_device: {value} is no device number (see `composer-assist devices`)")
         return str(value)
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise SettingsError(f"{where}: {name}: expected a non-empty text or null, got {json.dumps(value)}")
+    odd = None if value is None else unprintable(value)
+    if odd is not None:  # a NUL in a folder name stopped every command at start, in os.environ
+        raise SettingsError(f"{where}: {name}: contains {odd}")
     return value
 
 
@@ -67,7 +73,8 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{p}: not valid JSON: {exc} (fix it, or delete the file for the defaults)") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{p}: expected a JSON object")
-    if data.get("schema_version") != SETTINGS_SCHEMA:
+    version = data.get("schema_version")
+    if type(version) is not int or version != SETTINGS_SCHEMA:  # true == 1 in Python, not in the file
         raise SettingsError(f"{p}: schema_version: {data.get('schema_version')!r} is not supported "
                             f"(this Composer Assist reads {SETTINGS_SCHEMA})")
     known = [f.name for f in fields(Settings)]

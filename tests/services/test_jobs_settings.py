@@ -109,6 +109,10 @@ def test_settings_round_trip_atomically(tmp_path, monkeypatch):
     ({"schema_version": 1, "block_size": 500}, "block_size: 500 is not one of 64, 128"),
     ({"schema_version": 9}, "schema_version: 9 is not supported"),
     ({"schema_version": 1, "cache_dir": 5}, "cache_dir: expected a non-empty text or null, got 5"),
+    # before: loaded, then every command stopped at start with "embedded null byte"
+    ({"schema_version": 1, "cache_dir": "a\u0000b"}, "cache_dir: contains the control character U+0000"),
+    ({"schema_version": True}, "schema_version: True is not supported"),
+    ({"schema_version": 1, "audio_device": -5}, "audio_device: -5 is no device number"),
 ])
 def test_bad_settings_files_name_the_file_and_key(tmp_path, monkeypatch, content, message):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
