@@ -17,9 +17,9 @@ import numpy as np
 
 from composer_assist.core.errors import PluginError
 from composer_assist.core.plugins.meta import faust_meta
+from composer_assist.core.plugins.paths import faust_sources
 
 from .plugin_load import Loaded, apply_state, load_faust, load_vst
-from .scan import faust_libs
 
 SILENCE = 1e-4  # -80 dBFS: where a tail is considered to have died away
 
@@ -58,9 +58,9 @@ def _faust_key(p: dict) -> tuple:
     try:
         # The dsp is compiled with its folder as the Faust library path: a changed .lib there
         # must not reuse an engine compiled with the old one.
-        for f in [path, side, *faust_libs(path)]:
+        for f in [path, side, *faust_sources(path)]:
             if f == path or f.exists():
-                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+                h.update(str(f.relative_to(path.parent)).encode() + b"\0" + f.read_bytes() + b"\0")
     except OSError as exc:
         raise PluginError(f"plugin {path}: cannot read: {exc}") from None
     return (str(path), h.hexdigest(), p["role"])

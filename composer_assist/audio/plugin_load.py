@@ -11,9 +11,8 @@ from typing import Any
 
 from composer_assist.core.errors import PluginError
 from composer_assist.core.plugins.meta import DEFAULT_RELEASE_S, DEFAULT_VOICES, faust_meta
+from composer_assist.core.plugins.paths import faust_sources
 from composer_assist.core.suggest import did_you_mean
-
-from .scan import faust_libs
 
 _libm = None
 
@@ -155,11 +154,12 @@ def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
 
 def _libs_hash(dsp: Path) -> str:
     h = hashlib.sha256()
-    for lib in faust_libs(dsp):
+    for lib in faust_sources(dsp):
+        name = str(lib.relative_to(dsp.parent)).encode()  # sources may sit in subfolders
         try:
-            h.update(lib.name.encode() + b"\0" + lib.read_bytes() + b"\0")
+            h.update(name + b"\0" + lib.read_bytes() + b"\0")
         except OSError:
-            h.update(lib.name.encode() + b"\0?\0")
+            h.update(name + b"\0?\0")
     return h.hexdigest()
 
 

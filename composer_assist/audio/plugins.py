@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from composer_assist.core.errors import PluginError
-from composer_assist.core.plugins.paths import resolve_plugin
+from composer_assist.core.plugins.paths import faust_sources, resolve_plugin
 
-from .scan import PROBE_TIMEOUT_S, PluginInfo, _sig, bundle_binaries, faust_libs
+from .scan import PROBE_TIMEOUT_S, PluginInfo, _sig, bundle_binaries
 from .workers import shared_pool
 
 
@@ -26,7 +26,7 @@ def probe_plugin(ref: str, project_dir: Path | None = None, timeout: float = PRO
     """Load one plugin (by reference or path) in a worker and describe it."""
     path, kind = _vst_path(ref, project_dir)
     if kind == "faust":
-        sig = _sig(path, path.with_suffix(".json"), *faust_libs(path))
+        sig = _sig(path, path.with_suffix(".json"), *faust_sources(path))
     else:
         sig = _sig(*bundle_binaries(path)) if kind == "vst3" else _sig(path)
     [r] = shared_pool().run([{"op": "probe", "path": str(path), "kind": kind}], timeout)

@@ -15,7 +15,7 @@ from typing import Callable
 from composer_assist.core.atomic import atomic_write_json
 from composer_assist.core.errors import PluginError
 from composer_assist.core.suggest import did_you_mean
-from composer_assist.core.plugins.paths import builtin_plugin_dir, vst2_search_paths, vst3_search_paths
+from composer_assist.core.plugins.paths import builtin_plugin_dir, faust_sources, vst2_search_paths, vst3_search_paths
 from composer_assist.core.plugins.scan_cache import SCAN_CACHE_FILE, SCAN_CACHE_SCHEMA, cache_dir, read_scan_cache
 
 CACHE_SCHEMA = SCAN_CACHE_SCHEMA
@@ -58,14 +58,6 @@ def _sig(*paths: Path) -> str:
         except OSError:
             parts.append("-")
     return "|".join(parts)
-
-
-def faust_libs(dsp: Path) -> list[Path]:
-    """The ``.lib`` files beside a dsp: it is compiled with its folder on the Faust library path."""
-    try:
-        return sorted(p for p in Path(dsp).parent.glob("*.lib") if p.is_file())
-    except OSError:
-        return []
 
 
 def bundle_binaries(bundle: Path) -> list[Path]:
@@ -182,7 +174,7 @@ def candidates(folders: list[Path] | None = None) -> tuple[list[tuple[Path, str,
         if pdir.is_dir():
             for dsp in sorted(pdir.glob("*.dsp")):
                 ref = dsp.stem if folders is None else str(dsp)
-                found.append((dsp, "faust", ref, _sig(dsp, dsp.with_suffix(".json"), *faust_libs(dsp))))
+                found.append((dsp, "faust", ref, _sig(dsp, dsp.with_suffix(".json"), *faust_sources(dsp))))
     vst2 = vst2_search_paths() if folders is None else [Path(f) for f in folders]
     vst3 = vst3_search_paths() if folders is None else [Path(f) for f in folders]
     for folder in vst2:

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from composer_assist.core.atomic import atomic_write_json, sweep_stale_temp_files
+from composer_assist.core.plugins.paths import faust_sources
 
-from .scan import bundle_binaries, cache_dir, faust_libs
+from .scan import bundle_binaries, cache_dir
 
 DEFAULT_CACHE_MAX_MB = 2048
 RENDER_VERSION = 1  # bump when the renderer changes what it produces for the same inputs
@@ -51,7 +52,7 @@ def _stat(path: Path) -> tuple[int | None, int | None]:
 def faust_fingerprint(dsp: Path) -> dict:
     """Content hashes of a Faust dsp's metadata and of every library it may import."""
     return {"meta": file_fingerprint(Path(dsp).with_suffix(".json")),
-            "libs": [file_fingerprint(lib) for lib in faust_libs(dsp)]}
+            "libs": [file_fingerprint(lib) for lib in faust_sources(dsp)]}
 
 
 def dawdreamer_version() -> str:

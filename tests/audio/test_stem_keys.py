@@ -32,12 +32,13 @@ def test_changing_a_lib_beside_the_dsp_rerenders(tmp_path, cache):
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "libby.dsp").write_text(LIB_DSP)
-    trust(folder / "libby.dsp")
     (folder / "level.lib").write_text("level = 0.5;\n")
+    trust(folder / "libby.dsp")
     p = project(folder, [layer("a", "./libby.dsp", arpeggio(4))], bars=1)
     loud = render_cue(p, "cue")
     assert render_cue(p, "cue").cached_stems == [("main", "a")]
     (folder / "level.lib").write_text("level = 0.05;\n")
+    trust(folder / "libby.dsp")  # a changed library untrusts the dsp (core.plugins.trust): trust it again
     quiet = render_cue(p, "cue")  # the worker that compiled the old lib is still warm
     assert not quiet.cached_stems
     drop = rms_dbfs(loud.stems["main"]["a"]) - rms_dbfs(quiet.stems["main"]["a"])

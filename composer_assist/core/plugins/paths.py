@@ -9,6 +9,7 @@ Pure file-system logic: nothing here loads a plugin.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,40 @@ from ..errors import PluginError
 
 VST2_SUFFIXES = (".so", ".dll", ".vst", ".dylib")
 VST3_SUFFIXES = (".vst3",)
+
+
+MAX_FAUST_SOURCES = 500  # Faust files beside one .dsp that its trust and cache keys cover
+_QUOTED_DSP = re.compile(r'"([^"\n]+\.dsp)"')
+
+
+def faust_sources(dsp: Path) -> list[Path]:
+    """The Faust files a ``.dsp`` may read besides itself.  The compiler searches the .dsp's own
+    folder first, so every ``.lib`` there or below it is part of what runs (even one named like
+    a standard library); so is another ``.dsp`` the sources name (``component("x.dsp")``).
+    Hidden folders are skipped; unreadable ones give what was found."""
+    dsp = Path(dsp)
+    folder = dsp.parent
+    found: set[Path] = set()
+    try:
+        found.update(f for f in folder.rglob("*.lib") if f.is_file() and
+                     not any(part.startswith(".") for part in f.relative_to(folder).parts))
+    except OSError:
+        pass
+    todo = [dsp, *found]
+    while todo:
+        try:
+            text = todo.pop().read_text(errors="replace")
+        except OSError:
+            continue
+        for name in _QUOTED_DSP.findall(text):
+            f = folder / name
+            if f != dsp and f not in found and f.is_file():
+                found.add(f)
+                todo.append(f)
+        if len(found) > MAX_FAUST_SOURCES:
+            raise PluginError(f"{dsp}: more than {MAX_FAUST_SOURCES} Faust files beside it to vouch for; put "
+                              f"the plugin (and the libraries it imports) in a folder of its own")
+    return sorted(found)
 
 
 def builtin_plugin_dir() -> Path:

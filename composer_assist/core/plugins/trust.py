@@ -4,7 +4,8 @@ A plugin is code.  One in our ``plugins/`` folder or a standard VST folder (incl
 user adds with ``VST_PATH`` / ``VST3_PATH``) was installed on purpose; one that arrives inside a
 downloaded project (a ``.so``, a ``.vst3`` bundle or a Faust ``.dsp``, which can call C
 functions) runs only after ``composer-assist plugins trust PATH``.  The decision is remembered
-with the file's SHA-256, so a plugin changed after it was trusted is untrusted again.
+with the file's SHA-256 (a Faust ``.dsp``: with every ``.lib`` and ``.dsp`` beside it, which it may
+import), so a plugin changed after it was trusted is untrusted again.
 
 The list lives in ``$XDG_CONFIG_HOME/composer-assist/trusted-plugins.json`` (default
 ``~/.config``), a file of the user's, never of a project.
@@ -21,7 +22,7 @@ from pathlib import Path
 from ..atomic import atomic_write_json
 from ..errors import PluginError
 from ..reading import MiB, read_limited
-from .paths import VST2_SUFFIXES, VST3_SUFFIXES, standard_plugin_folders
+from .paths import VST2_SUFFIXES, VST3_SUFFIXES, faust_sources, standard_plugin_folders
 
 TRUST_SCHEMA_VERSION = 1
 
@@ -32,11 +33,18 @@ def trust_file() -> Path:
 
 
 def fingerprint(path: Path) -> str:
-    """SHA-256 of a plugin file, or of every file of a bundle folder (names and contents)."""
+    """SHA-256 of a plugin file, or of every file of a bundle folder (names and contents); a Faust
+    ``.dsp`` with the Faust files it may import from beside it (``paths.faust_sources``)."""
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+    elif path.suffix.lower() == ".dsp":
+        files = [path, *faust_sources(path)]
+    else:
+        files = [path]
+    base = path if path.is_dir() else path.parent
     for f in files:
-        h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
+        h.update(str(f.relative_to(base)).encode())
         with f.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
@@ -55,7 +63,8 @@ def _entries() -> dict[str, dict]:
     try:
         data = json.loads(read_limited(f, 4 * MiB, PluginError, "trusted-plugins file"))
         entries = data["plugins"]
-        if data.get("schema_version") != TRUST_SCHEMA_VERSION or not isinstance(entries, dict):
+        if data.get("schema_version") != TRUST_SCHEMA_VERSION or not isinstance(entries, dict) or not all(
+                isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in entries.values()):
             raise ValueError
         return entries
     except (ValueError, KeyError, TypeError, RecursionError):
