@@ -206,3 +206,11 @@ def test_a_marker_a_rule_uses_cannot_be_removed_until_the_rule_changes():
     history.undo()
     history.push(edit.remove_marker(project, "night_chase", "drop"))
     assert [m.name for m in project.cues[0].markers] == [m.name for m in load_project(ROOT / "projects" / "demo").cues[0].markers]
+
+
+def test_removing_a_variant_says_which_transition_rules_go_with_it():
+    project = load_project(ROOT / "projects" / "demo")
+    cmd = edit.remove(project, Loc("night_chase", "tense"))
+    # before: the rules * -> tense and tense -> calm went without a word
+    assert cmd.warnings == ("also removes the transition rules naming 'tense': * → tense, tense → calm",)
+    assert edit.remove(project, Loc("night_chase", "sad")).warnings == ()

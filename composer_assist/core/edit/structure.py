@@ -158,7 +158,13 @@ def remove(project: Project, loc: Loc) -> Remove:
     find(project, loc)
     if loc.level == "variant" and len(find_cue(project, loc).variants) == 1:
         raise EditError(f"{loc}: a cue needs at least one variant; remove the cue {loc.cue!r} instead")
-    return Remove(loc).checked(project)  # type: ignore[return-value]
+    cmd = Remove(loc).checked(project)
+    if loc.level == "variant":
+        rules = [r for r in find_cue(project, loc).transitions if loc.variant in (r.source, r.target)]
+        if rules:  # they go with it (and come back on undo): say so, they were the composer's work
+            cmd.warnings = (f"also removes the transition rule{'s' * (len(rules) != 1)} naming {loc.variant!r}: "
+                            + ", ".join(f"{r.source} → {r.target}" for r in rules),)
+    return cmd  # type: ignore[return-value]
 
 
 def rename(project: Project, loc: Loc, new_name: str) -> Rename:
