@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import os
 from array import array
 from pathlib import Path
@@ -186,12 +187,13 @@ def _names(header: list[str]) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+# A decimal number as a spreadsheet writes it.  Python's float() also takes "1_0" (ten) and
+# full-width or other Unicode digits, which no exporter writes: such a cell is a typo, not a value.
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE | re.ASCII)
+
+
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _DECIMAL.fullmatch(text.strip()) is not None
 
 
 def csv_number(cell: str, where: str, line: int, column: str) -> float:
@@ -199,10 +201,9 @@ def csv_number(cell: str, where: str, line: int, column: str) -> float:
     s = cell.strip()
     if s.lower() in _MISSING:
         return math.nan
-    try:
-        x = float(s)
-    except ValueError:
-        raise TraceError(f"{where}: line {line}: column {short_name(column)}: {short_repr(s)} is not a number") from None
+    if not _is_number(s):
+        raise TraceError(f"{where}: line {line}: column {short_name(column)}: {short_repr(s)} is not a number")
+    x = float(s)
     if math.isinf(x):
         raise TraceError(f"{where}: line {line}: column {short_name(column)}: {short_repr(s)} is not a finite number"
                          + (" (far too large)" if s.lower().lstrip("+-") not in ("inf", "infinity") else ""))
