@@ -6,9 +6,11 @@ not hang or read until memory runs out.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from .errors import ComposerAssistError
 
@@ -42,3 +44,30 @@ def read_limited(path: str | os.PathLike, max_bytes: int, error: type[ComposerAs
     if len(data) > max_bytes:
         raise error(f"{p}: larger than the {max_bytes / MiB:g} MiB a {what} may be")
     return data
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object hook: a key given twice is refused (json keeps the last silently, so a
+    value the author typed first would vanish on the next save)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice in one object; keep one")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, where: str | os.PathLike, error: type[ComposerAssistError], what: str = "file") -> Any:
+    """``text`` as JSON, every failure one ``error`` naming ``where`` (and the line of a syntax
+    error): bad syntax, nesting too deep, numbers of thousands of digits, a key given twice."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise error(f"{where}: invalid {what}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits, a duplicate key
+        line = str(exc).splitlines()[0] if str(exc) else "unreadable"
+        if "digits" in line:  # int max str digits: a number no measurement has
+            line = "a number with thousands of digits (" + line.split(":")[-1].strip().split(";")[0] + ")"
+        raise error(f"{where}: invalid JSON: {line[:200]}") from None

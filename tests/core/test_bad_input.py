@@ -328,3 +328,16 @@ def test_text_the_terminal_cannot_encode_is_printed_escaped(tmp_path):
                      '"arousal": [0.2, 0.2, 0.2]}')
     done = run_cli("trace", "info", trace)  # before: UnicodeEncodeError traceback
     assert done.returncode == 0 and "x\\ud800y" in done.stdout, done.stderr
+
+
+def test_a_key_given_twice_is_refused_not_silently_halved(tmp_path):
+    text = json.dumps(valid_project()).replace('"valence": 0,', '"valence": 0.8, "valence": 0,', 1)
+    proj = project_with(tmp_path, text=text)
+    before = snapshot(proj)
+    done = run_cli("validate", proj)  # before: valid, the 0.8 typed first gone at the next save
+    assert done.returncode == 2 and "invalid JSON: the key 'valence' appears twice in one object" in done.stderr
+    assert snapshot(proj) == before
+    trace = tmp_path / "t.json"
+    trace.write_text('{"time": [0, 1], "valence": [0.1, -0.1], "arousal": [0, 0], "time": [0, 2]}')
+    done = run_cli("trace", "info", trace)
+    assert done.returncode == 2 and "t.json: invalid JSON: the key 'time' appears twice" in done.stderr

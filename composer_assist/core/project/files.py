@@ -19,7 +19,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import threading
 import time
@@ -28,7 +27,7 @@ from typing import Iterator
 
 from ..atomic import atomic_write_bytes, dumps_json, write_target
 from ..errors import ProjectError
-from ..reading import MiB, read_limited
+from ..reading import MiB, parse_json, read_limited
 from .model import Project
 from .parse import project_from_json
 from .serialize import project_to_json
@@ -68,14 +67,7 @@ def load_project(path: str | Path, check_files: bool = True) -> Project:
         text = data.decode("utf-8-sig")  # a BOM some editors add is not an error
     except UnicodeDecodeError as exc:
         raise ProjectError(f"{p}: byte {exc.start}: not UTF-8 text (is this a project file?)") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProjectError(f"{p}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise ProjectError(f"{p}: invalid project: nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ProjectError(f"{p}: invalid JSON: {_json_value_error(exc)}") from None
+    raw = parse_json(text, p, ProjectError, "project")
     project = project_from_json(raw, source=str(p), project_dir=p.parent, check_files=check_files)
     project.path = p
     project.disk_hash = _digest(data)
@@ -236,9 +228,3 @@ def _acquire(lp: Path, project_file: Path, timeout: float) -> int:
         os.close(fd)
 
 
-def _json_value_error(exc: ValueError) -> str:
-    """json's ValueError (other than a syntax error) as a short user message."""
-    text = str(exc).splitlines()[0] if str(exc) else "unreadable"
-    if "digits" in text:  # int max str digits: a number no measurement has
-        return "a number with thousands of digits (" + text.split(":")[-1].strip().split(";")[0] + ")"
-    return text[:200]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import TraceError
+from ..reading import parse_json
 from .assemble import MS_HINT, assemble, settle_scale
 from .files import (AROUSAL_NAMES, MAX_COLUMNS, MAX_VALUES, TIME_MILLIS, TIME_SECONDS, VALENCE_NAMES, read_text,
                     short_name, short_repr)
@@ -22,15 +22,7 @@ def read_json_data(path: str | os.PathLike, text: str | None = None) -> Any:
     """The parsed JSON of a trace file (or of ``text``); every error names the file."""
     if text is None:
         text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: "
-                         f"{exc.msg}") from None
-    except RecursionError:
-        raise TraceError(f"{path}: invalid trace: JSON nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise TraceError(f"{path}: invalid JSON: {_json_value_error(exc)}") from None
+    return parse_json(text, path, TraceError, "trace")
 
 
 def read_json(path: str | os.PathLike, scale: str | None = None, max_gap_s: float = 4.0,
@@ -203,9 +195,3 @@ def _json_rows(rows: Any, where: str, time_key: str | None = None, prefix: str =
             1.0 if factor is None else factor)
 
 
-def _json_value_error(exc: ValueError) -> str:
-    """json's ValueError (other than a syntax error) as a short user message."""
-    text = str(exc).splitlines()[0] if str(exc) else "unreadable"
-    if "digits" in text:  # int max str digits: a number no measurement has
-        return "a number with thousands of digits (" + text.split(":")[-1].strip().split(";")[0] + ")"
-    return text[:200]
