@@ -77,7 +77,10 @@ def atomic_file(path: str | os.PathLike, announce: bool = True) -> Iterator[Bina
             fh.flush()
             os.fsync(fh.fileno())
         with _signals_held() as held:
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:  # e.g. an immutable target: name it, not the temporary file
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
             committed = True
             _fsync_dir(target.parent)
         for sig in dict.fromkeys(held):

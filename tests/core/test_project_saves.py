@@ -328,3 +328,22 @@ def test_a_clip_copied_by_a_killed_import_is_removed_by_the_next(tmp_path):
     assert not stray.exists() and user_file.exists()
     assert sorted(f.name for f in proj.iterdir()) == ["clips", "project.json"]
     assert {c["file"] for c in clips_of(proj / "project.json")} == {"clips/c_v_l.mid", "clips/c_v_l_2.mid"}
+
+
+def test_a_refused_final_rename_names_the_file_asked_for_and_leaves_no_temp(tmp_path, monkeypatch):
+    import errno
+
+    from composer_assist.core import atomic
+
+    target = tmp_path / "project.json"
+    target.write_text("{}")
+
+    def immutable(src, dst):  # what chattr +i on the target gives
+        raise PermissionError(errno.EPERM, "Operation not permitted", src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", immutable)
+    with pytest.raises(OSError) as err:
+        atomic.atomic_write_json(target, {"x": 1})
+    # before: ".project.json.26763.ymfmlgak.tmp: Operation not permitted"
+    assert err.value.filename == str(target) and err.value.errno == errno.EPERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project.json"] and target.read_text() == "{}"
