@@ -17,6 +17,7 @@ import numpy as np
 from composer_assist.core.errors import ProjectError, TraceError
 from composer_assist.core.project import Cue, Project
 from composer_assist.core.profile import ClusterProfile
+from composer_assist.core.trace.model import MAX_RENDER_S
 
 from . import quality as _quality
 from .decision_log import layer_entries
@@ -117,7 +118,6 @@ class MemorySink:
         return self.audio
 
 
-MAX_TRACE_S = 12 * 3600.0  # longer than any film: a trace past this is a unit mistake
 
 
 def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAULT_MODE,
@@ -143,11 +143,11 @@ def run_adaptive(project: Project, cue_name: str, trace: Any, mode: str = DEFAUL
     sr = stems.sample_rate
     # Exactly the trace's duration (or ``duration``), not cut to the last control tick.
     total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
-    if not 0 < total <= MAX_TRACE_S:
+    if not 0 < total <= MAX_RENDER_S:
         where = getattr(trace, "source", "") or getattr(trace, "name", "") or "trace"  # the file, when read from one
         if duration is None and total == 0:
             raise TraceError(f"{where}: one reading spans no time, so there is nothing to render; give a --duration")
-        raise TraceError(f"{where}: a duration of {total:g} s is not one to render (at most {MAX_TRACE_S / 3600:g} h)")
+        raise TraceError(f"{where}: a duration of {total:g} s is not one to render (at most {MAX_RENDER_S / 3600:g} h)")
     frames = max(1, int(round(total * sr)))
     n_blocks = -(-frames // block)
 

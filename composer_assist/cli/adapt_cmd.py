@@ -69,14 +69,16 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.core.errors import ProjectError, TraceError
     from composer_assist.core.project import load_project
     from composer_assist.core.trace import load_trace
+    from composer_assist.core.trace.model import MAX_RENDER_S
 
     project = load_project(args.project)
     try:
         project.cue(args.cue)
     except KeyError as exc:
         raise ProjectError(f"{args.project}: {exc.args[0]}") from None
-    if args.duration is not None and not 0 < args.duration < float("inf"):
-        raise TraceError(f"--duration must be a positive, finite number of seconds, got {args.duration:g}")
+    if args.duration is not None and not 0 < args.duration <= MAX_RENDER_S:
+        raise TraceError(f"--duration must be a positive number of seconds up to {MAX_RENDER_S / 3600:g} h, "
+                         f"got {args.duration:g}")
     # the inputs first (quick, and a bad one leaves no empty output folder), then -o, before the work
     trace = viewing_input(args, load_trace(args.trace, **trace_input(args)))
     span = float(trace.times[-1] - trace.times[0]) if len(trace.times) else 0.0

@@ -82,3 +82,13 @@ def test_a_bad_input_leaves_no_empty_output_folder(tmp_path, root, capsys):
     assert main(["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace",
                  str(tmp_path / "missing.csv"), "-o", str(out)]) == 2
     assert "missing.csv" in capsys.readouterr().err and not out.exists()  # before: an empty folder
+
+
+def test_a_duration_past_the_longest_render_is_refused_before_the_output_folder(tmp_path, root, capsys):
+    out = tmp_path / "never"
+    assert main(["adapt", str(root / "projects" / "demo"), "--cue", "night_chase", "--trace",
+                 str(root / "projects" / "traces" / "calm_to_sad.csv"), "--duration", "1e9", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    # before: a note that the last reading holds to 1e9 s, the refusal, and an empty folder left
+    assert err == "error: --duration must be a positive number of seconds up to 12 h, got 1e+09\n"
+    assert not out.exists()

@@ -27,6 +27,7 @@ _RANGE_TOL = 1e-6
 # in the wrong unit (milliseconds under a seconds header) or a runaway file fails at once, saying
 # by how much it is over.
 MAX_TRACE_SECONDS = 24 * 3600.0  # from the first sample to the last
+MAX_RENDER_S = 12 * 3600.0  # the longest soundtrack rendered: longer than any film, else a unit mistake
 MAX_TRACE_SAMPLES = 1_000_000
 MAX_TRACE_STEP_S = 3600.0  # between two consecutive samples
 
