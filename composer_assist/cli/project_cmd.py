@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     folder = Path(args.project)
+    if not folder.exists():  # it may have meant either; "no such project file" misled for a .zip
+        what = "cue package" if folder.suffix.lower() == ".zip" else "project or cue package"
+        raise ProjectError(f"{folder}: no such {what}")
     if folder.is_dir() and not (folder / "project.json").exists() and (folder / "stems").is_dir():
         # a package that lost its manifest reads as neither: say what is missing for each
         raise ProjectError(f"{folder}: neither a project (no project.json) nor a cue package (no manifest.json)")

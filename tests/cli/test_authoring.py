@@ -115,6 +115,9 @@ BAD = [
     (["set", "{p}", "chase/calm.intensity", "-0.5,0.3"], "error: chase/calm.intensity[0]: -0.5 is outside [0, 1]"),
     (["import-midi", "{p}/../a.mid", "{p}", "--cue", "chase", "--variant", "calm", "--layer", "keys", "--instrument",
       "room"], "error: --instrument: room is an effect, not an instrument"),
+    # before: "no such project file" for a package zip that is not there
+    (["validate", "{missing}.zip"], ".zip: no such cue package"),
+    (["validate", "{missing}"], ": no such project or cue package"),
 ]
 
 
