@@ -89,6 +89,9 @@ BAD = [
     (["set", "{p}", "chase/calm.valance", "0"], "error: chase/calm.valance: a variant has no field 'valance'"),
     (["set", "{p}", "chsae.tempo", "90"], "error: chsae: no cue 'chsae'; did you mean 'chase'?"),
     (["set", "{p}", "chase/calm/keys.instrument", "nosuch"], "error: chase/calm/keys.instrument: unknown plugin 'nosuch'"),
+    # before: saved as a VST2 (plugins trust refused the same path as "not a plugin")
+    (["set", "{p}", "chase/calm/keys.instrument", "../../../../etc/passwd"],
+     "error: chase/calm/keys.instrument: plugin '../../../../etc/passwd': not a plugin file"),
     (["set", "{p}", "chase/calm/keys.instrument.params.brightnes", "0.5"],
      "error: chase/calm/keys.instrument.params.brightnes: keys has no parameter 'brightnes'"),
     (["add", "cue", "{p}", "chase"], "error: chase: there is already a cue named 'chase'"),

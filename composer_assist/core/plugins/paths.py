@@ -116,6 +116,9 @@ def resolve_plugin(ref: str, project_dir: Path | None = None) -> ResolvedPlugin:
         raise PluginError("empty plugin reference")
     p = Path(ref).expanduser()
     if p.is_absolute() or "/" in ref:
+        if not is_plugin_file_name(p.name.lower()):  # a path to anything else is no plugin to load
+            raise PluginError(f"plugin {ref!r}: not a plugin file (a VST2 {'/'.join(VST2_SUFFIXES)}, a VST3 "
+                              f"{'/'.join(VST3_SUFFIXES)} bundle or a Faust .dsp)")
         if not p.is_absolute() and project_dir is not None:
             p = project_dir / p
         if p.exists():
