@@ -115,6 +115,8 @@ def test_nan_short_gap_interpolated_long_gap_marked_or_refused(tmp_path):
     ("time_s,valence,arousal\n0,-0.1,0.2\n,0.1,0.1\n", r"bad.csv: line 3: time_s is missing"),
     # before: Python's float() read "1_0" as 10 s and a full-width "０.1" as 0.1
     ("time_s,valence,arousal\n0,-0.1,0.2\n1_0,0.1,0.2\n", r"bad.csv: line 3: column time_s: '1_0' is not a number"),
+    # before: valence read, v dropped without a word
+    ("t,v,a,valence\n0,-0.1,0.2,0.3\n", r"bad.csv: line 1: columns v and valence both name valence; keep one"),
     ("time_s,valence,arousal\n0,-0.1,0.2\n1,\uff10.1,0.2\n", r"bad.csv: line 3: column valence: '\uff10.1' is not"),
 ])
 def test_malformed_csv_gives_one_line_error(tmp_path, text, pattern):

@@ -152,10 +152,12 @@ def _header_columns(header: list[str], where: str, line: int, time_key: str | No
         seen.add(h)
 
     def find(names: tuple[str, ...]) -> int | None:
-        for j, h in enumerate(low):
-            if h in names:
-                return j
-        return None
+        """The column named one of ``names``; two of them is an error (which one was meant?)."""
+        hits = [j for j, h in enumerate(low) if h in names]
+        if len(hits) > 1:
+            raise TraceError(f"{where}: line {line}: columns {' and '.join(header[j] for j in hits)} both name "
+                             f"{names[0]}; keep one (the other was dropped with nothing said)")
+        return hits[0] if hits else None
 
     if time_key is not None:
         j = find((time_key.lower(),))
