@@ -88,6 +88,9 @@ def _open(path: Path) -> mido.MidiFile:
         raise MidiImportError(f"{path}: unsupported MIDI format {mf.type}")
     if not isinstance(mf.ticks_per_beat, int) or mf.ticks_per_beat <= 0:
         raise MidiImportError(f"{path}: SMPTE time division is not supported (only ticks per quarter note)")
+    listed = int.from_bytes(data[10:12], "big") if data[:4] == b"MThd" and len(data) >= 14 else len(mf.tracks)
+    if len(mf.tracks) < listed:  # mido stops at the end of the data without a word
+        raise MidiImportError(f"{path}: the header lists {listed} tracks, more than the file holds (truncated?)")
     if not mf.tracks:
         raise MidiImportError(f"{path}: the file has no tracks")
     return mf

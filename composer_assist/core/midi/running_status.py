@@ -3,7 +3,8 @@
 The SMF spec says a SysEx or meta event cancels running status, but real files (and the jazz-soft
 test ``test-running-status-sysex.mid``) resume the last channel status after a SysEx; mido then
 reads the next data byte as a SysEx length and runs off the end.  This walk writes every channel
-message with its status byte, keeping the channel status across SysEx and meta events.  On
+message with its status byte, keeping the channel status across SysEx and meta events, and drops
+chunks of a type it does not know, as the spec asks of a reader.  On
 anything it does not understand it gives the bytes back unchanged and lets mido report.
 """
 
@@ -30,10 +31,12 @@ def _rewrite(data: bytes) -> bytes:
         body = data[pos + 8:pos + 8 + size]
         if len(body) < size:
             return data  # truncated: mido names it
+        pos += 8 + size
+        if kind not in (b"MThd", b"MTrk"):
+            continue  # the SMF spec: a reader skips chunk types it does not know (not counted as tracks)
         if kind == b"MTrk":
             body = _track(body)
         out += kind + struct.pack(">I", len(body)) + body
-        pos += 8 + size
     return bytes(out + data[pos:])
 
 
