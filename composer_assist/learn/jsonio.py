@@ -9,6 +9,19 @@ from typing import Any
 from composer_assist.core.errors import ComposerAssistError
 
 
+def json_value_problem(exc: ValueError) -> str:
+    """A ValueError json raised that is not a syntax error, as a short user message.
+
+    Python refuses to turn an integer of more than 4300 digits into an int (a guard against
+    quadratic-time conversion); the message it gives names ``sys.set_int_max_str_digits``,
+    which is no help to someone holding a bad file.  Same wording as core's project and trace
+    readers."""
+    text = str(exc).splitlines()[0] if str(exc) else "unreadable"
+    if "digits" in text:
+        return "a number with thousands of digits (" + text.split(":")[-1].strip().split(";")[0] + ")"
+    return text[:200]
+
+
 def parse_json(text: str | bytes, source: str, error: type[ComposerAssistError]) -> Any:
     """``json.loads`` with one-line errors, including for input nested too deeply to parse.
 
@@ -23,6 +36,8 @@ def parse_json(text: str | bytes, source: str, error: type[ComposerAssistError])
         raise error(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except RecursionError:
         raise error(f"{source}: invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise error(f"{source}: invalid JSON: {json_value_problem(exc)}") from None
 
 
 def read_json(path: str | Path, error: type[ComposerAssistError]) -> Any:
@@ -39,4 +54,4 @@ def read_json(path: str | Path, error: type[ComposerAssistError]) -> Any:
     return parse_json(text, str(p), error)
 
 
-__all__ = ["parse_json", "read_json"]
+__all__ = ["json_value_problem", "parse_json", "read_json"]

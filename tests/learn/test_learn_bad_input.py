@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -141,3 +142,52 @@ def test_deeply_nested_catalog_is_one_line(tmp_path, capsys, two_listeners):
     deep.write_text('{"variants": ' + "[" * 100000 + "]" * 100000 + "}")
     assert _fit(tmp_path, capsys, two_listeners, "--variants", str(deep)) == \
         f"error: {deep}: invalid JSON: nested too deeply"
+
+
+def _jsonl(tmp_path, name: str, bad_line: str):
+    p = tmp_path / name
+    p.write_text(json.dumps(GOOD) + "\n" + bad_line + "\n")
+    return p
+
+
+@pytest.mark.parametrize("bad_line, message", [
+    ("[" * 50000, "line 2: invalid JSON: nested too deeply"),
+    ("[" * 50000 + "]" * 50000, "line 2: invalid JSON: nested too deeply"),
+    ('{"listener": "L2", "timestamp": ' + "9" * 5000 + "}",
+     "line 2: invalid JSON: a number with thousands of digits (value has 5000 digits)"),
+], ids=["unclosed", "closed", "digits"])
+def test_jsonl_too_deep_or_too_many_digits_is_one_line(tmp_path, capsys, bad_line, message):
+    """json raises RecursionError / ValueError (not JSONDecodeError) for these: they were tracebacks
+    in learn fit, learn assign and privacy --ids, which all read the log through load_feedback_log."""
+    p = _jsonl(tmp_path, "deep.jsonl", bad_line)
+    with pytest.raises(FeedbackError, match=rf"deep.jsonl: {re.escape(message)}$"):
+        load_feedback_log(p)
+    for argv in (["learn", "fit", str(p), "-o", "m", "--store", str(tmp_path / "s")],
+                 ["privacy", str(tmp_path / "none.json"), "--ids", str(p)]):
+        capsys.readouterr()
+        assert main(argv) == 2
+        assert capsys.readouterr().err == f"error: {p}: {message}\n"
+
+
+@pytest.mark.parametrize("field", ["valence", "timestamp", "dwell", "rating", "physio"])
+def test_jsonl_integer_too_large_for_a_float_is_refused_by_line(tmp_path, field):
+    """4000 digits parse (under Python's 4300), but float() of them overflows: it was a traceback."""
+    row = json.dumps({**GOOD, field: 0}).replace(f'"{field}": 0', f'"{field}": {"9" * 4000}')
+    with pytest.raises(FeedbackError, match=rf"x.jsonl: line 2: {field}: .*9{{57}}\.\.\.") as exc:
+        load_feedback_log(_jsonl(tmp_path, "x.jsonl", row))
+    assert len(str(exc.value)) < 200  # the value is quoted short, not in its 4000 digits
+    log = load_feedback_log(_jsonl(tmp_path, "id.jsonl", json.dumps({**GOOD, "listener": 10**4000 - 1})))
+    assert log.listener_ids[1] == "9" * 4000  # a number as id is its text, however long
+
+
+def test_deep_value_in_a_field_is_quoted_short(tmp_path):
+    row = json.dumps(GOOD)[:-1] + ', "rating": ' + "[" * 900 + "]" * 900 + "}"
+    with pytest.raises(FeedbackError, match=r"line 2: rating: expected a number, got \[{57}\.\.\.$"):
+        load_feedback_log(_jsonl(tmp_path, "x.jsonl", row))
+
+
+def test_catalog_with_too_many_digits_is_one_line(tmp_path, capsys, two_listeners):
+    p = tmp_path / "variants.json"
+    p.write_text('{"variants": ' + "9" * 5000 + "}")
+    assert _fit(tmp_path, capsys, two_listeners, "--variants", str(p)) == \
+        f"error: {p}: invalid JSON: a number with thousands of digits (value has 5000 digits)"

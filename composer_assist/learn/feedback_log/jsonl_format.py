@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from composer_assist.core.errors import FeedbackError
+from composer_assist.learn.jsonio import json_value_problem
 
 from .log import COLUMNS, MAX_REPORTED, FeedbackLog, summary
 from .validate import build_log
@@ -27,6 +28,10 @@ def parse_jsonl(text: str, source: str = "<jsonl>") -> FeedbackLog:
             except json.JSONDecodeError as exc:
                 more = " (one JSON object per line)" if exc.msg == "Extra data" else ""
                 bad.append((n, f"invalid JSON: {exc.msg} (column {exc.colno}){more}"))
+            except RecursionError:  # the decoder recurses once per level: a bad line, not a bug
+                bad.append((n, "invalid JSON: nested too deeply"))
+            except ValueError as exc:  # an integer of more than 4300 digits
+                bad.append((n, f"invalid JSON: {json_value_problem(exc)}"))
         if bad:
             raise FeedbackError(summary(source, bad[:MAX_REPORTED], len(bad)))
     bad_objs = [i for i, o in enumerate(objs) if not isinstance(o, dict)]
@@ -52,7 +57,7 @@ def _one_value_per_line(numbered: list[tuple[int, str]]) -> list[Any] | None:
         return None  # a line could forge the separator
     try:
         wrapped = json.loads("[[" + "],[".join(ln for _, ln in numbered) + "]]")
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # the line-by-line parse names the bad line
         return None
     if len(wrapped) != len(numbered) or any(len(w) != 1 for w in wrapped):
         return None

@@ -76,7 +76,7 @@ def _factorize(col: list[Any], from_json: bool, numbers_ok: bool = False
     if from_json:
         # JSON values may be anything (lists are unhashable); ids are strings, or numbers if allowed
         num = (int, float) if numbers_ok else ()
-        col = [v if type(v) is str else str(v) if type(v) in num and math.isfinite(v) else _BAD for v in col]
+        col = [v if type(v) is str else str(v) if type(v) in num and _finite(v) else _BAD for v in col]
     index: dict[Any, int] = {}
     codes = np.fromiter((index.setdefault(v, len(index)) for v in col), np.int32, len(col))
     names = list(index)
@@ -92,8 +92,8 @@ def _numbers(name: str, col: list[Any], from_json: bool, probs: _Problems, lo: f
     n = len(col)
     if from_json:
         ok_types = (int, float)
-        arr = np.fromiter((v if type(v) in ok_types else (math.nan if v is None else math.inf) for v in col),
-                          np.float64, n)
+        arr = np.fromiter((_json_float(v) if type(v) in ok_types else (math.nan if v is None else math.inf)
+                           for v in col), np.float64, n)
         wrong = np.flatnonzero(np.isinf(arr) | (np.isnan(arr) & (not optional)))
         # inf marks a non-number; a real inf/nan in JSON is not valid JSON anyway
         probs.add(wrong, lambda i: f"{name}: expected a number, got {_show(col[i])}")
@@ -139,6 +139,18 @@ def _parse_floats(col: list[str], optional: bool) -> tuple[np.ndarray, np.ndarra
     return arr, bad
 
 
+def _finite(v: int | float) -> bool:
+    return type(v) is int or math.isfinite(v)  # math.isfinite overflows on an int of 400 digits
+
+
+def _json_float(v: int | float) -> float:
+    """A JSON number as a float; an integer too large for one is inf, which every check refuses."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
+
+
 def _to_float(s: str) -> float:
     try:
         return float(s) if s else math.nan
@@ -150,7 +162,7 @@ def _timestamps(col: list[Any], from_json: bool, probs: _Problems) -> np.ndarray
     """Seconds; only entries that are not numbers are read as ISO 8601 ("1" is 1 s, not year 1)."""
     n = len(col)
     if from_json:
-        arr = np.fromiter((v if type(v) in (int, float) else math.nan for v in col), np.float64, n)
+        arr = np.fromiter((_json_float(v) if type(v) in (int, float) else math.nan for v in col), np.float64, n)
         strings = np.flatnonzero(np.isnan(arr))
         for i in strings:
             arr[i] = _iso_seconds(col[i]) if isinstance(col[i], str) else math.nan
@@ -178,12 +190,20 @@ def _iso_seconds(s: str) -> float:
     return t.timestamp()
 
 
+_SHOWN = 60  # characters of a bad value an error message quotes
+
+
 def _show(v: Any) -> str:
+    """A bad value as an error quotes it: short (a 4000-digit number or a line of brackets would
+    fill the screen) and with control characters escaped."""
     if v is None:
         return "null"
-    if isinstance(v, str):
-        return repr(v) if v else "''"
-    return json.dumps(v) if isinstance(v, (list, dict, bool)) else repr(v)
+    try:
+        text = (repr(v) if v else "''") if isinstance(v, str) else \
+            json.dumps(v) if isinstance(v, (list, dict, bool)) else repr(v)
+    except (RecursionError, ValueError):  # nested just under the parser's limit, deeper to print
+        return "a value nested too deeply to show"
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 3] + "..."
 
 
 def _fmt(x: float | None) -> str:
