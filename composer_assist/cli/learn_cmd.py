@@ -249,6 +249,11 @@ def cmd_assign(args: argparse.Namespace) -> int:
     store = _store(args)
     model = load_model(args.model, store.root)
     events = load_feedback_log(args.events)
+    if not len(events):
+        from composer_assist.core.errors import FeedbackError
+
+        # printing nothing and exiting 0 reads as "done" when nobody was assigned
+        raise FeedbackError(f"{args.events}: no events (the log holds only its header): nobody to assign")
     if args.listener:
         from composer_assist.learn.assign import require_listener
 

@@ -175,3 +175,15 @@ def test_model_paths_resolve_inside_the_store(tmp_path, monkeypatch):
     assert store.path_for("s/taste.npz") == store.root / "taste.npz"
     with pytest.raises(ModelStoreError, match="relative path is taken from the current folder"):
         store.path_for("other/taste")
+
+
+def test_assign_from_a_log_without_events_says_so(tmp_path, small_model, capsys):
+    """It printed nothing and exited 0, as if every listener had been assigned."""
+    ModelStore(tmp_path / "s").save(small_model[1], "taste", min_cluster_size=1)
+    log = tmp_path / "header.csv"
+    log.write_text("# nothing yet\nlistener,timestamp,cue,variant,valence,arousal,kept,dwell\n")
+    for extra in ([], ["--listener", "L1"]):
+        capsys.readouterr()
+        assert main(["learn", "assign", "taste", "--store", str(tmp_path / "s"), "--events", str(log), *extra]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err == f"error: {log}: no events (the log holds only its header): nobody to assign\n"
