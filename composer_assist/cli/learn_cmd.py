@@ -168,10 +168,17 @@ def _fit_clusters(args: argparse.Namespace) -> int | str:
             raise FeedbackError(f"--clusters: {args.clusters!r} is neither a number nor 'auto'") from None
     else:
         clusters = "auto"
+    from composer_assist.learn.model import MAX_CLUSTERS
+
     if clusters != "auto" and clusters < 1:
         raise FeedbackError(f"--clusters: {clusters} must be at least 1 (or 'auto')")
+    if clusters != "auto" and clusters > MAX_CLUSTERS:
+        raise FeedbackError(f"--clusters: {clusters} is more than the {MAX_CLUSTERS} clusters a model may have")
     if args.max_clusters < 1:
         raise FeedbackError(f"--max-clusters: {args.max_clusters} must be at least 1")
+    if args.max_clusters > MAX_CLUSTERS:
+        raise FeedbackError(f"--max-clusters: {args.max_clusters} is more than the {MAX_CLUSTERS} clusters a "
+                            f"model may have")
     if not 0.0 <= args.holdout < 1.0:
         raise FeedbackError(f"--holdout: {args.holdout} is outside [0, 1)")
     _check_seed(args.seed)

@@ -14,7 +14,7 @@ import numpy as np
 
 from composer_assist.core.errors import FeedbackError, ProjectError
 from composer_assist.learn.feedback_log import FeedbackLog
-from composer_assist.core.fields import Fields
+from composer_assist.core.fields import Fields, unprintable
 
 
 @dataclass
@@ -77,6 +77,10 @@ class VariantCatalog:
             tags = g.list("tags", [])
             if not all(isinstance(t, str) for t in tags):
                 raise g.fail("expected a list of strings", g.where("tags"))
+            for n, t in enumerate(tags):  # tags are printed: in profile sentences, report, picture
+                bad = unprintable(t)
+                if bad is not None:
+                    raise g.fail(f"contains {bad}, which no name or word holds", f"{g.where('tags')}[{n}]")
             out.append(CatalogVariant(g.str("cue"), g.str("name"), g.num("valence", lo=-1, hi=1),
                                       g.num("arousal", lo=-1, hi=1), list(tags)))
         if not out:

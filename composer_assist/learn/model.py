@@ -38,6 +38,10 @@ from .profiles import ClusterStats
 from .tables import log_posterior, normalise
 
 METHODS = ("gmm", "kmeans", "minibatch")
+# Clusters a model may have.  Loading refuses more (a forged count must not size anything), so
+# fitting does too: a model that could not be loaded again must not be saved.  Taste groups
+# of at least 50 listeners each (the default minimum size) are far fewer than this.
+MAX_CLUSTERS = 100
 
 
 class LearnInputError(FeedbackError, ValueError):
@@ -183,10 +187,11 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def _check_params(self) -> None:
         if self.method not in METHODS:
             raise LearnInputError(f"method must be one of {METHODS}, got {self.method!r}")
-        if self.n_clusters != "auto" and not (isinstance(self.n_clusters, (int, np.integer)) and self.n_clusters >= 1):
-            raise LearnInputError(f"n_clusters must be 'auto' or an int >= 1, got {self.n_clusters!r}")
-        if not (isinstance(self.max_clusters, (int, np.integer)) and self.max_clusters >= 1):
-            raise LearnInputError(f"max_clusters must be an int >= 1, got {self.max_clusters!r}")
+        if self.n_clusters != "auto" and not (isinstance(self.n_clusters, (int, np.integer))
+                                              and 1 <= self.n_clusters <= MAX_CLUSTERS):
+            raise LearnInputError(f"n_clusters must be 'auto' or an int 1..{MAX_CLUSTERS}, got {self.n_clusters!r}")
+        if not (isinstance(self.max_clusters, (int, np.integer)) and 1 <= self.max_clusters <= MAX_CLUSTERS):
+            raise LearnInputError(f"max_clusters must be an int 1..{MAX_CLUSTERS}, got {self.max_clusters!r}")
 
     def _events(self, X: Any) -> EventArrays | None:
         if isinstance(X, (FeedbackLog, EventArrays)):

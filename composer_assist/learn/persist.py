@@ -27,12 +27,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from composer_assist.core.errors import ComposerAssistError, ModelStoreError
+from composer_assist.core.fields import unprintable
 from composer_assist.core.profile import profiles_from_json, profiles_to_json
 
 from .catalog import VariantCatalog
-from .features import RATING_LEVELS
-from .model import ListenerPreferenceModel
-from .profiles import ClusterStats
+from .features import N_CONTEXTS, RATING_LEVELS, feature_names
+from .model import MAX_CLUSTERS, ListenerPreferenceModel
+from .profiles import N_STATS, ClusterStats
 
 # The only classes a pipeline step can be rebuilt as, and the fitted attributes each may carry
 # (public ones, plus the private ones scikit-learn's predict / partial_fit read).
@@ -56,6 +57,10 @@ _MODEL_ATTRS = ("n_features_in_", "n_clusters_", "spread_", "incremental_", "n_s
                 "cluster_sizes_", "log_keep_", "log_rating_", "log_prior_", "feature_names_", "min_cluster_size_",
                 "privacy_notes_")
 _STATS = ("table", "ratings", "listeners", "slope")
+# Figures scikit-learn keeps about how a fit went; nothing predicts or draws with them, and an
+# unlucky fit may leave one infinite, so they alone may be.  Every other array must be finite.
+_INFORMATIONAL = {"lower_bound_", "lower_bounds_", "inertia_", "_ewa_inertia", "_ewa_inertia_min"}
+_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 _STEP_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
 
@@ -151,6 +156,7 @@ class _Decoder:
             v = d.get("value")
             if (kind == "str" and isinstance(v, str)) or \
                     (kind == "strs" and isinstance(v, list) and all(isinstance(x, str) for x in v)):
+                self.text(where, v)
                 return v
             raise self.fail(where, f"expected {'a string' if kind == 'str' else 'a list of strings'}")
         if kind not in ("bool", "int", "float", "list", "array"):
@@ -160,7 +166,17 @@ class _Decoder:
             raise self.fail(where, f"array {d.get('array')!r} is missing from the file")
         if a.dtype.kind not in "biuf" or (kind in ("bool", "int", "float") and a.ndim != 0):
             raise self.fail(where, f"array {d['array']!r} has dtype {a.dtype} and shape {a.shape}, not a {kind}")
+        if a.dtype.kind == "f" and where.rsplit(".", 1)[-1] not in _INFORMATIONAL and not np.isfinite(a).all():
+            raise self.fail(where, "holds NaN or infinite values")
         return {"bool": bool, "int": int, "float": float, "list": np.ndarray.tolist, "array": lambda x: x}[kind](a)
+
+    def text(self, where: str, v: str | list[str]) -> None:
+        """Words from the file get printed (report, notes): no escape sequence may reach a terminal."""
+        for i, x in enumerate([v] if isinstance(v, str) else v):
+            bad = unprintable(x)
+            if bad is not None:
+                raise self.fail(where if isinstance(v, str) else f"{where}[{i}]",
+                                f"contains {bad}, which no name or word holds")
 
     def values(self, where: str, d: Any, allowed: set[str] | tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(d, dict):
@@ -194,9 +210,9 @@ def model_from_state(state: dict[str, Any], arrays: dict[str, np.ndarray], sourc
         _check_consistent(dec, model)
     except ModelStoreError:
         raise
-    except ComposerAssistError as exc:  # catalog / profiles / parameters: name the model file
-        raise ModelStoreError(f"{source}: {exc}") from None
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except ComposerAssistError as exc:  # catalog / profiles / parameters: name the model file (once)
+        raise ModelStoreError(str(exc) if str(exc).startswith(f"{source}: ") else f"{source}: {exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
         why = (str(exc).splitlines() or [""])[0]
         raise ModelStoreError(f"{source}: not a consistent listener model ({type(exc).__name__}: {why})") from None
     return model
@@ -229,12 +245,17 @@ def _composites(dec: _Decoder, state: dict[str, Any], model: ListenerPreferenceM
     """selection_, catalog_, profiles_, stats_ and feature_schema_ (those not stored as plain values)."""
     sel = state.get("selection")
     if sel is not None:
-        model.selection_ = {"criterion": str(sel["criterion"]),
+        if not isinstance(sel["criterion"], str):
+            raise dec.fail("selection.criterion", "expected a string")
+        dec.text("selection.criterion", sel["criterion"])
+        model.selection_ = {"criterion": sel["criterion"],
                             "scores": {int(k): float(v) for k, v in sel["scores"]}}
     if state.get("catalog") is None:
         return
     model.catalog_ = VariantCatalog.from_json(state["catalog"], f"{dec.source}: catalog")
     model.profiles_ = profiles_from_json(state.get("profiles"), f"{dec.source}: profiles")
+    for i, p in enumerate(model.profiles_):  # labels and names are checked where profiles are read
+        dec.text(f"profiles[{i}].description", p.description)
     stats = dec.values("stats", state.get("stats"), _STATS)
     model.stats_ = ClusterStats(1, 1)
     for k in _STATS:
@@ -245,23 +266,105 @@ def _composites(dec: _Decoder, state: dict[str, Any], model: ListenerPreferenceM
 
 
 def _check_consistent(dec: _Decoder, m: ListenerPreferenceModel) -> None:
-    """Shapes that must agree, so a bad file fails here, in one line, not later inside numpy."""
-    centres = m._centres()
-    k = int(getattr(m, "n_clusters_", -1))
-    checks = [("n_clusters_", k >= 1 and centres.shape[0] == k, f"{k} clusters but {centres.shape[0]} centres"),
-              ("n_features_in_", m.pipeline_[0].mean_.shape == (m.n_features_in_,), "does not match the scaler"),
-              ("cluster_sizes_", np.shape(m.cluster_sizes_) == (k,), "not one size per cluster")]
-    if hasattr(m, "catalog_"):
-        j, c = len(m.catalog_.variants), m.stats_.table.shape[1]
-        checks += [("log_keep_", m.log_keep_.shape == (k, c, j, 2), f"shape {m.log_keep_.shape}"),
-                   ("log_rating_", m.log_rating_.shape == (k, c, j, RATING_LEVELS), f"shape {m.log_rating_.shape}"),
-                   ("log_prior_", m.log_prior_.shape == (k,), f"shape {m.log_prior_.shape}"),
-                   ("profiles", [p.cluster for p in m.profiles_] == list(range(k)), "not one profile per cluster"),
-                   ("stats.listeners", np.array_equal(m.stats_.listeners, m.cluster_sizes_), "not cluster_sizes_"),
-                   ("feature_names_", len(m.feature_names_) == m.n_features_in_, "not one name per feature")]
-    for where, ok, why in checks:
-        if not ok:
-            raise dec.fail(where, f"inconsistent model ({why})")
+    """Counts, shapes and ranges that must agree, so a bad file fails here, in one line, not later
+    inside numpy or scikit-learn -- and before anything is sized by a count the file states: every
+    count is compared with the arrays actually stored (whose size the store has bounded) first."""
+    steps = m.pipeline_.steps
+    cls = [type(est).__name__ for _, est in steps]
+    if cls[0] != "StandardScaler" or cls[-1] not in ("GaussianMixture", "KMeans", "MiniBatchKMeans") \
+            or cls[1:-1] not in ([], ["PCA"]):
+        raise dec.fail("pipeline", f"steps {', '.join(cls)} are not StandardScaler, [PCA,] a clusterer")
+    last = len(steps) - 1
+    at = lambda i, name: f"pipeline[{i}].attrs.{name}"  # noqa: E731 (where the decoder read it)
+
+    def array(where: str, value: Any, shape: tuple[int, ...], why: str) -> np.ndarray:
+        a = np.asarray(value)
+        if a.dtype.kind not in "biuf" or a.shape != shape:
+            raise dec.fail(where, f"inconsistent model (shape {a.shape}, expected {shape}: {why})")
+        return a
+
+    def count(where: str, value: Any, expected: int, why: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value != expected:
+            raise dec.fail(where, f"inconsistent model ({value!r}, expected {expected}: {why})")
+
+    centres = np.asarray(m._centres())
+    centres_at = at(last, "means_" if cls[-1] == "GaussianMixture" else "cluster_centers_")
+    if centres.dtype.kind not in "biuf" or centres.ndim != 2 or not 1 <= centres.shape[0] <= MAX_CLUSTERS:
+        raise dec.fail(centres_at, f"inconsistent model (shape {centres.shape}: expected one row per cluster, "
+                                   f"1..{MAX_CLUSTERS} clusters)")
+    k, dim = centres.shape
+    count("model.n_clusters_", getattr(m, "n_clusters_", None), k, "one centre per cluster")
+    n_features = m.n_features_in_
+    scaler = steps[0][1]
+    count(at(0, "n_features_in_"), getattr(scaler, "n_features_in_", None), n_features, "model.n_features_in_")
+    array(at(0, "mean_"), scaler.mean_, (n_features,), "one per feature")
+    array(at(0, "var_"), scaler.var_, (n_features,), "one per feature")
+    scale = array(at(0, "scale_"), scaler.scale_, (n_features,), "one per feature")
+    if not (scale > 0).all():
+        raise dec.fail(at(0, "scale_"), "inconsistent model (a feature's scale is not positive)")
+    width = n_features
+    if len(steps) == 3:
+        pca = steps[1][1]
+        comps = np.asarray(pca.components_)
+        if comps.ndim != 2 or comps.shape[1] != n_features:
+            raise dec.fail(at(1, "components_"), f"inconsistent model (shape {comps.shape}, expected "
+                                                 f"(components, {n_features}): one column per feature)")
+        width = comps.shape[0]
+        count(at(1, "n_features_in_"), getattr(pca, "n_features_in_", None), n_features, "one per feature")
+        count(at(1, "n_components_"), getattr(pca, "n_components_", None), width, "rows of components_")
+        array(at(1, "mean_"), pca.mean_, (n_features,), "one per feature")
+        variance = array(at(1, "explained_variance_"), pca.explained_variance_, (width,), "one per component")
+        if pca.whiten and not (variance > 0).all():
+            raise dec.fail(at(1, "explained_variance_"), "inconsistent model (whitening by a variance <= 0)")
+    est = steps[-1][1]
+    if dim != width:
+        raise dec.fail(centres_at, f"inconsistent model (shape {centres.shape}: centres of {dim} dimensions "
+                                   f"after a step giving {width})")
+    count(at(last, "n_features_in_"), getattr(est, "n_features_in_", None), dim, "the width of the centres")
+    if cls[-1] == "GaussianMixture":
+        weights = array(at(last, "weights_"), est.weights_, (k,), "one per cluster")
+        if not ((weights >= 0).all() and abs(weights.sum() - 1.0) < 1e-6):
+            raise dec.fail(at(last, "weights_"), "inconsistent model (cluster weights are not shares summing to 1)")
+        if est.covariance_type not in _COVARIANCE_TYPES:
+            raise dec.fail(f"pipeline[{last}].params.covariance_type",
+                           f"{est.covariance_type!r} is not one of {', '.join(_COVARIANCE_TYPES)}")
+        shape = {"full": (k, dim, dim), "tied": (dim, dim), "diag": (k, dim), "spherical": (k,)}[est.covariance_type]
+        for name in ("covariances_", "precisions_", "precisions_cholesky_"):
+            if hasattr(est, name):
+                array(at(last, name), getattr(est, name), shape, f"{est.covariance_type} covariances of "
+                                                                  f"{k} clusters in {dim} dimensions")
+    if cls[-1] == "MiniBatchKMeans" and hasattr(est, "_counts"):
+        array(at(last, "_counts"), est._counts, (k,), "one per cluster")
+    sizes = array("model.cluster_sizes_", m.cluster_sizes_, (k,), "one size per cluster")
+    if not ((sizes >= 0) & (sizes == np.round(sizes))).all():
+        raise dec.fail("model.cluster_sizes_", "inconsistent model (sizes are not whole numbers >= 0)")
+    spread = getattr(m, "spread_", None)
+    if spread is not None and not (isinstance(spread, float) and spread > 0):
+        raise dec.fail("model.spread_", f"inconsistent model ({spread!r} is not a spread > 0)")
+    for name in ("feature_names_", "feature_names_in_"):
+        if hasattr(m, name):
+            count(f"model.{name}", len(getattr(m, name)), n_features, "one name per feature")
+    if not hasattr(m, "catalog_"):
+        return
+    j, c = len(m.catalog_.variants), N_CONTEXTS
+    if list(m.feature_names_) != feature_names(m.catalog_):
+        raise dec.fail("model.feature_names_", "inconsistent model (not the features of the catalog's variants)")
+    for where, value, shape in (("stats.table", m.stats_.table, (k, c, j, N_STATS)),
+                                ("stats.ratings", m.stats_.ratings, (k, c, j, RATING_LEVELS)),
+                                ("stats.listeners", m.stats_.listeners, (k,)),
+                                ("stats.slope", m.stats_.slope, (5,)),
+                                ("model.log_keep_", m.log_keep_, (k, c, j, 2)),
+                                ("model.log_rating_", m.log_rating_, (k, c, j, RATING_LEVELS)),
+                                ("model.log_prior_", m.log_prior_, (k,))):
+        array(where, value, shape, f"{k} clusters, {c} contexts, {j} variants")
+    if not np.array_equal(m.stats_.listeners, sizes):
+        raise dec.fail("stats.listeners", "inconsistent model (not cluster_sizes_)")
+    if len(m.profiles_) != k or [p.cluster for p in m.profiles_] != list(range(k)):
+        raise dec.fail("profiles", f"inconsistent model (not one profile per cluster, 0..{k - 1})")
+    schema = m.feature_schema_
+    if schema["features"] != list(m.feature_names_) or \
+            schema["variants"] != [(v.cue, v.name) for v in m.catalog_.variants]:
+        raise dec.fail("feature_schema", "inconsistent model (not the features and variants of the catalog)")
 
 
 def _threads() -> int:

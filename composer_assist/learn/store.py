@@ -25,6 +25,7 @@ import math
 import os
 import platform
 import re
+import stat
 import zipfile
 import zlib
 from datetime import datetime, timezone
@@ -46,6 +47,11 @@ FORMAT = "composer-assist listener preference model"
 SUFFIX = ".npz"
 LEGACY_SUFFIXES = (".joblib", ".meta.json")  # pickled models of schema 2: named in errors, never loaded
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+# A model of 100 clusters over a few hundred variants holds a few MiB of arrays (the demo's: 30 kB).
+# The arrays are deflated, and deflate packs zeros about 1000:1, so the sizes their headers
+# declare are checked before numpy allocates them: a small file must not ask for gigabytes.
+MAX_MODEL_BYTES = 256 * 1024 * 1024
+MAX_ARRAY_BYTES = 256 * 1024 * 1024
 
 
 def default_store_dir(project: str | Path | None = None) -> Path:
@@ -107,9 +113,11 @@ def decode_model_file(data: bytes, source: str) -> tuple[dict[str, Any], dict[st
     if not data.startswith(b"PK\x03\x04"):
         raise ModelStoreError(f"{source}: not a model file (not an .npz archive)")
     try:
+        _check_array_sizes(data, source)
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError) as exc:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError, NotImplementedError,
+            RuntimeError) as exc:  # the last two: an unknown compression method, an encrypted member
         why = (str(exc).splitlines() or [""])[0]
         raise ModelStoreError(f"{source}: damaged or not a model file ({why})") from None
     raw = arrays.pop("meta", None)
@@ -130,6 +138,24 @@ def decode_model_file(data: bytes, source: str) -> tuple[dict[str, Any], dict[st
         raise ModelStoreError(f"{source}: SHA-256 mismatch (content {digest[:12]}..., metadata "
                               f"{str(meta.get('sha256'))[:12]}...): the model file was modified or damaged")
     return meta, arrays
+
+
+def _check_array_sizes(data: bytes, source: str) -> None:
+    """Refuse members whose .npy headers declare more than MAX_ARRAY_BYTES in all (numpy would
+    allocate that much before reading a byte of the data)."""
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            with z.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, _, dtype = read(fh)
+            total += math.prod(shape) * dtype.itemsize  # Python ints: a forged shape cannot overflow
+            if total > MAX_ARRAY_BYTES:
+                raise ModelStoreError(f"{source}: {info.filename.removesuffix('.npy')}: the arrays declare "
+                                      f"more than the {MAX_ARRAY_BYTES // 2**20} MiB a model may hold "
+                                      f"(shape {shape}); not a model this program wrote")
 
 
 class ModelStore:
@@ -232,6 +258,12 @@ class ModelStore:
 
     def _read(self, path: Path) -> bytes:
         try:
+            st = path.stat()
+            if stat.S_ISREG(st.st_mode) and st.st_size > MAX_MODEL_BYTES:
+                raise ModelStoreError(f"{path}: {st.st_size / 2**20:.0f} MiB is larger than the "
+                                      f"{MAX_MODEL_BYTES // 2**20} MiB a model file may be")
+            if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+                raise ModelStoreError(f"{path}: not a regular file (a pipe, socket or device)")
             return path.read_bytes()  # verify and decode these same bytes: no re-read race
         except FileNotFoundError:
             stem = path.name[: -len(SUFFIX)]

@@ -191,3 +191,15 @@ def test_catalog_with_too_many_digits_is_one_line(tmp_path, capsys, two_listener
     p.write_text('{"variants": ' + "9" * 5000 + "}")
     assert _fit(tmp_path, capsys, two_listeners, "--variants", str(p)) == \
         f"error: {p}: invalid JSON: a number with thousands of digits (value has 5000 digits)"
+
+
+def test_cluster_counts_beyond_what_loading_accepts_are_refused(tmp_path, capsys, two_listeners):
+    """Loading refuses more than MAX_CLUSTERS clusters (a forged count must size nothing), so a fit
+    may not make a model that could not be loaded again."""
+    assert _fit(tmp_path, capsys, two_listeners, "--clusters", "101") == \
+        "error: --clusters: 101 is more than the 100 clusters a model may have"
+    assert _fit(tmp_path, capsys, two_listeners, "--max-clusters", "101") == \
+        "error: --max-clusters: 101 is more than the 100 clusters a model may have"
+    with pytest.raises(FeedbackError, match=r"n_clusters must be 'auto' or an int 1..100, got 101"):
+        ListenerPreferenceModel(n_clusters=101).fit(generate_population(5, 3, seed=0).log)
+

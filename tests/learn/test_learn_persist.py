@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 
@@ -151,3 +152,114 @@ def test_report_survives_malformed_informational_metadata(tmp_path, saved, capsy
     assert main(["learn", "report", "taste", "--store", str(tmp_path), "--png", str(tmp_path / "r.png")]) == 0
     out = capsys.readouterr().out
     assert "Quality: the figures in the model file are malformed." in out and "scikit-learn ?" in out
+
+
+def _array_edit(name: str, change):
+    """An edit for ``_rewrite`` that replaces the array ``name`` by ``change(array)``."""
+    def edit(meta, arrays):
+        arrays[name] = np.asarray(change(arrays[name].copy()))
+    return edit
+
+
+def _put(a, index, value):
+    a[index] = value
+    return a
+
+
+def test_forged_cluster_count_is_refused_before_anything_is_allocated(tmp_path, saved, capsys, capped_cli):
+    """n_clusters_ = 1e9 made loading build list(range(1e9)) (24 GB, OOM-killed) in report, assign,
+    export-profiles and adapt; the count is now compared with the centres actually stored first.
+    The commands run with a capped address space, so a regression is a MemoryError, not a kill."""
+    store = tmp_path / "s"
+    store.mkdir()
+    path = store / "taste.npz"
+    path.write_bytes(saved)
+    _rewrite(path, _array_edit("model.n_clusters_", lambda a: 10**9))
+    events = tmp_path / "e.csv"
+    events.write_text("listener,timestamp,cue,variant,valence,arousal,kept,dwell\nL1,1,night_chase,calm,0,0,1,5\n")
+    results = capped_cli(["learn", "report", "taste", "--store", str(store)],
+                         ["learn", "assign", "taste", "--store", str(store), "--events", str(events)],
+                         ["learn", "export-profiles", "taste", "--store", str(store), "-o", str(tmp_path / "p.json")])
+    message = f"error: {path}: model.n_clusters_: inconsistent model (1000000000, expected 2: one centre per cluster)\n"
+    assert results == [(2, message)] * 3
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_array_edit("pipeline.2.attr.covariances_", lambda a: _put(a, (0, 0, 0), np.nan)),
+     r"pipeline\[2\].attrs.covariances_: holds NaN or infinite values"),
+    (_array_edit("pipeline.2.attr.covariances_", lambda a: _put(a, (1, 2, 2), np.inf)),
+     r"pipeline\[2\].attrs.covariances_: holds NaN or infinite values"),
+    (_array_edit("pipeline.2.attr.covariances_", lambda a: a[:-1]),
+     r"pipeline\[2\].attrs.covariances_: inconsistent model \(shape \(1, 5, 5\), expected \(2, 5, 5\): full "
+     r"covariances of 2 clusters in 5 dimensions\)"),
+    (_array_edit("pipeline.2.attr.covariances_", lambda a: a[..., 0]),
+     r"pipeline\[2\].attrs.covariances_: inconsistent model \(shape \(2, 5\)"),
+    (_array_edit("pipeline.0.attr.scale_", lambda a: a[:7]),
+     r"pipeline\[0\].attrs.scale_: inconsistent model \(shape \(7,\), expected \(60,\): one per feature\)"),
+    (_array_edit("pipeline.0.attr.scale_", lambda a: -a), r"pipeline\[0\].attrs.scale_: .*not positive"),
+    (_array_edit("pipeline.2.attr.weights_", lambda a: a[:-1]),
+     r"pipeline\[2\].attrs.weights_: inconsistent model \(shape \(1,\), expected \(2,\): one per cluster\)"),
+    (_array_edit("pipeline.2.attr.weights_", lambda a: a * 2), r"pipeline\[2\].attrs.weights_: .*not shares summing to 1"),
+    (_array_edit("pipeline.1.attr.components_", lambda a: a[:, :7]),
+     r"pipeline\[1\].attrs.components_: inconsistent model \(shape \(5, 7\), expected \(components, 60\)"),
+    (_array_edit("pipeline.1.attr.components_", lambda a: a[:4]), r"pipeline\[1\].attrs.n_components_: .*5, expected 4"),
+    (_array_edit("model.log_prior_", lambda a: np.full_like(a, np.nan)), r"model.log_prior_: holds NaN or infinite"),
+    (_array_edit("model.log_prior_", lambda a: a[:-1]), r"model.log_prior_: inconsistent model \(shape \(1,\)"),
+    (_array_edit("model.cluster_sizes_", lambda a: _put(a, 0, -5)), r"model.cluster_sizes_: .*whole numbers >= 0"),
+    (_array_edit("stats.table", lambda a: a[:, :, :2]), r"stats.table: inconsistent model \(shape \(2, 4, 2, 8\)"),
+    (_array_edit("model.spread_", lambda a: np.inf), r"model.spread_: holds NaN or infinite values"),
+    (lambda m, a: m["pipeline"][2]["params"]["covariance_type"].update(value="evil"),
+     r"pipeline\[2\].params.covariance_type: 'evil' is not one of full, tied, diag, spherical"),
+    (lambda m, a: m["pipeline"].insert(1, m["pipeline"][2]), r"pipeline: steps StandardScaler, GaussianMixture, PCA"),
+], ids=["nan-cov", "inf-cov", "cov-clusters", "cov-rank", "scale-shape", "scale-sign", "weights-shape", "weights-sum",
+        "components-width", "components-rows", "nan-prior", "prior-shape", "negative-size", "stats-shape", "inf-spread",
+        "covariance-type", "step-order"])
+def test_non_finite_and_disagreeing_arrays_are_refused(tmp_path, saved, edit, message):
+    """They were accepted, and report crashed (LinAlgError, IndexError), hung (SVD of inf) or printed p=nan."""
+    path = tmp_path / "taste.npz"
+    path.write_bytes(saved)
+    _rewrite(path, edit)
+    with pytest.raises(ModelStoreError, match=rf"^{path}: {message}") as exc:
+        load_model("taste", tmp_path)
+    assert "\n" not in str(exc.value)
+
+
+def test_report_refuses_nan_covariances_in_one_line(tmp_path, saved, capsys):
+    path = tmp_path / "taste.npz"
+    path.write_bytes(saved)
+    _rewrite(path, _array_edit("pipeline.2.attr.covariances_", lambda a: _put(a, (0, 0, 0), np.nan)))
+    assert main(["learn", "report", "taste", "--store", str(tmp_path), "--png", str(tmp_path / "r.png")]) == 2
+    assert capsys.readouterr().err == f"error: {path}: pipeline[2].attrs.covariances_: holds NaN or infinite values\n"
+
+
+def test_array_declaring_gigabytes_is_refused_unread(tmp_path, saved):
+    """numpy sizes an .npz member by its header before reading it: 30 kB could ask for 8 GB."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**9,)})
+    path = tmp_path / "taste.npz"
+    with zipfile.ZipFile(io.BytesIO(saved)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in src.namelist():
+            out.writestr(name, src.read(name))
+        out.writestr("bomb.npy", header.getvalue() + bytes(64))
+    with pytest.raises(ModelStoreError, match=r"taste.npz: bomb: the arrays declare more than the 256 MiB a model "
+                                              r"may hold \(shape \(1000000000,\)\)"):
+        load_model("taste", tmp_path)
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda m, a: m["profiles"]["profiles"][0].update(label="\u001b]0;pwned\u0007\u001b[2J"), r"profiles\[0\].label"),
+    (lambda m, a: m["profiles"]["profiles"][1]["description"].append("\u001b[2J"), r"profiles\[1\].description\[\d+\]"),
+    (lambda m, a: m["catalog"]["variants"][0]["tags"].append("x\u009b"), r"catalog: variants\[0\].tags\[2\]"),
+    (lambda m, a: m["model"].update(privacy_notes_={"kind": "strs", "value": ["\u0007"]}), r"model.privacy_notes_\[0\]"),
+    (lambda m, a: m["selection"].update(criterion="bic\u001b[2J"), r"selection.criterion"),
+], ids=["label", "description", "tag", "note", "criterion"])
+def test_control_characters_in_model_text_are_refused(tmp_path, saved, capsys, edit, field):
+    """A label "\\x1b]0;pwned\\x07\\x1b[2J" set the terminal's title and cleared its screen when
+    learn report printed it: every text a model file holds is a word someone reads."""
+    path = tmp_path / "taste.npz"
+    path.write_bytes(saved)
+    _rewrite(path, edit)
+    assert main(["learn", "report", "taste", "--store", str(tmp_path), "--png", str(tmp_path / "r.png")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and re.fullmatch(rf"error: {re.escape(str(path))}: (profiles: )?{field}: contains the control "
+                                      rf"character U\+00[0-9A-F]{{2}}, which no name or word holds\n", err)
