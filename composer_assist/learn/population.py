@@ -30,6 +30,11 @@ from .catalog import VariantCatalog, default_catalog, load_catalog
 U0 = -0.75  # utility at which keep/skip is a coin toss
 TAU = 0.2  # how decisively utility turns into keeping
 T0 = 1_700_000_000.0
+# Generating takes about 550 bytes of memory per event at its peak (and the CSV about 60 bytes):
+# 5,000,000 events need some 3 GB; 100,000,000 listeners would need terabytes and be killed.
+MAX_LISTENERS = 1_000_000
+MAX_EVENTS_PER_LISTENER = 1_000
+MAX_EVENTS = 5_000_000
 
 
 @dataclass
@@ -73,6 +78,16 @@ def generate_population(n_listeners: int = 2000, events_per_listener: int = 20, 
     """A synthetic population; every listener hears ``events_per_listener`` random variants."""
     if n_listeners < 1 or events_per_listener < 1:
         raise FeedbackError("generate: --listeners and --events-per-listener must be at least 1")
+    if n_listeners > MAX_LISTENERS:
+        raise FeedbackError(f"generate: --listeners {n_listeners:,} is more than the {MAX_LISTENERS:,} a synthetic "
+                            f"population may have")
+    if events_per_listener > MAX_EVENTS_PER_LISTENER:
+        raise FeedbackError(f"generate: --events-per-listener {events_per_listener:,} is more than "
+                            f"{MAX_EVENTS_PER_LISTENER:,}")
+    if n_listeners * events_per_listener > MAX_EVENTS:
+        raise FeedbackError(f"generate: {n_listeners:,} listeners x {events_per_listener:,} events is "
+                            f"{n_listeners * events_per_listener:,} events, more than the {MAX_EVENTS:,} a synthetic "
+                            f"population may have")
     if not 1 <= n_clusters <= len(ARCHETYPES):
         raise FeedbackError(f"generate: clusters must be between 1 and {len(ARCHETYPES)}")
     catalog = catalog or default_catalog()

@@ -203,3 +203,17 @@ def test_cluster_counts_beyond_what_loading_accepts_are_refused(tmp_path, capsys
     with pytest.raises(FeedbackError, match=r"n_clusters must be 'auto' or an int 1..100, got 101"):
         ListenerPreferenceModel(n_clusters=101).fit(generate_population(5, 3, seed=0).log)
 
+
+def test_generate_has_an_upper_bound(tmp_path, capped_cli):
+    """--listeners 100000000 ran until the machine killed it; the limits are checked before any work
+    (the commands run with a capped address space, so a regression fails instead of being killed)."""
+    out = str(tmp_path / "g")
+    results = capped_cli(["learn", "generate", "-o", out, "--listeners", "100000000"],
+                         ["learn", "generate", "-o", out, "--events-per-listener", "1001"],
+                         ["learn", "generate", "-o", out, "--listeners", "10001", "--events-per-listener", "500"])
+    assert results == [
+        (2, "error: generate: --listeners 100,000,000 is more than the 1,000,000 a synthetic population may have\n"),
+        (2, "error: generate: --events-per-listener 1,001 is more than 1,000\n"),
+        (2, "error: generate: 10,001 listeners x 500 events is 5,000,500 events, more than the 5,000,000 a synthetic "
+            "population may have\n")]
+    assert not (tmp_path / "g").exists()
