@@ -81,6 +81,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._repeats: list = []  # the loop region's later passes, shaded
         self.history = History()
         self._lane_names: list[str] = []
+        self._labelled: tuple | None = None  # what the lane titles and axes were last set for
         self.cue: Any = None
         self.follow = True
         self._grid: list = []
@@ -233,19 +234,23 @@ class Timeline(pg.GraphicsLayoutWidget):
         """Name the variant rows and gain lanes on their axes where a row is tall enough for a
         line of text; the titles always carry the names (the variant key in its colours)."""
         names, layers = self._lane_names, self._lane_order
-        key = " ".join(f"<span style='color:{variant_hex(i)}'>■ {n}</span>" for i, n in enumerate(names))
         crowded = self.lane.getViewBox().height() / max(1.0, len(names) + 0.2) < MIN_ROW_PX
+        crowded_gains = self.gains.getViewBox().height() / max(1.0, len(layers) + 0.1) < MIN_ROW_PX
+        shown = (tuple(names), tuple(layers), crowded, crowded_gains)
+        if shown == self._labelled:  # called with every redraw while playing: a title change re-lays out
+            return
+        self._labelled = shown
+        key = " ".join(f"<span style='color:{variant_hex(i)}'>■ {n}</span>" for i, n in enumerate(names))
         self.lane.setTitle(f"Playing variant{': ' + key if crowded else ''} (loop region: drag its edges)",
                            size=TITLE_SIZE)
         self.lane.getAxis("left").setTicks([[] if crowded else [(i, n) for i, n in enumerate(names)]])
-        crowded = self.gains.getViewBox().height() / max(1.0, len(layers) + 0.1) < MIN_ROW_PX
-        listed = f" ({', '.join(reversed(layers))}, top to bottom)" if crowded and layers else ""
+        listed = f" ({', '.join(reversed(layers))}, top to bottom)" if crowded_gains and layers else ""
         self.gains.setTitle(f"Layer gains of the playing variant (while playing){listed}", size=TITLE_SIZE)
-        self.gains.getAxis("left").setTicks([[] if crowded else [(k + 0.4, n) for k, n in enumerate(layers)]])
+        self.gains.getAxis("left").setTicks([[] if crowded_gains else [(k + 0.4, n) for k, n in enumerate(layers)]])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        if hasattr(self, "gains"):  # Qt resizes the widget while it is being built
+        if hasattr(self, "_labelled"):  # Qt resizes the widget while it is being built
             self._label_lanes()
 
     def _draw_switches(self, player: Any) -> None:
