@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     g.add_argument("--project", help="take the variants from this project's cue")
     g.add_argument("--cue", help="cue of --project (default: every cue)")
+    g.add_argument("--force", action="store_true",
+                   help="replace files in the output folder that learn generate did not write itself (a real "
+                        "feedback log there is lost)")
     g.set_defaults(func=cmd_generate)
 
     f = lsub.add_parser("fit", help="fit a preference model on a feedback log and save it in the store")
@@ -97,12 +100,13 @@ def _check_seed(seed: int) -> None:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from composer_assist.learn.catalog import catalog_from_project
-    from composer_assist.learn.population import generate_population, write_population
+    from composer_assist.learn.population import check_population_folder, generate_population, write_population
 
     _check_seed(args.seed)
+    check_population_folder(args.output, args.format, args.force)  # before the work, not after it
     catalog = catalog_from_project(args.project, args.cue) if args.project else None
     pop = generate_population(args.listeners, args.events_per_listener, args.seed, catalog, args.clusters)
-    paths = write_population(pop, args.output, args.format, args.seed)
+    paths = write_population(pop, args.output, args.format, args.seed, args.force)
     counts = ", ".join(f"{lab} {n}" for lab, n in zip(pop.labels, __import__("numpy").bincount(
         pop.planted, minlength=len(pop.labels)).tolist()))
     print(f"wrote SYNTHETIC population: {pop.log.n_listeners} listeners, {len(pop.log)} events -> {paths['log']}")
