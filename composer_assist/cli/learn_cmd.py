@@ -269,10 +269,12 @@ def cmd_assign(args: argparse.Namespace) -> int:
         from composer_assist.learn.assign import require_listener
 
         require_listener(events, args.listener, args.events)
+    from composer_assist.learn.report import printable
+
     ids = [args.listener] if args.listener else events.listener_ids
     for lid in ids:
         a = assign(model, events, lid)
-        print(f"{lid}: cluster {a.cluster} {a.profile.name} ({a.profile.label}), p={a.confidence:.2f} after {a.n_events} "
+        print(f"{printable(lid)}: cluster {a.cluster} {a.profile.name} ({a.profile.label}), p={a.confidence:.2f} after {a.n_events} "
               f"event{'s' if a.n_events != 1 else ''}" + ("  [no events: population prior]" if not a.n_events else ""))
     return 0
 

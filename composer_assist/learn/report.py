@@ -8,6 +8,23 @@ from .model import ListenerPreferenceModel
 from .profiles import CONTEXT_WORDS
 
 
+def printable(text: str) -> str:
+    """``text`` with what a terminal would act on escaped (line breaks kept).
+
+    The model's own words are refused at loading when they hold control characters; the rest of a
+    model file's metadata (creation time, versions, quality figures) is informational JSON shown
+    as it is, and a listener id comes from whoever wrote the log: an escape sequence in either
+    would set the terminal's title or clear its screen when printed."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch != "\n" and (code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def quality_lines(q: dict[str, Any]) -> list[str]:
     """The quality figures ``learn fit`` measured (saved in the model file's metadata)."""
     if not q:
@@ -72,7 +89,7 @@ def text_report(model: ListenerPreferenceModel, meta: dict[str, Any] | None = No
         v = meta["versions"] if isinstance(meta.get("versions"), dict) else {}
         lines.append(f"Model file: created {meta.get('created', '?')}, scikit-learn {v.get('scikit-learn', '?')}, "
                      f"sha256 {str(meta.get('sha256', ''))[:16]}...")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
-__all__ = ["text_report", "quality_lines", "CONTEXT_WORDS"]
+__all__ = ["text_report", "printable", "quality_lines", "CONTEXT_WORDS"]

@@ -263,3 +263,15 @@ def test_control_characters_in_model_text_are_refused(tmp_path, saved, capsys, e
     out, err = capsys.readouterr()
     assert out == "" and re.fullmatch(rf"error: {re.escape(str(path))}: (profiles: )?{field}: contains the control "
                                       rf"character U\+00[0-9A-F]{{2}}, which no name or word holds\n", err)
+
+
+def test_report_escapes_control_characters_in_informational_metadata(tmp_path, saved, capsys):
+    """created, versions and quality figures are shown as the file has them, never acted on."""
+    path = tmp_path / "taste.npz"
+    path.write_bytes(saved)
+    _rewrite(path, lambda m, a: m.update(created="\u001b]0;pwned\u0007\u001b[2J", quality={
+        "convergence_reference": "\u009b31m", "new_listeners": {"events_for_90": 3, "curve": [[0, 0.5]], "listeners": 4}}))
+    assert main(["learn", "report", "taste", "--store", str(tmp_path), "--png", str(tmp_path / "r.png")]) == 0
+    out = capsys.readouterr().out
+    assert "Model file: created \\x1b]0;pwned\\x07\\x1b[2J, " in out and "right (\\x9b31m)" in out
+    assert not any(ch in out for ch in "\u001b\u0007\u009b")
