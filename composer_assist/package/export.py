@@ -28,6 +28,7 @@ from composer_assist.core.project import Cue, Layer, Project
 from composer_assist.playback.clock import CueClock
 from composer_assist.playback.policy import PolicyConfig
 from composer_assist.playback.stems import StemSet
+from composer_assist.runtime.format import STEM_SCALE
 
 from . import manifest as M
 from .describe import adaptive_part, cue_part, slug, transitions_part
@@ -68,6 +69,9 @@ def _encode(stage: Path, job: _StemJob, sample_rate: int, web: bool) -> tuple[M.
     np.multiply(job.audio[0], np.float32(job.gains[0]), out=baked[:, 0])
     np.multiply(job.audio[1], np.float32(job.gains[1]), out=baked[:, 1])
     scale = stem_scale(baked)
+    if scale > STEM_SCALE[1]:  # a player refuses such a stem (runtime.format.MAX_STEM_PEAK): say so now
+        raise PackageError(f"{job.rel}: peaks above +{20 * np.log10(STEM_SCALE[1]):.0f} dBFS after the delivery gain, "
+                           f"more than a package's stem may reach: lower the layer's fader")
     q = quantise(baked, scale, overwrite=True)
     del baked
     (stage / job.rel).parent.mkdir(parents=True, exist_ok=True)

@@ -12,24 +12,25 @@ transition trim read.
 from __future__ import annotations
 
 import io
+import math
 from typing import Any, Callable
 
 import numpy as np
 
 from composer_assist.core.errors import PackageError
-from composer_assist.core.fields import Fields
 from composer_assist.core.level_match import LevelMatch
 from composer_assist.core.level_windows import unpack
 from composer_assist.core.peak_envelope import NO_ENVELOPES, PeakEnvelopes
-from composer_assist.core.project import (ADAPTIVE_RANGES, AdaptiveSettings, Cue, Layer, Marker, PluginRef,
-                                          TransitionRule, Variant)
-from composer_assist.core.project.model import MAX_SWITCHES_PER_MINUTE
+from composer_assist.core.project import AdaptiveSettings, Cue, Layer, Marker, PluginRef, TransitionRule, Variant
 from composer_assist.core.timing import Meter, TempoMap, TempoPoint
 from composer_assist.playback.policy import PolicyConfig
 from composer_assist.playback.stems import StemSet
 
+from .format import MAX_STEM_PEAK
+
 CODECS = ("flac", "opus")
-MAX_SAMPLE_RATE = 384000
+# what libsndfile calls each codec's files: a stem of another kind (a float WAV renamed .flac) is forged
+CONTAINERS = {"flac": ("FLAC", None), "opus": ("OGG", "OPUS")}
 _RUNTIME = PluginRef(plugin="(package stem)")  # layers play stems, never plugins
 
 
@@ -37,27 +38,6 @@ def _layer(d: dict[str, Any]) -> Layer:
     lo, hi = d.get("intensity", (0.0, 1.0))
     return Layer(name=d["name"], instrument=_RUNTIME, gain_db=0.0, pan=0.0, intensity=(float(lo), float(hi)),
                  fade=float(d.get("fade", 0.0)))
-
-
-def check_values(m: Any, source: str) -> None:
-    """The numbers the player divides by or counts with, held to the ranges ``validate``'s schema
-    holds them to (the manifest is the one file without a checksum: a hand edit reaches here)."""
-    f = Fields(m, "", f"{source}: manifest.json", PackageError)
-    f.int("sample_rate", lo=1, hi=MAX_SAMPLE_RATE)
-    cue = f.sub("cue")
-    for i, point in enumerate(cue.list("tempo")):
-        Fields(point, f"cue.tempo[{i}]", f.source, PackageError).num("bpm", lo=0.0, lo_open=True)
-    meter = cue.sub("meter")
-    meter.int("numerator", lo=1)
-    meter.int("denominator", lo=1)
-    cue.int("length_bars", lo=1)
-    cue.int("length_samples", lo=1)
-    a = f.sub("adaptive")
-    for name, (lo, hi, lo_open) in ADAPTIVE_RANGES.items():
-        a.num(name, lo=lo, hi=hi, lo_open=lo_open)
-    if a.data.get("max_switches_per_minute") is not None:
-        a.int("max_switches_per_minute", lo=0, hi=MAX_SWITCHES_PER_MINUTE)
-    a.str("mode", "planned", choices=("live", "planned"))
 
 
 def cue_from_manifest(m: dict[str, Any]) -> Cue:
@@ -99,14 +79,11 @@ def policy_config(m: dict[str, Any]) -> PolicyConfig:
 
 
 def decode(data: bytes, stem: dict[str, Any], codec: str, sample_rate: int, name: str) -> np.ndarray:
-    """(2, frames + tail_frames) float32 samples of an encoded stem, times its scale."""
-    import soundfile as sf
-
-    try:
-        audio, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError) as exc:
-        raise PackageError(f"{name}: cannot decode ({exc})") from None
+    """(2, frames + tail_frames) float32 samples of an encoded stem, times its scale: refused, naming
+    the file, unless it is a stereo ``codec`` file at ``sample_rate`` of that many frames whose
+    samples are numbers within ``MAX_STEM_PEAK``."""
     want = int(stem["frames"]) + int(stem.get("tail_frames", 0))
+    audio, sr = _read_audio(data, codec, want, name)
     if sr != sample_rate or audio.shape[1] != 2 or audio.shape[0] != want:
         raise PackageError(f"{name}: {audio.shape[0]} frames x {audio.shape[1]} channels at {sr} Hz, expected "
                            f"{want} x 2 at {sample_rate} Hz")
@@ -114,11 +91,39 @@ def decode(data: bytes, stem: dict[str, Any], codec: str, sample_rate: int, name
     out = np.ascontiguousarray(audio.T)
     if scale != 1.0:
         out *= np.float32(scale)
+    _check_peak(out, name)
     return out
 
 
-def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: str = "flac") -> StemSet:
-    """The StemSet of a package's stems (``read(path)`` gives a checked file's bytes)."""
+def _read_audio(data: bytes, codec: str, want: int, name: str) -> tuple[np.ndarray, int]:
+    """(frames, channels) samples of a ``codec`` file, at most ``want + 1`` frames (a longer one is
+    refused by the caller without holding it all), and its sample rate."""
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as f:
+            if (f.format, f.subtype if CONTAINERS[codec][1] else None) != CONTAINERS[codec]:
+                raise PackageError(f"{name}: a {f.format}/{f.subtype} file, not {codec.upper()} (a forged stem)")
+            return f.read(want + 1, dtype="float32", always_2d=True), f.samplerate
+    except (RuntimeError, sf.LibsndfileError) as exc:
+        # libsndfile's own words, without the object address soundfile puts before them
+        raise PackageError(f"{name}: cannot decode ({getattr(exc, 'error_string', None) or exc})") from None
+
+
+def _check_peak(audio: np.ndarray, name: str) -> None:
+    """Refuse samples that are not numbers or pass ``MAX_STEM_PEAK``: what no export writes."""
+    peak = max(float(audio.max(initial=0.0)), -float(audio.min(initial=0.0)))
+    if not peak <= MAX_STEM_PEAK:  # NaN fails this too
+        what = "samples that are not numbers" if math.isnan(peak) else \
+            f"samples up to {20 * math.log10(peak):+.1f} dBFS"
+        raise PackageError(f"{name}: holds {what}, past the +{20 * math.log10(MAX_STEM_PEAK):.0f} dBFS a stem "
+                           f"may reach (a damaged or forged stem)")
+
+
+def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: str = "flac",
+             package: str = "") -> StemSet:
+    """The StemSet of a package's stems (``read(path)`` gives a checked file's bytes; ``package``
+    names the package in a complaint about a stem)."""
     if codec not in CODECS:
         raise PackageError(f"codec {codec!r}: expected one of {', '.join(CODECS)}")
     sr = int(m["sample_rate"])
@@ -126,11 +131,11 @@ def stem_set(m: dict[str, Any], cue: Cue, read: Callable[[str], bytes], codec: s
     tails: dict[str, dict[str, np.ndarray]] = {}
     for v in m["variants"]:
         for layer in v["layers"]:
-            audio = _read_stem(layer["stem"], codec, sr, read)
+            audio = _read_stem(layer["stem"], codec, sr, read, package)
             n = int(layer["stem"]["frames"])
             stems.setdefault(v["name"], {})[layer["name"]] = audio[:, :n]
             tails.setdefault(v["name"], {})[layer["name"]] = audio[:, n:]
-    stingers = {s["name"]: _read_stem(s["stem"], codec, sr, read) for s in m["stingers"]}
+    stingers = {s["name"]: _read_stem(s["stem"], codec, sr, read, package) for s in m["stingers"]}
     length = max((a.shape[1] for per in stems.values() for a in per.values()), default=0)
     return StemSet.from_arrays(cue, sr, stems, tails, stingers, _levels(m),
                                peak_env=_peak_envelopes(m, length, {k: a.shape[1] for k, a in stingers.items()}))
@@ -176,8 +181,8 @@ def _levels(m: dict[str, Any]) -> LevelMatch:
     return LevelMatch(windows=windows, window_hop=hop if windows else 0)
 
 
-def _read_stem(stem: dict[str, Any], codec: str, sr: int, read: Callable[[str], bytes]) -> np.ndarray:
+def _read_stem(stem: dict[str, Any], codec: str, sr: int, read: Callable[[str], bytes], package: str) -> np.ndarray:
     f = stem.get(codec)
     if f is None:
         raise PackageError(f"the package has no {codec} stems (export with --web for Opus)")
-    return decode(read(f["path"]), stem, codec, sr, f["path"])
+    return decode(read(f["path"]), stem, codec, sr, f"{package}: {f['path']}" if package else f["path"])

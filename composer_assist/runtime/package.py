@@ -11,7 +11,6 @@ Without a trace the player follows calls: ``q = player.command_queue(); q.post(c
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping
@@ -25,11 +24,15 @@ from composer_assist.playback.stems import StemSet
 
 from .format import MAX_MANIFEST_BYTES
 from .listeners import ListenerTables
-from .load import check_values, cue_from_manifest, policy_config, stem_set
+from .load import cue_from_manifest, policy_config, stem_set
+from .manifest_check import check_manifest
 from .scene import emotion_input, read_scene_curve
-from .source import PackageSource
+from .source import PackageSource, load_json
 
 MAX_TRACE_S = 12 * 3600.0
+# what reading a manifest the checks let through could still raise: never a traceback, a PackageError
+_MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, ZeroDivisionError,
+              RecursionError)
 
 
 class CuePackage:
@@ -39,20 +42,20 @@ class CuePackage:
         self.source = PackageSource(path)
         self.manifest = m = self.source.manifest
         try:
-            check_values(m, str(self.source.path))
+            check_manifest(m, self.source.fail)
             self.cue = cue_from_manifest(m)
             self.config = policy_config(m)
             self.mode = str(m["adaptive"].get("mode", "planned"))
             self.sample_rate = int(m["sample_rate"])
-            self.stems: StemSet = stem_set(m, self.cue, self.source.read_bytes, codec)
+            self.stems: StemSet = stem_set(m, self.cue, self.source.read_bytes, codec, str(self.source.path))
             people = m.get("listeners")
             self.listeners = None if people is None else self._listeners(people["path"])
             scene = m.get("scene_curve")
             self.scene_curve = None if scene is None else read_scene_curve(
                 self.source.read_bytes(scene["path"], MAX_MANIFEST_BYTES), f"{self.source.path}: {scene['path']}")
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise PackageError(f"{self.source.path}: manifest.json: malformed ({type(exc).__name__}: {exc}); "
-                               f"`composer-assist validate` names the field") from None
+        except _MALFORMED as exc:
+            raise PackageError(f"{self.source.path}: manifest.json: cannot be played ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0] if str(exc) else 'malformed'})") from None
         finally:
             self.source.close()
         self.codec = codec
@@ -60,7 +63,7 @@ class CuePackage:
     def _listeners(self, rel: str) -> ListenerTables:
         data = self.source.read_bytes(rel, MAX_MANIFEST_BYTES)
         try:
-            parsed = json.loads(data.decode("utf-8"))
+            parsed = load_json(data)  # NaN in a table would pick a cluster at random
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise PackageError(f"{self.source.path}: {rel}: not valid JSON ({exc})") from None
         return ListenerTables(parsed, f"{self.source.path}: {rel}")

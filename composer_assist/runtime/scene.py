@@ -15,7 +15,6 @@ rate is nobody's business), at most ``MAX_SCENE_SAMPLES`` points.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,8 @@ import numpy as np
 from composer_assist.core.errors import PackageError, TraceError
 from composer_assist.core.project import Cue
 from composer_assist.core.trace.model import Trace
+
+from .source import load_json
 
 EMOTION_SOURCES = ("sensed", "scene", "off")
 SCENE_CURVE_NAME = "scene_curve.json"
@@ -44,7 +45,7 @@ def scene_curve_json(trace: Trace) -> dict[str, Any]:
 def read_scene_curve(data: bytes, source: str) -> Trace:
     """The scene curve of a package's ``scene_curve.json`` bytes (one-line errors)."""
     try:
-        d = json.loads(data.decode("utf-8"))
+        d = load_json(data)  # NaN or Infinity would reach the policy as a viewer's emotion
         if not isinstance(d, dict) or d.get("schema_version") != SCENE_SCHEMA_VERSION:
             raise ValueError(f"schema_version must be {SCENE_SCHEMA_VERSION}")
         cols = [np.asarray(d[k], dtype=np.float64) for k in ("times", "valence", "arousal")]

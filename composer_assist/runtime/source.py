@@ -35,6 +35,40 @@ def check_member_name(name: str) -> str | None:
     return None
 
 
+class NonFiniteNumber(ValueError):
+    """A NaN or Infinity literal (Python's json reads them; JSON has no such numbers)."""
+
+
+class _Literal(str):
+    """Where the reader met NaN, Infinity or -Infinity: found again afterwards to name the field."""
+
+
+def load_json(data: bytes) -> Any:
+    """``data`` parsed as strict JSON: a NaN or Infinity literal raises NonFiniteNumber naming its field."""
+    seen: list[_Literal] = []
+
+    def constant(token: str) -> _Literal:
+        seen.append(_Literal(token))
+        return seen[-1]
+
+    value = json.loads(data.decode("utf-8"), parse_constant=constant)
+    if seen:
+        where = _path_of(value, seen[0]) or "(top level)"
+        raise NonFiniteNumber(f"{where}: {seen[0]} is not a number JSON allows")
+    return value
+
+
+def _path_of(value: Any, target: _Literal, path: str = "") -> str | None:
+    if value is target:
+        return path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _path_of(item, target, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}".lstrip("."))
+        if found is not None:
+            return found
+    return None
+
+
 class PackageSource:
     """A package folder or zip: its manifest (a dict) and checked reads of its files."""
 
@@ -99,7 +133,9 @@ class PackageSource:
     def _read_manifest(self) -> dict[str, Any]:
         data = self.read_bytes(MANIFEST_NAME, MAX_MANIFEST_BYTES, what="manifest")
         try:
-            m = json.loads(data.decode("utf-8"))
+            m = load_json(data)
+        except NonFiniteNumber as exc:
+            raise self.fail(str(exc), MANIFEST_NAME) from None
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise self.fail(f"not valid JSON ({exc})", MANIFEST_NAME) from None
         if not isinstance(m, dict):

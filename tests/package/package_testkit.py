@@ -56,3 +56,50 @@ def swinging_trace(seconds: float = 12.0) -> Trace:
     valence = np.where((t > 3.0) & (t < 8.0), -0.6, 0.5)
     arousal = np.where((t > 3.0) & (t < 8.0), 0.7, -0.4)
     return Trace(times=t, valence=valence, arousal=arousal, name="swing")
+
+
+# ---- hand edits of a manifest ---------------------------------------------------------------------
+DELETE = object()  # an edit that removes the field
+# what a hand edit puts in a field: wrong types, edges of ranges, numbers far out of any range
+ODD_VALUES = [0, -1, 0.5, 2, 4000, 1e20, -1e20, 10 ** 30, "x", "", [], {}, None, True, [0.2, 0.1], DELETE]
+
+
+def manifest_fields(m, path=(), skip=("files",)):
+    """(path, value) of every field of a manifest, the first two items of each list."""
+    if path:
+        yield path, m
+    if isinstance(m, dict):
+        for k, v in m.items():
+            if k not in skip:
+                yield from manifest_fields(v, path + (k,), skip)
+    elif isinstance(m, list):
+        for i, v in enumerate(m[:2]):
+            yield from manifest_fields(v, path + (i,), skip)
+
+
+def field_name(path) -> str:
+    """``cue.tempo[0].bpm`` for ("cue", "tempo", 0, "bpm")."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def edited(m, path, value):
+    """A copy of manifest ``m`` with the field at ``path`` set to ``value`` (or removed: DELETE)."""
+    import copy
+
+    out = copy.deepcopy(m)
+    parent = out
+    for p in path[:-1]:
+        parent = parent[p]
+    if value is DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return out
+
+
+def one_field_edits(m, values=ODD_VALUES):
+    """(path, value) of every one-field edit of ``m`` by ``values`` that changes it."""
+    for path, orig in manifest_fields(m):
+        for v in values:
+            if v is DELETE or type(v) is not type(orig) or v != orig:
+                yield path, v

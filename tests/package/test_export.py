@@ -37,7 +37,7 @@ def test_manifest_carries_the_cue_and_matches_its_schema(short_package, root):
     assert pair.stinger == "hit" and pair.fade_samples == 12000 and pair.leave_points == [0, 96000, 192000]
     back = next(t for t in m.transitions if (t.source, t.target) == ("tense", "calm"))
     assert back.leave_points[:3] == [0, 24000, 48000] and back.fade_samples == 24000
-    assert m.adaptive.dwell_bars == 0.5 and m.adaptive.policy["smoothing_s"] > 0
+    assert m.adaptive.dwell_bars == 0.5 and m.adaptive.policy.smoothing_s > 0
     assert m.listeners is not None and len(m.listeners.clusters) >= 2
     # every file listed with its size and hash; the schema shipped is the one in docs/
     for f in m.files:

@@ -313,5 +313,5 @@ def test_a_stinger_peak_envelope_of_the_wrong_length_is_refused(web_package, tmp
     (copy / "manifest.json").write_text(json.dumps(m))
     assert main(["validate", str(copy)]) == 2
     assert f"stingers[0].peak_envelope: {n - 1} values, expected {n}" in capsys.readouterr().err
-    with pytest.raises(PackageError, match=r"stinger 'hit': peak_envelope holds"):
+    with pytest.raises(PackageError, match=rf"manifest.json: stingers\[0\].peak_envelope: {n - 1} values, expected {n}"):
         open_package(copy)
