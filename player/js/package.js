@@ -4,6 +4,8 @@
 // the page.
 
 import { TempoMap } from './clock.js';
+import { ManifestError, checkManifest, safePath } from './manifestCheck.js';
+import { SCHEMA } from './manifestSchema.js';
 import { buildStemSet } from './stems.js';
 
 export const FORMAT = 'composer-assist-cue-package';
@@ -12,16 +14,6 @@ export const FORMAT_VERSIONS = [1];
 export class PackageError extends Error {}
 
 const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
-
-/** A path inside the package: relative, no '..', no scheme, no absolute path. */
-function safePath(p) {
-  // '%', '?' and '#' too: URL parsing would decode %2e%2e into '..' or cut the path short.
-  if (typeof p !== 'string' || !p || p.startsWith('/') || /[\\%?#]/.test(p) || /^[a-z]+:/i.test(p)
-      || p.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-    throw new PackageError(`manifest.json: file path ${JSON.stringify(p)} leaves the package`);
-  }
-  return p;
-}
 
 async function fetchBytes(base, path) {
   const res = await fetch(new URL(path, base), { cache: 'no-store' });
@@ -54,7 +46,11 @@ export async function fetchPackage(baseUrl, codec = 'opus', onProgress = () => {
   if (!FORMAT_VERSIONS.includes(manifest.format_version)) {
     throw new PackageError(`manifest.json: format_version ${manifest.format_version} is not supported (this player reads ${FORMAT_VERSIONS.join(', ')})`);
   }
-  checkValues(manifest);
+  try {
+    checkManifest(manifest);
+  } catch (e) {
+    throw e instanceof ManifestError ? new PackageError(e.message) : e;
+  }
   const listed = new Map((manifest.files || []).map((f) => [f.path, f]));
   const needed = neededPaths(manifest, codec);
   const files = new Map();
@@ -71,46 +67,6 @@ export async function fetchPackage(baseUrl, codec = 'opus', onProgress = () => {
     onProgress(i + 1, needed.length, path);
   }
   return { base, manifest, files };
-}
-
-// (lowest, highest, lowest excluded) of each adaptive setting: core.project.model.ADAPTIVE_RANGES
-const ADAPTIVE_RANGES = {
-  dwell_bars: [0, 1000, false], hysteresis: [0, 2, false], intensity_slew: [0, 1000, true],
-  control_rate: [0, 1000, true], congruence_radius: [0, 3, true],
-};
-const MAX_SAMPLE_RATE = 384000;
-const MAX_SWITCHES_PER_MINUTE = 600;
-
-/** The numbers the player divides by or counts with, held to the schema's ranges (runtime/load.py
- * check_values): the manifest is the one file without a checksum, so a hand edit reaches here. */
-export function checkValues(m) {
-  const fail = (where, why) => { throw new PackageError(`manifest.json: ${where}: ${why}`); };
-  const num = (v, where, lo, hi, loOpen = false) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(where, `expected a number, got ${JSON.stringify(v)}`);
-    if (v < lo || (loOpen && v === lo) || (hi !== null && v > hi)) {
-      fail(where, hi === null ? `${v} must be ${loOpen ? '>' : '>='} ${lo}` : `${v} is outside ${loOpen ? '(' : '['}${lo}, ${hi}]`);
-    }
-    return v;
-  };
-  const int = (v, where, lo, hi = null) => {
-    if (!Number.isInteger(v)) fail(where, `expected a whole number, got ${JSON.stringify(v)}`);
-    return num(v, where, lo, hi);
-  };
-  int(m.sample_rate, 'sample_rate', 1, MAX_SAMPLE_RATE);
-  const cue = m.cue || fail('cue', 'is required but missing');
-  (cue.tempo || []).forEach((p, i) => num(p && p.bpm, `cue.tempo[${i}].bpm`, 0, null, true));
-  int(cue.meter && cue.meter.numerator, 'cue.meter.numerator', 1);
-  int(cue.meter && cue.meter.denominator, 'cue.meter.denominator', 1);
-  int(cue.length_bars, 'cue.length_bars', 1);
-  int(cue.length_samples, 'cue.length_samples', 1);
-  const a = m.adaptive || fail('adaptive', 'is required but missing');
-  for (const [name, [lo, hi, loOpen]] of Object.entries(ADAPTIVE_RANGES)) num(a[name], `adaptive.${name}`, lo, hi, loOpen);
-  if (a.max_switches_per_minute !== undefined && a.max_switches_per_minute !== null) {
-    int(a.max_switches_per_minute, 'adaptive.max_switches_per_minute', 0, MAX_SWITCHES_PER_MINUTE);
-  }
-  if (a.mode !== undefined && !['live', 'planned'].includes(a.mode)) {
-    fail('adaptive.mode', `${JSON.stringify(a.mode)} is not one of live, planned`);
-  }
 }
 
 /** The cue as the policy, scheduler and clock read it (the Python Cue's fields). */
@@ -135,6 +91,32 @@ export function cueOf(manifest) {
   };
 }
 
+// The loudest a stem's sample may be once scaled (runtime.format.MAX_STEM_PEAK, the largest scale)
+const MAX_STEM_PEAK = SCHEMA.$defs.Stem.properties.scale.maximum;
+// How each codec's files begin: a stem of another kind (a float WAV renamed .flac) is forged
+const MAGIC = { flac: [[0, 'fLaC']], opus: [[0, 'OggS'], [28, 'OpusHead']] };
+
+/** Refuse a stem whose bytes are not a file of its codec (runtime/load.py checks the container). */
+function checkContainer(bytes, file) {
+  const head = new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 64));
+  const has = ([at, text]) => [...text].every((c, i) => head[at + i] === c.charCodeAt(0));
+  if (!(MAGIC[file.codec] || []).every(has)) {
+    throw new PackageError(`${file.path}: not a ${String(file.codec).toUpperCase()} file (a forged stem)`);
+  }
+}
+
+/** Refuse samples that are not numbers or pass MAX_STEM_PEAK (runtime/load.py _check_peak). */
+function checkPeak(channels, file) {
+  for (const x of channels) {
+    for (let i = 0; i < x.length; i++) {
+      if (!(Math.abs(x[i]) <= MAX_STEM_PEAK)) {
+        const what = Number.isNaN(x[i]) ? 'samples that are not numbers' : `a sample of ${x[i]}`;
+        throw new PackageError(`${file.path}: holds ${what}, past the +12 dBFS a stem may reach (a damaged or forged stem)`);
+      }
+    }
+  }
+}
+
 /** Body and tail of a decoded stem as [L, R] Float32Arrays (scale applied, encoder delay dropped). */
 function splitStem(buffer, stem, file) {
   const total = stem.frames + stem.tail_frames;
@@ -144,14 +126,18 @@ function splitStem(buffer, stem, file) {
   if (buffer.length < total) {
     throw new PackageError(`${file.path}: decoded ${buffer.length} samples, the manifest says ${total}`);
   }
+  if (buffer.numberOfChannels !== 2) {
+    throw new PackageError(`${file.path}: ${buffer.numberOfChannels} channels, expected 2`);
+  }
   const ch = (c) => {
-    const x = buffer.getChannelData(Math.min(c, buffer.numberOfChannels - 1)).subarray(skip, skip + total);
+    const x = buffer.getChannelData(c).subarray(skip, skip + total);
     if (stem.scale === 1) return x;
     const y = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) y[i] = x[i] * stem.scale;
     return y;
   };
   const L = ch(0), R = ch(1);
+  checkPeak([L, R], file);
   const tail = stem.tail_frames ? [L.subarray(stem.frames), R.subarray(stem.frames)] : null;
   return { body: [L.subarray(0, stem.frames), R.subarray(0, stem.frames)], tail };
 }
@@ -163,6 +149,7 @@ export async function decodeStems(pkg, ctx, codec = 'opus') {
   const one = async (stem) => {
     const file = codec === 'opus' && stem.opus ? stem.opus : stem.flac;
     const bytes = pkg.files.get(file.path);
+    checkContainer(bytes, file);
     const buffer = await ctx.decodeAudioData(bytes.slice(0));
     return splitStem(buffer, stem, file);
   };

@@ -240,12 +240,48 @@ def _zero_rate(pkg):
     (pkg / "manifest.json").write_text(json.dumps(m))
 
 
+def _replace_stem(pkg, make) -> None:
+    """Replace calm's pad (Opus) with ``make(frames)``'s bytes and put their size and SHA-256 in the
+    manifest, as a forger would: the checksums pass, what is decoded must not."""
+    import hashlib
+
+    m = json.loads((pkg / "manifest.json").read_text())
+    stem = m["variants"][0]["layers"][0]["stem"]
+    data = make(stem["frames"] + stem["tail_frames"])
+    (pkg / stem["opus"]["path"]).write_bytes(data)
+    entry = next(f for f in m["files"] if f["path"] == stem["opus"]["path"])
+    entry.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    (pkg / "manifest.json").write_text(json.dumps(m))
+
+
+def _float_wav(frames: int) -> bytes:
+    import io
+
+    import soundfile as sf
+
+    out = io.BytesIO()
+    sf.write(out, np.full((frames, 2), 1000.0, dtype=np.float32), 48000, format="WAV", subtype="FLOAT")
+    return out.getvalue()
+
+
+def _loud_opus(frames: int) -> bytes:
+    from composer_assist.package.opus import encode_packets, ogg_opus
+
+    x = np.full((frames, 2), 100.0, dtype=np.float32)
+    x[::2] *= -1
+    packets, pre_skip = encode_packets(x, 160_000, 5)
+    return ogg_opus(packets, pre_skip, frames, 7, "forger")
+
+
 @pytest.mark.parametrize("name, tamper, expect", [
     ("flipped", _flip_bit, ["stems/01-tense/00-pad.opus", "SHA-256", "refused"]),
     ("zero-rate", _zero_rate, ["manifest.json: adaptive.control_rate: 0 is outside (0, 1000]"]),
     ("truncated", _truncate, ["stems/00-calm/02-keys.opus", "bytes, the manifest says", "refused"]),
     ("escaping", _escape, ["../pkg/stems/00-calm/00-pad.opus", "leaves the package"]),
     ("encoded", _encoded_escape, ["%2e%2e", "leaves the package"]),
+    # stems forged with their checksums: the runtime and validate refuse these too (runtime/load.py)
+    ("forged", lambda pkg: _replace_stem(pkg, _float_wav), ["stems/00-calm/00-pad.opus", "not a OPUS file"]),
+    ("loud", lambda pkg: _replace_stem(pkg, _loud_opus), ["stems/00-calm/00-pad.opus", "past the +12 dBFS"]),
 ])
 def test_tampered_package_is_refused_on_the_page(pages, web_package, name, tamper, expect):
     served, pkg_dir, _, _ = web_package
@@ -291,7 +327,7 @@ def test_page_plays_shows_and_requests_only_package_files(pages, web_package, ro
             continue
         assert u.hostname == "127.0.0.1", url
         path = u.path.lstrip("/").split("/", 1)
-        assert path[0] in ("pkg", "flipped", "zero-rate", "truncated", "escaping", "encoded") and path[1] in allowed, url
+        assert path[0] in ("pkg", "flipped", "zero-rate", "truncated", "escaping", "encoded", "forged", "loud") and path[1] in allowed, url
         seen.add(path[1])
     assert {"web/js/worklet.js", "stems/00-calm/00-pad.opus", "scene_curve.json"} <= seen
 
