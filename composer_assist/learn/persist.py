@@ -275,7 +275,9 @@ def _check_consistent(dec: _Decoder, m: ListenerPreferenceModel) -> None:
             or cls[1:-1] not in ([], ["PCA"]):
         raise dec.fail("pipeline", f"steps {', '.join(cls)} are not StandardScaler, [PCA,] a clusterer")
     last = len(steps) - 1
-    at = lambda i, name: f"pipeline[{i}].attrs.{name}"  # noqa: E731 (where the decoder read it)
+
+    def at(i: int, name: str) -> str:  # the field as the decoder named it
+        return f"pipeline[{i}].attrs.{name}"
 
     def array(where: str, value: Any, shape: tuple[int, ...], why: str) -> np.ndarray:
         a = np.asarray(value)
