@@ -57,17 +57,28 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def parse_json(text: str, where: str | os.PathLike, error: type[ComposerAssistError], what: str = "file") -> Any:
+def json_value_problem(exc: ValueError) -> str:
+    """A ValueError json raised that is not a syntax error, as a short user message: Python
+    refuses an integer of more than 4300 digits with a message naming
+    ``sys.set_int_max_str_digits``, no help to someone holding a bad file."""
+    line = str(exc).splitlines()[0] if str(exc) else "unreadable"
+    if "digits" in line:  # int max str digits: a number no measurement has
+        return "a number with thousands of digits (" + line.split(":")[-1].strip().split(";")[0] + ")"
+    return line[:200]
+
+
+def parse_json(text: str | bytes, where: str | os.PathLike, error: type[ComposerAssistError],
+               what: str = "JSON") -> Any:
     """``text`` as JSON, every failure one ``error`` naming ``where`` (and the line of a syntax
-    error): bad syntax, nesting too deep, numbers of thousands of digits, a key given twice."""
+    error): bad syntax, text that is not UTF-8, nesting too deep (json recurses once per level),
+    numbers of thousands of digits, a key given twice."""
     try:
         return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise error(f"{where}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except RecursionError:
-        raise error(f"{where}: invalid {what}: JSON nested too deeply") from None
+        raise error(f"{where}: invalid {what}: nested too deeply") from None
     except ValueError as exc:  # an integer of more than 4300 digits, a duplicate key
-        line = str(exc).splitlines()[0] if str(exc) else "unreadable"
-        if "digits" in line:  # int max str digits: a number no measurement has
-            line = "a number with thousands of digits (" + line.split(":")[-1].strip().split(";")[0] + ")"
-        raise error(f"{where}: invalid JSON: {line[:200]}") from None
+        raise error(f"{where}: invalid JSON: {json_value_problem(exc)}") from None

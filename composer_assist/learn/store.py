@@ -36,8 +36,8 @@ import numpy as np
 
 from composer_assist.core.atomic import atomic_write_bytes
 from composer_assist.core.errors import ModelStoreError
+from composer_assist.core.reading import parse_json
 
-from .jsonio import parse_json
 from .min_size import MIN_CLUSTER_SIZE, with_min_cluster_size
 
 # 4: cluster parameters only (no listener ids, labels or feature rows), clusters of >= k listeners;

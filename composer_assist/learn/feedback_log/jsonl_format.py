@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from composer_assist.core.errors import FeedbackError
-from composer_assist.learn.jsonio import json_value_problem
+from composer_assist.core.reading import json_value_problem
 
 from .log import COLUMNS, MAX_REPORTED, FeedbackLog, summary
 from .validate import build_log
