@@ -19,6 +19,7 @@ import numpy as np
 
 from composer_assist.core.errors import PackageError
 from composer_assist.core.profile import ClusterProfile
+from composer_assist.core.trace.model import MAX_RENDER_S
 from composer_assist.playback.player import Player
 from composer_assist.playback.stems import StemSet
 
@@ -29,7 +30,6 @@ from .manifest_check import check_manifest
 from .scene import emotion_input, read_scene_curve
 from .source import PackageSource, load_json
 
-MAX_TRACE_S = 12 * 3600.0
 # what reading a manifest the checks let through could still raise: never a traceback, a PackageError
 _MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, ZeroDivisionError,
               RecursionError)
@@ -108,8 +108,8 @@ class CuePackage:
         if trace is None and duration is None:
             raise PackageError("without a trace, say how long to play (a duration)")
         total = float(trace.times[-1]) - float(trace.times[0]) if duration is None else float(duration)
-        if not 0 < total <= MAX_TRACE_S:
-            raise PackageError(f"a duration of {total:g} s is not one to render (at most {MAX_TRACE_S / 3600:g} h)")
+        if not 0 < total <= MAX_RENDER_S:
+            raise PackageError(f"a duration of {total:g} s is not one to render (at most {MAX_RENDER_S / 3600:g} h)")
         return max(1, int(round(total * self.sample_rate)))
 
     def render(self, trace: Any, mode: str | None = None, profile: ClusterProfile | None = None,
