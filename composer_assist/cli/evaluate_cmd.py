@@ -38,16 +38,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from composer_assist.adaptive.evaluation import format_table, summarise
     from composer_assist.cli.progress import progress_bar
+    from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
     from composer_assist.services.evaluate import evaluate_cue
     from composer_assist.services.trace_sets import collect_traces
 
     project = load_project(args.project)
     traces = collect_traces(args.traces, **trace_input(args))
+    radius = args.radius
+    if radius is None:
+        try:
+            radius = project.cue(args.cue).adaptive.congruence_radius
+        except KeyError as exc:
+            raise ProjectError(f"{args.project}: {exc.args[0]}") from None
     with progress_bar("evaluate", unit="s") as progress:
-        rows = evaluate_cue(project, args.cue, traces, radius=args.radius, jobs=args.jobs, progress=progress,
+        rows = evaluate_cue(project, args.cue, traces, radius=radius, jobs=args.jobs, progress=progress,
                             calibrate=False if args.no_calibrate else None)
-    radius = args.radius if args.radius is not None else project.cue(args.cue).adaptive.congruence_radius
     print(format_table(rows, radius))
     if args.strict and not all(ok for _, _, ok in summarise(rows)):
         return 1

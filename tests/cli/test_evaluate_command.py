@@ -46,16 +46,23 @@ def test_errors_are_one_line_exit_2(root, tmp_path, capsys):
     assert err.startswith("error:") and err.count("\n") == 1
 
 
-@pytest.mark.slow
-def test_the_figures_measure_at_the_cues_own_radius_unless_told(root, tmp_path, capsys):
+def test_the_figures_measure_at_the_cues_own_radius_unless_told(root, tmp_path, capsys, monkeypatch):
     import json
     import shutil
+
+    from composer_assist.adaptive import evaluation
+    from composer_assist.services import evaluate
 
     demo = tmp_path / "demo"
     shutil.copytree(root / "projects" / "demo", demo, ignore=shutil.ignore_patterns("listeners"))
     data = json.loads((demo / "project.json").read_text())
     data["cues"][0]["adaptive"]["congruence_radius"] = 0.6
     (demo / "project.json").write_text(json.dumps(data))
+    asked = []
+    monkeypatch.setattr(evaluate, "evaluate_cue", lambda *a, radius=None, **k: asked.append(radius) or [])
+    monkeypatch.setattr(evaluation, "format_table", lambda rows, radius: f"congruence at radius {radius:g}")
     trace = str(root / "projects" / "traces" / "pmemo_108.csv")
     assert main(["evaluate", str(demo), "--cue", "night_chase", trace]) == 0
-    assert "congruence at radius 0.6" in capsys.readouterr().out  # before: always 0.5
+    assert main(["evaluate", str(demo), "--cue", "night_chase", trace, "--radius", "0.5"]) == 0
+    assert asked == [0.6, 0.5]  # before: 0.5 whatever the cue said
+    assert "congruence at radius 0.6" in capsys.readouterr().out
