@@ -11,7 +11,7 @@ from PyQt6.QtWidgets import QApplication
 from composer_assist.core.errors import ComposerAssistError
 
 PLAY_SECONDS = 3.0
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 600.0  # the stems of a cold cache on a busy two-core machine can take minutes
 
 
 def _pump(seconds: float, until: Callable[[], bool] | None = None) -> bool:
@@ -53,7 +53,7 @@ def take_screenshots(window: Any, folder: Path) -> list[Path]:
     window.panels.setCurrentWidget(window.decisions)
     window.play_pause()
     if not _pump(START_TIMEOUT_S, lambda: window.transport.player is not None or bool(window.errors)):
-        raise ComposerAssistError("playback did not start within 2 minutes")
+        raise ComposerAssistError(f"playback did not start within {START_TIMEOUT_S / 60:g} minutes")
     if window.errors:
         raise ComposerAssistError(window.errors[-1])
     _pump(PLAY_SECONDS)

@@ -37,7 +37,7 @@ def test_screenshots_on_a_real_x_server(tmp_path):
     cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "composer_assist", "gui",
            str(ROOT / "projects" / "demo"), "--trace", str(ROOT / "projects" / "traces" / "thriller_buildup.csv"),
            "--screenshot", str(out)]
-    r = subprocess.run(cmd, env=_env_without_display(), capture_output=True, text=True, timeout=180)
+    r = subprocess.run(cmd, env=_env_without_display(), capture_output=True, text=True, timeout=660)
     assert r.returncode == 0, r.stderr[-2000:]
     from PyQt6.QtGui import QImage
 
