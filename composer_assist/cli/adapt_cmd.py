@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from composer_assist.playback.policy import DEFAULT_MODE, MODES
+from composer_assist.cli.cue_arg import cue_of
 from composer_assist.cli.trace_cmd import add_trace_input, add_viewing_input, trace_input, viewing_input
 from composer_assist.cli.render_cmd import positive_int
 
@@ -66,16 +67,13 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.services.outputs import prepare_out_dir
     from composer_assist.cli.progress import progress_bar
     from composer_assist.cli.report import print_render_warnings
-    from composer_assist.core.errors import ProjectError, TraceError
+    from composer_assist.core.errors import TraceError
     from composer_assist.core.project import load_project
     from composer_assist.core.trace import load_trace
     from composer_assist.core.trace.model import MAX_RENDER_S
 
     project = load_project(args.project)
-    try:
-        project.cue(args.cue)
-    except KeyError as exc:
-        raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+    cue_of(project, args)
     if args.duration is not None and not 0 < args.duration <= MAX_RENDER_S:
         raise TraceError(f"--duration must be a positive number of seconds up to {MAX_RENDER_S / 3600:g} h, "
                          f"got {args.duration:g}")

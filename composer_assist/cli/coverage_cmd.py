@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from composer_assist.cli.cue_arg import cue_of
 from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 
 
@@ -46,10 +47,7 @@ def run(args: argparse.Namespace) -> int:
         from composer_assist.core.atomic import check_output_file
 
         check_output_file(args.output, ProjectError, "coverage PNG")  # before any work
-    try:
-        cue = project.cue(args.cue)
-    except KeyError as exc:
-        raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+    cue = cue_of(project, args)
     traces = collect_traces(args.traces, **trace_input(args))
     cov = compute_coverage(cue, traces, radius=args.radius)
     print(format_coverage(cov))

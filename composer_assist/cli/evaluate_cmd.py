@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from composer_assist.cli.coverage_cmd import positive_radius
+from composer_assist.cli.cue_arg import cue_of
 from composer_assist.cli.render_cmd import positive_int
 from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 
@@ -38,7 +39,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from composer_assist.adaptive.evaluation import format_table, summarise
     from composer_assist.cli.progress import progress_bar
-    from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
     from composer_assist.services.evaluate import evaluate_cue
     from composer_assist.services.trace_sets import collect_traces
@@ -47,10 +47,7 @@ def run(args: argparse.Namespace) -> int:
     traces = collect_traces(args.traces, **trace_input(args))
     radius = args.radius
     if radius is None:
-        try:
-            radius = project.cue(args.cue).adaptive.congruence_radius
-        except KeyError as exc:
-            raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+        radius = cue_of(project, args).adaptive.congruence_radius
     with progress_bar("evaluate", unit="s") as progress:
         rows = evaluate_cue(project, args.cue, traces, radius=radius, jobs=args.jobs, progress=progress,
                             calibrate=False if args.no_calibrate else None)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from composer_assist.cli.cue_arg import cue_of
 from composer_assist.cli.render_cmd import block_frames, positive_int, positive_seconds
 from composer_assist.cli.trace_cmd import add_trace_input, trace_input
 
@@ -81,10 +82,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise ProjectError(f"{args.out}: a folder named like a zip file; add --zip for a zip package, "
                            f"or give the folder another name")
     project = load_project(args.project)
-    try:
-        project.cue(args.cue)
-    except KeyError as exc:
-        raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+    cue_of(project, args)
     listeners = listeners_json(args.profiles, args.listener_model, args.store, args.project, args.min_cluster_size)
     scene = None
     if args.scene_curve is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from composer_assist.cli.cue_arg import cue_of
 from composer_assist.cli.trace_cmd import add_trace_input, add_viewing_input, trace_input, viewing_input
 from composer_assist.cli.render_cmd import block_frames, positive_int, positive_seconds
 
@@ -81,10 +82,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError("--mode planned needs --trace (the whole curve is planned ahead)")
     start = parse_start(args.start)
     project = load_project(args.project)
-    try:
-        project.cue(args.cue)
-    except KeyError as exc:
-        raise ProjectError(f"{args.project}: {exc.args[0]}") from None
+    cue_of(project, args)
     trace = viewing_input(args, load_trace(args.trace, **trace_input(args)) if args.trace else None)
     profile = profile_from_file(args.profiles, args.listener_cluster)
     settings = load_settings()  # the device and block size chosen once (also the app's)

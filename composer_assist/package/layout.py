@@ -20,7 +20,6 @@ from pathlib import Path
 
 from composer_assist.core.atomic import atomic_file, umask
 from composer_assist.core.errors import PackageError
-
 from composer_assist.runtime.format import FORMAT, MAX_MANIFEST_BYTES
 
 from .manifest import FileEntry, MANIFEST_NAME
