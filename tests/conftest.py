@@ -56,7 +56,15 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def stem_cache(tmp_path_factory) -> Path:
-    """One stem cache for the tests that render the demo project: the first renders cold, the rest reuse it."""
+    """One stem cache for the tests that render the demo project: the first renders cold, the rest
+    reuse it.  Under pytest-xdist the workers share it (their base folders sit side by side): a
+    stem one worker is rendering, the other waits for (``audio.render_claims``) instead of
+    rendering it again."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = base.parent / "stem-cache"
+        shared.mkdir(exist_ok=True)
+        return shared
     return tmp_path_factory.mktemp("stem-cache")
 
 

@@ -27,6 +27,7 @@ from composer_assist.core.project import Cue, Project, Variant, check_plugins
 from . import stem_cache
 from .cue_files import check_output_names, cue_folder, output_files, stale_outputs, write_cue
 from .cue_render import STINGER, CueRender, StemError, StemStats, mixdown
+from .render_claims import RenderClaims, sweep_claims
 from .stem_jobs import BLOCK_SIZE, Stem, job_timeout, plan_stem
 
 __all__ = ["BLOCK_SIZE", "STINGER", "CueRender", "StemError", "StemStats", "check_output_names", "cue_folder",
@@ -63,6 +64,7 @@ def render_cue(project: Project, cue: str, variants: list[str] | None = None, sa
     batch.run(to_run, use_cache, jobs, timeout)
     if use_cache and to_run:
         stem_cache.prune(keep={st.key for st in todo})
+        sweep_claims()
     if batch.errors and not keep_going:
         cls = PluginError if all(e.kind == "PluginError" for e in batch.errors) else RenderError
         raise cls(f"cue {c.name!r}: " + "; ".join(str(e) for e in batch.errors))
@@ -90,38 +92,77 @@ class _Batch:
     errors: list[StemError] = field(default_factory=list)
     done: int = 0
     tmp: Path | None = None  # where the workers write stems when the cache is not used
+    claims: RenderClaims | None = None  # the stems this render is writing into the cache
 
     def take_cached(self, use_cache: bool) -> list[dict]:
         """Take every stem the cache holds; returns the jobs that render the others."""
-        jobs: list[dict] = []
-        for i, st in enumerate(self.todo):
-            hit = stem_cache.load_stem(st.key, st.length) if use_cache else None
-            if hit is None:
-                jobs.append(dict(st.spec, index=i))
-                continue
-            arr, meta = hit
-            self.arrays[i] = arr
-            self.stats[i] = StemStats.measured(st.variant, st.layer.name, float(meta.get("seconds", 0.0)),
-                                               float(meta.get("wall", 0.0)), True)
+        jobs = [dict(st.spec, index=i) for i, st in enumerate(self.todo) if not (use_cache and self._take_cached(i))]
         self.done = len(self.todo) - len(jobs)
         self._report()
         return jobs
 
-    def run(self, to_run: list[dict], use_cache: bool, jobs: int, timeout: float | None) -> None:
-        """Render ``to_run`` in the shared worker pool; failures are gathered in ``errors``."""
-        from .workers import shared_pool
+    def _take_cached(self, i: int) -> bool:
+        st = self.todo[i]
+        hit = stem_cache.load_stem(st.key, st.length)
+        if hit is None:
+            return False
+        arr, meta = hit
+        self.arrays[i] = arr
+        self.stats[i] = StemStats.measured(st.variant, st.layer.name, float(meta.get("seconds", 0.0)),
+                                           float(meta.get("wall", 0.0)), True)
+        return True
 
+    def run(self, to_run: list[dict], use_cache: bool, jobs: int, timeout: float | None) -> None:
+        """Render ``to_run`` in the shared worker pool; failures are gathered in ``errors``.
+
+        Into the cache, each stem is claimed first (``render_claims``): one another process is
+        rendering is waited for and taken from the cache once it is there, not rendered twice."""
         self.tmp = None if use_cache else Path(tempfile.mkdtemp(prefix="ca-render-"))
-        for j in to_run:
-            j["out"] = str(stem_cache.stem_path(self.todo[j["index"]].key) if self.tmp is None
-                           else self.tmp / f"{j['index']}.npy")
         try:
-            if to_run:
-                shared_pool(jobs).run(to_run, timeout if timeout is not None else job_timeout, self._on_result,
-                                      size=max(1, jobs))
+            if self.tmp is not None:
+                self._render(to_run, jobs, timeout)
+                return
+            with RenderClaims() as claims:
+                self.claims = claims
+                mine: list[dict] = []
+                theirs: list[dict] = []
+                for j in to_run:
+                    (mine if claims.take(self.todo[j["index"]].key) else theirs).append(j)
+                # Another process may have finished one between the cache look-up and the claim.
+                for j in [j for j in mine if self._took(j["index"])]:
+                    mine.remove(j)
+                    claims.release(self.todo[j["index"]].key)
+                self._render(mine, jobs, timeout)
+                left = []
+                for j in theirs:
+                    limit = timeout if timeout is not None else job_timeout(j)
+                    claims.wait(self.todo[j["index"]].key, limit, self._report)
+                    if self._took(j["index"]):
+                        claims.release(self.todo[j["index"]].key)
+                    else:
+                        left.append(j)  # the other render failed, was killed or is still going
+                self._render(left, jobs, timeout)
         finally:
             if self.tmp is not None:
                 shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _took(self, i: int) -> bool:
+        """Whether stem ``i``, looked up again, was in the cache (then it counts as done)."""
+        if not self._take_cached(i):
+            return False
+        self.done += 1
+        self._report()
+        return True
+
+    def _render(self, to_run: list[dict], jobs: int, timeout: float | None) -> None:
+        from .workers import shared_pool
+
+        for j in to_run:
+            j["out"] = str(stem_cache.stem_path(self.todo[j["index"]].key) if self.tmp is None
+                           else self.tmp / f"{j['index']}.npy")
+        if to_run:
+            shared_pool(jobs).run(to_run, timeout if timeout is not None else job_timeout, self._on_result,
+                                  size=max(1, jobs))
 
     def _on_result(self, r) -> None:
         i = r.job["index"]
@@ -136,6 +177,8 @@ class _Batch:
         else:
             self.errors.append(StemError(st.variant, st.layer.name, st.plugins, r.error or "failed",
                                          r.error_type or "crash"))
+        if self.claims is not None:
+            self.claims.release(st.key)  # only now: the stem and its figures are in the cache
         self.done += 1
         self._report()
 

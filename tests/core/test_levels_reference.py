@@ -72,9 +72,15 @@ def test_silence_and_blocks_under_the_gates():
 
 def test_faster_than_the_library_calls():
     x = _signals()["noise"]
-    t0 = time.process_time()
-    reference_lufs(x), reference_dbtp(x)
-    t1 = time.process_time()
-    integrated_lufs(x, SR), true_peak_dbtp(x)
-    t2 = time.process_time()
-    assert (t1 - t0) > 2.0 * (t2 - t1), (t1 - t0, t2 - t1)  # measured 5-7x
+
+    def best_of_three(f) -> float:  # the least disturbed of three runs: the machine is shared
+        times = []
+        for _ in range(3):
+            t0 = time.process_time()
+            f()
+            times.append(time.process_time() - t0)
+        return min(times)
+
+    library = best_of_three(lambda: (reference_lufs(x), reference_dbtp(x)))
+    ours = best_of_three(lambda: (integrated_lufs(x, SR), true_peak_dbtp(x)))
+    assert library > 2.0 * ours, (library, ours)  # measured 5-7x
