@@ -8,7 +8,9 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-COLUMNS = ["time", "bar:beat", "switch", "reason", "emotion acted on (V, A)", "detail"]
+COLUMNS = ["time", "bar:beat", "switch", "reason", "V, A", "detail"]
+HEADER_TIPS = ["when the switch starts (s)", "where the leaving variant is left", "from → to", "why",
+               "the (smoothed) valence and arousal the decision acted on", "the figures behind it"]
 
 
 def bar_beat(cue: Any, cue_beat: float | None) -> str:
@@ -41,6 +43,13 @@ def switch_rows(cue: Any, log: list[dict]) -> list[list[str]]:
     return rows
 
 
+def row_text(row: list[str]) -> str:
+    """One decision in a sentence: ``0.00 s, bar 1:1: start on ambient (emotion_distance); V, A ...``."""
+    at, where, move, reason, emotion, detail = row
+    text = f"{at.strip()}, bar {where}: {move} ({reason}); V, A {emotion}"
+    return f"{text}; {detail}" if detail else text
+
+
 class DecisionLog(QTableWidget):
     """The switch decisions as they come; a switch not yet heard is grey and italic, one moved or
     called off before it was heard is struck through, so the rows say what plays."""
@@ -48,6 +57,8 @@ class DecisionLog(QTableWidget):
     def __init__(self) -> None:
         super().__init__(0, len(COLUMNS))
         self.setHorizontalHeaderLabels(COLUMNS)
+        for i, tip in enumerate(HEADER_TIPS):
+            self.horizontalHeaderItem(i).setToolTip(tip)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
@@ -79,9 +90,10 @@ class DecisionLog(QTableWidget):
             for e, row in zip(entries, switch_rows(player.cue, entries)):
                 r = self.rowCount()
                 self.insertRow(r)
+                tip = row_text(row)  # the whole row, wherever the pointer rests: a narrow pane cuts columns
                 for c, text in enumerate(row):
                     item = QTableWidgetItem(text)
-                    item.setToolTip(text)
+                    item.setToolTip(tip)
                     self.setItem(r, c, item)
                 if e["kind"] in ("switch", "retarget") and "sample" in e:
                     self._open[r] = (int(e["sample"]), str(e.get("to")))
@@ -114,6 +126,7 @@ class DecisionLog(QTableWidget):
     def _style(self, row: int, state: str) -> None:
         tip = {"ahead": "not heard yet: it can still move or be called off",
                "off": "moved or called off before it was heard", "heard": ""}[state]
+        whole = row_text([self.item(row, c).text() if self.item(row, c) else "" for c in range(len(COLUMNS))])
         for c in range(self.columnCount()):
             item = self.item(row, c)
             if item is None:
@@ -126,4 +139,4 @@ class DecisionLog(QTableWidget):
                 item.setData(Qt.ItemDataRole.ForegroundRole, None)  # the theme's text colour again
             else:
                 item.setForeground(QColor("#8a8a8a"))
-            item.setToolTip(f"{item.text()}\n({tip})" if tip else item.text())
+            item.setToolTip(f"{whole}\n({tip})" if tip else whole)

@@ -34,6 +34,10 @@ class EmotionPlane(pg.PlotWidget):
         pi.showGrid(x=True, y=True, alpha=0.2)
         pi.setXRange(-1.1, 1.65, padding=0)  # room right of +1 for labels and the marker's home
         pi.setYRange(-1.45, 1.1, padding=0)
+        # the plane ends at +-1: no valence 1.5 on the axis over the marker's home
+        ticks = [[(v, f"{v:g}") for v in (-1.0, -0.5, 0.0, 0.5, 1.0)]]
+        pi.getAxis("bottom").setTicks(ticks)
+        pi.getAxis("left").setTicks(ticks)
         pi.setMouseEnabled(x=False, y=False)
         pi.hideButtons()
         pi.addLine(x=0, pen=pg.mkPen("#bbbbbb"))

@@ -116,6 +116,21 @@ def test_the_decision_log_greys_a_switch_not_heard_yet_and_strikes_one_moved(qtb
     log.update_from(player)
     heard = next(log.item(r, 2) for r in range(log.rowCount()) if log.item(r, 2).text() == "calm → sad (moved)")
     assert not heard.font().italic() and "not heard yet" not in heard.toolTip()
+    # a narrow pane cuts the last columns: every cell's tip holds the whole decision
+    start = log.item(0, 5).toolTip()
+    assert start.startswith("0.00 s, bar 1:1: start on calm (") and "V, A " in start, start
+    assert log.item(0, 0).toolTip() == start and log.horizontalHeaderItem(4).toolTip().startswith("the (smoothed)")
+
+
+def test_the_emotion_planes_axes_end_at_the_plane(qtbot):
+    from composer_assist.app.emotion_plane import EmotionPlane
+
+    plane = EmotionPlane()
+    qtbot.addWidget(plane)
+    for side in ("bottom", "left"):
+        # the ticks set override the automatic ones (pyqtgraph keeps them in _tickLevels)
+        shown = [v for level in plane.getPlotItem().getAxis(side)._tickLevels for v, _ in level]
+        assert max(shown) == 1.0 and min(shown) == -1.0  # not 1.5 over the override marker's home
 
 
 def test_overlapping_arousal_spans_at_one_valence_are_drawn_side_by_side():
