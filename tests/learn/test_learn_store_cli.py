@@ -189,12 +189,14 @@ def test_assign_from_a_log_without_events_says_so(tmp_path, small_model, capsys)
         assert out == "" and err == f"error: {log}: no events (the log holds only its header): nobody to assign\n"
 
 
-def test_assign_prints_a_listener_id_escaped(tmp_path, small_model, capsys):
-    """A listener id comes from whoever wrote the log; printed raw, "\\x1b[2J" cleared the screen."""
+def test_a_listener_id_holding_a_control_character_is_refused_with_its_line(tmp_path, small_model, capsys):
+    """A listener id comes from whoever wrote the log; printed raw, "\\x1b[2J" cleared the screen.
+    It is refused where the log is read, its line named and the id escaped."""
     ModelStore(tmp_path / "s").save(small_model[1], "taste", min_cluster_size=1)
     log = tmp_path / "e.csv"
     log.write_text('listener,timestamp,cue,variant,valence,arousal,kept,dwell\n"L\u001b[2J",1,night_chase,calm,0,0,1,5\n')
     capsys.readouterr()
-    assert main(["learn", "assign", "taste", "--store", str(tmp_path / "s"), "--events", str(log)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("L\\x1b[2J: cluster ") and "\u001b" not in out
+    assert main(["learn", "assign", "taste", "--store", str(tmp_path / "s"), "--events", str(log)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "\u001b" not in err
+    assert err == f"error: {log}: line 2: listener: 'L\\x1b[2J' holds the control character U+001B\n"

@@ -12,6 +12,7 @@ import numpy as np
 
 from composer_assist.core.assignment import kept_code, rating_code  # noqa: F401 (re-exported)
 from composer_assist.core.errors import FeedbackError
+from composer_assist.core.fields import unprintable
 
 from .log import MAX_REPORTED, FeedbackLog, summary
 
@@ -40,6 +41,11 @@ def build_log(columns: dict[str, list[Any]], line_no: np.ndarray, source: str, f
         names, codes, bad = _factorize(col, from_json, numbers_ok=name == "listener")
         what = "a non-empty name or a number" if name == "listener" else "a non-empty name"
         probs.add(bad, lambda i, c=col, k=name, w=what: f"{k}: expected {w}, got {_show(c[i])}")
+        # an id holding an escape sequence acts on the terminal that prints it (learn report, assign)
+        odd = {c: why for c, v in enumerate(names) if v and (why := unprintable(v))}
+        if odd:
+            probs.add(np.flatnonzero(np.isin(codes, list(odd))),
+                      lambda i, c=col, k=name, o=odd, cd=codes: f"{k}: {_show(c[i])} holds {o[int(cd[i])]}")
         out[name] = (names, codes)
     out["timestamp"] = _timestamps(columns["timestamp"], from_json, probs)
     for name, lo, hi in (("valence", -1.0, 1.0), ("arousal", -1.0, 1.0), ("dwell", 0.0, None)):
