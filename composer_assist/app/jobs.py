@@ -26,9 +26,12 @@ class Job(QObject):
     progressed = pyqtSignal(int, int)
 
     def __init__(self, title: str, fn: Callable[[Callable[[int, int], None]], Any],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, discard: Callable[[Any], None] | None = None) -> None:
+        """``discard(value)`` undoes what ``fn`` made when a cancel came too late to stop it
+        (an output it already started): the value of a cancelled job goes nowhere else."""
         super().__init__(parent)
         self.title = title
+        self.discard = discard
         self.work = service_jobs.Job(title, fn)
         self._shown = (0, 0)
         self._timer = QTimer(self)
@@ -57,6 +60,8 @@ class Job(QObject):
             return
         self._timer.stop()
         if self.work.cancelled or self.work.state == "cancelled":
+            if self.work.state == "done" and self.discard is not None:
+                self.discard(self.work.value)
             return
         error = self.work.error
         if error is None:

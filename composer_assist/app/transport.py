@@ -96,7 +96,10 @@ class Transport(QObject):
             out = ctx.enter_context(output.play(player))
             return player, queue, output, ctx, out
 
-        job = Job(f"render and play {cue}", work, self)
+        def discard(result: tuple) -> None:  # stopped after the output had started: stop it too
+            threading.Thread(target=result[3].close, name="close output", daemon=True).start()
+
+        job = Job(f"render and play {cue}", work, self, discard=discard)
         job.finished.connect(self._started)
         job.failed.connect(self._failed)
         self.starting = job

@@ -185,3 +185,26 @@ def test_loop_region_and_bar_jumps(window, small, qtbot):
     window.actions_by_name["back"].trigger()  # over the wrap: the first pass's last bar
     qtbot.waitUntil(lambda: 6.0 <= player.status.seconds < 6.5 and player.status.bar == 4, timeout=3000)
     assert [n for _s, n in player.command_log].count("seek") == 4
+
+
+def test_stop_while_starting_leaves_nothing_playing(window, small, qtbot):
+    """Stop pressed once the stems are rendered but before the output has started: the job still
+    finished and started the output, which then played on with no way to stop it."""
+    import threading
+    import time
+
+    def outputs() -> set:
+        return {t for t in threading.enumerate() if t.name.startswith("composer-assist-output")}
+
+    before = outputs()
+    assert window.open_project(small)
+    window.play_pause()
+    job = window.transport.starting
+    qtbot.waitUntil(lambda: job.work.progress[1] > 0 and job.work.progress[0] == job.work.progress[1], timeout=60000)
+    window.transport.stop()  # the player and the output are still being made
+    qtbot.waitUntil(lambda: job.work.state in ("done", "cancelled"), timeout=30000)
+    deadline = time.monotonic() + 5.0
+    while outputs() - before and time.monotonic() < deadline:
+        qtbot.wait(50)
+    assert not outputs() - before, f"still playing after Stop: {outputs() - before}"
+    assert window.transport.player is None
