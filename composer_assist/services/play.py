@@ -96,7 +96,12 @@ class Output:
         if self._out is None:
             return None
         stats = self._out.stats()
-        return stats.error
+        if stats.error:
+            return stats.error
+        if not stats.running:  # the device's stream ended under us: nothing more will be heard
+            where = f"the audio device {stats.device!r}" if stats.device else "the audio output"
+            return f"{where} stopped taking audio (unplugged, or its sound server ended)"
+        return None
 
 
 def open_output(device: str | int | None, null: bool = False, block: int = 512, sample_rate: int = 48000,

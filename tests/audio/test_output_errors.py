@@ -103,3 +103,47 @@ def test_devices_command_lists_and_checks(pulse_server, capsys):
     assert main(["devices", "--check", "plse"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown audio output device 'plse'") and err.count("\n") == 1
+
+
+@pytest.mark.realtime
+def test_play_ends_with_one_line_when_the_sound_server_dies(tmp_path):
+    """The sound server killed mid-play: ``play`` froze on its last status line for good (the
+    producer ran on, only the stream had ended).  It now stops within a second or two, saying so."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from composer_assist.core.project import Note, save_project
+    from pulse import PulseServer
+    from render_testkit import layer, project, write_tone
+
+    server = PulseServer(tmp_path / "pulse")
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PulseAudio unavailable under CI: {exc}")
+        pytest.skip(f"PulseAudio unavailable: {exc}")
+    try:
+        folder = tmp_path / "p"
+        save_project(project(folder, [layer("l", write_tone(folder), [Note(b, 0.9, 60, 100) for b in range(8)])]))
+        proc = subprocess.Popen([sys.executable, "-m", "composer_assist", "play", str(folder), "--cue", "cue",
+                                 "--device", "pulse", "--duration", "60"], env=server.client_env(), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for line in proc.stdout:  # a status line a second once playing
+            if "underruns" in line:
+                break
+        server._proc.kill()
+        t0 = time.monotonic()
+        try:
+            _, err = proc.communicate(timeout=20)
+        finally:
+            proc.kill()
+        assert time.monotonic() - t0 < 5.0
+        assert proc.returncode == 2
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("error: audio output stopped: the audio device") and "stopped taking audio" in last, err
+        assert "Traceback" not in err
+    finally:
+        server.stop()
