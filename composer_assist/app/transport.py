@@ -8,7 +8,6 @@ while the music plays.
 
 from __future__ import annotations
 
-import bisect
 
 import contextlib
 import copy
@@ -156,13 +155,9 @@ class Transport(QObject):
             self.post(C.seek(int(max(0.0, seconds) * self.player.sample_rate)))
 
     def seek_bars(self, delta: int) -> None:
-        """Jump ``delta`` bars on the timeline from the bar playing, to its beat 1 (through the
-        loop's repeats: in any pass, one bar forward is the next bar heard)."""
+        """Jump ``delta`` bars on the timeline from the bar playing, to its beat 1 (``Player.bar_jump``)."""
         if self.player is not None:
-            sample = self.player.status.sample
-            starts = self.player.stems.clock.bar_starts(sample + (abs(delta) + 2) * 60 * self.player.sample_rate)
-            here = bisect.bisect_right(starts, sample) - 1
-            self.post(C.seek(starts[min(max(0, here + delta), len(starts) - 1)]))
+            self.post(self.player.bar_jump(delta))
 
     def set_loop(self, start_beat: float | None, end_beat: float | None) -> None:
         if self.player is not None:

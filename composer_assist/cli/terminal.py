@@ -85,9 +85,8 @@ class Screen:
         elif text.isdigit() and 1 <= int(text) <= len(self._variants):
             v = self._variants[int(text) - 1]
             self.queue.post(C.emotion(v.valence, v.arousal))
-        elif text in ("\x1b[C", "\x1b[D"):  # right, left
-            bar = st.bar + (1 if text == "\x1b[C" else -1)
-            self.queue.post(C.seek_beat(max(1, bar), 1.0))
+        elif text in ("\x1b[C", "\x1b[D"):  # right, left: a bar on along the timeline, as the studio's
+            self.queue.post(self.player.bar_jump(1 if text == "\x1b[C" else -1))
 
     # ---- drawing -------------------------------------------------------------------------------
     def line(self) -> str:

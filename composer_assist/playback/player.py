@@ -15,6 +15,7 @@ trace give the same samples.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -127,6 +128,14 @@ class Player:
     def report_output(self, stats: Any) -> None:
         """The audio output's figures (underruns, latency, callback times), shown in the status."""
         self._output = stats
+
+    def bar_jump(self, delta: int) -> tuple:
+        """A ``SEEK`` command ``delta`` bars along the timeline from the bar playing, to its beat 1
+        (through the loop's repeats: in any pass, one bar forward is the next bar heard)."""
+        sample = self.status.sample
+        starts = self.stems.clock.bar_starts(sample + (abs(delta) + 2) * 60 * self.sample_rate)
+        here = bisect.bisect_right(starts, sample) - 1
+        return C.seek(starts[min(max(0, here + delta), len(starts) - 1)])
 
     def loop_region(self, start_beat: float | None, end_beat: float | None) -> tuple:
         """A ``LOOP`` command with its clock and seams built here, off the audio thread."""

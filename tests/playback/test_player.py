@@ -278,3 +278,25 @@ def test_a_malformed_command_is_counted_and_the_music_goes_on():
     q.post(("no such command",))
     out = _play(player, SR, 512)
     assert player.status.rejected_commands == 3 and np.abs(out).max() > 0.01
+
+
+def test_the_play_commands_arrow_keys_step_a_bar_along_the_timeline_in_a_later_loop_pass():
+    """At 100 s (the cue's loop on its fourth pass) the right arrow went to bar 2 of the *cue*
+    from the start of the timeline: 2 s, the trace restarted and --duration pushed back."""
+    from types import SimpleNamespace
+
+    from composer_assist.cli.terminal import Screen
+
+    project, cue, stems = _setup()
+    player = Player(stems, mode="live", trace=generate_trace("thriller_buildup", duration=200.0, seed=3), block=512)
+    queue = player.command_queue()
+    _play(player, 100 * SR, 512)
+    screen = Screen(player, queue, None, SimpleNamespace(), None)
+    bar_s = cue.tempo.seconds_at(cue.meter.beats_per_bar)  # no tempo changes: bars evenly spaced
+    for key, step in (("\x1b[C", 1), ("\x1b[D", -1)):
+        before = player.status.seconds
+        screen._key(key)
+        player.render_block(np.empty((512, 2), np.float32))
+        after = player.status.seconds
+        want = (np.floor(before / bar_s + 1e-9) + step) * bar_s  # the next / previous bar line heard
+        assert abs(after - want) < 0.02, (key, before, after, want)
