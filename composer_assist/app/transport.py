@@ -64,6 +64,7 @@ class Transport(QObject):
         self.sink: Any = None  # tests: every block the null output consumed
         self.starting: Job | None = None
         self.swaps = 0
+        self._pending_swap: tuple | None = None  # (LayerSwap, player's refusals when posted, tries)
         self._polls = 0
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -126,7 +127,7 @@ class Transport(QObject):
             threading.Thread(target=ctx.close, name="close output", daemon=True).start()
         if self.player is not None:
             self._timer.stop()
-            self.player = self.queue = self.output = None
+            self.player = self.queue = self.output = self._pending_swap = None
             self.stopped.emit()
 
     def _poll(self) -> None:
@@ -140,6 +141,8 @@ class Transport(QObject):
             self.error.emit(f"playback stopped: {why}")
             self.stop()
             return
+        if self._pending_swap is not None:
+            self._check_swap()
         self.status.emit(self.player.status)
 
     # ---- commands ----------------------------------------------------------------------------
@@ -176,17 +179,33 @@ class Transport(QObject):
         def work(progress):
             from composer_assist.services.play import render_layer
 
-            return render_layer(snap, player, cue, variant, layer, jobs=s.jobs, progress=progress)
+            swap = render_layer(snap, player, cue, variant, layer, jobs=s.jobs, progress=progress)
+            return None if swap is None else (swap, swap.command(player))  # laid out here, off the GUI
 
         job = Job(f"re-render {cue}/{variant}/{layer}", work, self)
         job.quiet = True  # shown in the status bar: a dialog popping up would stall the GUI
-        job.finished.connect(lambda cmd: self._swap(player, cmd))
+        job.finished.connect(lambda got: self._swap(player, got))
         job.failed.connect(self.error.emit)
         self.job_started.emit(job)
         return job.start()
 
-    def _swap(self, player: Any, command: tuple | None) -> None:
-        if command is not None and player is self.player:
+    def _swap(self, player: Any, got: tuple | None) -> None:
+        if got is not None and player is self.player:
+            swap, command = got
+            self._pending_swap = (swap, player.rejected, 0)
             self.post(command)
             self.swaps += 1
             self.message.emit("re-rendered stem swapped in")
+
+    def _check_swap(self) -> None:
+        """A swap laid out for a loop region changed before it landed is refused whole by the
+        player: lay it out again for the region playing now (a few ms, rare)."""
+        swap, seen, tries = self._pending_swap
+        player = self.player
+        if player.rejected == seen:
+            return
+        if player.last_rejected.startswith(f"{C.SWAP}:") and tries < 3:
+            self._pending_swap = (swap, player.rejected, tries + 1)
+            self.post(swap.command(player))
+        else:
+            self._pending_swap = None

@@ -109,6 +109,7 @@ def solo(variant: int, layer: int, on: bool) -> tuple:
     return (SOLO, int(variant), int(layer), bool(on))
 
 
-def swap(variant: int, layer: int, column: Any, seam_column: Any) -> tuple:
-    """New audio for one layer, laid out by ``StemSet.layer_rows`` (built off the audio thread)."""
-    return (SWAP, int(variant), int(layer), column, seam_column)
+def swap(variant: int, layer: int, column: Any, seam_column: Any, clock: Any = None) -> tuple:
+    """New audio for one layer, laid out by ``StemSet.layer_rows`` (built off the audio thread)
+    for the loop region of ``clock`` (the stems' clock then): refused if the region changed since."""
+    return (SWAP, int(variant), int(layer), column, seam_column, clock)

@@ -117,10 +117,18 @@ class Mixer:
         for d in self._decks:
             d.k = -1
 
-    def swap_layer(self, variant: int, layer: int, column: np.ndarray, seam_column: np.ndarray) -> None:
-        """Replace one layer's audio (from ``StemSet.layer_rows``) between two blocks."""
-        self.stems.stacks[variant][:, layer] = column
-        self.stems.seams[variant][:, layer] = seam_column
+    def swap_layer(self, variant: int, layer: int, column: np.ndarray, seam_column: np.ndarray,
+                   clock=None) -> None:
+        """Replace one layer's audio (from ``StemSet.layer_rows``, laid out for ``clock``'s loop
+        region) between two blocks; all of it or, raising ValueError, none of it."""
+        stack, seam = self.stems.stacks[variant], self.stems.seams[variant]
+        if clock is not None and clock is not self.clock:
+            raise ValueError("the loop region changed while the layer was laid out: lay it out again")
+        if not 0 <= layer < stack.shape[1] or column.shape != stack[:, layer].shape \
+                or seam_column.shape != seam[:, layer].shape:
+            raise ValueError(f"variant {variant} layer {layer}: the new audio does not fit its place")
+        stack[:, layer] = column
+        seam[:, layer] = seam_column
 
     def set_clock(self, clock) -> None:
         """A new loop region (``stems.clock`` and ``stems.seams`` already swapped): decks re-locate."""

@@ -231,7 +231,7 @@ class Player:
             self._apply(cmd)
         except (IndexError, KeyError, TypeError, ValueError) as exc:
             self.rejected += 1
-            self.last_rejected = f"{cmd[0] if cmd else cmd!r}: {exc}"
+            self.last_rejected = f"{cmd[0] if cmd else '(empty command)'}: {exc}"
 
     def _apply(self, cmd: tuple) -> None:
         name = cmd[0]
@@ -262,7 +262,7 @@ class Player:
             self._solo[cmd[1]][cmd[2]] = cmd[3]
             self._apply_gains()
         elif name == C.SWAP:
-            self.mixer.swap_layer(cmd[1], cmd[2], cmd[3], cmd[4])
+            self.mixer.swap_layer(cmd[1], cmd[2], cmd[3], cmd[4], cmd[5] if len(cmd) > 5 else None)
         elif name == C.LOOP:
             self._set_clock(cmd[1], cmd[2])
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from composer_assist.audio.render import render_cue
@@ -110,10 +111,28 @@ def open_output(device: str | int | None, null: bool = False, block: int = 512, 
     return Output(device, null, block, sample_rate, latency, sink)
 
 
+@dataclass
+class LayerSwap:
+    """A layer rendered again, to swap into the playing player: ``command(player)`` lays it out
+    for the player's loop region as it is now (``StemSet.layer_rows``, off the audio thread)."""
+
+    variant: int
+    layer: int
+    audio: Any
+    tail: Any
+    spec: Any
+
+    def command(self, player: Player) -> tuple:
+        stems = player.stems
+        clock = stems.clock
+        column, seam = stems.layer_rows(self.variant, self.layer, self.audio, self.tail, self.spec)
+        return C.swap(self.variant, self.layer, column, seam, clock)
+
+
 def render_layer(project: Project, player: Player, cue: str, variant: str, layer: str, jobs: int = 2,
-                 progress: Callable[[int, int], None] | None = None) -> tuple | None:
-    """Render one layer of the playing cue again (worker processes, cached) and lay it out as a
-    ``swap`` command for ``player``, all off the audio thread; None when the player lacks it."""
+                 progress: Callable[[int, int], None] | None = None) -> LayerSwap | None:
+    """Render one layer of the playing cue again (worker processes, cached), ready to be laid out
+    as a ``swap`` command for ``player``; None when the player lacks it."""
     render = render_cue(project, cue, variants=[variant], jobs=jobs, progress=progress, stingers=False)
     stems = player.stems
     if variant not in stems.variant_names:
@@ -124,5 +143,4 @@ def render_layer(project: Project, player: Player, cue: str, variant: str, layer
     li = stems.layer_names[vi].index(layer)
     tail = (getattr(render, "tails", None) or {}).get(variant, {}).get(layer)
     spec = project.cue(cue).variant(variant).layer(layer)  # the edited gain and pan
-    column, seam = stems.layer_rows(vi, li, render.stems[variant][layer], tail, spec)
-    return C.swap(vi, li, column, seam)
+    return LayerSwap(vi, li, render.stems[variant][layer], tail, spec)

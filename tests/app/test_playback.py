@@ -136,6 +136,29 @@ def test_a_layer_edit_while_playing_is_rerendered_and_swapped_in(window, small, 
     assert after == pytest.approx(before * 10 ** (-20 / 20), rel=1e-3)
 
 
+def test_a_swap_refused_because_the_loop_region_changed_is_laid_out_again(window, small, qtbot):
+    """The re-render finished just as the loop region was dragged: the player refuses a swap laid
+    out for the old region, whole, and the transport lays it out again for the new one."""
+    from composer_assist.services.play import LayerSwap
+
+    assert window.open_project(small)
+    window.play_pause()
+    wait_playing(qtbot, window)
+    transport, player = window.transport, window.transport.player
+    vi = player.stems.variant_index(player.status.variant)
+    quiet = np.asarray(player.stems.stacks[vi][:, 0]).reshape(-1, 2).T * 0.1  # the take, 20 dB down
+    swap = LayerSwap(vi, 0, quiet, None, None)
+    stale = swap.command(player)
+    transport.set_loop(4.0, 8.0)
+    qtbot.waitUntil(lambda: player.stems.clock.loop_end == player.stems.clock.sample_of(8.0), timeout=3000)
+    transport._swap(player, (swap, stale))  # what the re-render job hands over
+    qtbot.waitUntil(lambda: [n for _s, n in player.command_log].count("swap") == 2, timeout=5000)
+    assert player.rejected == 1 and player.last_rejected.startswith("swap: the loop region changed")
+    fresh = swap.command(player)
+    assert np.array_equal(player.stems.stacks[vi][:, 0], fresh[3])
+    assert np.array_equal(player.stems.seams[vi][:, 0], fresh[4])
+
+
 def test_choosing_a_listener_cluster_switches_the_playing_profile(window, small, tmp_path, qtbot):
     import json
 

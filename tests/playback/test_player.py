@@ -300,3 +300,30 @@ def test_the_play_commands_arrow_keys_step_a_bar_along_the_timeline_in_a_later_l
         after = player.status.seconds
         want = (np.floor(before / bar_s + 1e-9) + step) * bar_s  # the next / previous bar line heard
         assert abs(after - want) < 0.02, (key, before, after, want)
+
+
+def test_a_swap_laid_out_before_the_loop_region_changed_is_refused_whole_and_laid_out_again():
+    """The loop region changed while a layer re-rendered: the stem column was written, then the
+    seam's failed, so every wrap played the old take while the studio said "swapped in"."""
+    from composer_assist.services.play import LayerSwap
+
+    project, cue, stems = _setup()
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    _play(player, SR, 512)
+    v = cue.variants.index(cue.variant(player.status.variant))
+    noise = np.random.default_rng(1).uniform(-0.1, 0.1, (2, stems.length)).astype(np.float32)
+    swap = LayerSwap(v, 0, noise, None, None)
+    stale = swap.command(player)  # laid out for the cue's own loop
+    q.post(player.loop_region(4.0, 12.0))
+    _play(player, 512, 512)  # the new region is in
+    before = (stems.stacks[v][:, 0].copy(), stems.seams[v][:, 0].copy())
+    q.post(stale)
+    _play(player, 512, 512)
+    assert player.rejected == 1 and player.last_rejected.startswith("swap: the loop region changed")
+    assert np.array_equal(stems.stacks[v][:, 0], before[0]) and np.array_equal(stems.seams[v][:, 0], before[1])
+    q.post(swap.command(player))  # what the studio does on seeing the refusal
+    _play(player, 512, 512)
+    assert player.rejected == 1
+    assert np.array_equal(stems.stacks[v][:, 0], swap.command(player)[3])
+    assert not np.array_equal(stems.seams[v][:, 0], before[1])
