@@ -104,13 +104,20 @@ class Mixer:
                 return True
         return False
 
-    def reset(self, t: int, variant: int, intensity: float, pos: int, passes: int = 0) -> None:
+    def reset(self, t: int, variant: int, intensity: float, pos: int, passes: int = 0, declick: int = 0) -> None:
         """Start over at sample ``t`` of the timeline, playing ``variant`` from cue position ``pos``
-        (a seek): decks, stingers and queued events are dropped."""
+        (a seek): stingers and queued events are dropped; the decks too, at once, or with
+        ``declick`` > 0 faded out over that many samples while the new place fades in."""
+        old = self._decks if declick > 0 else []
         self._decks, self._voices = [], []
         self.events, self._ev_i, self._next_ev = [], 0, 1 << 62
         self.t = int(t)
-        self.start(variant, intensity, pos, passes)
+        self.i_cur = self.i_target = float(intensity)
+        for d in old:
+            d.fading, d.fade_start, d.fade_len, d.curve, d.env0 = -1, self.t, declick, 0, d.env
+            d.k = -1
+        self._decks = old
+        self._add_deck(variant, pos, passes, declick, 0)
 
     def refresh_gains(self) -> None:
         """The gain tables changed (mute, solo): every deck ramps to its new gains over the next block."""

@@ -37,6 +37,7 @@ from .stems import StemSet
 
 METER_FALL_DB_PER_S = 24.0  # how fast a level meter falls after a peak
 METER_RATE_HZ = 25.0  # how often the per-variant meters are measured
+DECLICK_S = 0.005  # a seek while playing crossfades the old place into the new over this
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,13 @@ class Player:
         self._meter_every = max(1, round(self.sample_rate / (self.block * METER_RATE_HZ)))
         self._blocks = 0
         self.state = "playing"
+        # Pause, stop and play ramp the music out or in over one block; a seek while playing
+        # crossfades over DECLICK_S (a cut there was a click: a step of ~0.05 in one sample).
+        ramp = (np.arange(self.block, dtype=np.float32) + 1.0) / self.block
+        self._fade_up, self._fade_down = ramp[:, None].copy(), (1.0 - ramp)[:, None].copy()
+        self._declick = 0  # 1: the next block fades in; -1: the next block fades out, then silence
+        self._after_fade: int | None = None  # where a stop seeks once its fade-out block is out
+        self._declick_len = max(1, int(round(DECLICK_S * self.sample_rate)))
         self.publish_status = publish_status  # off for offline renders: nobody polls them
         self.schedule: Schedule
         self._control: _Control | None = None
@@ -155,19 +163,32 @@ class Player:
         """Fill ``out`` ((frames <= block, 2) float32) with the next frames of the cue."""
         for q in self._queues:
             q.drain(self._apply_or_reject)
-        if self.state != "playing":
-            out.fill(0.0)
+        if self.state == "playing":
+            self._mix(out)
+            if self._declick > 0:
+                out *= self._fade_up[:out.shape[0]]
+                self._declick = 0
+        elif self._declick < 0:  # paused or stopped while playing: this block fades out
+            self._mix(out)
+            out *= self._fade_down[:out.shape[0]]
+            self._declick = 0
+            if self._after_fade is not None:
+                self._seek(self._after_fade)
+                self._after_fade = None
         else:
-            if self._control is not None:
-                end = self.mixer.t + out.shape[0]
-                while self._tick_sample(self._k) < end:
-                    self._step(self._k)
-                    self._k += 1
-            self.mixer.metering = self.publish_status and self._blocks % self._meter_every == 0
-            self.mixer.process(out)
-            self._blocks += 1
+            out.fill(0.0)
         if self.publish_status:
             self.status = self._snapshot(out.shape[0])
+
+    def _mix(self, out: np.ndarray) -> None:
+        if self._control is not None:
+            end = self.mixer.t + out.shape[0]
+            while self._tick_sample(self._k) < end:
+                self._step(self._k)
+                self._k += 1
+        self.mixer.metering = self.publish_status and self._blocks % self._meter_every == 0
+        self.mixer.process(out)
+        self._blocks += 1
 
     def _tick_sample(self, k: int) -> int:
         return int(round(k / self.rate * self.sample_rate))
@@ -179,7 +200,7 @@ class Player:
             self.schedule = schedule_planned(self.cue, self.stems.clock, track)
             self._control = None
             variant, pos, passes = self.schedule.playhead_at(self.stems.clock, at)
-            self.mixer.reset(at, variant, self.schedule.intensity_at(at), pos, passes)
+            self.mixer.reset(at, variant, self.schedule.intensity_at(at), pos, passes, self._seek_declick())
             self.mixer.load_events(self.schedule.events(self.stems, after=at - 1 if at else -1))
             return
         policy = LivePolicy(self.cue, self.profile, self.config, viewing_of(self.trace))
@@ -237,16 +258,22 @@ class Player:
         name = cmd[0]
         self.command_log.append((self.mixer.t, name))
         if name == C.PLAY:
+            if self.state != "playing":
+                self._declick = 1
             self.state = "playing"
         elif name == C.PAUSE:
+            if self.state == "playing":
+                self._declick = -1
             self.state = "paused"
         elif name == C.STOP:
+            if self.state == "playing":
+                self._declick, self._after_fade = -1, 0
+            else:
+                self._seek(0)
             self.state = "stopped"
-            self._seek(0)
-        elif name == C.SEEK:
-            self._seek(max(0, cmd[1]))
-        elif name == C.SEEK_BEAT:
-            self._seek(self._sample_of_bar_beat(cmd[1], cmd[2]))
+        elif name in (C.SEEK, C.SEEK_BEAT):
+            self._after_fade = None  # a stop's return to the start gives way to the place asked for
+            self._seek(max(0, cmd[1]) if name == C.SEEK else self._sample_of_bar_beat(cmd[1], cmd[2]))
         elif name in (C.EMOTION, C.LIVE, C.RELEASE, C.HEART_RATE):
             self._emotion_command(cmd)
         elif name == C.PROFILE:
@@ -318,11 +345,15 @@ class Player:
         ctl = self._control
         variant = self.mixer.playing if self.mixer.playing >= 0 else self.schedule.start_variant
         intensity = ctl.last.intensity if ctl.last is not None else self.mixer.i_target
-        self.mixer.reset(sample, variant, intensity, pos, passes)
+        self.mixer.reset(sample, variant, intensity, pos, passes, self._seek_declick())
         if ctl.feed is not None:
             ctl.feed.seek(sample / self.sample_rate)
         ctl.scheduler.resume(sample, variant, pos, passes)
         self._k = math.ceil(sample * self.rate / self.sample_rate)
+
+    def _seek_declick(self) -> int:
+        """Samples a seek crossfades over: none before playback or while silent."""
+        return self._declick_len if self.state == "playing" and self.mixer.t > 0 else 0
 
     def _sample_of_bar_beat(self, bar: int, beat: float) -> int:
         m = self.cue.meter

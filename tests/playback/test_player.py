@@ -105,10 +105,15 @@ def test_seek_pause_and_bar_beat_follow_the_tempo_map():
     assert st.beat == pytest.approx(2.0 + 512 / SR * 2.0)
     q.post(C.pause())
     before = player.status.sample
-    silent = _play(player, 4096, 512)
-    assert not silent.any() and player.status.sample == before and player.status.state == "paused"
+    out = _play(player, 4096, 512)
+    # one block ramps the music out (a cut to silence was a click), then silence
+    fade, silent = out[:512], out[512:]
+    assert not silent.any() and player.status.sample == before + 512 and player.status.state == "paused"
+    assert np.abs(fade[:128]).max() > 0.01 and np.abs(fade[-16:]).max() < 0.05 * np.abs(fade[:128]).max()
     q.post(C.play())
-    assert np.abs(_play(player, 4096, 512)).max() > 0.01 and player.status.sample == before + 4096
+    out = _play(player, 4096, 512)
+    assert np.abs(out).max() > 0.01 and player.status.sample == before + 512 + 4096
+    assert np.abs(out[:16]).max() < 0.05 * np.abs(out[384:512]).max()  # and ramps it in again
 
 
 def test_bar_starts_run_through_the_loop_repeats():
@@ -327,3 +332,33 @@ def test_a_swap_laid_out_before_the_loop_region_changed_is_refused_whole_and_lai
     assert player.rejected == 1
     assert np.array_equal(stems.stacks[v][:, 0], swap.command(player)[3])
     assert not np.array_equal(stems.seams[v][:, 0], before[1])
+
+
+def test_pause_resume_stop_and_seek_while_playing_do_not_click():
+    """Each cut the music dead, or jumped it, between two samples: steps of ~0.05 where the music's
+    own steps stay under 0.03.  Pause and stop ramp it out over a block, play ramps it in, a seek
+    crossfades the two places over 5 ms."""
+    project, cue, stems = _setup()
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    blocks, marks = [], {}
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            b = np.empty((512, 2), np.float32)
+            player.render_block(b)
+            blocks.append(b)
+
+    run(200)
+    for name, cmd, after in (("pause", C.pause(), 5), ("play", C.play(), 100), ("seek", C.seek(13 * SR + 1234), 100),
+                             ("stop", C.stop(), 5)):
+        marks[name] = len(blocks) * 512
+        q.post(cmd)
+        run(after)
+    x = np.concatenate(blocks)
+    steps = np.abs(np.diff(x, axis=0)).max(axis=1)
+    music = np.percentile(steps[:marks["pause"] - 512], 99.9)
+    assert music > 1e-3  # the music is there to step
+    for name, at in marks.items():
+        assert steps[at - 2:at + 512].max() < 1.5 * music, (name, steps[at - 2:at + 512].max(), music)
+    assert not x[marks["stop"] + 512:].any()  # and then silence
