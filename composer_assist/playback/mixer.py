@@ -138,11 +138,11 @@ class Mixer:
         seam[:, layer] = seam_column
 
     def set_clock(self, clock) -> None:
-        """A new loop region (``stems.clock`` and ``stems.seams`` already swapped): decks re-locate."""
+        """A new loop region (``stems.clock`` and ``stems.seams`` already swapped): decks re-locate.
+        A deck past the new loop's end plays on to the cue's end, then wraps to the loop's start,
+        as a position entered past the loop end does (``CueClock``): no jump, no cut."""
         self.clock = clock
         for d in self._decks:
-            if d.pos >= clock.loop_end:
-                d.pos = clock.loop_start + (d.pos - clock.loop_start) % clock.loop_len
             self._locate(d)
 
     def current_gains(self) -> dict[str, float]:

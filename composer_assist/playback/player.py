@@ -123,6 +123,7 @@ class Player:
         self.schedule: Schedule
         self._control: _Control | None = None
         self._k = 0  # next live control tick
+        self._plan_for: tuple | None = None  # (clock, profile) the planned schedule was made for
         self._begin()
         self.status = self._snapshot()
 
@@ -150,7 +151,9 @@ class Player:
         loop = None if start_beat is None else (float(start_beat), float(end_beat))
         cue = replace(self.cue, loop=loop if loop is not None else self.cue.loop)
         clock = CueClock(cue, self.sample_rate, self.stems.length)
-        return (C.LOOP, clock, self.stems.loop_seams(clock))
+        # a planned run's new plan is made here too, not on the audio thread (one per profile)
+        plan = (self.profile, self._make_plan(clock, self.profile)) if self._control is None else None
+        return (C.LOOP, clock, self.stems.loop_seams(clock), plan)
 
     def prepare(self, command: tuple) -> None:
         """Apply ``command`` now, before playback starts (a start position, a profile); once a
@@ -196,8 +199,7 @@ class Player:
     def _begin(self, at: int = 0) -> None:
         """Set up the run from timeline sample ``at`` (0: the start)."""
         if self.mode == "planned":
-            track = control_track(self.trace, self.cue, "planned", self.profile, self.config, self.duration)
-            self.schedule = schedule_planned(self.cue, self.stems.clock, track)
+            self._plan()
             self._control = None
             variant, pos, passes = self.schedule.playhead_at(self.stems.clock, at)
             self.mixer.reset(at, variant, self.schedule.intensity_at(at), pos, passes, self._seek_declick())
@@ -291,7 +293,7 @@ class Player:
         elif name == C.SWAP:
             self.mixer.swap_layer(cmd[1], cmd[2], cmd[3], cmd[4], cmd[5] if len(cmd) > 5 else None)
         elif name == C.LOOP:
-            self._set_clock(cmd[1], cmd[2])
+            self._set_clock(cmd[1], cmd[2], cmd[3] if len(cmd) > 3 else None)
         else:
             raise ValueError(f"unknown command (commands: {', '.join(C.NAMES)})")
 
@@ -328,12 +330,28 @@ class Player:
         self._control.scheduler = sched
         self.schedule = sched.schedule
 
+    def _plan(self) -> None:
+        """The planned run's schedule for the current clock and profile: made once for them (a seek
+        plays the same plan from elsewhere; making it is ~20 ms for a 150 s trace, longer than a block)."""
+        made = self._plan_for
+        if made is not None and made[0] is self.stems.clock and made[1] is self.profile:
+            return
+        self.schedule = self._make_plan(self.stems.clock, self.profile)
+        self._plan_for = (self.stems.clock, self.profile)
+
+    def _make_plan(self, clock: CueClock, profile: ClusterProfile | None) -> Schedule:
+        track = control_track(self.trace, self.cue, "planned", profile, self.config, self.duration)
+        return schedule_planned(self.cue, clock, track)
+
     def _replan(self) -> None:
-        """Planned mode with a new listener profile: the plan is redone, played on from here."""
+        """Planned mode with a new listener profile or loop region: the plan is redone and played on
+        from where it is now, crossfaded from where the old one was if the plans parted ways."""
         t = self.mixer.t
-        track = control_track(self.trace, self.cue, "planned", self.profile, self.config, self.duration)
-        self.schedule = schedule_planned(self.cue, self.stems.clock, track)
-        self.mixer.events = self.mixer.events[:self.mixer._ev_i]
+        self._plan()
+        if self.schedule.playhead_at(self.stems.clock, t) != (self.mixer.playing, *self.mixer.position()):
+            self._begin(t)
+            return
+        self.mixer.events = self.mixer.events[:self.mixer._ev_i]  # the same music now: new events only
         self.mixer.load_events(self.schedule.events(self.stems, after=t - 1))
 
     def _seek(self, sample: int) -> None:
@@ -366,13 +384,18 @@ class Player:
             np.multiply(self._base_luts[v], gain, out=lut)
         self.mixer.refresh_gains()
 
-    def _set_clock(self, clock: CueClock, seams: list[np.ndarray]) -> None:
+    def _set_clock(self, clock: CueClock, seams: list[np.ndarray], plan: tuple | None = None) -> None:
         st = self.stems
         st.clock, st.seams, st.seam = clock, seams, seams[0].shape[0] // 2
         self.mixer.set_clock(clock)
         if self._control is not None:
-            self._control.scheduler.set_clock(clock)
+            pos, passes = self.mixer.position()
+            dropped = self._control.scheduler.set_clock(clock, self.mixer.t, pos, passes)
+            if dropped is not None:
+                self.mixer.unschedule(switch_event(dropped, self.stems))
         else:
+            if plan is not None and plan[0] is self.profile:  # made for this profile off the audio thread
+                self.schedule, self._plan_for = plan[1], (clock, self.profile)
             self._replan()
 
     # ---- status ------------------------------------------------------------------------------

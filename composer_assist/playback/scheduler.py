@@ -90,26 +90,43 @@ class LiveScheduler:
     def resume(self, sample: int, variant: int, pos: int, passes: int) -> None:
         """Carry on from ``sample`` where ``variant`` plays at cue position ``pos`` (after a seek, or
         when a planned run hands over to live control); nothing is pending, no dwell holds."""
+        if self.pending is not None:  # dropped with the mixer's queue: it will not be heard
+            self.schedule.switches = [x for x in self.schedule.switches if x is not self.pending]
         self.playing, self.pending, self._hold = variant, None, None
         self.held_until, self.fade_end, self.budget_until = -(1 << 40), 0, -(1 << 40)
         self.starts, self.left = [], -1
         self.bld.head.anchor, self.bld.head.pos, self.bld.head.passes = sample, pos, passes
 
-    def set_clock(self, clock: CueClock) -> None:
-        """A new loop region: boundaries from now on follow it."""
+    def set_clock(self, clock: CueClock, sample: int, pos: int, passes: int) -> Switch | None:
+        """A new loop region from ``sample``, where the music plays at cue position ``pos`` (after
+        ``passes`` wraps): boundaries from now on follow it.  A switch still to come was placed on
+        the old region's boundaries: it is dropped and returned (to be taken off the mixer's
+        queue), and the next tick places it again if the trace still asks for it."""
         self.clock = self.bld.clock = self.bld.head.clock = clock
+        p, dropped = self.pending, None
+        if p is not None and p.sample <= sample:
+            self._arrived(p)  # under way in the mixer already
+        elif p is not None:
+            self.schedule.switches = [x for x in self.schedule.switches if x is not p]
+            self.pending, dropped = None, p
+        head = self.bld.head
+        head.anchor, head.pos, head.passes = sample, pos, passes
+        return dropped
+
+    def _arrived(self, p: Switch) -> None:
+        """The pending switch ``p`` has started: it plays from here, the dwell and the budget count it."""
+        self.playing, self.held_until, self.fade_end = p.target, dwell_end(self.cue, self.clock, p), p.arrival
+        self.budget_until = p.sample + self.spacing
+        self.starts.append(p.sample)
+        self.left = p.source
+        self.bld.head.move(p)
+        self.pending = None
 
     def step(self, tick: PolicyTick) -> Decision:
         """Decide at ``tick`` (its ``time`` is the audio time of the tick)."""
         s = int(round(tick.time * self.sr))
         if self.pending is not None and self.pending.sample <= s:
-            p = self.pending
-            self.playing, self.held_until, self.fade_end = p.target, dwell_end(self.cue, self.clock, p), p.arrival
-            self.budget_until = p.sample + self.spacing
-            self.starts.append(p.sample)
-            self.left = p.source
-            self.bld.head.move(p)
-            self.pending = None
+            self._arrived(self.pending)
         self._near(tick, s)
         out = self._switch(tick, s)
         p = self.pending

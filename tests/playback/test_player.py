@@ -362,3 +362,51 @@ def test_pause_resume_stop_and_seek_while_playing_do_not_click():
     for name, at in marks.items():
         assert steps[at - 2:at + 512].max() < 1.5 * music, (name, steps[at - 2:at + 512].max(), music)
     assert not x[marks["stop"] + 512:].any()  # and then silence
+
+
+def test_a_loop_region_set_while_playing_keeps_the_switches_on_the_music_heard():
+    """Set mid-play, the new region was applied to the scheduler's playhead as if it had always
+    been there (2 beats off the music heard), and the mixer jumped a deck past its end into it
+    with no fade: a switch then left mid-bar and entered two beats on."""
+    project, cue, stems = _setup(dwell=0.0)
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    _play(player, 24 * SR + 4321, 512)  # 2 s a bar: bar 5, second pass
+    before = player.mixer.position()
+    q.post(player.loop_region(2.0, 6.0))  # a region that ends before the music playing now
+    _play(player, 512, 512)
+    clock, sched = player.stems.clock, player._control.scheduler
+    assert player.mixer.position()[0] == before[0] + 512  # played on: no jump
+    assert sched.bld.head.at(player.mixer.t) == player.mixer.position()
+    playing = player.status.variant
+    target = next(v for v in cue.variants if v.name != playing)
+    q.post(C.emotion(target.valence, target.arousal))
+    for _ in range(400):
+        _play(player, 512, 512)
+        if player.status.switches:
+            break
+    sw = player.schedule.switches[-1]
+    assert clock.beat_of(sw.leave_pos) % cue.meter.beats_per_bar == pytest.approx(0.0, abs=1e-6)  # a bar line
+    assert player.mixer.position() == clock.advance(sw.enter_pos, sw.enter_passes, player.mixer.t - sw.sample)
+
+
+def test_planned_mode_plays_its_plan_after_a_loop_change_and_a_seek_keeps_the_plan():
+    """A seek redid the whole plan on the audio thread (16-117 ms: underruns), and a new loop region
+    left the mixer where the old plan had it while the new plan's switches assumed another place."""
+    project, cue, stems = _setup(dwell=0.5)
+    trace = generate_trace("thriller_buildup", duration=60.0, seed=3)
+    player = Player(stems, mode="planned", trace=trace, block=512)
+    q = player.command_queue()
+    plan = player.schedule
+    _play(player, 10 * SR, 512)
+    q.post(C.seek(30 * SR))
+    _play(player, 512, 512)
+    assert player.schedule is plan  # the same plan, played from elsewhere
+    loop = player.loop_region(2.0, 6.0)  # its plan made here, on the control side
+    q.post(loop)
+    _play(player, 512, 512)
+    assert player.schedule is loop[3][1] and player.schedule is not plan
+    for _ in range(3):
+        _play(player, 3 * SR, 512)
+        variant, pos, passes = player.schedule.playhead_at(player.stems.clock, player.mixer.t)
+        assert (player.mixer.playing, *player.mixer.position()) == (variant, pos, passes)
