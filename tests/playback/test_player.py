@@ -410,3 +410,19 @@ def test_planned_mode_plays_its_plan_after_a_loop_change_and_a_seek_keeps_the_pl
         _play(player, 3 * SR, 512)
         variant, pos, passes = player.schedule.playhead_at(player.stems.clock, player.mixer.t)
         assert (player.mixer.playing, *player.mixer.position()) == (variant, pos, passes)
+
+
+def test_a_switch_dropped_by_a_seek_is_not_counted_later():
+    project, cue, stems = _setup(dwell=0.0)
+    player = Player(stems, mode="live", block=512)
+    q = player.command_queue()
+    _play(player, 3 * SR, 512)
+    target = next(v for v in cue.variants if v.name != player.status.variant)
+    q.post(C.emotion(target.valence, target.arousal))
+    _play(player, 1024, 512)
+    pending = player._control.scheduler.pending
+    assert pending is not None and pending.sample > player.mixer.t
+    q.post(C.release())
+    q.post(C.seek(pending.sample - SR))  # before its boundary, with the music back on the trace
+    _play(player, 2 * SR, 512)
+    assert pending not in player.schedule.switches and player.status.switches == 0
