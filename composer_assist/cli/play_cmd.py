@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import time
 
 from composer_assist.cli.cue_arg import cue_of
 from composer_assist.cli.trace_cmd import add_trace_input, add_viewing_input, trace_input, viewing_input
@@ -75,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from composer_assist.core.errors import ProjectError
     from composer_assist.core.project import load_project
     from composer_assist.core.trace import load_trace
-    from composer_assist.services.play import open_output, start_player
+    from composer_assist.services.play import fade_out, open_output, start_player, until_end
     from composer_assist.services.settings import load_settings
 
     mode = args.mode or "live"
@@ -99,23 +98,15 @@ def run(args: argparse.Namespace) -> int:
     keys = player.command_queue()
     end = _end_time(args.duration, trace, player)
     from composer_assist.cli.terminal import Screen
-    from composer_assist.playback import commands as C
 
-    last_block = player.block / player.sample_rate
-    with output.play(player), _osc(args.osc, player) as osc, Screen(player, keys, trace, args, osc) as screen:
-        # The status runs ahead of what is heard by the output's latency: the music is rendered up
-        # to the end, its last block ramped out (pause), and heard out before the output closes.
-        while not screen.quit and (end is None or player.status.seconds < end - last_block):
-            screen.poll(0.1 if end is None else min(0.1, max(0.005, end - last_block - player.status.seconds)))
+    # the OSC port first: a port in use is refused before anything sounds
+    with _osc(args.osc, player) as osc, output.play(player), Screen(player, keys, trace, args, osc) as screen:
+        while not screen.quit and (wait := until_end(player, end)) is not None:
+            screen.poll(wait)
             if output.failed():
                 raise ProjectError(f"audio output stopped: {output.failed()}")
         screen.final()
-        keys.post(C.pause())
-        # the latency PortAudio reports, plus a margin: a sound server may hold a little more
-        out_stats = player.status.output
-        heard_out = time.monotonic() + 2 * last_block + 0.1 + (out_stats.latency if out_stats else 0.1)
-        while time.monotonic() < heard_out and not output.failed():
-            time.sleep(0.01)
+        fade_out(player, keys, output)
     return 0
 
 

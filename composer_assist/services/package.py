@@ -92,7 +92,7 @@ def play_package_live(pkg: CuePackage, player: Any, device: str | None, null: bo
     interrupted), following OSC input on ``osc_port`` when given."""
     import contextlib
 
-    from composer_assist.services.play import open_output
+    from composer_assist.services.play import fade_out, open_output, until_end
 
     output = open_output(device, null=null, block=block, sample_rate=pkg.sample_rate)
     osc = contextlib.nullcontext()
@@ -100,8 +100,10 @@ def play_package_live(pkg: CuePackage, player: Any, device: str | None, null: bo
         from composer_assist.services.osc import OscInput
 
         osc = OscInput(player.command_queue(), osc_port)
+    control = player.command_queue()
     with osc, output.play(player):
-        while end_s is None or player.status.seconds < end_s:
-            time.sleep(0.05)
+        while (wait := until_end(player, end_s, 0.05)) is not None:
+            time.sleep(wait)
             if output.failed():
                 raise PackageError(f"audio output stopped: {output.failed()}")
+        fade_out(player, control, output)

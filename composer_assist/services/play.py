@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -103,6 +104,27 @@ class Output:
             where = f"the audio device {stats.device!r}" if stats.device else "the audio output"
             return f"{where} stopped taking audio (unplugged, or its sound server ended)"
         return None
+
+
+def until_end(player: Player, end_s: float | None, most: float = 0.1) -> float | None:
+    """Seconds to wait before looking again, or None once the music is mixed up to ``end_s`` but
+    its last block (time for ``fade_out``).  The status runs ahead of what is heard by the output's
+    latency; the end is reached in the mixing, the last block ramped out and then heard out."""
+    if end_s is None:
+        return most
+    left = end_s - player.block / player.sample_rate - player.status.seconds
+    return None if left <= 0 else min(most, max(0.005, left))
+
+
+def fade_out(player: Player, queue: Any, output: Output) -> None:
+    """Ramp the music out over its next block (a pause) and wait until that has been heard, so the
+    output closes on silence and nothing mixed is lost (``play --duration`` was cut ~70 ms early)."""
+    queue.post(C.pause())
+    stats = player.status.output
+    # the latency PortAudio reports, plus a margin: a sound server may hold a little more
+    heard = time.monotonic() + 2 * player.block / player.sample_rate + 0.1 + (stats.latency if stats else 0.1)
+    while time.monotonic() < heard and not output.failed():
+        time.sleep(0.01)
 
 
 def open_output(device: str | int | None, null: bool = False, block: int = 512, sample_rate: int = 48000,

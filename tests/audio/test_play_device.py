@@ -113,3 +113,19 @@ def test_an_override_sent_mid_play_lands_on_the_next_legal_boundary(pulse_server
     got = recorded[lag - SR:lag - SR + frames]
     window = slice(sw.sample - SR // 2, sw.arrival + SR // 2)
     assert _corr(got[window], out_ref[window]) > 0.99
+
+
+def test_play_duration_is_heard_to_its_end_and_ramps_out(pulse_server, root, tmp_path):
+    """``--duration 3`` was heard for 2.93 s and ended cut dead: the loop stopped on the mixed
+    position, ~70 ms ahead of the sound, and the stream was aborted with the rest in it."""
+    wav = tmp_path / "heard.wav"
+    with pulse_server.record(wav):
+        run = subprocess.run([sys.executable, "-m", "composer_assist", "play", str(root / "projects" / "demo"),
+                              "--cue", "night_chase", "--device", "pulse", "--duration", "3"],
+                             capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    x, sr = sf.read(wav, dtype="float32", always_2d=True)
+    loud = np.nonzero(np.abs(x).max(axis=1) > 1e-4)[0]
+    heard = x[loud[0]:loud[-1] + 1]
+    assert 2.98 <= heard.shape[0] / sr <= 3.06, heard.shape[0] / sr
+    assert np.abs(heard[-32:]).max() < 0.05 * np.abs(heard[-4096:-512]).max()  # ramped out, not cut
