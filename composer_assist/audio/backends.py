@@ -106,6 +106,7 @@ class _CallbackBackend(_StreamBackend):
         self._zeros = memoryview(bytes(self._fb * max(block, 8192)))
         self._ns = np.zeros(TIMES, np.int64)
         self._calls = self.played = self.dry = self.flags = 0
+        self._short = False  # the last callback found the ring short
         self._clock = time.perf_counter_ns
         self.final: dict | None = None
         self.stream = sd.RawOutputStream(device=device.index, channels=channels, dtype="float32",
@@ -118,7 +119,11 @@ class _CallbackBackend(_StreamBackend):
         got = self.ring.read_bytes(outdata, frames)
         if got < frames:
             outdata[got * self._fb:frames * self._fb] = self._zeros[:(frames - got) * self._fb]
-            self.dry += 1
+            if not self._short:  # a dropout counts once however many callbacks it lasts, as rtmixer's
+                self.dry += 1
+            self._short = True
+        else:
+            self._short = False
         if status.output_underflow:
             self.flags += 1
         self.played += got

@@ -42,7 +42,8 @@ class OutputStats:
     running: bool
     frames_rendered: int         # frames the source rendered into the ring
     frames_played: int           # frames the device (or the null consumer) took from the ring
-    ring_underruns: int          # times the device found the ring short (silence was played)
+    ring_underruns: int          # dropouts: times the device found the ring short (silence was played),
+                                 # one however long it lasted (every backend counts alike)
     device_underflows: int       # PortAudio's output-underflow flags (the device itself ran dry)
     output_latency: float        # s, the device's own latency as PortAudio reports it
     buffered: float              # s, rendered but not yet taken by the device
@@ -229,6 +230,7 @@ class NullOutput(_Output):
         self._limit: int | None = None
         self._ns = np.zeros(TIMES, np.int64)
         self._reads = self.played = self.delivered = self.dry = 0
+        self._short = False  # the last block found the ring short
         self._stopped = False
         self.error: BaseException | None = None
 
@@ -300,9 +302,12 @@ class NullOutput(_Output):
         self._reads += 1
         if self.realtime and got < len(out):
             out[got:] = 0.0
-            self.dry += 1
+            if not self._short:  # a dropout counts once however many blocks it lasts, as on a device
+                self.dry += 1
+            self._short = True
             got_out = len(out)
         else:
+            self._short = False
             got_out = got
         self.played += got
         self.delivered += got_out
