@@ -101,10 +101,14 @@ def run(args: argparse.Namespace) -> int:
 
     # the OSC port first: a port in use is refused before anything sounds
     with _osc(args.osc, player) as osc, output.play(player), Screen(player, keys, trace, args, osc) as screen:
-        while not screen.quit and (wait := until_end(player, end)) is not None:
-            screen.poll(wait)
-            if output.failed():
-                raise ProjectError(f"audio output stopped: {output.failed()}")
+        try:
+            while not screen.quit and (wait := until_end(player, end)) is not None:
+                screen.poll(wait)
+                if output.failed():
+                    raise ProjectError(f"audio output stopped: {output.failed()}")
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the last status line still ends the log
+            screen.final()
+            raise
         screen.final()
         fade_out(player, keys, output)
     return 0

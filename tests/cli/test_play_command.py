@@ -66,6 +66,8 @@ def test_sigterm_stops_play_cleanly(root):
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and err.strip() == "interrupted", err
+    # the status line that was read above, then the last one, printed on the way out
+    assert len([ln for ln in (line + out).splitlines() if " bar " in ln]) >= 2, line + out
 
 
 def test_play_can_follow_the_trace_uncalibrated(root):
