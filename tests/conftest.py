@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # tests/audio/pulse.py drives the PulseAudio server; the fixture lives here so tests outside
 # tests/audio (the docs' commands) can play too.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "audio"))
-from pulse import PulseServer  # noqa: E402
+from pulse import start_server  # noqa: E402
 REALDATA = Path(os.environ.get("COMPOSER_ASSIST_REALDATA", ROOT.parent / "shared" / "realdata"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -85,13 +85,7 @@ def pulse_server(tmp_path_factory):
     """A PulseAudio server with a null sink for the session; PortAudio's ``pulse`` (and
     ``default``) devices play into it.  Skips only if the server cannot start (fails under
     CI=true, where scripts/setup.sh --test has installed it)."""
-    server = PulseServer(tmp_path_factory.mktemp("pulse"))
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PulseAudio null sink unavailable under CI: {exc}")
-        pytest.skip(f"PulseAudio null sink unavailable: {exc}")
+    server = start_server(tmp_path_factory.mktemp("pulse"))
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("PULSE_SERVER", server.server)

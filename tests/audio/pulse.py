@@ -140,3 +140,18 @@ def _end(proc: subprocess.Popen, sig: int) -> None:
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def start_server(base: Path) -> PulseServer:
+    """A started server, or the test skipped when it cannot start (failed under CI=true, where
+    scripts/setup.sh --test has installed it)."""
+    import pytest
+
+    server = PulseServer(base)
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PulseAudio null sink unavailable under CI: {exc}")
+        pytest.skip(f"PulseAudio null sink unavailable: {exc}")
+    return server
