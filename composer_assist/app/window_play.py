@@ -117,7 +117,7 @@ class PlayMixin:
         self.profile_index = index
         player = self.transport.player
         if player is not None and player.profiles:
-            self.transport.post(C.profile(index))
+            self.transport.post(player.profile_command(index))
         elif player is not None and index is not None:
             self.statusBar().showMessage("profiles loaded after play started: they apply from the next play", 8000)
 

@@ -146,6 +146,15 @@ class Player:
         here = bisect.bisect_right(starts, sample) - 1
         return C.seek(starts[min(max(0, here + delta), len(starts) - 1)])
 
+    def profile_command(self, index: int | None) -> tuple:
+        """A ``PROFILE`` command; in a planned run with the plan for that profile made here, off
+        the audio thread (for a 150 s trace it takes longer than a block)."""
+        if self._control is not None or self.mode != "planned":
+            return C.profile(index)
+        profile = None if index is None else self.profiles[index]
+        clock = self.stems.clock
+        return (*C.profile(index), (clock, profile, self._make_plan(clock, profile)))
+
     def loop_region(self, start_beat: float | None, end_beat: float | None) -> tuple:
         """A ``LOOP`` command with its clock and seams built here, off the audio thread."""
         loop = None if start_beat is None else (float(start_beat), float(end_beat))
@@ -283,6 +292,9 @@ class Player:
             if self._control is not None:
                 self._control.policy.profile = self.profile
             else:
+                plan = cmd[2] if len(cmd) > 2 else None  # (clock, profile, schedule), see profile_command
+                if plan is not None and plan[0] is self.stems.clock and plan[1] is self.profile:
+                    self.schedule, self._plan_for = plan[2], (plan[0], plan[1])
                 self._replan()
         elif name == C.MUTE:
             self._mask[cmd[1]][cmd[2]] = 0.0 if cmd[3] else 1.0

@@ -272,6 +272,17 @@ def test_switching_the_listener_profile_changes_what_plays():
     q.post(C.profile(0))
     _play(player, 8 * SR, 512)
     assert player.status.variant == "sad" and player.status.profile == "darker"
+    # planned: the plan for the profile is made where the command is, and played from now
+    player = Player(stems, mode="planned", trace=trace, profiles=[darker])
+    q = player.command_queue()
+    _play(player, 4 * SR, 512)
+    assert player.status.variant == "calm"
+    cmd = player.profile_command(0)
+    q.post(cmd)
+    _play(player, 8 * SR, 512)
+    assert player.schedule is cmd[2][2] and player.status.variant == "sad" and player.status.profile == "darker"
+    assert (player.mixer.playing, *player.mixer.position()) == player.schedule.playhead_at(player.stems.clock,
+                                                                                           player.mixer.t)
 
 
 def test_a_malformed_command_is_counted_and_the_music_goes_on():
