@@ -72,10 +72,15 @@ def output_files(render: CueRender, out_dir: Path) -> list[tuple[Path, str, Call
 
 def stale_outputs(render: CueRender, out_dir: Path) -> list[Path]:
     """Files an earlier render may have left that this one failed to produce: a failed layer's
-    stem and tail, its variant's ``mix.wav``, a failed stinger.  Left in place they would pass for
-    this render's output."""
+    stem and tail, its variant's ``mix.wav``, a failed stinger, and the tail of a layer that now
+    rings out within the cue.  Left in place they would pass for this render's output."""
     base = Path(out_dir) / cue_folder(render.cue.name)
     out: list[Path] = []
+    for variant, layers in render.stems.items():
+        for name in layers:
+            tail = render.tails.get(variant, {}).get(name)
+            if tail is None or not tail.shape[1]:
+                out.append(base / _safe(variant) / f"{_layer_file(name)}.tail.wav")
     for e in render.errors:
         if e.variant == STINGER:
             out.append(base / "stingers" / f"{_safe(e.layer)}.wav")

@@ -22,6 +22,8 @@ from composer_assist.core.plugins.paths import faust_sources
 from .plugin_load import Loaded, apply_state, load_faust, load_vst
 
 SILENCE = 1e-4  # -80 dBFS: where a tail is considered to have died away
+CUT_FADE_S = 0.05  # a tail still sounding when its allowance runs out is faded over this
+CUT_WARN = 10 ** (-50 / 20)  # and said when it is louder than -50 dBFS there
 
 
 def to_stereo(audio: np.ndarray) -> np.ndarray:
@@ -157,8 +159,16 @@ def _render_chain(engine: Any, chain: list[Loaded], spec: dict, sr: int, block: 
             break
         tail_max = tail_full
     out = np.ascontiguousarray(audio[:, :length + tail])
+    cut_db = None
+    if tail and tail >= tail_max:  # still sounding at the end of the full allowance: fade, not cut
+        level = float(np.abs(out[:, -max(1, sr // 100):]).max())
+        n = min(tail, int(CUT_FADE_S * sr))
+        out[:, out.shape[1] - n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+        if level > CUT_WARN:  # quieter, the fade is not heard: nothing to say
+            cut_db = round(20.0 * np.log10(level), 1)
     _save_npy(Path(spec["out"]), out)
-    return {"tail": tail, "wall": wall, "seconds": total / sr, "job_wall": time.perf_counter() - t_job}
+    return {"tail": tail, "wall": wall, "seconds": total / sr, "job_wall": time.perf_counter() - t_job,
+            "cut_db": cut_db}
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:

@@ -9,6 +9,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from composer_assist.core.errors import PluginError
 from composer_assist.core.plugins.meta import DEFAULT_RELEASE_S, DEFAULT_VOICES, faust_meta
 from composer_assist.core.plugins.paths import faust_sources
@@ -64,10 +66,13 @@ class Loaded:
                 raise _unknown_param(self.label, name, self.param_names())
             for d in hits:  # one per voice group when voices are not grouped
                 lo, hi = float(d.get("min", value)), float(d.get("max", value))
-                if not lo <= value <= hi:
+                # DawDreamer's ranges are float32: 0.2 comes back as 0.200000003, so a value at a
+                # documented range end is compared in float32 (and then kept within the range)
+                v32 = float(np.float32(value))
+                if not float(np.float32(lo)) <= v32 <= float(np.float32(hi)):
                     raise PluginError(f"plugin {self.label}: parameter {name!r} = {value:g} is outside "
                                       f"{lo:g}..{hi:g}")
-                self.proc.set_parameter(d["name"], float(value))
+                self.proc.set_parameter(d["name"], min(hi, max(lo, float(value))))
             return
         for d in self.describe():
             if d["name"] == name:

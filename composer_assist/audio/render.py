@@ -110,6 +110,9 @@ class _Batch:
         self.arrays[i] = arr
         self.stats[i] = StemStats.measured(st.variant, st.layer.name, float(meta.get("seconds", 0.0)),
                                            float(meta.get("wall", 0.0)), True)
+        cut = meta.get("cut_db")
+        if isinstance(cut, (int, float)) and isinstance(meta.get("tail"), int):
+            self._warn_cut(st, float(cut), meta["tail"])  # said again whenever the stem is used
         return True
 
     def run(self, to_run: list[dict], use_cache: bool, jobs: int, timeout: float | None) -> None:
@@ -188,9 +191,24 @@ class _Batch:
         self.arrays[i] = arr
         self.stats[i] = StemStats.measured(st.variant, st.layer.name, res["seconds"], res["job_wall"], False)
         if self.tmp is None:
-            stem_cache.save_meta(st.key, {"seconds": res["seconds"], "wall": res["job_wall"], "tail": res["tail"]})
+            stem_cache.save_meta(st.key, {"seconds": res["seconds"], "wall": res["job_wall"], "tail": res["tail"],
+                                          "cut_db": res.get("cut_db")})
         if st.variant != STINGER:
             stem_cache.save_tail_hint(st.chain_key, res["tail"])
+        self._warn_cut(st, res.get("cut_db"), res["tail"])
+
+    def _warn_cut(self, st: Stem, cut_db: float | None, tail: int) -> None:
+        """A tail still sounding when its allowance ran out (faded there by the worker): said."""
+        if cut_db is None:
+            return
+        cut = (f"{self.where(st)}: its tail still sounded at {cut_db:g} dBFS when its "
+               f"{tail / st.spec['sample_rate']:.1f} s allowance ran out; faded out over 50 ms there "
+               f"(a shorter release or held note ends it sooner)")
+        st.warning = cut if st.warning is None else f"{st.warning}; {cut}"
+
+    @staticmethod
+    def where(st: Stem) -> str:
+        return f"{'stingers' if st.variant == STINGER else st.variant}/{st.layer.name} ({st.plugins})"
 
     def _report(self) -> None:
         if self.progress:

@@ -92,14 +92,18 @@ def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path |
     where = (f"cue {cue.name!r} stinger {layer.name!r}" if variant == STINGER
              else f"cue {cue.name!r} variant {variant!r} layer {layer.name!r}")
     chain, fps, tail_s = [], [], 0.0
+    gapless = True  # whether the chain's tail only dies away (no echo that comes back after silence)
     for i, ref in enumerate([layer.instrument] + list(layer.effects)):
         spec, fp, tail = _plugin_spec(ref, "instrument" if i == 0 else "effect", project_dir,
                                       f"{where} {'instrument' if i == 0 else f'effect {i}'}")
         chain.append(spec)
         fps.append(fp)
         tail_s += tail
+        if i > 0:
+            gapless = gapless and spec["kind"] == "faust" and bool(faust_meta(Path(spec["path"])).get("gapless_tail"))
     tempo = cue.tempo
     notes = []
+    too_short = []
     last_off = 0
     end = cue.length_beats if end_beat is None else end_beat
     for n in layer.notes():
@@ -109,7 +113,11 @@ def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path |
         # middle of the intended sample so floor() lands on it whatever the float error.
         on = tempo.sample_at(n.start, sr)
         stop = n.start + n.duration if end_beat is None else min(n.start + n.duration, end_beat)
-        off = max(on, tempo.sample_at(stop, sr))
+        off = tempo.sample_at(stop, sr)
+        if off <= on:  # shorter than a sample once on the grid: DawDreamer refuses it (and it is silent)
+            if end_beat is None:
+                too_short.append(n)
+            continue
         last_off = max(last_off, off)
         notes.append([round((on + 0.5) / sr, 9), round((off - on) / sr, 9), n.pitch, n.velocity])
     if length is None:  # a stinger: as long as its notes
@@ -117,9 +125,10 @@ def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path |
     tail_full = int(round(min(MAX_TAIL_S, tail_s) * sr))
     # The same chain (plugins, parameters, state) rings for about as long whatever the notes, so
     # render only what it measured last time plus a margin; the worker renders again with the full
-    # allowance if the tail still sounds at the end.
+    # allowance if the tail still sounds at the end.  Not for a chain with an effect that may fall
+    # silent and sound again (a delay's echo, any VST effect): its early silence proves nothing.
     chain_key = stem_cache.stem_key({"chain": fps, "sample_rate": sr, "block_size": BLOCK_SIZE})
-    hint = stem_cache.tail_hint(chain_key)
+    hint = stem_cache.tail_hint(chain_key) if gapless else None
     tail_max = tail_full if hint is None else min(tail_full, hint + max(int(TAIL_MARGIN_S * sr), hint // 4))
     # Stems sharing a Faust dsp go to the worker that has it compiled already.
     affinity = "|".join(p["path"] for p in chain if p["kind"] == "faust") or None
@@ -130,6 +139,11 @@ def plan_stem(cue: Cue, variant: str, layer: Layer, sr: int, project_dir: Path |
     plugins = " -> ".join(Path(r.plugin).name for r in [layer.instrument] + list(layer.effects))
     where = f"{cue.name}/{'stingers' if variant == STINGER else variant}/{layer.name}"
     warning = _silent_notes_warning(where, layer.instrument.plugin, chain[0], [n[2] for n in notes])
+    if too_short:
+        first = too_short[0]
+        dropped = (f"{where}: {len(too_short)} note{'s' if len(too_short) > 1 else ''} shorter than one sample "
+                   f"left out (the first: pitch {first.pitch} at beat {first.start:g}, {first.duration:g} beats)")
+        warning = dropped if warning is None else f"{warning}; {dropped}"
     return Stem(variant, layer, key, spec, length, plugins, chain_key, warning, exit=end_beat is not None)
 
 
