@@ -77,7 +77,8 @@ def event_arrays(log: FeedbackLog, catalog: VariantCatalog, dwell_median: float 
 def liking_score(kept: np.ndarray, rating: np.ndarray, dwell: np.ndarray, dwell_median: float | None = None) -> np.ndarray:
     keep = 2.0 * kept - 1.0
     has_rating = ~np.isnan(rating)
-    med = dwell_median if dwell_median else float(np.median(dwell)) if dwell.size else 1.0
+    # the training median, also when it is 0 (most skips logged with dwell 0); else this batch's own
+    med = dwell_median if dwell_median is not None else float(np.median(dwell)) if dwell.size else 1.0
     dw = np.tanh(np.log((dwell + 1.0) / (max(med, 0.0) + 1.0)))
     total = keep + 0.5 * dw + np.where(has_rating, (np.nan_to_num(rating, nan=3.0) - 3.0) / 2.0, 0.0)
     return total / (1.5 + has_rating)

@@ -13,6 +13,7 @@ two fits of the same data with different seeds give the same number to the same 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -42,6 +43,8 @@ METHODS = ("gmm", "kmeans", "minibatch")
 # fitting does too: a model that could not be loaded again must not be saved.  Taste groups
 # of at least 50 listeners each (the default minimum size) are far fewer than this.
 MAX_CLUSTERS = 100
+
+FLAT_FEATURE = 1e-9  # a listener feature spread less than this carries no signal
 
 
 class LearnInputError(FeedbackError, ValueError):
@@ -222,8 +225,16 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
     def _fit_matrix(self, X: np.ndarray, rs: np.random.RandomState, say: Callable[[str], None]) -> None:
         method = self.method
         n = X.shape[0]
+        # A feature with no signal (spread under FLAT_FEATURE: float noise, as when every event was
+        # kept) would be scaled up to unit spread and split into clusters of noise: held at its mean.
+        flat = X.std(axis=0) < FLAT_FEATURE
+        if flat.any():
+            X = X.copy()
+            X[:, flat] = X[:, flat].mean(axis=0)
         seed = rs.randint(2**31 - 1)
-        if self.n_clusters == "auto":
+        if self.n_clusters == "auto" and flat.all() and method == "gmm":
+            ks = [1]  # nothing tells any listener from another: one cluster, no candidates to try
+        elif self.n_clusters == "auto":
             lo = 1 if method == "gmm" else 2
             ks = list(range(lo, max(lo, min(self.max_clusters, n - 1)) + 1))
         else:
@@ -250,7 +261,10 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
         elif best in fitted:
             pipe = self._refit_warm(fitted[best], X, seed)
         else:
-            pipe = self._make_pipeline(best, X.shape[1], n, seed).fit(X)
+            with warnings.catch_warnings():
+                if flat.all():  # PCA's explained variance ratio is 0/0 on data with no spread at all
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                pipe = self._make_pipeline(best, X.shape[1], n, seed).fit(X)
         self.pipeline_ = pipe
         self.n_clusters_ = best
         self.selection_ = {"criterion": criterion if len(ks) > 1 else "fixed",

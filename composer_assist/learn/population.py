@@ -277,9 +277,14 @@ def write_population(pop: Population, folder: str | Path, fmt: str = "csv", seed
     ]
     atomic_write_text(out / "README.txt", "\n".join(readme) + "\n")
     written = {name: _sha256(out / name) for name in population_files(fmt)[:-1]}
-    # the other format's log of an earlier run stays generate's own while it is unchanged
-    kept = {k: v for k, v in earlier.items() if k not in written and (out / k).is_file() and _sha256(out / k) == v}
-    atomic_write_json(out / MARKER, {"format": MARKER_FORMAT, "files": {**kept, **written}})
+    # The other format's log of an earlier run no longer matches planted.csv (fit scored it against
+    # the new truth: ARI -0.007): removed while it is generate's own and unchanged; an edited one is
+    # someone's data and stays, no longer listed as generate's.
+    for name, digest in earlier.items():
+        if name not in written and name.startswith("feedback.") and (out / name).is_file() \
+                and _sha256(out / name) == digest:
+            (out / name).unlink()
+    atomic_write_json(out / MARKER, {"format": MARKER_FORMAT, "files": written})
     return {"log": log_path, "variants": out / "variants.json", "planted": out / "planted.csv"}
 
 

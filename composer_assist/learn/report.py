@@ -72,7 +72,7 @@ def text_report(model: ListenerPreferenceModel, meta: dict[str, Any] | None = No
     """Clusters and profiles in words; quality figures from ``meta["quality"]`` (as ``learn fit``
     saves them), and the model file's details when ``meta`` is a saved model's metadata."""
     meta = meta or {}
-    lines = [f"{model.n_clusters_} listener clusters ({model.method}), "
+    lines = [f"{model.n_clusters_} listener cluster{'' if model.n_clusters_ == 1 else 's'} ({model.method}), "
              f"{int(sum(model.cluster_sizes_))} listeners, variants: "
              + ", ".join(f"{v.cue}/{v.name}" for v in model.catalog_.variants)]
     for p in model.profiles_:

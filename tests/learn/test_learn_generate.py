@@ -52,7 +52,8 @@ def test_its_own_output_is_replaced_but_not_once_edited_unless_forced(tmp_path, 
     assert _generate(out, "--seed", "2", "--format", "jsonl") == 0
     assert _generate(out, "--seed", "3") == 0  # the CSV of seed 2, still unchanged, is its own too
     first = (out / "feedback.csv").read_text()
-    assert "(seed 3)" in first and (out / "feedback.jsonl").is_file()
+    # and the jsonl of seed 2, which no longer matches planted.csv, is gone
+    assert "(seed 3)" in first and not (out / "feedback.jsonl").exists()
     with open(out / "feedback.csv", "a") as fh:  # real rows appended to the synthetic log
         fh.write("REAL1,1700000000,night_chase,calm,0.1,0.2,1,10,,\n")
     edited = (out / "feedback.csv").read_bytes()
