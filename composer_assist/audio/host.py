@@ -136,17 +136,30 @@ def _render_chain(engine: Any, chain: list[Loaded], spec: dict, sr: int, block: 
         inst.proc.add_midi_note(int(pitch), int(vel), float(start), float(dur))
     graph = [(chain[0].proc, [])]
     for prev, cur in zip(chain, chain[1:]):
-        graph.append((cur.proc, [prev.proc.get_name()]))
+        src = prev.proc.get_name()
+        outs, ins = int(prev.proc.get_num_output_channels()), int(cur.proc.get_num_input_channels())
+        # DawDreamer wires channel to channel and concatenates the channels of a processor's
+        # inputs: a mono plugin fed into a stereo one only its left input (the right came out
+        # silent); named twice, it feeds both.
+        graph.append((cur.proc, [src, src] if outs == 1 and ins >= 2 else [src]))
     engine.load_graph(graph)
     tail_full = max(tail_max, int(spec.get("tail_full", tail_max)))
     wall = 0.0
+    # A plugin that looks ahead (a limiter, a linear-phase EQ) delays its output by the latency it
+    # reports: rendered that much longer and that much dropped from the start, the stem stays on
+    # the grid.  Some plugins settle their latency only once prepared: read again after a render.
+    latency, settles = _chain_latency(chain), 0
     while True:
         total = length + tail_max
         t0 = time.perf_counter()
         # One render call per stem: every render restarts at t=0 and resets the plugins.
-        engine.render((total + block) / sr)
+        engine.render((total + latency + block) / sr)
         wall += time.perf_counter() - t0
-        audio = to_stereo(np.asarray(engine.get_audio(), dtype=np.float32))
+        settled = _chain_latency(chain)
+        if settled != latency and settles < 2:
+            latency, settles = settled, settles + 1
+            continue
+        audio = to_stereo(np.asarray(engine.get_audio(), dtype=np.float32))[:, latency:]
         if audio.shape[1] < total:
             audio = np.pad(audio, ((0, 0), (0, total - audio.shape[1])))
         audio = audio[:, :total]
@@ -169,6 +182,17 @@ def _render_chain(engine: Any, chain: list[Loaded], spec: dict, sr: int, block: 
     _save_npy(Path(spec["out"]), out)
     return {"tail": tail, "wall": wall, "seconds": total / sr, "job_wall": time.perf_counter() - t_job,
             "cut_db": cut_db}
+
+
+def _chain_latency(chain: list[Loaded]) -> int:
+    """Samples the chain delays its input by, as its plugins report it (Faust: none)."""
+    total = 0
+    for l in chain:
+        try:
+            total += max(0, int(l.proc.get_latency_samples()))
+        except (AttributeError, RuntimeError):
+            pass
+    return total
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:

@@ -21,7 +21,7 @@ from composer_assist.core.plugins.paths import faust_sources
 from .scan import bundle_binaries, cache_dir
 
 DEFAULT_CACHE_MAX_MB = 2048
-RENDER_VERSION = 2  # bump when the renderer changes what it produces for the same inputs
+RENDER_VERSION = 3  # bump when the renderer changes what it produces for the same inputs
 
 
 def stems_dir() -> Path:

@@ -100,3 +100,39 @@ def test_a_tail_gone_on_the_next_render_is_not_left_behind(tmp_path, cache):
     assert r.tails["main"]["keys"].shape[1] == 0
     write_cue(r, out)
     assert not tail.exists()  # it was kept beside the new stem and passed for its tail
+
+
+def test_a_lookahead_limiters_latency_is_taken_out(tmp_path, cache):
+    """Kars through the LSP limiter: every onset came 240 samples late (960 with its lookahead
+    at 1): the plugin's reported latency was ignored, and the stem was off the grid."""
+    from pathlib import Path
+
+    limiter = Path("/usr/lib/vst/lsp-plugins/limiter-stereo.so")
+    if not limiter.exists():
+        pytest.skip("LSP plugins not installed (Debian lsp-plugins-vst; scripts/setup.sh installs them)")
+    from composer_assist.core.plugins.trust import trust
+
+    trust(limiter)
+    notes = [Note(0.5, 0.5, 60, 100)]  # 0.25 s at 120 BPM: sample 12000
+    plain = render_cue(project(tmp_path / "a", [layer("k", "Kars-vst.so", notes)], bars=1), "cue")
+    limited = render_cue(project(tmp_path / "b", [layer("k", "Kars-vst.so", notes, effects=[
+        PluginRef(str(limiter), {})])], bars=1), "cue")
+
+    def onset(r):
+        return int(np.nonzero(np.abs(r.stems["main"]["k"]).max(axis=0) > 1e-3)[0][0])
+
+    assert onset(plain) == onset(limited), (onset(plain), onset(limited))
+
+
+def test_a_mono_instrument_into_a_stereo_effect_reaches_both_channels(tmp_path, cache):
+    """Kars (mono) into the LSP limiter (stereo): the limiter got the left input only and its right
+    output was exactly silent."""
+    from pathlib import Path
+
+    limiter = Path("/usr/lib/vst/lsp-plugins/limiter-stereo.so")
+    if not limiter.exists():
+        pytest.skip("LSP plugins not installed (Debian lsp-plugins-vst; scripts/setup.sh installs them)")
+    r = render_cue(project(tmp_path / "p", [layer("k", "Kars-vst.so", [Note(0.5, 0.5, 60, 100)], effects=[
+        PluginRef(str(limiter), {})])], bars=1), "cue")
+    stem = r.stems["main"]["k"]
+    assert np.abs(stem[1]).max() > 0.01 and np.allclose(stem[0], stem[1], atol=1e-6)
