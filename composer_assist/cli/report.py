@@ -35,7 +35,8 @@ def print_render_table(renders: list, file: TextIO | None = None) -> None:
         if stingers or failed:
             print(f"{'':<14} {'stingers':<12} {', '.join(stingers)[:30]:<30} {len(stingers):>6}"
                   + (f"  FAILED: {', '.join(failed)}" if failed else ""), file=out)
-    print("speed: seconds of audio rendered per second of worker time (load + render), per stem; "
+    print("speed: seconds of audio rendered per second of worker time (load + render), per stem rendered now "
+          "('-': all from the cache); "
           "levels in dBFS of the mixdown (matched); match: the gain (dB) that puts the variant at the "
           "common loudness at its nominal intensity; offset: its level_offset_lu", file=out)
     for r in renders:
@@ -50,8 +51,9 @@ def _variant_row(r, v) -> str:
     from composer_assist.audio.render import mixdown
 
     stats = [s for s in r.stats if s.variant == v.name]
-    secs = sum(s.seconds for s in stats)
-    wall = sum(s.wall for s in stats)
+    rendered = [s for s in stats if not s.cached]  # a cached stem's figures are from its first render
+    secs = sum(s.seconds for s in rendered)
+    wall = sum(s.wall for s in rendered)
     speed = f"{secs / wall:.0f}x" if wall > 0 else "-"
     tags = ", ".join(v.tags)
     emotion = f"{v.valence:+.1f}/{v.arousal:+.1f}" + (f" {tags}" if tags else "")
