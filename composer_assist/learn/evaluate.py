@@ -46,14 +46,19 @@ def split_log(log: FeedbackLog, new_fraction: float = 0.1, holdout: float = 0.2,
     return Split(log.take(~row_new & ~held), log.take(~row_new & held), log.take(row_new))
 
 
+UNMATCHED = -2  # a planted cluster no learned cluster stands for: its listeners cannot be assigned right
+
+
 def match_clusters(truth: np.ndarray, labels: np.ndarray) -> dict[int, int]:
-    """Planted cluster -> learned cluster, by the best one-to-one overlap (Hungarian)."""
+    """Planted cluster -> learned cluster, by the best one-to-one overlap (Hungarian); planted
+    clusters left over (more planted than learned) -> ``UNMATCHED``.  Mapping them to their best
+    overlap instead made fewer clusters score better: one cluster was "100 % right"."""
     t_vals, l_vals = np.unique(truth), np.unique(labels)
     table = np.array([[np.sum((truth == t) & (labels == l)) for l in l_vals] for t in t_vals])
     rows, cols = linear_sum_assignment(-table)
     mapping = {int(t_vals[r]): int(l_vals[c]) for r, c in zip(rows, cols)}
-    for t in t_vals:  # planted clusters left over (more planted than learned) go to their best overlap
-        mapping.setdefault(int(t), int(l_vals[np.argmax(table[list(t_vals).index(t)])]))
+    for t in t_vals:
+        mapping.setdefault(int(t), UNMATCHED)
     return mapping
 
 
@@ -93,7 +98,7 @@ def convergence(model: ListenerPreferenceModel, new: FeedbackLog, reference: np.
     rank = np.arange(len(order)) - start[lst]
     curve = []
     prior = model.log_prior_
-    valid = reference >= 0
+    valid = (reference >= 0) | (reference == UNMATCHED)  # -1: no reference for that listener
     for n in range(0, max_events + 1):
         if n == 0:
             post = np.tile(prior, (n_l, 1))

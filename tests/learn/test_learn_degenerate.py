@@ -60,3 +60,21 @@ def test_generate_in_the_other_format_removes_its_own_older_log(tmp_path):
     assert main(base + ["--format", "jsonl", "--seed", "1"]) == 0
     assert main(base + ["--format", "csv", "--seed", "2"]) == 0
     assert not (out / "feedback.jsonl").exists() and (out / "feedback.csv").exists()
+
+
+def test_fewer_clusters_than_planted_do_not_score_better_on_new_listeners(tmp_path, capsys):
+    """With one cluster, every planted group was mapped onto it and new listeners were "100 %
+    assigned right after 0 events"; two clusters beat the true four."""
+    from composer_assist.learn.evaluate import UNMATCHED, match_clusters
+
+    truth, labels = np.array([0, 0, 1, 1, 2, 2]), np.array([5, 5, 5, 5, 5, 5])
+    mapping = match_clusters(truth, labels)
+    assert sorted(mapping.values()) == [UNMATCHED, UNMATCHED, 5]
+    pop = tmp_path / "pop"
+    assert main(["learn", "generate", "-o", str(pop), "--listeners", "400", "--events-per-listener", "20",
+                 "--seed", "3"]) == 0
+    capsys.readouterr()
+    assert main(["learn", "fit", str(pop / "feedback.csv"), "-o", "one", "--clusters", "1",
+                 "--store", str(tmp_path / "s"), "--min-cluster-size", "1"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "new listeners assigned right" in ln)
+    assert "0: 100%" not in line and "20: 100%" not in line, line
