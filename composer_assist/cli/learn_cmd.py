@@ -255,7 +255,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_assign(args: argparse.Namespace) -> int:
     from composer_assist.learn.feedback_log import load_feedback_log
-    from composer_assist.learn.assign import assign, load_model
+    from composer_assist.learn.assign import assign, assign_all, load_model
 
     store = _store(args)
     model = load_model(args.model, store.root)
@@ -271,9 +271,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
         require_listener(events, args.listener, args.events)
     from composer_assist.learn.report import printable
 
-    ids = [args.listener] if args.listener else events.listener_ids
-    for lid in ids:
-        a = assign(model, events, lid)
+    for a in ([assign(model, events, args.listener)] if args.listener else assign_all(model, events)):
+        lid = a.listener
         print(f"{printable(lid)}: cluster {a.cluster} {a.profile.name} ({a.profile.label}), p={a.confidence:.2f} after {a.n_events} "
               f"event{'s' if a.n_events != 1 else ''}" + ("  [no events: population prior]" if not a.n_events else ""))
     return 0

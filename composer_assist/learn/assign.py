@@ -17,10 +17,10 @@ from composer_assist.core.suggest import did_you_mean
 from composer_assist.learn.feedback_log import FeedbackLog, events_from_records, load_feedback_log
 from composer_assist.core.profile import ClusterProfile
 
-from .features import FEATURE_SCHEMA_VERSION, RATING_LEVELS
+from .features import FEATURE_SCHEMA_VERSION, RATING_LEVELS, event_arrays
 from .model import ListenerPreferenceModel
 from .store import ModelStore, default_store_dir
-from .tables import AssignmentTables, normalise
+from .tables import AssignmentTables, log_posterior, normalise
 
 
 @dataclass
@@ -87,6 +87,25 @@ def assign(model: ListenerPreferenceModel, events: FeedbackLog | None, listener:
     return Assignment(listener, k, float(post[k]), post, 0 if events is None else len(events), model.profiles_[k])
 
 
+def assign_all(model: ListenerPreferenceModel, events: FeedbackLog) -> list[Assignment]:
+    """``assign`` of every listener in ``events``, in the log's listener order, from one pass over
+    the log (a ``for_listener`` each was quadratic: 22 s for 20,000 listeners).  Each listener's
+    events are summed in the same order as ``assign`` sums them: the same posteriors exactly."""
+    ev = event_arrays(events, model.catalog_, model.dwell_median_)
+    n = len(events.listener_ids)
+    order = np.argsort(ev.listener, kind="stable")  # each listener's events in log order
+    counts = np.bincount(ev.listener, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out = []
+    for i, lid in enumerate(events.listener_ids):
+        idx = order[starts[i]:starts[i] + counts[i]]
+        post = normalise(log_posterior(model.log_prior_, model.log_keep_, model.log_rating_, ev.context[idx],
+                                       ev.variant[idx], ev.kept[idx], ev.rating[idx]))
+        k = int(np.argmax(post))
+        out.append(Assignment(lid, k, float(post[k]), post, int(counts[i]), model.profiles_[k]))
+    return out
+
+
 def require_listener(log: FeedbackLog, listener: str, source: str | Path) -> None:
     """A listener named with a feedback log must have events in it: a mistyped id would silently
     fall back to the population prior."""
@@ -115,5 +134,5 @@ def profile_for_listener(model_path: str | Path, listener_id: str | None,
     return assign(model, _as_log(log_or_events), listener_id).profile
 
 
-__all__ = ["Assignment", "OnlineAssigner", "assign", "load_model", "load_model_with_meta", "profile_for_listener",
+__all__ = ["Assignment", "OnlineAssigner", "assign", "assign_all", "load_model", "load_model_with_meta", "profile_for_listener",
            "require_listener", "RATING_LEVELS"]

@@ -78,3 +78,15 @@ def test_fewer_clusters_than_planted_do_not_score_better_on_new_listeners(tmp_pa
                  "--store", str(tmp_path / "s"), "--min-cluster-size", "1"]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if "new listeners assigned right" in ln)
     assert "0: 100%" not in line and "20: 100%" not in line, line
+
+
+def test_assigning_every_listener_in_one_pass_gives_each_the_same_posterior():
+    from composer_assist.learn.assign import assign, assign_all
+
+    log = generate_population(150, 8, seed=4).log
+    model = ListenerPreferenceModel(n_clusters=3, random_state=0).fit(log)
+    every = assign_all(model, log)
+    assert [a.listener for a in every] == list(log.listener_ids)
+    for a in every[::7]:
+        one = assign(model, log, a.listener)
+        assert np.array_equal(a.posterior, one.posterior) and a.n_events == one.n_events == 8
