@@ -184,6 +184,38 @@ def apply_state(loaded: Loaded, state: str | None) -> None:
         raise PluginError(f"plugin {loaded.label}: Faust plugins have no state file; use params")
     if not Path(state).exists():
         raise PluginError(f"plugin {loaded.label}: state file {state} not found")
+    theirs, ours = _fx_id(Path(state).read_bytes()[:24]), _own_fx_id(loaded)
+    if theirs is not None and ours is not None and theirs != ours:
+        # load_preset takes any plugin's FXP and the plugin makes what it can of the bytes
+        raise PluginError(f"plugin {loaded.label}: state file {state} was saved by another plugin "
+                          f"(its id {theirs!r}, this plugin's {ours!r})")
     if not loaded.proc.load_preset(str(state)):
         raise PluginError(f"plugin {loaded.label}: cannot restore state from {state}")
     loaded._desc = None
+
+
+def _fx_id(head: bytes) -> str | None:
+    """The plugin id an FXP/FXB file names (``CcnK`` header, 4 bytes at offset 16), or None."""
+    if len(head) < 20 or head[:4] != b"CcnK":
+        return None
+    return head[16:20].decode("latin-1")
+
+
+def _own_fx_id(loaded: Loaded) -> str | None:
+    """The id this plugin writes into its own state files (saved once to a temporary file)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(suffix=".fxp")
+    os.close(fd)
+    try:
+        loaded.proc.save_state(tmp)
+        with open(tmp, "rb") as fh:
+            return _fx_id(fh.read(24))
+    except (OSError, RuntimeError):
+        return None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

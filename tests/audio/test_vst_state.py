@@ -52,3 +52,15 @@ def test_state_errors(tmp_path, monkeypatch):
         save_plugin_state("pad", tmp_path / "x.fxp")
     info = probe_plugin("MVerb-vst.so")
     assert info.ok and {"Mix", "Decay"} <= {q["name"] for q in info.params}
+
+
+def test_a_state_file_saved_by_another_plugin_is_refused(tmp_path, monkeypatch):
+    """amsynth's FXP given to Kars rendered without a word, the bytes read as Kars settings."""
+    monkeypatch.setenv("COMPOSER_ASSIST_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "p"
+    folder.mkdir()
+    save_plugin_state("amsynth_vst.so", folder / "am.fxp", {"filter_cutoff": 0.1})
+    p = project(folder, [layer("k", "Kars-vst.so", arpeggio(2), state="am.fxp")], bars=1)
+    with pytest.raises(PluginError, match=r"layer 'k'.*state file .*am.fxp was saved by another plugin "
+                                          r"\(its id 'amsy', this plugin's '[^']+'\)"):
+        render_cue(p, "cue")
