@@ -129,7 +129,10 @@ def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
     if role == "instrument" and meta["kind"] != "instrument":
         raise PluginError(f"plugin {dsp.name}: is an effect, not an instrument (see {dsp.with_suffix('.json').name})")
     if role == "effect" and meta["kind"] != "effect":
-        raise PluginError(f"plugin {dsp.name}: is an instrument, not an effect")
+        side = dsp.with_suffix(".json")
+        raise PluginError(f"plugin {dsp.name}: is an instrument, not an effect" + (
+            "" if side.exists() else f" (there is no {side.name} beside it: a Faust dsp without metadata is "
+                                     f"taken for an instrument)"))
     try:
         code = dsp.read_text(encoding="utf-8")
     except OSError as exc:

@@ -214,3 +214,24 @@ def test_removing_a_variant_says_which_transition_rules_go_with_it():
     # before: the rules * -> tense and tense -> calm went without a word
     assert cmd.warnings == ("also removes the transition rules naming 'tense': * → tense, tense → calm",)
     assert edit.remove(project, Loc("night_chase", "sad")).warnings == ()
+
+
+def test_a_faust_effect_without_metadata_says_why_it_is_taken_for_an_instrument(tmp_path):
+    """A project fx.dsp with no fx.json: "is an instrument, not an effect", and no word of why."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    folder = shutil.copytree(root / "projects" / "demo", tmp_path / "demo")
+    (folder / "fx.dsp").write_text('process = _, _;\n')
+    project = load_project(folder)
+    with pytest.raises(EditError, match=r"is an instrument, not an effect \(there is no fx.json beside it: a Faust "
+                                        r"dsp without metadata is taken for an instrument; write one with "
+                                        r"\"kind\": \"effect\""):
+        edit.set_command(project, "night_chase/calm/bass.effects", "./fx.dsp")
+
+
+def test_set_field_on_a_plugin_slot_points_to_set_command():
+    """It said "a layer has no field 'effects'; did you mean 'effects'?"."""
+    project = load_project(ROOT / "projects" / "demo")
+    with pytest.raises(EditError, match=r"bass.effects: a plugin slot: set it with edit.set_command"):
+        edit.set_field(project, Loc("night_chase", "calm", "bass"), "effects", "room")

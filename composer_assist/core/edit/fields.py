@@ -126,6 +126,10 @@ def field_spec(loc: Loc, name: str) -> Field:
     """The field ``name`` of a cue, variant or layer, or an ``EditError`` listing those there are."""
     table = FIELDS[loc.level]
     spec = table.get(name)
+    if spec is None and loc.level == "layer" and (name in ("instrument", "effects") or "params." in name):
+        # "a layer has no field 'effects'; did you mean 'effects'?" said the opposite of the truth
+        raise EditError(f"{loc}.{name}: a plugin slot: set it with edit.set_command(project, "
+                        f"\"{loc}.{name}\", TEXT) (or the plugin_slots functions), not set_field")
     if spec is None:
         known = list(table) + (list(PLUGIN_FIELDS) if loc.level == "layer" else [])
         raise EditError(f"{loc}.{name}: a {loc.level} has no field {name!r}; {did_you_mean(name, known)}"

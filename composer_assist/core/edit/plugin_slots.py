@@ -57,7 +57,11 @@ def check_plugin_role(project: Project, ref: str, role: str, where: str,
             raise EditError(f"{where}: {ref} failed to load when scanned: {entry.get('error')}")
     kind = plugin_kind_of(resolved, scan)
     if kind is not None and kind != role:
-        raise EditError(f"{where}: {ref} is an {kind}, not an {role}")
+        why = ""
+        if resolved.kind == "faust" and not resolved.path.with_suffix(".json").exists():
+            why = (f" (there is no {resolved.path.with_suffix('.json').name} beside it: a Faust dsp without "
+                   f"metadata is taken for an instrument; write one with \"kind\": \"effect\", see plugins/README.md)")
+        raise EditError(f"{where}: {ref} is an {kind}, not an {role}{why}")
     return resolved
 
 
