@@ -38,6 +38,10 @@ def cluster_cloud(model: ListenerPreferenceModel, n: int, seed: int = 0) -> tupl
     return np.vstack(points), np.concatenate(labels)
 
 
+# the four scene contexts in greys, dark to light: the colours belong to the clusters
+SCENE_GREYS = ("#303030", "#707070", "#a8a8a8", "#dcdcdc")
+
+
 def plot_report(model: ListenerPreferenceModel, path: str | Path, max_points: int = 4000, seed: int = 0) -> Path:
     """PNG: the clusters in 2-D (drawn from their fitted spread) and per-cluster profile bars."""
     from matplotlib import colormaps
@@ -61,7 +65,9 @@ def plot_report(model: ListenerPreferenceModel, path: str | Path, max_points: in
     ax.set_title("Clusters (drawn from each cluster's fitted spread;\nthe model holds no listener)", fontsize=9)
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
-    tags = model.catalog_.tags
+    # tags no cluster weighs (a variant the log never played) would only be empty rows
+    tags = [t for t in model.catalog_.tags
+            if any(abs(pref.tag_weights.get(t, 0.0)) > 1e-9 for prof in model.profiles_ for pref in prof.contexts.values())]
     short = {"high_arousal_positive": "exciting", "high_arousal_negative": "tense",
              "low_arousal_positive": "content", "low_arousal_negative": "subdued"}
     for c, prof in enumerate(model.profiles_):
@@ -73,14 +79,15 @@ def plot_report(model: ListenerPreferenceModel, path: str | Path, max_points: in
             pref = prof.contexts.get(ctx)
             vals = [0.0] * len(names) if pref is None else \
                 [pref.valence_shift, pref.arousal_shift] + [pref.tag_weights.get(t, 0.0) for t in tags]
-            a.barh(y + (i - 1.5) * h, vals, height=h, label=short[ctx])
+            a.barh(y + (i - 1.5) * h, vals, height=h, label=short[ctx], color=SCENE_GREYS[i], edgecolor="k",
+                   linewidth=0.3)
         a.axvline(0, color="k", lw=0.5)
         a.set_yticks(y, names, fontsize=7)
         a.invert_yaxis()
         a.set_xlim(-1, 1)
+        a.set_xlabel("shift (V/A units) or tag weight", fontsize=7)
         a.set_title(f"{c}: {prof.label} ({prof.share:.0%})", fontsize=9, color=colours[c])
-        if c == 0:
-            a.legend(fontsize=6, title="scene", title_fontsize=6)
+        a.legend(fontsize=6, title="scene", title_fontsize=6)  # on every panel: the greys are not the clusters' colours
     fig.tight_layout()
     write_png(fig, path)
     return Path(path)
