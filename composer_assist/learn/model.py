@@ -265,6 +265,10 @@ class ListenerPreferenceModel(ClusterMixin, TransformerMixin, BaseEstimator):
                 if flat.all():  # PCA's explained variance ratio is 0/0 on data with no spread at all
                     warnings.simplefilter("ignore", RuntimeWarning)
                 pipe = self._make_pipeline(best, X.shape[1], n, seed).fit(X)
+        reduce = pipe.named_steps.get("reduce")
+        if reduce is not None and not np.all(np.isfinite(reduce.explained_variance_ratio_)):
+            # 0/0 on data with no spread: saved as NaN, the model would not load again
+            reduce.explained_variance_ratio_ = np.nan_to_num(reduce.explained_variance_ratio_, nan=0.0)
         self.pipeline_ = pipe
         self.n_clusters_ = best
         self.selection_ = {"criterion": criterion if len(ks) > 1 else "fixed",

@@ -106,10 +106,14 @@ class ClusterStats:
                     continue
                 sw = t[:, SUM_W].sum()
                 shrink = sw / (sw + 5.0)
-                shift_v = float(t[:, SUM_W_DV].sum() / max(sw, 1e-9) * shrink)
-                shift_a = float(t[:, SUM_W_DA].sum() / max(sw, 1e-9) * shrink)
                 scene_v = t[:, SUM_SV].sum() / n.sum()
                 scene_a = t[:, SUM_SA].sum() / n.sum()
+                # where the liked music sat from the scene, less where everything heard sat: with no
+                # preference at all the liked and the heard coincide and the shift is 0 (without the
+                # baseline the catalog's layout read as a taste of +-0.5)
+                heard_v, heard_a = n @ var_v / n.sum() - scene_v, n @ var_a / n.sum() - scene_a
+                shift_v = float((t[:, SUM_W_DV].sum() / max(sw, 1e-9) - heard_v) * shrink)
+                shift_a = float((t[:, SUM_W_DA].sum() / max(sw, 1e-9) - heard_a) * shrink)
                 # liking per variant, shrunk toward the population's liking of it
                 like = (t[:, SUM_LIKE] + 3.0 * pop_like[ci]) / (n + 3.0)
                 dist = np.hypot(var_v - np.clip(scene_v + shift_v, -1, 1), var_a - np.clip(scene_a + shift_a, -1, 1))

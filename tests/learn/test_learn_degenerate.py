@@ -37,6 +37,12 @@ def test_a_log_with_no_preference_makes_one_cluster_not_clusters_of_float_noise(
     out, err = capsys.readouterr()
     assert out.startswith("1 listener cluster (gmm)"), out
     assert "Warning" not in err, err
+    # and no taste in where the music sits from the scene: the heard is what was liked (was +-0.5)
+    from composer_assist.learn.store import ModelStore
+
+    model, _meta = ModelStore(tmp_path / "s").load("flat")
+    shifts = [abs(x) for pref in model.profiles_[0].contexts.values() for x in (pref.valence_shift, pref.arousal_shift)]
+    assert max(shifts) < 0.05, shifts
 
 
 def test_a_training_dwell_median_of_zero_is_kept_for_new_listeners():
