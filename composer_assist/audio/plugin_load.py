@@ -152,12 +152,27 @@ def load_faust(engine: Any, name: str, dsp: Path, role: str) -> Loaded:
         ok = proc.compile()
         why = ""
     except Exception as exc:  # DawDreamer raises RuntimeError with Faust's message
-        ok, why = False, ": " + " ".join(str(exc).replace("FaustProcessor::compile():", "").split())
+        ok, why = False, ": " + _faust_message(str(exc), dsp)
     if not ok:
         # An uncompiled processor left in the engine would fail every later render in it.
         engine.remove_processor(name)
         raise PluginError(f"plugin {dsp}: Faust compile failed{why}")
     return Loaded(proc, "faust", dsp.name, meta)
+
+
+FAUST_PREAMBLE_LINES = 3  # DawDreamer compiles a dsp string after lines of its own
+
+
+def _faust_message(text: str, dsp: Path) -> str:
+    """Faust's error as the composer needs it: at ``NAME.dsp:LINE`` of their file (DawDreamer says
+    ``dawdreamer:LINE``, counted with its own lines first), and where libraries are looked for."""
+    import re
+
+    text = " ".join(text.replace("FaustProcessor::compile():", "").split())
+    text = re.sub(r"\bdawdreamer:(\d+)\b",
+                  lambda m: f"{dsp.name}:{max(1, int(m.group(1)) - FAUST_PREAMBLE_LINES)}", text)
+    return re.sub(r"\.? ?Check the faustlibraries path: \S+",
+                  f" (libraries are looked for beside {dsp.name}, in {dsp.parent}, then in DawDreamer's own)", text)
 
 
 def _libs_hash(dsp: Path) -> str:

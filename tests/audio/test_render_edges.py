@@ -136,3 +136,24 @@ def test_a_mono_instrument_into_a_stereo_effect_reaches_both_channels(tmp_path, 
         PluginRef(str(limiter), {})])], bars=1), "cue")
     stem = r.stems["main"]["k"]
     assert np.abs(stem[1]).max() > 0.01 and np.allclose(stem[0], stem[1], atol=1e-6)
+
+
+def test_a_faust_syntax_error_names_the_dsp_and_its_line(tmp_path, cache):
+    """It said "dawdreamer:7 : ERROR : syntax error" for line 4 of a 5-line dsp, and sent the
+    composer to DawDreamer's own library folder."""
+    import json
+
+    from composer_assist.core.errors import PluginError
+    from composer_assist.core.plugins.trust import trust
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    dsp = folder / "syn.dsp"
+    dsp.write_text('import("stdfaust.lib");\n// two\n// three\nprocess = os.osc(440) : ;\n// five\n')
+    (folder / "syn.json").write_text(json.dumps({"name": "syn", "kind": "instrument", "voices": 1}))
+    trust(dsp)
+    with pytest.raises(PluginError) as err:
+        render_cue(project(folder, [layer("s", "./syn.dsp", [Note(0.0, 1.0, 60, 100)])], bars=1), "cue")
+    text = str(err.value)
+    assert "syn.dsp:4 : ERROR : syntax error" in text and "dawdreamer:" not in text, text
+    assert f"libraries are looked for beside syn.dsp, in {folder}" in text, text
